@@ -1,0 +1,27 @@
+# Aramid's Makefile. Every target has a "## name: help" line; `make help`
+# lists them. Each component keeps its own targets in mk/<component>.mk and
+# adds its test target to TESTS, so `make test` runs everything.
+
+SHELL := /bin/bash
+GO ?= go
+BUILD := build
+NEED := tools/need
+
+.DEFAULT_GOAL := help
+TESTS := test-unit
+
+include $(sort $(wildcard mk/*.mk))
+
+## help: list the targets with a line of help each
+help:
+	@grep -hE '^## [a-z-]+:' $(MAKEFILE_LIST) | sed -E 's/^## ([a-z-]+): /\1\t/' | sort | column -t -s "$$(printf '\t')"
+
+## test: run every test (host unit tests, generated-code check, QEMU boots)
+test: $(TESTS)
+
+## test-unit: vet and unit-test every Go package on the host
+test-unit:
+	$(GO) vet ./...
+	$(GO) test ./...
+
+.PHONY: help test test-unit

@@ -1,0 +1,3 @@
+module aramid
+
+go 1.26
