@@ -1,0 +1,66 @@
+package netd
+
+import (
+	"net/netip"
+	"syscall"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
+)
+
+// tcpAddr converts an address as is: 4 bytes for IPv4, 16 for IPv6
+// (IPv4-mapped included).
+func tcpAddr(a netip.Addr) tcpip.Address {
+	return tcpip.AddrFromSlice(a.AsSlice())
+}
+
+func netProto(a netip.Addr) tcpip.NetworkProtocolNumber {
+	if a.Is4() {
+		return ipv4.ProtocolNumber
+	}
+	return ipv6.ProtocolNumber
+}
+
+// fullAddr checks that ap suits a socket of family and converts it. As on
+// Linux, an AF_INET socket takes only IPv4 addresses and an AF_INET6 one
+// only IPv6 (IPv4-mapped included): anything else is EAFNOSUPPORT. The
+// unspecified address becomes netstack's empty address, "any".
+func fullAddr(family int, ap netip.AddrPort) (tcpip.FullAddress, error) {
+	a := ap.Addr()
+	if !a.IsValid() || (family == syscall.AF_INET) != a.Is4() {
+		return tcpip.FullAddress{}, syscall.EAFNOSUPPORT
+	}
+	if a.Zone() != "" {
+		return tcpip.FullAddress{}, syscall.EINVAL // scope IDs are not supported
+	}
+	fa := tcpip.FullAddress{Port: ap.Port()}
+	if !a.IsUnspecified() {
+		fa.Addr = tcpAddr(a)
+	}
+	return fa, nil
+}
+
+// addrPort converts a netstack address back for a socket of family: the
+// empty address is the family's "any", and an IPv4 peer of a dual-stack
+// AF_INET6 socket is shown IPv4-mapped, as Linux does.
+func addrPort(family int, fa tcpip.FullAddress) netip.AddrPort {
+	var a netip.Addr
+	switch fa.Addr.Len() {
+	case 4:
+		a = netip.AddrFrom4(fa.Addr.As4())
+	case 16:
+		a = netip.AddrFrom16(fa.Addr.As16())
+	}
+	switch {
+	case !a.IsValid() && family == syscall.AF_INET:
+		a = netip.IPv4Unspecified()
+	case !a.IsValid():
+		a = netip.IPv6Unspecified()
+	case family == syscall.AF_INET6 && a.Is4():
+		a = netip.AddrFrom16(a.As16())
+	case family == syscall.AF_INET && a.Is4In6():
+		a = a.Unmap()
+	}
+	return netip.AddrPortFrom(a, fa.Port)
+}

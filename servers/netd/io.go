@@ -1,0 +1,186 @@
+package netd
+
+import (
+	"bytes"
+	"context"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/waiter"
+)
+
+// Send sends p, as sendto(2) does; to is the destination of a datagram
+// or the zero AddrPort for the connected peer. A blocking stream send
+// returns only when all of p is queued, or with the count sent so far
+// when SO_SNDTIMEO runs out or ctx ends after some of it went.
+func (n *Server) Send(ctx context.Context, id ID, p []byte, to netip.AddrPort, flags int) (int, error) {
+	s, err := n.lookup(id)
+	if err != nil {
+		return 0, err
+	}
+	if flags&msgOOB != 0 {
+		return 0, syscall.EOPNOTSUPP
+	}
+	opts := tcpip.WriteOptions{More: flags&MsgMore != 0, Atomic: !s.stream()}
+	if to.IsValid() && !s.stream() {
+		fa, err := fullAddr(s.family, to)
+		if err != nil {
+			return 0, err
+		}
+		opts.To = &fa
+	}
+	sent := 0
+	_, snd := s.timeouts()
+	err = s.block(ctx, flags&MsgDontWait != 0, waiter.WritableEvents, snd, func() tcpip.Error {
+		m, werr := s.ep.Write(bytes.NewReader(p[sent:]), opts)
+		sent += int(m)
+		if werr == nil && s.stream() && sent < len(p) {
+			return &tcpip.ErrWouldBlock{}
+		}
+		return werr
+	})
+	if sent > 0 && s.stream() {
+		return sent, nil
+	}
+	return sent, err
+}
+
+// Received is what Recv returns.
+type Received struct {
+	Data  []byte
+	From  netip.AddrPort // datagram sockets only
+	Flags int            // MsgTrunc when a datagram was cut short
+	// Len is the length recvmsg(2) returns: len(Data), or for a datagram
+	// read with MSG_TRUNC its full length.
+	Len int
+}
+
+// Recv receives up to size bytes, as recvfrom(2) does, honouring
+// MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL and MSG_TRUNC. SO_RCVTIMEO bounds
+// the wait. End of stream is a zero-length result and no error.
+func (n *Server) Recv(ctx context.Context, id ID, size int, flags int) (Received, error) {
+	s, err := n.lookup(id)
+	if err != nil {
+		return Received{}, err
+	}
+	if flags&msgOOB != 0 {
+		return Received{}, syscall.EINVAL // no urgent data is ever queued
+	}
+	if size < 0 {
+		return Received{}, syscall.EINVAL
+	}
+	if size == 0 && s.stream() {
+		return Received{}, nil
+	}
+	buf := make([]byte, size)
+	got := 0
+	var res tcpip.ReadResult
+	waitAll := s.stream() && flags&(MsgWaitAll|MsgPeek) == MsgWaitAll
+	rcv, _ := s.timeouts()
+	err = s.block(ctx, flags&MsgDontWait != 0, waiter.ReadableEvents, rcv, func() tcpip.Error {
+		w := tcpip.SliceWriter(buf[got:])
+		var rerr tcpip.Error
+		res, rerr = s.ep.Read(&w, tcpip.ReadOptions{Peek: flags&MsgPeek != 0, NeedRemoteAddr: !s.stream()})
+		if _, eof := rerr.(*tcpip.ErrClosedForReceive); eof {
+			return nil
+		}
+		got += res.Count
+		if rerr == nil && waitAll && got < size && res.Count > 0 {
+			return &tcpip.ErrWouldBlock{}
+		}
+		return rerr
+	})
+	if err != nil && !(got > 0 && s.stream()) {
+		return Received{}, err
+	}
+	r := Received{Data: buf[:got], Len: got}
+	if !s.stream() {
+		r.From = addrPort(s.family, res.RemoteAddr)
+		if res.Total > res.Count {
+			r.Flags |= MsgTrunc
+		}
+		if flags&MsgTrunc != 0 {
+			r.Len = res.Total
+		}
+	}
+	return r, nil
+}
+
+// Shutdown shuts down part of a full-duplex connection, as shutdown(2).
+func (n *Server) Shutdown(id ID, how int) error {
+	s, err := n.lookup(id)
+	if err != nil {
+		return err
+	}
+	var f tcpip.ShutdownFlags
+	switch how {
+	case syscall.SHUT_RD:
+		f = tcpip.ShutdownRead
+	case syscall.SHUT_WR:
+		f = tcpip.ShutdownWrite
+	case syscall.SHUT_RDWR:
+		f = tcpip.ShutdownRead | tcpip.ShutdownWrite
+	default:
+		return syscall.EINVAL
+	}
+	return errno(s.ep.Shutdown(f))
+}
+
+// Close releases a socket, as the last close(2) of its fd does. With
+// SO_LINGER on and a zero timeout a connection is reset; with a positive
+// timeout Close waits, up to it, for the peer to acknowledge the end of
+// the stream. The linger wait ends early when ctx does.
+func (n *Server) Close(ctx context.Context, id ID) error {
+	n.mu.Lock()
+	s, ok := n.sockets[id]
+	delete(n.sockets, id)
+	if ok && s.stream() {
+		n.closing = append(n.closing, s)
+	}
+	n.mu.Unlock()
+	if !ok {
+		return syscall.EBADF
+	}
+	e, ch := waiter.NewChannelEntry(waiter.EventHUp | waiter.EventErr)
+	s.wq.EventRegister(&e)
+	defer s.wq.EventUnregister(&e)
+	s.ep.Close()
+	if l := s.ep.SocketOptions().GetLinger(); s.stream() && l.Enabled && l.Timeout > 0 {
+		t := time.NewTimer(l.Timeout)
+		defer t.Stop()
+		select {
+		case <-ch:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+	return nil
+}
+
+// SockName returns the local address, as getsockname(2) does.
+func (n *Server) SockName(id ID) (netip.AddrPort, error) {
+	s, err := n.lookup(id)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	fa, terr := s.ep.GetLocalAddress()
+	if terr != nil {
+		return netip.AddrPort{}, errno(terr)
+	}
+	return addrPort(s.family, fa), nil
+}
+
+// PeerName returns the peer's address, as getpeername(2) does.
+func (n *Server) PeerName(id ID) (netip.AddrPort, error) {
+	s, err := n.lookup(id)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	fa, terr := s.ep.GetRemoteAddress()
+	if terr != nil {
+		return netip.AddrPort{}, errno(terr)
+	}
+	return addrPort(s.family, fa), nil
+}
