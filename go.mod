@@ -2,7 +2,12 @@ module aramid
 
 go 1.26.3
 
-require gvisor.dev/gvisor v0.0.0-20260701204157-69c2d17aea96
+tool google.golang.org/protobuf/cmd/protoc-gen-go
+
+require (
+	google.golang.org/protobuf v1.36.12
+	gvisor.dev/gvisor v0.0.0-20260701204157-69c2d17aea96
+)
 
 require (
 	github.com/google/btree v1.1.2 // indirect
