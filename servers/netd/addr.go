@@ -2,6 +2,7 @@ package netd
 
 import (
 	"net/netip"
+	"strconv"
 	"syscall"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -25,16 +26,24 @@ func netProto(a netip.Addr) tcpip.NetworkProtocolNumber {
 // fullAddr checks that ap suits a socket of family and converts it. As on
 // Linux, an AF_INET socket takes only IPv4 addresses and an AF_INET6 one
 // only IPv6 (IPv4-mapped included): anything else is EAFNOSUPPORT. The
-// unspecified address becomes netstack's empty address, "any".
+// unspecified address becomes netstack's empty address, "any"; a zone
+// must be a decimal interface index.
 func fullAddr(family int, ap netip.AddrPort) (tcpip.FullAddress, error) {
 	a := ap.Addr()
 	if !a.IsValid() || (family == syscall.AF_INET) != a.Is4() {
 		return tcpip.FullAddress{}, syscall.EAFNOSUPPORT
 	}
-	if a.Zone() != "" {
-		return tcpip.FullAddress{}, syscall.EINVAL // scope IDs are not supported
-	}
 	fa := tcpip.FullAddress{Port: ap.Port()}
+	if z := a.Zone(); z != "" {
+		// The zone is sin6_scope_id: an interface index, which is
+		// netstack's NIC number (1 lo, 2 the card).
+		nic, err := strconv.ParseUint(z, 10, 31)
+		if err != nil {
+			return tcpip.FullAddress{}, syscall.EINVAL
+		}
+		fa.NIC = tcpip.NICID(nic)
+		a = a.WithZone("")
+	}
 	if !a.IsUnspecified() {
 		fa.Addr = tcpAddr(a)
 	}

@@ -29,10 +29,19 @@ func (n *Server) Readiness(id ID, mask uint32) (uint32, error) {
 	return uint32(s.ep.Readiness(waiter.EventMask(mask|PollErr|PollHup))) & (mask | PollErr | PollHup), nil
 }
 
-// Event says that something in Events happened on Socket.
+// Event says that something in Events happened on Socket, for the
+// subscription named by Cookie.
 type Event struct {
 	Socket ID
+	Cookie uint64
 	Events uint32
+}
+
+// watchKey names a subscription: one socket may be watched several times,
+// as one file can sit in several epoll sets.
+type watchKey struct {
+	id     ID
+	cookie uint64
 }
 
 // A Watcher collects readiness events from many sockets for one waiter,
@@ -48,9 +57,9 @@ type Watcher struct {
 	n *Server
 
 	mu      sync.Mutex
-	entries map[ID]*watchEntry
-	pending map[ID]uint32
-	order   []ID          // pending sockets, oldest first
+	entries map[watchKey]*watchEntry
+	pending map[watchKey]uint32
+	order   []watchKey    // pending subscriptions, oldest first
 	wake    chan struct{} // one token while pending is not empty
 }
 
@@ -61,59 +70,79 @@ type watchEntry struct {
 
 // NewWatcher returns an empty Watcher.
 func (n *Server) NewWatcher() *Watcher {
-	return &Watcher{n: n, entries: map[ID]*watchEntry{}, pending: map[ID]uint32{}, wake: make(chan struct{}, 1)}
+	return &Watcher{n: n, entries: map[watchKey]*watchEntry{}, pending: map[watchKey]uint32{}, wake: make(chan struct{}, 1)}
 }
 
-// Watch adds id to w, or changes its mask, for the events in mask;
-// POLLERR and POLLHUP are always watched. If some are already true they
-// are reported at once, as EPOLL_CTL_ADD does.
-func (w *Watcher) Watch(id ID, mask uint32) error {
+// Watch subscribes w to the events in mask on socket id, under cookie,
+// replacing any subscription with the same cookie. POLLERR and POLLHUP
+// are always watched. It returns the socket's readiness now, so that a
+// caller cannot miss a change that happened before it subscribed.
+func (w *Watcher) Watch(id ID, cookie uint64, mask uint32) (uint32, error) {
 	s, err := w.n.lookup(id)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	w.Unwatch(id)
+	k := watchKey{id, cookie}
+	w.Unwatch(id, cookie)
 	mask |= PollErr | PollHup
 	we := &watchEntry{s: s}
 	we.e = waiter.NewFunctionEntry(waiter.EventMask(mask), func(m waiter.EventMask) {
-		w.post(id, uint32(m)&mask)
+		w.post(k, uint32(m)&mask)
 	})
 	w.mu.Lock()
-	w.entries[id] = we
+	w.entries[k] = we
 	w.mu.Unlock()
 	s.wq.EventRegister(&we.e)
-	if now := uint32(s.ep.Readiness(waiter.EventMask(mask))) & mask; now != 0 {
-		w.post(id, now)
-	}
-	return nil
+	return uint32(s.ep.Readiness(waiter.EventMask(mask))) & mask, nil
 }
 
-// Unwatch removes id from w and drops its pending events.
-func (w *Watcher) Unwatch(id ID) {
+// Unwatch ends a subscription and drops its pending events.
+func (w *Watcher) Unwatch(id ID, cookie uint64) {
+	k := watchKey{id, cookie}
 	w.mu.Lock()
-	we, ok := w.entries[id]
-	delete(w.entries, id)
-	delete(w.pending, id)
+	we, ok := w.entries[k]
+	delete(w.entries, k)
+	delete(w.pending, k)
 	w.mu.Unlock()
 	if ok {
 		we.s.wq.EventUnregister(&we.e)
 	}
 }
 
+// UnwatchSocket ends every subscription to id, as closing a file
+// removes it from every epoll set.
+func (w *Watcher) UnwatchSocket(id ID) {
+	for _, k := range w.keys(func(k watchKey) bool { return k.id == id }) {
+		w.Unwatch(k.id, k.cookie)
+	}
+}
+
+func (w *Watcher) keys(match func(watchKey) bool) []watchKey {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var ks []watchKey
+	for k := range w.entries {
+		if match(k) {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
 // post runs under netstack's locks: it only records and wakes.
-func (w *Watcher) post(id ID, ev uint32) {
+func (w *Watcher) post(k watchKey, ev uint32) {
 	if ev == 0 {
 		return
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if _, ok := w.entries[id]; !ok {
+	if _, ok := w.entries[k]; !ok {
 		return
 	}
-	if _, ok := w.pending[id]; !ok {
-		w.order = append(w.order, id)
+	if _, ok := w.pending[k]; !ok {
+		w.order = append(w.order, k)
 	}
-	w.pending[id] |= ev
+	w.pending[k] |= ev
 	select {
 	case w.wake <- struct{}{}:
 	default:
@@ -145,10 +174,10 @@ func (w *Watcher) take(max int) []Event {
 	var evs []Event
 	i := 0
 	for ; i < len(w.order) && len(evs) < max; i++ {
-		id := w.order[i]
-		if ev, ok := w.pending[id]; ok {
-			evs = append(evs, Event{Socket: id, Events: ev})
-			delete(w.pending, id)
+		k := w.order[i]
+		if ev, ok := w.pending[k]; ok {
+			evs = append(evs, Event{Socket: k.id, Cookie: k.cookie, Events: ev})
+			delete(w.pending, k)
 		}
 	}
 	w.order = w.order[i:]
@@ -161,15 +190,9 @@ func (w *Watcher) take(max int) []Event {
 	return evs
 }
 
-// Close unwatches every socket.
+// Close ends every subscription.
 func (w *Watcher) Close() {
-	w.mu.Lock()
-	ids := make([]ID, 0, len(w.entries))
-	for id := range w.entries {
-		ids = append(ids, id)
-	}
-	w.mu.Unlock()
-	for _, id := range ids {
-		w.Unwatch(id)
+	for _, k := range w.keys(func(watchKey) bool { return true }) {
+		w.Unwatch(k.id, k.cookie)
 	}
 }

@@ -68,7 +68,7 @@ func (n *Server) SocketTable() []SocketEntry {
 func (s *socket) entry(owned bool) SocketEntry {
 	e := SocketEntry{Family: s.family, Protocol: s.proto, State: s.state()}
 	if owned {
-		e.UID, e.Inode = s.cred.UID, s.inode
+		e.UID, e.Inode = s.uid, s.inode
 	}
 	local, _ := s.ep.GetLocalAddress()
 	remote, _ := s.ep.GetRemoteAddress()

@@ -1,8 +1,8 @@
 package netd
 
 import (
-	"bytes"
 	"context"
+	"io"
 	"net/netip"
 	"syscall"
 	"time"
@@ -11,11 +11,13 @@ import (
 	"gvisor.dev/gvisor/pkg/waiter"
 )
 
-// Send sends p, as sendto(2) does; to is the destination of a datagram
-// or the zero AddrPort for the connected peer. A blocking stream send
-// returns only when all of p is queued, or with the count sent so far
-// when SO_SNDTIMEO runs out or ctx ends after some of it went.
-func (n *Server) Send(ctx context.Context, id ID, p []byte, to netip.AddrPort, flags int) (int, error) {
+// Send sends the size bytes at the start of src, as sendto(2) does; to is
+// the destination of a datagram or the zero AddrPort for the connected
+// peer. netstack reads src directly into its segments, so a src that is
+// shared memory is copied once. A blocking stream send returns only when
+// all is queued, or with the count sent so far when SO_SNDTIMEO runs out
+// or ctx ends after some of it went.
+func (n *Server) Send(ctx context.Context, id ID, src io.ReaderAt, size int, to netip.AddrPort, flags int) (int, error) {
 	s, err := n.lookup(id)
 	if err != nil {
 		return 0, err
@@ -34,9 +36,9 @@ func (n *Server) Send(ctx context.Context, id ID, p []byte, to netip.AddrPort, f
 	sent := 0
 	_, snd := s.timeouts()
 	err = s.block(ctx, flags&MsgDontWait != 0, waiter.WritableEvents, snd, func() tcpip.Error {
-		m, werr := s.ep.Write(bytes.NewReader(p[sent:]), opts)
+		m, werr := s.ep.Write(&payload{r: src, off: int64(sent), end: int64(size)}, opts)
 		sent += int(m)
-		if werr == nil && s.stream() && sent < len(p) {
+		if werr == nil && s.stream() && sent < size {
 			return &tcpip.ErrWouldBlock{}
 		}
 		return werr
@@ -45,6 +47,27 @@ func (n *Server) Send(ctx context.Context, id ID, p []byte, to netip.AddrPort, f
 		return sent, nil
 	}
 	return sent, err
+}
+
+// payload is a tcpip.Payloader over bytes [off, end) of r.
+type payload struct {
+	r        io.ReaderAt
+	off, end int64
+}
+
+func (p *payload) Len() int { return int(p.end - p.off) }
+
+func (p *payload) Read(b []byte) (int, error) {
+	if p.off >= p.end {
+		return 0, io.EOF
+	}
+	b = b[:min(int64(len(b)), p.end-p.off)]
+	n, err := p.r.ReadAt(b, p.off)
+	p.off += int64(n)
+	if err == io.EOF && n == len(b) {
+		err = nil
+	}
+	return n, err
 }
 
 // Received is what Recv returns.

@@ -186,3 +186,13 @@ func (n *Server) add(s *socket) ID {
 	n.sockets[s.id] = s
 	return s.id
 }
+
+// inode returns the inode number of socket id, 0 if there is none.
+func (n *Server) inode(id ID) uint64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if s, ok := n.sockets[id]; ok {
+		return s.inode
+	}
+	return 0
+}

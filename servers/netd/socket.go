@@ -35,7 +35,7 @@ type socket struct {
 	family int // AF_INET or AF_INET6
 	typ    int // SOCK_STREAM or SOCK_DGRAM
 	proto  int // IPPROTO_TCP or IPPROTO_UDP
-	cred   Cred
+	uid    uint32
 	ep     tcpip.Endpoint
 	wq     *waiter.Queue
 
@@ -80,14 +80,14 @@ func (n *Server) Socket(cred Cred, family, typ, protocol int) (ID, error) {
 	if err != nil {
 		return 0, errno(err)
 	}
-	s := &socket{family: family, typ: typ, proto: protocol, cred: cred, ep: ep, wq: wq}
+	s := &socket{family: family, typ: typ, proto: protocol, uid: cred.UID, ep: ep, wq: wq}
 	return n.add(s), nil
 }
 
 // Bind binds a local address, as bind(2) does: EADDRINUSE unless
 // SO_REUSEADDR or SO_REUSEPORT let the two sockets share it, EACCES for a
 // port below 1024 without CAP_NET_BIND_SERVICE.
-func (n *Server) Bind(id ID, addr netip.AddrPort) error {
+func (n *Server) Bind(cred Cred, id ID, addr netip.AddrPort) error {
 	s, err := n.lookup(id)
 	if err != nil {
 		return err
@@ -96,7 +96,7 @@ func (n *Server) Bind(id ID, addr netip.AddrPort) error {
 	if err != nil {
 		return err
 	}
-	if p := addr.Port(); p != 0 && p < 1024 && !s.cred.BindService {
+	if p := addr.Port(); p != 0 && p < 1024 && !cred.BindService {
 		return syscall.EACCES
 	}
 	return errno(s.ep.Bind(fa))
@@ -138,7 +138,7 @@ func (n *Server) Accept(ctx context.Context, id ID, nonblock bool) (ID, netip.Ad
 	if err != nil {
 		return 0, netip.AddrPort{}, err
 	}
-	ns := &socket{family: s.family, typ: s.typ, proto: s.proto, cred: s.cred, ep: nep, wq: nwq}
+	ns := &socket{family: s.family, typ: s.typ, proto: s.proto, uid: s.uid, ep: nep, wq: nwq}
 	return n.add(ns), addrPort(s.family, peer), nil
 }
 
@@ -188,4 +188,14 @@ func (n *Server) Connect(ctx context.Context, id ID, addr netip.AddrPort, nonblo
 		}
 	}
 	return errno(s.ep.LastError())
+}
+
+// Disconnect dissolves a datagram socket's association, as connect(2)
+// with AF_UNSPEC does.
+func (n *Server) Disconnect(id ID) error {
+	s, err := n.lookup(id)
+	if err != nil {
+		return err
+	}
+	return errno(s.ep.Disconnect())
 }
