@@ -15,6 +15,7 @@ import (
 	"aramid/proto/netpb"
 	"aramid/proto/procpb"
 	"aramid/proto/rpc"
+	"gvisor.dev/gvisor/pkg/tcpip"
 )
 
 // This file is the test harness: a netd host reached through the
@@ -76,7 +77,11 @@ func newPair(t testing.TB) (a, b *host) {
 // newHost starts a netd on dev (nil for loopback only) and connects a
 // client to it through the generated client.
 func newHost(t testing.TB, cfg Config, dev Device) *host {
-	srv, err := New(cfg, dev)
+	return newHostClock(t, cfg, dev, nil)
+}
+
+func newHostClock(t testing.TB, cfg Config, dev Device, clock tcpip.Clock) *host {
+	srv, err := newServer(cfg, dev, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,6 +268,11 @@ func (l *lx) connect(ctx context.Context, s uint64, a netip.AddrPort) error {
 	if !errors.Is(err, syscall.EINPROGRESS) {
 		return err
 	}
+	return l.finishConnect(ctx, s)
+}
+
+// finishConnect waits for the outcome of a connect in progress.
+func (l *lx) finishConnect(ctx context.Context, s uint64) error {
 	ch := l.waitCh(s)
 	for {
 		if soErr := l.getInt(s, syscall.SOL_SOCKET, syscall.SO_ERROR); soErr != 0 {
@@ -373,4 +383,8 @@ func (l *lx) getInt(s uint64, level, name int) int {
 
 func shutdownReq(s uint64, how int) *netpb.ShutdownRequest {
 	return &netpb.ShutdownRequest{Socket: s, How: uint32(how)}
+}
+
+func recvReq(s uint64, n int) *netpb.RecvRequest {
+	return &netpb.RecvRequest{Socket: s, Length: uint64(n)}
 }

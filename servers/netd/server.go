@@ -56,6 +56,12 @@ type Server struct {
 // New builds a stack with a loopback interface and, if dev is not nil,
 // an Ethernet interface on dev configured by cfg.
 func New(cfg Config, dev Device) (*Server, error) {
+	return newServer(cfg, dev, nil)
+}
+
+// newServer is New with netstack's clock chosen; tests pass a manual one
+// to run TCP's timers without waiting for them.
+func newServer(cfg Config, dev Device, clock tcpip.Clock) (*Server, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
@@ -66,6 +72,7 @@ func New(cfg Config, dev Device) (*Server, error) {
 		},
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol},
 		HandleLocal:        true,
+		Clock:              clock,
 	})
 	n := &Server{stack: s, cfg: cfg, sockets: map[ID]*socket{}, nextInode: 1 << 20}
 	if err := n.configure(dev); err != nil {

@@ -81,3 +81,53 @@ func TestTCPEcho10MiB(t *testing.T) {
 		t.Fatalf("echoed %d bytes with sha256 %x, want %d bytes with %x", total, h.Sum(nil), len(data), want)
 	}
 }
+
+func TestThousandConnections(t *testing.T) {
+	a, b := newPair(t)
+	ln := b.lx.listener(syscall.AF_INET, netip.AddrPortFrom(addrB4, 8080), 128)
+	echoServer(t, b.lx, ln)
+	ctx := context.Background()
+	const workers, each = 10, 100
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for i := range each {
+				c, err := a.lx.socket(syscall.AF_INET, syscall.SOCK_STREAM)
+				if err == nil {
+					err = a.lx.connect(ctx, c, netip.AddrPortFrom(addrB4, 8080))
+				}
+				msg := []byte{byte(w), byte(i)}
+				if err == nil {
+					err = a.lx.write(ctx, c, msg)
+				}
+				got := make([]byte, 2)
+				if err == nil {
+					_, err = a.lx.read(ctx, c, got)
+				}
+				if err == nil && !bytes.Equal(got, msg) {
+					t.Errorf("connection %d/%d echoed %v, want %v", w, i, got, msg)
+				}
+				if cerr := a.lx.closeSocket(c); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every socket A opened is closed: only the listener's side and
+	// connections still finishing (TIME_WAIT, no inode) remain.
+	for _, e := range a.srv.SocketTable() {
+		if e.Inode != 0 {
+			t.Errorf("socket still open on A: %+v", e)
+		}
+	}
+}
