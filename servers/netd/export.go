@@ -74,9 +74,12 @@ func (s *socket) entry(owned bool) SocketEntry {
 	remote, _ := s.ep.GetRemoteAddress()
 	e.Local, e.Remote = addrPort(s.family, local), addrPort(s.family, remote)
 	if e.State == tcpListen {
-		// Linux shows the accept queue in rx_queue for a listener.
-		rx, _ := s.ep.GetSockOptInt(tcpip.ReceiveQueueSizeOption)
-		e.RxQueue = uint32(max(rx, 0))
+		// Linux shows a listener's backlog in tx_queue and its accept
+		// queue's length in rx_queue; netstack does not expose the
+		// latter, so it stays 0.
+		s.mu.Lock()
+		e.TxQueue = s.backlog
+		s.mu.Unlock()
 		return e
 	}
 	if rx, err := s.ep.GetSockOptInt(tcpip.ReceiveQueueSizeOption); err == nil {

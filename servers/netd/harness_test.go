@@ -388,3 +388,11 @@ func shutdownReq(s uint64, how int) *netpb.ShutdownRequest {
 func recvReq(s uint64, n int) *netpb.RecvRequest {
 	return &netpb.RecvRequest{Socket: s, Length: uint64(n)}
 }
+
+func subReq(s uint64) *netpb.SubscribeRequest {
+	return &netpb.SubscribeRequest{Socket: s, Cookie: s, Events: PollIn | PollOut | PollRdHup}
+}
+
+func connReq(s uint64, a netip.AddrPort) *netpb.ConnectRequest {
+	return &netpb.ConnectRequest{Socket: s, Addr: sa(a)}
+}

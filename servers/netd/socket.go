@@ -42,6 +42,7 @@ type socket struct {
 	mu         sync.Mutex
 	rcvTimeout time.Duration
 	sndTimeout time.Duration
+	backlog    uint32 // as given to listen
 }
 
 func (s *socket) stream() bool { return s.typ == syscall.SOCK_STREAM }
@@ -102,9 +103,14 @@ func (n *Server) Bind(cred Cred, id ID, addr netip.AddrPort) error {
 	return errno(s.ep.Bind(fa))
 }
 
+// somaxconn is Linux's default net.core.somaxconn since 5.4.
+const somaxconn = 4096
+
 // Listen marks a stream socket passive, as listen(2) does. As on Linux,
-// the backlog is clamped to [0, SOMAXCONN] and the accept queue holds
-// backlog+1 connections.
+// the backlog is read as unsigned and clamped to somaxconn (so -1 means
+// the maximum), and the accept queue holds backlog+1 connections: Linux
+// tests for a full queue with > rather than >=. Connections beyond it
+// have their SYNs dropped and retry.
 func (n *Server) Listen(id ID, backlog int) error {
 	s, err := n.lookup(id)
 	if err != nil {
@@ -113,8 +119,14 @@ func (n *Server) Listen(id ID, backlog int) error {
 	if !s.stream() {
 		return syscall.EOPNOTSUPP
 	}
-	backlog = min(max(backlog, 0), syscall.SOMAXCONN)
-	return errno(s.ep.Listen(backlog))
+	b := min(uint32(backlog), somaxconn)
+	if err := s.ep.Listen(int(b) + 1); err != nil {
+		return errno(err)
+	}
+	s.mu.Lock()
+	s.backlog = b
+	s.mu.Unlock()
+	return nil
 }
 
 // Accept takes a connection off a listening socket's queue, as accept(2)
