@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -396,3 +397,5 @@ func subReq(s uint64) *netpb.SubscribeRequest {
 func connReq(s uint64, a netip.AddrPort) *netpb.ConnectRequest {
 	return &netpb.ConnectRequest{Socket: s, Addr: sa(a)}
 }
+
+func bytesReader(s string) *strings.Reader { return strings.NewReader(s) }

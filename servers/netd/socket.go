@@ -81,6 +81,11 @@ func (n *Server) Socket(cred Cred, family, typ, protocol int) (ID, error) {
 	if err != nil {
 		return 0, errno(err)
 	}
+	if trans == tcp.ProtocolNumber {
+		// Linux starts with Nagle's algorithm on (TCP_NODELAY 0);
+		// netstack starts with it off.
+		ep.SocketOptions().SetDelayOption(true)
+	}
 	s := &socket{family: family, typ: typ, proto: protocol, uid: cred.UID, ep: ep, wq: wq}
 	return n.add(s), nil
 }
