@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/waiter"
 )
 
@@ -153,8 +154,9 @@ func (n *Server) Shutdown(id ID, how int) error {
 
 // Close releases a socket, as the last close(2) of its fd does. With
 // SO_LINGER on and a zero timeout a connection is reset; with a positive
-// timeout Close waits, up to it, for the peer to acknowledge the end of
-// the stream. The linger wait ends early when ctx does.
+// timeout Close waits, up to it, until the peer has acknowledged all
+// data and the FIN (the connection has left FIN_WAIT1, CLOSING and
+// LAST_ACK), as Linux does. The linger wait ends early when ctx does.
 func (n *Server) Close(ctx context.Context, id ID) error {
 	n.mu.Lock()
 	s, ok := n.sockets[id]
@@ -166,20 +168,43 @@ func (n *Server) Close(ctx context.Context, id ID) error {
 	if !ok {
 		return syscall.EBADF
 	}
-	e, ch := waiter.NewChannelEntry(waiter.EventHUp | waiter.EventErr)
+	e, ch := waiter.NewChannelEntry(waiter.AllEvents)
 	s.wq.EventRegister(&e)
 	defer s.wq.EventUnregister(&e)
 	s.ep.Close()
-	if l := s.ep.SocketOptions().GetLinger(); s.stream() && l.Enabled && l.Timeout > 0 {
-		t := time.NewTimer(l.Timeout)
-		defer t.Stop()
+	l := s.ep.SocketOptions().GetLinger()
+	if !s.stream() || !l.Enabled || l.Timeout <= 0 {
+		return nil
+	}
+	// netstack signals nothing when the FIN is acknowledged (FIN_WAIT1
+	// to FIN_WAIT2), so besides its events this wait rechecks the state
+	// on a backoff from 1 ms to 100 ms: the one place netd looks rather
+	// than being told, and only for a linger close.
+	deadline := time.NewTimer(l.Timeout)
+	defer deadline.Stop()
+	for check := time.Millisecond; unacked(s); check = min(2*check, 100*time.Millisecond) {
+		recheck := time.NewTimer(check)
 		select {
 		case <-ch:
-		case <-t.C:
+		case <-recheck.C:
+		case <-deadline.C:
+			return nil
 		case <-ctx.Done():
+			return nil
 		}
+		recheck.Stop()
 	}
 	return nil
+}
+
+// unacked reports whether a closed TCP socket still waits for the peer
+// to acknowledge its data and FIN.
+func unacked(s *socket) bool {
+	switch tcp.EndpointState(s.ep.State()) {
+	case tcp.StateFinWait1, tcp.StateClosing, tcp.StateLastAck:
+		return true
+	}
+	return false
 }
 
 // SockName returns the local address, as getsockname(2) does.
