@@ -26,13 +26,16 @@ func TestAcceptBacklogOverflow(t *testing.T) {
 		}
 		cs = append(cs, c)
 	}
+	// The clients finish connecting and send while the server accepts.
+	errs := make(chan error, len(cs))
 	for i, c := range cs {
-		if err := a.lx.finishConnect(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		if err := a.lx.write(ctx, c, []byte{byte(i)}); err != nil {
-			t.Fatal(err)
-		}
+		go func() {
+			err := a.lx.finishConnect(ctx, c)
+			if err == nil {
+				err = a.lx.write(ctx, c, []byte{byte(i)})
+			}
+			errs <- err
+		}()
 	}
 	seen := map[byte]bool{}
 	for range cs {
@@ -45,6 +48,11 @@ func TestAcceptBacklogOverflow(t *testing.T) {
 			t.Fatalf("read = %d, %v", n, err)
 		}
 		seen[buf[0]] = true
+	}
+	for range cs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 	if len(seen) != len(cs) {
 		t.Errorf("accepted connections carried %v, want one byte from each of %d clients", seen, len(cs))

@@ -180,10 +180,9 @@ func (n *Server) Connect(ctx context.Context, id ID, addr netip.AddrPort, nonblo
 	e, ch := waiter.NewChannelEntry(done)
 	s.wq.EventRegister(&e)
 	defer s.wq.EventUnregister(&e)
-	if cerr := s.ep.Connect(fa); cerr != nil {
-		if _, started := cerr.(*tcpip.ErrConnectStarted); !started {
-			return errno(cerr)
-		}
+	cerr := s.ep.Connect(fa)
+	if _, started := cerr.(*tcpip.ErrConnectStarted); !started {
+		return errno(cerr) // done at once, or failed
 	}
 	_, snd := s.timeouts()
 	if nonblock || snd < 0 {
