@@ -4,6 +4,7 @@
 
 PROTO_FILES = $(shell find proto -name '*.proto' | LC_ALL=C sort)
 PROTO_BIN := $(BUILD)/proto-bin
+PROTO_GENERATED := ':(glob)proto/**/*.pb.go'
 
 ## proto: regenerate the Go code of every .proto file in proto/
 proto:
@@ -19,9 +20,10 @@ proto:
 
 ## test-proto: fail if the committed generated code differs from make proto
 test-proto: proto
-	@git diff --exit-code -- proto || { echo "generated code is stale: run make proto and commit" >&2; exit 1; }
-	@test -z "$$(git status --porcelain --untracked-files=all -- proto)" || \
-		{ git status --short -- proto; echo "make proto made files that are not committed" >&2; exit 1; }
+	@git diff --exit-code -- $(PROTO_GENERATED) || \
+		{ echo "generated code is stale: run make proto and commit" >&2; exit 1; }
+	@test -z "$$(git status --porcelain --untracked-files=all -- $(PROTO_GENERATED))" || \
+		{ git status --short -- $(PROTO_GENERATED); echo "make proto made files that are not committed" >&2; exit 1; }
 
 TESTS += test-proto
 

@@ -23,20 +23,22 @@ const (
 )
 
 func main() {
-	protogen.Options{}.Run(func(p *protogen.Plugin) error {
-		p.SupportedFeatures = uint64(pluginpb.CodeGeneratorResponse_FEATURE_PROTO3_OPTIONAL)
-		ordinals := map[uint32]string{}
-		for _, f := range p.Files {
-			if !f.Generate || len(f.Services) == 0 {
-				continue
-			}
-			if err := checkFile(f, ordinals); err != nil {
-				return err
-			}
-			generateFile(p, f)
+	protogen.Options{}.Run(generate)
+}
+
+func generate(p *protogen.Plugin) error {
+	p.SupportedFeatures = uint64(pluginpb.CodeGeneratorResponse_FEATURE_PROTO3_OPTIONAL)
+	ordinals := map[uint32]string{}
+	for _, f := range p.Files {
+		if !f.Generate || len(f.Services) == 0 {
+			continue
 		}
-		return nil
-	})
+		if err := checkFile(f, ordinals); err != nil {
+			return err
+		}
+		generateFile(p, f)
+	}
+	return nil
 }
 
 // checkFile rejects what the runtime cannot carry: streaming methods, and
@@ -105,7 +107,9 @@ func genServer(g *protogen.GeneratedFile, s *protogen.Service) {
 	}
 	g.P("type ", name, "Server interface {")
 	for _, m := range s.Methods {
-		g.P(strings.TrimSuffix(m.Comments.Leading.String(), "\n"))
+		if c := m.Comments.Leading; c != "" {
+			g.P(strings.TrimSuffix(c.String(), "\n"))
+		}
 		g.P(m.GoName, "(", contextPkg.Ident("Context"), ", *", m.Input.GoIdent, ") (*", m.Output.GoIdent, ", error)")
 	}
 	g.P("}")
