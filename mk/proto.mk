@@ -6,7 +6,7 @@
 
 PROTO_FILES = $(shell find proto -name '*.proto' | LC_ALL=C sort)
 PROTO_BIN := $(BUILD)/proto-bin
-PROTO_GENERATED := ':(glob)proto/**/*.pb.go'
+PROTO_GENERATED := ':(glob)proto/**/*.pb.go' ':(glob)proto/**/*_aramid_test.go'
 
 ## proto: regenerate the Go code of every .proto file in proto/
 proto:

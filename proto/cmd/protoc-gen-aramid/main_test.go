@@ -44,8 +44,11 @@ func run(t *testing.T, req *pluginpb.CodeGeneratorRequest) (string, error) {
 	if resp.Error != nil {
 		t.Fatal(*resp.Error)
 	}
-	if len(resp.File) != 1 || resp.File[0].GetName() != "t/t_aramid.pb.go" {
-		t.Fatalf("generated %v, want t/t_aramid.pb.go", resp.File)
+	if len(resp.File) != 2 || resp.File[0].GetName() != "t/t_aramid.pb.go" || resp.File[1].GetName() != "t/t_aramid_test.go" {
+		t.Fatalf("generated %v, want t/t_aramid.pb.go and t/t_aramid_test.go", resp.File)
+	}
+	if !strings.Contains(resp.File[1].GetContent(), "func FuzzSDispatcher(f *testing.F)") {
+		t.Errorf("fuzz file lacks FuzzSDispatcher")
 	}
 	return resp.File[0].GetContent(), nil
 }
