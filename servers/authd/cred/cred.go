@@ -149,8 +149,14 @@ func (c *Cred) Setreuid(ruid, euid uint32) (*Cred, error) {
 
 // Setresuid is setresuid(2): without CAP_SETUID each id given must be
 // one of the current real, effective or saved uids. The fs uid follows
-// the effective uid.
+// the effective uid, except that a call that would change none of the ids
+// (nor move the fs uid back to the effective uid) returns early and
+// leaves a setfsuid in place, as Linux 5.18 and later do.
 func (c *Cred) Setresuid(ruid, euid, suid uint32) (*Cred, error) {
+	if sameOrNoChange(ruid, c.RUID) && sameOrNoChange(euid, c.EUID) && (euid == NoChange || euid == c.FSUID) &&
+		sameOrNoChange(suid, c.SUID) {
+		return c, nil
+	}
 	if !c.Capable(dac.CapSetuid) {
 		for _, id := range []uint32{ruid, euid, suid} {
 			if id != NoChange && !c.hasUID(id) {
@@ -253,8 +259,12 @@ func (c *Cred) Setregid(rgid, egid uint32) (*Cred, error) {
 }
 
 // Setresgid is setresgid(2), with the rules of Setresuid for gids and
-// CAP_SETGID.
+// CAP_SETGID, its early return for no change included.
 func (c *Cred) Setresgid(rgid, egid, sgid uint32) (*Cred, error) {
+	if sameOrNoChange(rgid, c.RGID) && sameOrNoChange(egid, c.EGID) && (egid == NoChange || egid == c.FSGID) &&
+		sameOrNoChange(sgid, c.SGID) {
+		return c, nil
+	}
 	if !c.Capable(dac.CapSetgid) {
 		for _, id := range []uint32{rgid, egid, sgid} {
 			if id != NoChange && !c.hasGID(id) {
@@ -297,6 +307,10 @@ func (c *Cred) Setgroups(groups []uint32) (*Cred, error) {
 	slices.Sort(n.Groups)
 	return n, nil
 }
+
+// sameOrNoChange reports whether id, an argument of a set*id call, leaves
+// cur as it is.
+func sameOrNoChange(id, cur uint32) bool { return id == NoChange || id == cur }
 
 // setIf sets *p to id unless id is NoChange.
 func setIf(p *uint32, id uint32) {

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"aramid/servers/authd/cred"
+	"aramid/servers/authd/dac"
 )
 
 // helperEnv selects a helper mode when the test binary is re-executed.
@@ -276,4 +277,12 @@ func execAs(op *Op) syscall.Errno {
 	_, e := raw(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(path)),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
 	return e
+}
+
+// Available returns the capabilities the host lets this process hold: a
+// container may withhold some even from root, and those cannot be
+// compared.
+func Available() dac.CapSet {
+	_, perm, _ := capget()
+	return perm
 }
