@@ -338,8 +338,10 @@ type ExecFile struct {
 //     clear) the permitted set becomes bounding | inheritable, otherwise
 //     it is the ambient set; the effective set is the permitted set for
 //     an effective uid 0, otherwise the ambient set;
-//   - a set-id exec (the new effective ids differ from the old real ones)
-//     clears the ambient set; SECBIT_KEEP_CAPS is cleared.
+//   - an exec that changes the effective uid, or makes the effective gid
+//     one the caller was not already in, clears the ambient set (Linux
+//     6.15's rule; before it, any effective id that differed from the
+//     real one did); SECBIT_KEEP_CAPS is cleared.
 //
 // It does not model the downgrade Linux applies to a traced process or
 // one that shares its fs_struct, nor no_new_privs: linuxd has neither.
@@ -361,7 +363,7 @@ func (c *Cred) Exec(f ExecFile) *Cred {
 		}
 		raise = n.EUID == 0
 	}
-	if n.EUID != c.RUID || n.EGID != c.RGID {
+	if n.EUID != c.EUID || !c.DAC().InGroup(n.EGID) {
 		n.Ambient = 0
 	}
 	n.Permitted |= n.Ambient
