@@ -6,7 +6,7 @@
 // Kernel command line (QEMU -append), passed as arguments:
 //
 //	aramid.exit       stop the machine after the self-test (tests use this)
-//	aramid.crashtest  fault deliberately after the self-test
+//	aramid.crashtest  fault deliberately instead of running the self-test
 package main
 
 import (
@@ -42,6 +42,9 @@ func main() {
 	for _, a := range os.Args[1:] {
 		flags[a] = true
 	}
+	if flags["aramid.crashtest"] {
+		crashTest()
+	}
 	fmt.Println("self-test: starting")
 	ok := selftest.Run(selftest.Checks(1), 120*time.Second, func(r selftest.Result) {
 		if r.Err != nil {
@@ -57,9 +60,6 @@ func main() {
 		fmt.Println("SELFTEST PASS")
 	} else {
 		fmt.Println("SELFTEST FAIL")
-	}
-	if flags["aramid.crashtest"] {
-		crashTest()
 	}
 	if flags["aramid.exit"] {
 		if !ok {

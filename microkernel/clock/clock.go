@@ -61,7 +61,7 @@ func calibrateOnce() uint64 {
 	const ms = 10
 	count := uint16(pitHz * ms / 1000)
 	amd64.Outb(0x61, amd64.Inb(0x61)&^0x02|0x01) // gate on, speaker off
-	amd64.Outb(0x43, 0xb0)                        // channel 2, lo/hi, mode 0
+	amd64.Outb(0x43, 0xb0)                       // channel 2, lo/hi, mode 0
 	amd64.Outb(0x42, uint8(count))
 	amd64.Outb(0x42, uint8(count>>8))
 	start := amd64.Rdtsc()

@@ -3,7 +3,7 @@
 //
 // It works in two halves. The trap half (go:nosplit, no allocation) prints
 // the vector, error code, CR2, every register and the raw instruction
-// bytes, freezes every other thread, and wakes the reporter. The reporter is
+// bytes, ends the faulting thread, and wakes the reporter. The reporter is
 // an ordinary goroutine on its own thread, started at boot, that can use the
 // whole Go library: it decodes the instruction with x86asm and prints a
 // traceback by walking frame pointers. A watchdog stops the machine if the
@@ -77,9 +77,16 @@ func Fault(f *amd64.Frame, fx *amd64.FXArea) {
 	if reporterTID == 0 || reporterTID == sched.TID() {
 		stop()
 	}
+	// The faulting thread never runs again; the others go on, so that the
+	// runtime can still schedule the reporter.
 	crashWord = 1
-	sched.Freeze(reporterTID)
-	sched.Wake(sched.WaitFutex, uint64(addrOfWord()), 1)
+	if sched.Wake(sched.WaitFutex, uint64(addrOfWord()), 1) == 0 {
+		console.Print("crash: the reporter (thread ")
+		console.Dec(uint64(reporterTID))
+		console.Print(") is not waiting\n")
+		sched.Dump()
+		stop()
+	}
 	watchdogAt = clock.Ticks() + 5*clock.HZ
 	sched.Exit(f, fx)
 }
@@ -90,6 +97,7 @@ func Fault(f *amd64.Frame, fx *amd64.FXArea) {
 func Watchdog() {
 	if watchdogAt != 0 && clock.Ticks() > watchdogAt {
 		console.Print("crash: the reporter did not finish; stopping\n")
+		sched.Dump()
 		stop()
 	}
 }

@@ -52,7 +52,7 @@ type Thread struct {
 	// restart means the thread re-executes its system call when woken
 	// (its RIP was wound back over SYSCALL), so the call sees the new state.
 	restart bool
-	ran           uint64 // ticks in the current quantum
+	ran     uint64 // ticks in the current quantum
 }
 
 var (
@@ -97,7 +97,7 @@ func Init(fsBase uint64) {
 //go:nosplit
 func defaultFX(fx *amd64.FXArea) {
 	*fx = amd64.FXArea{}
-	fx[0], fx[1] = 0x7f, 0x03 // FCW 0x037f
+	fx[0], fx[1] = 0x7f, 0x03   // FCW 0x037f
 	fx[24], fx[25] = 0x80, 0x1f // MXCSR 0x1f80
 }
 
@@ -272,18 +272,6 @@ func Tick(f *amd64.Frame, fx *amd64.FXArea) {
 	t.ran++
 	if current == idle || t.ran >= Quantum {
 		Yield(f, fx)
-	}
-}
-
-// Freeze stops every thread but the current one for good; the crash path
-// uses it so nothing runs beside the reporter.
-//
-//go:nosplit
-func Freeze(keep int32) {
-	for i := 1; i < MaxThreads; i++ {
-		if threads[i].TID != keep && threads[i].state != free {
-			threads[i].state = dead
-		}
 	}
 }
 
