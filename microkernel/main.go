@@ -7,6 +7,7 @@
 //
 //	aramid.exit       stop the machine after the self-test (tests use this)
 //	aramid.crashtest  fault deliberately instead of running the self-test
+//	aramid.strace     print every system call the runtime makes
 package main
 
 import (
@@ -19,6 +20,7 @@ import (
 	_ "aramid/boot"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/crash"
+	"aramid/microkernel/hosting"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/sched"
 	"aramid/microkernel/selftest"
@@ -42,6 +44,7 @@ func main() {
 	for _, a := range os.Args[1:] {
 		flags[a] = true
 	}
+	hosting.Trace = flags["aramid.strace"]
 	if flags["aramid.crashtest"] {
 		crashTest()
 	}

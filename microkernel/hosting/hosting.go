@@ -29,8 +29,9 @@ const (
 	eTIMEDO = 110
 )
 
-// Trace prints every system call (debugging aid).
-var Trace = false
+// Trace prints every system call and its result (kernel command line
+// aramid.strace).
+var Trace bool
 
 //go:nosplit
 func errno(e uint64) uint64 { return -e }
