@@ -430,7 +430,7 @@ func TestRandomWorkload(t *testing.T) {
 	needTools(t)
 	total := 0
 	for k, v := range variants {
-		if v.ro || v.name == "4k-inline_data" {
+		if v.ro {
 			continue
 		}
 		t.Run(v.name, func(t *testing.T) {
