@@ -151,7 +151,7 @@ func (c *Cred) Setreuid(ruid, euid uint32) (*Cred, error) {
 // one of the current real, effective or saved uids. The fs uid follows
 // the effective uid, except that a call that would change none of the ids
 // (nor move the fs uid back to the effective uid) returns early and
-// leaves a setfsuid in place, as Linux 5.18 and later do.
+// leaves a setfsuid in place, as current Linux does.
 func (c *Cred) Setresuid(ruid, euid, suid uint32) (*Cred, error) {
 	if sameOrNoChange(ruid, c.RUID) && sameOrNoChange(euid, c.EUID) && (euid == NoChange || euid == c.FSUID) &&
 		sameOrNoChange(suid, c.SUID) {
@@ -339,9 +339,9 @@ type ExecFile struct {
 //     it is the ambient set; the effective set is the permitted set for
 //     an effective uid 0, otherwise the ambient set;
 //   - an exec that changes the effective uid, or makes the effective gid
-//     one the caller was not already in, clears the ambient set (Linux
-//     6.15's rule; before it, any effective id that differed from the
-//     real one did); SECBIT_KEEP_CAPS is cleared.
+//     one the caller was not already in, clears the ambient set (the rule
+//     of current kernels; older ones cleared it whenever an effective id
+//     differed from the real one); SECBIT_KEEP_CAPS is cleared.
 //
 // It does not model the downgrade Linux applies to a traced process or
 // one that shares its fs_struct, nor no_new_privs: linuxd has neither.

@@ -83,7 +83,7 @@ func TestExecAgainstHost(t *testing.T) {
 		ef := cred.ExecFile{Mode: f.Mode, UID: f.UID, GID: f.GID}
 		want := normalize(c.Exec(ef), avail)
 		got := normalize(res.Cred, avail)
-		if old := normalize(preLinux615Exec(c, ef), avail); !reflect.DeepEqual(want, old) {
+		if old := normalize(olderKernelExec(c, ef), avail); !reflect.DeepEqual(want, old) {
 			switch {
 			case reflect.DeepEqual(got, want):
 				newRule++
@@ -106,16 +106,16 @@ func TestExecAgainstHost(t *testing.T) {
 		t.Fatalf("%d of %d execs differ from the host kernel", bad, n)
 	}
 	if oldRule > 0 {
-		t.Logf("the host kernel predates Linux 6.15's ambient-set rule at exec: %d cases agree only with the old rule and were not counted", oldRule)
+		t.Logf("the host kernel predates the current ambient-set rule at exec: %d cases agree only with the old rule and were not counted", oldRule)
 	}
 	t.Logf("%d set-id and plain execs agree with the host kernel (%d of them refused by DAC)", n-oldRule, denied)
 }
 
-// preLinux615Exec is what Exec returned under the rule before Linux 6.15,
+// olderKernelExec is what Exec would return under older kernels' rule,
 // which cleared the ambient set whenever the new effective uid or gid
 // differed from the real one, so that the test can tell an older host
 // kernel from a wrong model.
-func preLinux615Exec(c *cred.Cred, f cred.ExecFile) *cred.Cred {
+func olderKernelExec(c *cred.Cred, f cred.ExecFile) *cred.Cred {
 	n := c.Exec(f)
 	oldSetid := n.EUID != c.RUID || n.EGID != c.RGID
 	newSetid := n.EUID != c.EUID || !c.DAC().InGroup(n.EGID)

@@ -23,9 +23,9 @@ type hostCase struct {
 	op   linuxhost.Op
 	// setup makes the case's files under dir, as root.
 	setup func(dir string) error
-	// model returns the model's answer: the errno and, for calls that
-	// change the inode, the expected mode, uid and gid afterwards.
-	model func() (error, *dac.File)
+	// model returns the model's answer: for calls that change the inode
+	// the expected mode, uid and gid afterwards (else nil), and the errno.
+	model func() (*dac.File, error)
 	// target is the file whose mode and owner are compared afterwards.
 	target string
 }
@@ -105,7 +105,7 @@ func checkCase(r *rand.Rand) hostCase {
 			}
 			return os.WriteFile(filepath.Join(p, "e"), nil, 0o644) // for the search
 		},
-		model:  func() (error, *dac.File) { return dac.Check(&c, f, mask), nil },
+		model:  func() (*dac.File, error) { return nil, dac.Check(&c, f, mask) },
 		target: "f",
 	}
 }
@@ -134,7 +134,7 @@ func deleteCase(r *rand.Rand) hostCase {
 			}
 			return linuxhost.SetOwnerMode(p, d)
 		},
-		model: func() (error, *dac.File) { return dac.CheckDelete(&c, d, v), nil },
+		model: func() (*dac.File, error) { return nil, dac.CheckDelete(&c, d, v) },
 	}
 }
 
@@ -146,9 +146,9 @@ func chmodCase(r *rand.Rand) hostCase {
 		desc:  fmt.Sprintf("CheckChmod(%+v, %s, %#o)", c, fileString(f), mode),
 		op:    linuxhost.Op{Cred: hostCred(c), Kind: "chmod", Path: "f", Mode: mode},
 		setup: func(dir string) error { return linuxhost.MakeFile(filepath.Join(dir, "f"), f) },
-		model: func() (error, *dac.File) {
+		model: func() (*dac.File, error) {
 			m, err := dac.CheckChmod(&c, f, mode)
-			return err, &dac.File{Mode: m, UID: f.UID, GID: f.GID}
+			return &dac.File{Mode: m, UID: f.UID, GID: f.GID}, err
 		},
 		target: "f",
 	}
@@ -166,7 +166,7 @@ func chownCase(r *rand.Rand) hostCase {
 		desc:  fmt.Sprintf("CheckChown(%+v, %s, %d, %d)", c, fileString(f), uid, gid),
 		op:    linuxhost.Op{Cred: hostCred(c), Kind: "chown", Path: "f", UID: uid, GID: gid},
 		setup: func(dir string) error { return linuxhost.MakeFile(filepath.Join(dir, "f"), f) },
-		model: func() (error, *dac.File) {
+		model: func() (*dac.File, error) {
 			m, err := dac.CheckChown(&c, f, uid, gid)
 			after := dac.File{Mode: m, UID: f.UID, GID: f.GID}
 			if err == nil && uid != -1 {
@@ -175,7 +175,7 @@ func chownCase(r *rand.Rand) hostCase {
 			if err == nil && gid != -1 {
 				after.GID = uint32(gid)
 			}
-			return err, &after
+			return &after, err
 		},
 		target: "f",
 	}
@@ -189,7 +189,7 @@ func utimesCase(r *rand.Rand) hostCase {
 		desc:  fmt.Sprintf("CheckUtimes(%+v, %s, explicit %v)", c, fileString(f), explicit),
 		op:    linuxhost.Op{Cred: hostCred(c), Kind: "utimes", Path: "f", Explicit: explicit},
 		setup: func(dir string) error { return linuxhost.MakeFile(filepath.Join(dir, "f"), f) },
-		model: func() (error, *dac.File) { return dac.CheckUtimes(&c, f, explicit), nil },
+		model: func() (*dac.File, error) { return nil, dac.CheckUtimes(&c, f, explicit) },
 	}
 }
 
@@ -250,7 +250,7 @@ func TestAgainstHost(t *testing.T) {
 }
 
 func compare(tc hostCase, hostErr syscall.Errno, dir string) string {
-	wantErr, after := tc.model()
+	after, wantErr := tc.model()
 	var model syscall.Errno
 	if wantErr != nil {
 		model = wantErr.(syscall.Errno)
