@@ -1085,8 +1085,6 @@ type ProcessInfo struct {
 	EnvStart   uint64 `protobuf:"varint,60,opt,name=env_start,json=envStart,proto3" json:"env_start,omitempty"`
 	EnvEnd     uint64 `protobuf:"varint,61,opt,name=env_end,json=envEnd,proto3" json:"env_end,omitempty"`
 	ExitCode   int32  `protobuf:"varint,62,opt,name=exit_code,json=exitCode,proto3" json:"exit_code,omitempty"`
-	// wchan is true when the process sleeps in the kernel.
-	Wchan bool `protobuf:"varint,63,opt,name=wchan,proto3" json:"wchan,omitempty"`
 	// The rest of /proc/<pid>/status. Memory figures are in bytes.
 	FdSize                   uint32 `protobuf:"varint,64,opt,name=fd_size,json=fdSize,proto3" json:"fd_size,omitempty"`
 	VmLck                    uint64 `protobuf:"varint,65,opt,name=vm_lck,json=vmLck,proto3" json:"vm_lck,omitempty"`
@@ -1580,13 +1578,6 @@ func (x *ProcessInfo) GetExitCode() int32 {
 		return x.ExitCode
 	}
 	return 0
-}
-
-func (x *ProcessInfo) GetWchan() bool {
-	if x != nil {
-		return x.Wchan
-	}
-	return false
 }
 
 func (x *ProcessInfo) GetFdSize() uint32 {
@@ -2420,14 +2411,17 @@ type SystemInfo struct {
 	ProcsTotal   uint32   `protobuf:"varint,25,opt,name=procs_total,json=procsTotal,proto3" json:"procs_total,omitempty"`
 	LastPid      uint32   `protobuf:"varint,26,opt,name=last_pid,json=lastPid,proto3" json:"last_pid,omitempty"`
 	// boot_time is the wall-clock second of boot (btime).
-	BootTime        uint64     `protobuf:"varint,27,opt,name=boot_time,json=bootTime,proto3" json:"boot_time,omitempty"`
-	ContextSwitches uint64     `protobuf:"varint,28,opt,name=context_switches,json=contextSwitches,proto3" json:"context_switches,omitempty"`
-	Forks           uint64     `protobuf:"varint,29,opt,name=forks,proto3" json:"forks,omitempty"`
-	ProcsBlocked    uint32     `protobuf:"varint,30,opt,name=procs_blocked,json=procsBlocked,proto3" json:"procs_blocked,omitempty"`
-	Interrupts      uint64     `protobuf:"varint,31,opt,name=interrupts,proto3" json:"interrupts,omitempty"`
-	Cpus            []*CpuInfo `protobuf:"bytes,32,rep,name=cpus,proto3" json:"cpus,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	BootTime        uint64 `protobuf:"varint,27,opt,name=boot_time,json=bootTime,proto3" json:"boot_time,omitempty"`
+	ContextSwitches uint64 `protobuf:"varint,28,opt,name=context_switches,json=contextSwitches,proto3" json:"context_switches,omitempty"`
+	Forks           uint64 `protobuf:"varint,29,opt,name=forks,proto3" json:"forks,omitempty"`
+	ProcsBlocked    uint32 `protobuf:"varint,30,opt,name=procs_blocked,json=procsBlocked,proto3" json:"procs_blocked,omitempty"`
+	// irqs counts interrupts per vector line, as /proc/stat's intr line.
+	Irqs []uint64   `protobuf:"varint,31,rep,packed,name=irqs,proto3" json:"irqs,omitempty"`
+	Cpus []*CpuInfo `protobuf:"bytes,32,rep,name=cpus,proto3" json:"cpus,omitempty"`
+	// softirqs counts the ten softirq kinds, as /proc/stat's softirq line.
+	Softirqs      []uint64 `protobuf:"varint,33,rep,packed,name=softirqs,proto3" json:"softirqs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SystemInfo) Reset() {
@@ -2670,16 +2664,23 @@ func (x *SystemInfo) GetProcsBlocked() uint32 {
 	return 0
 }
 
-func (x *SystemInfo) GetInterrupts() uint64 {
+func (x *SystemInfo) GetIrqs() []uint64 {
 	if x != nil {
-		return x.Interrupts
+		return x.Irqs
 	}
-	return 0
+	return nil
 }
 
 func (x *SystemInfo) GetCpus() []*CpuInfo {
 	if x != nil {
 		return x.Cpus
+	}
+	return nil
+}
+
+func (x *SystemInfo) GetSoftirqs() []uint64 {
+	if x != nil {
+		return x.Softirqs
 	}
 	return nil
 }
@@ -2713,7 +2714,9 @@ type CpuInfo struct {
 	Wp             bool     `protobuf:"varint,22,opt,name=wp,proto3" json:"wp,omitempty"`
 	// Times in clock ticks: user nice system idle iowait irq softirq steal
 	// guest guest_nice, as the "cpuN" line of /proc/stat.
-	Times         []uint64 `protobuf:"varint,23,rep,packed,name=times,proto3" json:"times,omitempty"`
+	Times []uint64 `protobuf:"varint,23,rep,packed,name=times,proto3" json:"times,omitempty"`
+	// tlb_size is AMD's "TLB size" in 4K pages, or 0 where not reported.
+	TlbSize       uint32 `protobuf:"varint,24,opt,name=tlb_size,json=tlbSize,proto3" json:"tlb_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2907,6 +2910,13 @@ func (x *CpuInfo) GetTimes() []uint64 {
 		return x.Times
 	}
 	return nil
+}
+
+func (x *CpuInfo) GetTlbSize() uint32 {
+	if x != nil {
+		return x.TlbSize
+	}
+	return 0
 }
 
 type ListMountsRequest struct {
@@ -3177,7 +3187,7 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"\x12ListProcessesReply\x12\x12\n" +
 	"\x04pids\x18\x01 \x03(\rR\x04pids\"%\n" +
 	"\x11GetProcessRequest\x12\x10\n" +
-	"\x03pid\x18\x01 \x01(\rR\x03pid\"\xa5\x12\n" +
+	"\x03pid\x18\x01 \x01(\rR\x03pid\"\x8f\x12\n" +
 	"\vProcessInfo\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\rR\x03pid\x12\x12\n" +
 	"\x04ppid\x18\x02 \x01(\rR\x04ppid\x12\x12\n" +
@@ -3252,8 +3262,7 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"\aarg_end\x18; \x01(\x04R\x06argEnd\x12\x1b\n" +
 	"\tenv_start\x18< \x01(\x04R\benvStart\x12\x17\n" +
 	"\aenv_end\x18= \x01(\x04R\x06envEnd\x12\x1b\n" +
-	"\texit_code\x18> \x01(\x05R\bexitCode\x12\x14\n" +
-	"\x05wchan\x18? \x01(\bR\x05wchan\x12\x17\n" +
+	"\texit_code\x18> \x01(\x05R\bexitCode\x12\x17\n" +
 	"\afd_size\x18@ \x01(\rR\x06fdSize\x12\x15\n" +
 	"\x06vm_lck\x18A \x01(\x04R\x05vmLck\x12\x15\n" +
 	"\x06vm_pin\x18B \x01(\x04R\x05vmPin\x12\x15\n" +
@@ -3338,7 +3347,7 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"\x05state\x18\x04 \x01(\rR\x05state\x12\x14\n" +
 	"\x05inode\x18\x05 \x01(\x04R\x05inode\x12\x12\n" +
 	"\x04path\x18\x06 \x01(\fR\x04path\"\x12\n" +
-	"\x10GetSystemRequest\"\x92\b\n" +
+	"\x10GetSystemRequest\"\xa2\b\n" +
 	"\n" +
 	"SystemInfo\x12\x1b\n" +
 	"\tmem_total\x18\x01 \x01(\x04R\bmemTotal\x12\x19\n" +
@@ -3377,11 +3386,10 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"\tboot_time\x18\x1b \x01(\x04R\bbootTime\x12)\n" +
 	"\x10context_switches\x18\x1c \x01(\x04R\x0fcontextSwitches\x12\x14\n" +
 	"\x05forks\x18\x1d \x01(\x04R\x05forks\x12#\n" +
-	"\rprocs_blocked\x18\x1e \x01(\rR\fprocsBlocked\x12\x1e\n" +
-	"\n" +
-	"interrupts\x18\x1f \x01(\x04R\n" +
-	"interrupts\x12(\n" +
-	"\x04cpus\x18  \x03(\v2\x14.aramid.proc.CpuInfoR\x04cpus\"\xee\x04\n" +
+	"\rprocs_blocked\x18\x1e \x01(\rR\fprocsBlocked\x12\x12\n" +
+	"\x04irqs\x18\x1f \x03(\x04R\x04irqs\x12(\n" +
+	"\x04cpus\x18  \x03(\v2\x14.aramid.proc.CpuInfoR\x04cpus\x12\x1a\n" +
+	"\bsoftirqs\x18! \x03(\x04R\bsoftirqs\"\x89\x05\n" +
 	"\aCpuInfo\x12\x1b\n" +
 	"\tvendor_id\x18\x01 \x01(\tR\bvendorId\x12\x16\n" +
 	"\x06family\x18\x02 \x01(\rR\x06family\x12\x14\n" +
@@ -3409,7 +3417,8 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"\tvirt_bits\x18\x14 \x01(\rR\bvirtBits\x12\x10\n" +
 	"\x03fpu\x18\x15 \x01(\bR\x03fpu\x12\x0e\n" +
 	"\x02wp\x18\x16 \x01(\bR\x02wp\x12\x14\n" +
-	"\x05times\x18\x17 \x03(\x04R\x05times\"\x13\n" +
+	"\x05times\x18\x17 \x03(\x04R\x05times\x12\x19\n" +
+	"\btlb_size\x18\x18 \x01(\rR\atlbSize\"\x13\n" +
 	"\x11ListMountsRequest\"\x81\x01\n" +
 	"\x0fListMountsReply\x12/\n" +
 	"\x06mounts\x18\x01 \x03(\v2\x17.aramid.proc.MountEntryR\x06mounts\x12=\n" +
