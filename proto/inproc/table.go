@@ -11,10 +11,13 @@ package inproc
 import (
 	"io"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"aramid/proto/rpc"
 )
+
+var tableBase atomic.Uint32
 
 // Table is one process's handle table. A handle is a number naming a Go
 // object (a *Channel, a *Memory, or anything a test likes).
@@ -26,9 +29,9 @@ type Table struct {
 
 // NewTable returns an empty handle table.
 func NewTable() *Table {
-	// Tables start numbering at different points, so a handle number
-	// that leaks from one process to another is unlikely to be valid.
-	return &Table{next: 0x100, objs: map[uint32]any{}}
+	// Each table numbers from its own base, so a handle number that
+	// leaks from one process to another is not valid there.
+	return &Table{next: tableBase.Add(1) << 16, objs: map[uint32]any{}}
 }
 
 // Install adds obj to the table and returns its new handle.

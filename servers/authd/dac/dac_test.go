@@ -1,0 +1,79 @@
+package dac
+
+import (
+	"syscall"
+	"testing"
+)
+
+const (
+	reg = syscall.S_IFREG
+	dir = syscall.S_IFDIR
+)
+
+// These cases pin behaviour that the generated host comparison in
+// linux_test.go also covers, written out so a failure reads as a rule.
+func TestCheckRules(t *testing.T) {
+	user := &Cred{FSUID: 1000, FSGID: 1000, Groups: []uint32{100}}
+	root := &Cred{Caps: AllCaps}
+	searcher := &Cred{FSUID: 1000, FSGID: 1000, Caps: CapSet(0).With(CapDacReadSearch)}
+	for _, tc := range []struct {
+		name string
+		c    *Cred
+		f    File
+		mask uint32
+		want error
+	}{
+		{"owner read", user, File{reg | 0o400, 1000, 0}, MayRead, nil},
+		{"owner class only", user, File{reg | 0o077, 1000, 1000}, MayRead, syscall.EACCES},
+		{"supplementary group", user, File{reg | 0o040, 0, 100}, MayRead, nil},
+		{"group class only", user, File{reg | 0o407, 0, 100}, MayRead, syscall.EACCES},
+		{"other", user, File{reg | 0o004, 0, 0}, MayRead, nil},
+		{"other write refused", user, File{reg | 0o004, 0, 0}, MayWrite, syscall.EACCES},
+		{"root reads 000", root, File{reg, 1000, 1000}, MayRead | MayWrite, nil},
+		{"root exec needs an x bit", root, File{reg | 0o666, 0, 0}, MayExec, syscall.EACCES},
+		{"root exec with other x", root, File{reg | 0o001, 1000, 0}, MayExec, nil},
+		{"root searches 000 dir", root, File{dir, 1000, 1000}, MayExec | MayWrite, nil},
+		{"read-search reads", searcher, File{reg, 0, 0}, MayRead, nil},
+		{"read-search does not write", searcher, File{reg, 0, 0}, MayRead | MayWrite, syscall.EACCES},
+		{"read-search does not exec", searcher, File{reg | 0o100, 0, 0}, MayExec, syscall.EACCES},
+		{"read-search lists and searches dirs", searcher, File{dir, 0, 0}, MayRead | MayExec, nil},
+		{"read-search does not write dirs", searcher, File{dir, 0, 0}, MayWrite | MayExec, syscall.EACCES},
+	} {
+		if got := Check(tc.c, tc.f, tc.mask); got != tc.want {
+			t.Errorf("%s: Check = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestOwnershipRules(t *testing.T) {
+	user := &Cred{FSUID: 1000, FSGID: 1000}
+	root := &Cred{Caps: AllCaps}
+	sticky := File{dir | 0o1777, 0, 0}
+	if err := CheckDelete(user, sticky, File{reg, 1001, 1001}); err != syscall.EPERM {
+		t.Errorf("delete other's file in /tmp: %v, want EPERM", err)
+	}
+	if err := CheckDelete(user, sticky, File{reg, 1000, 0}); err != nil {
+		t.Errorf("delete own file in /tmp: %v", err)
+	}
+	if err := CheckDelete(user, File{dir | 0o755, 0, 0}, File{reg, 1000, 0}); err != syscall.EACCES {
+		t.Errorf("delete from unwritable dir: %v, want EACCES", err)
+	}
+	if m, err := CheckChmod(user, File{reg | 0o644, 1000, 0}, 0o2755); err != nil || m != reg|0o755 {
+		t.Errorf("chmod g+s outside group = %o, %v; want %o", m, err, reg|0o755)
+	}
+	if _, err := CheckChmod(user, File{reg | 0o644, 0, 0}, 0o777); err != syscall.EPERM {
+		t.Errorf("chmod of another's file: %v, want EPERM", err)
+	}
+	if m, err := CheckChown(root, File{reg | 0o6755, 1000, 1000}, 0, -1); err != nil || m != reg|0o755 {
+		t.Errorf("root chown of setuid file = %o, %v; want %o", m, err, reg|0o755)
+	}
+	if _, err := CheckChown(user, File{reg | 0o644, 1000, 1000}, 1001, -1); err != syscall.EPERM {
+		t.Errorf("give away a file: %v, want EPERM", err)
+	}
+	if err := CheckUtimes(user, File{reg | 0o666, 0, 0}, false); err != nil {
+		t.Errorf("touch a writable file: %v", err)
+	}
+	if err := CheckUtimes(user, File{reg | 0o666, 0, 0}, true); err != syscall.EPERM {
+		t.Errorf("set explicit times on another's file: %v, want EPERM", err)
+	}
+}

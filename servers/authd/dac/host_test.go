@@ -1,0 +1,315 @@
+package dac_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+
+	"aramid/servers/authd/cred"
+	"aramid/servers/authd/dac"
+	"aramid/servers/authd/internal/linuxhost"
+)
+
+func TestMain(m *testing.M) { linuxhost.Main(m) }
+
+// hostCase is one generated case: what the model says, and the operation
+// that asks the host kernel the same question.
+type hostCase struct {
+	desc string
+	op   linuxhost.Op
+	// setup makes the case's files under dir, as root.
+	setup func(dir string) error
+	// model returns the model's answer: the errno and, for calls that
+	// change the inode, the expected mode, uid and gid afterwards.
+	model func() (error, *dac.File)
+	// target is the file whose mode and owner are compared afterwards.
+	target string
+}
+
+// Caps and ids drawn from small pools, so that owners, groups and
+// capabilities collide often enough to exercise every rule.
+var (
+	uids      = []uint32{0, 1000, 1001}
+	gids      = []uint32{0, 100, 1000, 1001, 2000}
+	extraGIDs = []uint32{100, 1001, 2000}
+	someCaps  = []int{dac.CapChown, dac.CapDacOverride, dac.CapDacReadSearch, dac.CapFowner, dac.CapFsetid}
+)
+
+func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
+
+func randCred(r *rand.Rand) dac.Cred {
+	c := dac.Cred{FSUID: pick(r, uids), FSGID: pick(r, gids)}
+	for _, g := range extraGIDs {
+		if r.IntN(3) == 0 {
+			c.Groups = append(c.Groups, g)
+		}
+	}
+	if r.IntN(6) == 0 {
+		c.Caps = dac.AllCaps
+		return c
+	}
+	for _, cp := range someCaps {
+		if r.IntN(4) == 0 {
+			c.Caps = c.Caps.With(cp)
+		}
+	}
+	return c
+}
+
+func randFile(r *rand.Rand, typ uint32) dac.File {
+	return dac.File{Mode: typ | uint32(r.IntN(0o10000)), UID: pick(r, uids), GID: pick(r, gids)}
+}
+
+// hostCred is the host credential for a DAC credential: every uid the
+// fsuid, every gid the fsgid, the capabilities effective and permitted.
+func hostCred(c dac.Cred) *cred.Cred {
+	g := slices.Clone(c.Groups)
+	slices.Sort(g)
+	return &cred.Cred{
+		RUID: c.FSUID, EUID: c.FSUID, SUID: c.FSUID, FSUID: c.FSUID,
+		RGID: c.FSGID, EGID: c.FSGID, SGID: c.FSGID, FSGID: c.FSGID,
+		Groups: g, Effective: c.Caps, Permitted: c.Caps, Bounding: dac.AllCaps,
+	}
+}
+
+// makeFile creates path as a file or directory (with an entry "e" inside)
+// owned by f's owner with f's mode, chmod after chown because chown
+// clears set-id bits.
+func makeFile(path string, f dac.File) error {
+	if f.IsDir() {
+		if err := os.Mkdir(path, 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(path, "e"), nil, 0o644); err != nil {
+			return err
+		}
+	} else if err := os.WriteFile(path, nil, 0o600); err != nil {
+		return err
+	}
+	if err := os.Lchown(path, int(f.UID), int(f.GID)); err != nil {
+		return err
+	}
+	return syscall.Chmod(path, f.Mode&0o7777)
+}
+
+func checkCase(r *rand.Rand) hostCase {
+	c := randCred(r)
+	f := randFile(r, pick(r, []uint32{syscall.S_IFREG, syscall.S_IFDIR}))
+	mask := uint32(1 + r.IntN(7))
+	op := linuxhost.Op{Cred: hostCred(c), Kind: "access", Path: "f", Flags: int(mask)}
+	switch {
+	case !f.IsDir() && mask == dac.MayRead:
+		op.Kind, op.Flags = "open", syscall.O_RDONLY
+	case !f.IsDir() && mask == dac.MayWrite:
+		op.Kind, op.Flags = "open", syscall.O_WRONLY
+	case !f.IsDir() && mask == dac.MayRead|dac.MayWrite:
+		op.Kind, op.Flags = "open", syscall.O_RDWR
+	case f.IsDir() && mask == dac.MayRead:
+		op.Kind, op.Flags = "open", syscall.O_RDONLY|syscall.O_DIRECTORY
+	case f.IsDir() && mask == dac.MayExec:
+		op.Kind, op.Path = "stat", "f/e"
+	case f.IsDir() && mask == dac.MayWrite|dac.MayExec:
+		op.Kind, op.Path = "mkdir", "f/new"
+	}
+	return hostCase{
+		desc:   fmt.Sprintf("Check(%+v, %s, mask %d) via %s %s", c, fileString(f), mask, op.Kind, op.Path),
+		op:     op,
+		setup:  func(dir string) error { return makeFile(filepath.Join(dir, "f"), f) },
+		model:  func() (error, *dac.File) { return dac.Check(&c, f, mask), nil },
+		target: "f",
+	}
+}
+
+func deleteCase(r *rand.Rand) hostCase {
+	c := randCred(r)
+	d := randFile(r, syscall.S_IFDIR)
+	if r.IntN(2) == 0 {
+		d.Mode |= syscall.S_ISVTX
+	}
+	v := randFile(r, pick(r, []uint32{syscall.S_IFREG, syscall.S_IFDIR}))
+	kind := "unlink"
+	if v.IsDir() {
+		kind = "rmdir"
+	}
+	return hostCase{
+		desc: fmt.Sprintf("CheckDelete(%+v, dir %s, victim %s)", c, fileString(d), fileString(v)),
+		op:   linuxhost.Op{Cred: hostCred(c), Kind: kind, Path: "d/v"},
+		setup: func(dir string) error {
+			p := filepath.Join(dir, "d")
+			if err := os.Mkdir(p, 0o700); err != nil {
+				return err
+			}
+			vp := filepath.Join(p, "v")
+			if v.IsDir() {
+				if err := os.Mkdir(vp, 0o700); err != nil {
+					return err
+				}
+			} else if err := os.WriteFile(vp, nil, 0o600); err != nil {
+				return err
+			}
+			if err := os.Lchown(vp, int(v.UID), int(v.GID)); err != nil {
+				return err
+			}
+			if err := syscall.Chmod(vp, v.Mode&0o7777); err != nil {
+				return err
+			}
+			if err := os.Lchown(p, int(d.UID), int(d.GID)); err != nil {
+				return err
+			}
+			return syscall.Chmod(p, d.Mode&0o7777)
+		},
+		model: func() (error, *dac.File) { return dac.CheckDelete(&c, d, v), nil },
+	}
+}
+
+func chmodCase(r *rand.Rand) hostCase {
+	c := randCred(r)
+	f := randFile(r, pick(r, []uint32{syscall.S_IFREG, syscall.S_IFDIR}))
+	mode := uint32(r.IntN(0o10000))
+	return hostCase{
+		desc:  fmt.Sprintf("CheckChmod(%+v, %s, %#o)", c, fileString(f), mode),
+		op:    linuxhost.Op{Cred: hostCred(c), Kind: "chmod", Path: "f", Mode: mode},
+		setup: func(dir string) error { return makeFile(filepath.Join(dir, "f"), f) },
+		model: func() (error, *dac.File) {
+			m, err := dac.CheckChmod(&c, f, mode)
+			return err, &dac.File{Mode: m, UID: f.UID, GID: f.GID}
+		},
+		target: "f",
+	}
+}
+
+func chownCase(r *rand.Rand) hostCase {
+	c := randCred(r)
+	f := randFile(r, pick(r, []uint32{syscall.S_IFREG, syscall.S_IFREG, syscall.S_IFDIR}))
+	if r.IntN(2) == 0 { // set-id bits matter most here
+		f.Mode |= pick(r, []uint32{syscall.S_ISUID, syscall.S_ISGID, syscall.S_ISGID | 0o010, syscall.S_ISUID | syscall.S_ISGID})
+	}
+	uid := pick(r, []int64{-1, -1, 0, 1000, 1001, int64(f.UID), int64(c.FSUID)})
+	gid := pick(r, []int64{-1, -1, 0, 100, 1000, 1001, 2000, int64(f.GID), int64(c.FSGID)})
+	return hostCase{
+		desc:  fmt.Sprintf("CheckChown(%+v, %s, %d, %d)", c, fileString(f), uid, gid),
+		op:    linuxhost.Op{Cred: hostCred(c), Kind: "chown", Path: "f", UID: uid, GID: gid},
+		setup: func(dir string) error { return makeFile(filepath.Join(dir, "f"), f) },
+		model: func() (error, *dac.File) {
+			m, err := dac.CheckChown(&c, f, uid, gid)
+			after := dac.File{Mode: m, UID: f.UID, GID: f.GID}
+			if err == nil && uid != -1 {
+				after.UID = uint32(uid)
+			}
+			if err == nil && gid != -1 {
+				after.GID = uint32(gid)
+			}
+			return err, &after
+		},
+		target: "f",
+	}
+}
+
+func utimesCase(r *rand.Rand) hostCase {
+	c := randCred(r)
+	f := randFile(r, pick(r, []uint32{syscall.S_IFREG, syscall.S_IFDIR}))
+	explicit := r.IntN(2) == 0
+	return hostCase{
+		desc:  fmt.Sprintf("CheckUtimes(%+v, %s, explicit %v)", c, fileString(f), explicit),
+		op:    linuxhost.Op{Cred: hostCred(c), Kind: "utimes", Path: "f", Explicit: explicit},
+		setup: func(dir string) error { return makeFile(filepath.Join(dir, "f"), f) },
+		model: func() (error, *dac.File) { return dac.CheckUtimes(&c, f, explicit), nil },
+	}
+}
+
+func fileString(f dac.File) string {
+	return fmt.Sprintf("{mode %#o uid %d gid %d}", f.Mode, f.UID, f.GID)
+}
+
+// caseMix says how many cases of each kind the host comparison runs.
+var caseMix = []struct {
+	n    int
+	make func(*rand.Rand) hostCase
+}{
+	{1500, checkCase},
+	{400, deleteCase},
+	{400, chmodCase},
+	{600, chownCase},
+	{300, utimesCase},
+}
+
+// TestAgainstHost runs every generated case through the model and, with
+// the case's credential, through the host kernel, and requires the same
+// errno and the same resulting mode and owner.
+func TestAgainstHost(t *testing.T) {
+	linuxhost.NeedRoot(t)
+	base, err := os.MkdirTemp("", "authd-dac-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 2026))
+	var cases []hostCase
+	for _, m := range caseMix {
+		for range m.n {
+			cases = append(cases, m.make(r))
+		}
+	}
+	ops := make([]linuxhost.Op, len(cases))
+	for i, tc := range cases {
+		dir := filepath.Join(base, fmt.Sprint(i))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := tc.setup(dir); err != nil {
+			t.Fatalf("%s: setup: %v", tc.desc, err)
+		}
+		ops[i] = tc.op
+		ops[i].Path = filepath.Join(dir, tc.op.Path)
+	}
+	res := linuxhost.Run(t, ops)
+	bad := 0
+	for i, tc := range cases {
+		if msg := compare(tc, res[i].Errno, filepath.Join(base, fmt.Sprint(i))); msg != "" {
+			if bad++; bad <= 20 {
+				t.Errorf("%s: %s", tc.desc, msg)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%d of %d cases differ from the host kernel", bad, len(cases))
+	}
+	t.Logf("%d DAC cases agree with the host kernel", len(cases))
+}
+
+func compare(tc hostCase, hostErr syscall.Errno, dir string) string {
+	wantErr, after := tc.model()
+	var model syscall.Errno
+	if wantErr != nil {
+		model = wantErr.(syscall.Errno)
+	}
+	if model != hostErr {
+		return fmt.Sprintf("model %v, host %v", errString(model), errString(hostErr))
+	}
+	if after == nil {
+		return ""
+	}
+	var st syscall.Stat_t
+	if err := syscall.Lstat(filepath.Join(dir, tc.target), &st); err != nil {
+		return err.Error()
+	}
+	got := dac.File{Mode: st.Mode, UID: st.Uid, GID: st.Gid}
+	if got != *after {
+		return fmt.Sprintf("model leaves %s, host %s", fileString(*after), fileString(got))
+	}
+	return ""
+}
+
+func errString(e syscall.Errno) string {
+	if e == 0 {
+		return "success"
+	}
+	return e.Error()
+}
