@@ -1010,6 +1010,95 @@ func (x *GetProcessRequest) GetPid() uint32 {
 	return 0
 }
 
+type SetCommRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Pid   uint32                 `protobuf:"varint,1,opt,name=pid,proto3" json:"pid,omitempty"`
+	// comm is at most 15 bytes with no NUL; procd truncates as Linux does.
+	Comm          []byte `protobuf:"bytes,2,opt,name=comm,proto3" json:"comm,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetCommRequest) Reset() {
+	*x = SetCommRequest{}
+	mi := &file_procpb_proc_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetCommRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetCommRequest) ProtoMessage() {}
+
+func (x *SetCommRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_procpb_proc_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetCommRequest.ProtoReflect.Descriptor instead.
+func (*SetCommRequest) Descriptor() ([]byte, []int) {
+	return file_procpb_proc_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SetCommRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *SetCommRequest) GetComm() []byte {
+	if x != nil {
+		return x.Comm
+	}
+	return nil
+}
+
+type SetCommReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetCommReply) Reset() {
+	*x = SetCommReply{}
+	mi := &file_procpb_proc_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetCommReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetCommReply) ProtoMessage() {}
+
+func (x *SetCommReply) ProtoReflect() protoreflect.Message {
+	mi := &file_procpb_proc_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetCommReply.ProtoReflect.Descriptor instead.
+func (*SetCommReply) Descriptor() ([]byte, []int) {
+	return file_procpb_proc_proto_rawDescGZIP(), []int{17}
+}
+
 // ProcessInfo is what /proc/<pid>/{stat,status,cmdline,environ,fd,maps,
 // exe,cwd,root} are rendered from.
 type ProcessInfo struct {
@@ -1118,7 +1207,7 @@ type ProcessInfo struct {
 
 func (x *ProcessInfo) Reset() {
 	*x = ProcessInfo{}
-	mi := &file_procpb_proc_proto_msgTypes[16]
+	mi := &file_procpb_proc_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1130,7 +1219,7 @@ func (x *ProcessInfo) String() string {
 func (*ProcessInfo) ProtoMessage() {}
 
 func (x *ProcessInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[16]
+	mi := &file_procpb_proc_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1143,7 +1232,7 @@ func (x *ProcessInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessInfo.ProtoReflect.Descriptor instead.
 func (*ProcessInfo) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{16}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ProcessInfo) GetPid() uint32 {
@@ -1750,7 +1839,7 @@ type FdInfo struct {
 
 func (x *FdInfo) Reset() {
 	*x = FdInfo{}
-	mi := &file_procpb_proc_proto_msgTypes[17]
+	mi := &file_procpb_proc_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1762,7 +1851,7 @@ func (x *FdInfo) String() string {
 func (*FdInfo) ProtoMessage() {}
 
 func (x *FdInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[17]
+	mi := &file_procpb_proc_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1775,7 +1864,7 @@ func (x *FdInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FdInfo.ProtoReflect.Descriptor instead.
 func (*FdInfo) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{17}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *FdInfo) GetFd() uint32 {
@@ -1825,7 +1914,7 @@ type MapEntry struct {
 
 func (x *MapEntry) Reset() {
 	*x = MapEntry{}
-	mi := &file_procpb_proc_proto_msgTypes[18]
+	mi := &file_procpb_proc_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1837,7 +1926,7 @@ func (x *MapEntry) String() string {
 func (*MapEntry) ProtoMessage() {}
 
 func (x *MapEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[18]
+	mi := &file_procpb_proc_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1850,7 +1939,7 @@ func (x *MapEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MapEntry.ProtoReflect.Descriptor instead.
 func (*MapEntry) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{18}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MapEntry) GetStart() uint64 {
@@ -1921,7 +2010,7 @@ type ListSocketsRequest struct {
 
 func (x *ListSocketsRequest) Reset() {
 	*x = ListSocketsRequest{}
-	mi := &file_procpb_proc_proto_msgTypes[19]
+	mi := &file_procpb_proc_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1933,7 +2022,7 @@ func (x *ListSocketsRequest) String() string {
 func (*ListSocketsRequest) ProtoMessage() {}
 
 func (x *ListSocketsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[19]
+	mi := &file_procpb_proc_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1946,7 +2035,7 @@ func (x *ListSocketsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSocketsRequest.ProtoReflect.Descriptor instead.
 func (*ListSocketsRequest) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{19}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListSocketsRequest) GetFamily() uint32 {
@@ -1974,7 +2063,7 @@ type ListSocketsReply struct {
 
 func (x *ListSocketsReply) Reset() {
 	*x = ListSocketsReply{}
-	mi := &file_procpb_proc_proto_msgTypes[20]
+	mi := &file_procpb_proc_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1986,7 +2075,7 @@ func (x *ListSocketsReply) String() string {
 func (*ListSocketsReply) ProtoMessage() {}
 
 func (x *ListSocketsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[20]
+	mi := &file_procpb_proc_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1999,7 +2088,7 @@ func (x *ListSocketsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSocketsReply.ProtoReflect.Descriptor instead.
 func (*ListSocketsReply) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{20}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListSocketsReply) GetSockets() []*SocketEntry {
@@ -2062,7 +2151,7 @@ type SocketEntry struct {
 
 func (x *SocketEntry) Reset() {
 	*x = SocketEntry{}
-	mi := &file_procpb_proc_proto_msgTypes[21]
+	mi := &file_procpb_proc_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2074,7 +2163,7 @@ func (x *SocketEntry) String() string {
 func (*SocketEntry) ProtoMessage() {}
 
 func (x *SocketEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[21]
+	mi := &file_procpb_proc_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2087,7 +2176,7 @@ func (x *SocketEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SocketEntry.ProtoReflect.Descriptor instead.
 func (*SocketEntry) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{21}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SocketEntry) GetFamily() uint32 {
@@ -2271,7 +2360,7 @@ type UnixSocketEntry struct {
 
 func (x *UnixSocketEntry) Reset() {
 	*x = UnixSocketEntry{}
-	mi := &file_procpb_proc_proto_msgTypes[22]
+	mi := &file_procpb_proc_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2283,7 +2372,7 @@ func (x *UnixSocketEntry) String() string {
 func (*UnixSocketEntry) ProtoMessage() {}
 
 func (x *UnixSocketEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[22]
+	mi := &file_procpb_proc_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2296,7 +2385,7 @@ func (x *UnixSocketEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnixSocketEntry.ProtoReflect.Descriptor instead.
 func (*UnixSocketEntry) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{22}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *UnixSocketEntry) GetRefcount() uint32 {
@@ -2349,7 +2438,7 @@ type GetSystemRequest struct {
 
 func (x *GetSystemRequest) Reset() {
 	*x = GetSystemRequest{}
-	mi := &file_procpb_proc_proto_msgTypes[23]
+	mi := &file_procpb_proc_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2361,7 +2450,7 @@ func (x *GetSystemRequest) String() string {
 func (*GetSystemRequest) ProtoMessage() {}
 
 func (x *GetSystemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[23]
+	mi := &file_procpb_proc_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2374,7 +2463,7 @@ func (x *GetSystemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSystemRequest.ProtoReflect.Descriptor instead.
 func (*GetSystemRequest) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{23}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{25}
 }
 
 // SystemInfo is what /proc/meminfo, cpuinfo, uptime, loadavg and stat are
@@ -2426,7 +2515,7 @@ type SystemInfo struct {
 
 func (x *SystemInfo) Reset() {
 	*x = SystemInfo{}
-	mi := &file_procpb_proc_proto_msgTypes[24]
+	mi := &file_procpb_proc_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2438,7 +2527,7 @@ func (x *SystemInfo) String() string {
 func (*SystemInfo) ProtoMessage() {}
 
 func (x *SystemInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[24]
+	mi := &file_procpb_proc_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2451,7 +2540,7 @@ func (x *SystemInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SystemInfo.ProtoReflect.Descriptor instead.
 func (*SystemInfo) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{24}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SystemInfo) GetMemTotal() uint64 {
@@ -2723,7 +2812,7 @@ type CpuInfo struct {
 
 func (x *CpuInfo) Reset() {
 	*x = CpuInfo{}
-	mi := &file_procpb_proc_proto_msgTypes[25]
+	mi := &file_procpb_proc_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2735,7 +2824,7 @@ func (x *CpuInfo) String() string {
 func (*CpuInfo) ProtoMessage() {}
 
 func (x *CpuInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[25]
+	mi := &file_procpb_proc_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2748,7 +2837,7 @@ func (x *CpuInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CpuInfo.ProtoReflect.Descriptor instead.
 func (*CpuInfo) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{25}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CpuInfo) GetVendorId() string {
@@ -2927,7 +3016,7 @@ type ListMountsRequest struct {
 
 func (x *ListMountsRequest) Reset() {
 	*x = ListMountsRequest{}
-	mi := &file_procpb_proc_proto_msgTypes[26]
+	mi := &file_procpb_proc_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2939,7 +3028,7 @@ func (x *ListMountsRequest) String() string {
 func (*ListMountsRequest) ProtoMessage() {}
 
 func (x *ListMountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[26]
+	mi := &file_procpb_proc_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2952,7 +3041,7 @@ func (x *ListMountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMountsRequest.ProtoReflect.Descriptor instead.
 func (*ListMountsRequest) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{26}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{28}
 }
 
 type ListMountsReply struct {
@@ -2965,7 +3054,7 @@ type ListMountsReply struct {
 
 func (x *ListMountsReply) Reset() {
 	*x = ListMountsReply{}
-	mi := &file_procpb_proc_proto_msgTypes[27]
+	mi := &file_procpb_proc_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2977,7 +3066,7 @@ func (x *ListMountsReply) String() string {
 func (*ListMountsReply) ProtoMessage() {}
 
 func (x *ListMountsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[27]
+	mi := &file_procpb_proc_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2990,7 +3079,7 @@ func (x *ListMountsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMountsReply.ProtoReflect.Descriptor instead.
 func (*ListMountsReply) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{27}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListMountsReply) GetMounts() []*MountEntry {
@@ -3021,7 +3110,7 @@ type MountEntry struct {
 
 func (x *MountEntry) Reset() {
 	*x = MountEntry{}
-	mi := &file_procpb_proc_proto_msgTypes[28]
+	mi := &file_procpb_proc_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3033,7 +3122,7 @@ func (x *MountEntry) String() string {
 func (*MountEntry) ProtoMessage() {}
 
 func (x *MountEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[28]
+	mi := &file_procpb_proc_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3046,7 +3135,7 @@ func (x *MountEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MountEntry.ProtoReflect.Descriptor instead.
 func (*MountEntry) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{28}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *MountEntry) GetSource() []byte {
@@ -3089,7 +3178,7 @@ type FilesystemType struct {
 
 func (x *FilesystemType) Reset() {
 	*x = FilesystemType{}
-	mi := &file_procpb_proc_proto_msgTypes[29]
+	mi := &file_procpb_proc_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3101,7 +3190,7 @@ func (x *FilesystemType) String() string {
 func (*FilesystemType) ProtoMessage() {}
 
 func (x *FilesystemType) ProtoReflect() protoreflect.Message {
-	mi := &file_procpb_proc_proto_msgTypes[29]
+	mi := &file_procpb_proc_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3114,7 +3203,7 @@ func (x *FilesystemType) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FilesystemType.ProtoReflect.Descriptor instead.
 func (*FilesystemType) Descriptor() ([]byte, []int) {
-	return file_procpb_proc_proto_rawDescGZIP(), []int{29}
+	return file_procpb_proc_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *FilesystemType) GetName() string {
@@ -3187,7 +3276,11 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"\x12ListProcessesReply\x12\x12\n" +
 	"\x04pids\x18\x01 \x03(\rR\x04pids\"%\n" +
 	"\x11GetProcessRequest\x12\x10\n" +
-	"\x03pid\x18\x01 \x01(\rR\x03pid\"\x8f\x12\n" +
+	"\x03pid\x18\x01 \x01(\rR\x03pid\"6\n" +
+	"\x0eSetCommRequest\x12\x10\n" +
+	"\x03pid\x18\x01 \x01(\rR\x03pid\x12\x12\n" +
+	"\x04comm\x18\x02 \x01(\fR\x04comm\"\x0e\n" +
+	"\fSetCommReply\"\x8f\x12\n" +
 	"\vProcessInfo\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\rR\x03pid\x12\x12\n" +
 	"\x04ppid\x18\x02 \x01(\rR\x04ppid\x12\x12\n" +
@@ -3449,11 +3542,12 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"\aReadDir\x12\x1b.aramid.proc.ReadDirRequest\x1a\x19.aramid.proc.ReadDirReply\x12D\n" +
 	"\bReadlink\x12\x1c.aramid.proc.ReadlinkRequest\x1a\x1a.aramid.proc.ReadlinkReply\x127\n" +
 	"\x06Lookup\x12\x1a.aramid.proc.LookupRequest\x1a\x11.aramid.proc.Attr\x12G\n" +
-	"\tWriteFile\x12\x1d.aramid.proc.WriteFileRequest\x1a\x1b.aramid.proc.WriteFileReply2\xac\x01\n" +
+	"\tWriteFile\x12\x1d.aramid.proc.WriteFileRequest\x1a\x1b.aramid.proc.WriteFileReply2\xef\x01\n" +
 	"\rProcessSource\x12S\n" +
 	"\rListProcesses\x12!.aramid.proc.ListProcessesRequest\x1a\x1f.aramid.proc.ListProcessesReply\x12F\n" +
 	"\n" +
-	"GetProcess\x12\x1e.aramid.proc.GetProcessRequest\x1a\x18.aramid.proc.ProcessInfo2]\n" +
+	"GetProcess\x12\x1e.aramid.proc.GetProcessRequest\x1a\x18.aramid.proc.ProcessInfo\x12A\n" +
+	"\aSetComm\x12\x1b.aramid.proc.SetCommRequest\x1a\x19.aramid.proc.SetCommReply2]\n" +
 	"\fSocketSource\x12M\n" +
 	"\vListSockets\x12\x1f.aramid.proc.ListSocketsRequest\x1a\x1d.aramid.proc.ListSocketsReply2S\n" +
 	"\fSystemSource\x12C\n" +
@@ -3475,7 +3569,7 @@ func file_procpb_proc_proto_rawDescGZIP() []byte {
 }
 
 var file_procpb_proc_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_procpb_proc_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_procpb_proc_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_procpb_proc_proto_goTypes = []any{
 	(SourceKind)(0),               // 0: aramid.proc.SourceKind
 	(Protocol)(0),                 // 1: aramid.proc.Protocol
@@ -3495,41 +3589,43 @@ var file_procpb_proc_proto_goTypes = []any{
 	(*ListProcessesRequest)(nil),  // 15: aramid.proc.ListProcessesRequest
 	(*ListProcessesReply)(nil),    // 16: aramid.proc.ListProcessesReply
 	(*GetProcessRequest)(nil),     // 17: aramid.proc.GetProcessRequest
-	(*ProcessInfo)(nil),           // 18: aramid.proc.ProcessInfo
-	(*FdInfo)(nil),                // 19: aramid.proc.FdInfo
-	(*MapEntry)(nil),              // 20: aramid.proc.MapEntry
-	(*ListSocketsRequest)(nil),    // 21: aramid.proc.ListSocketsRequest
-	(*ListSocketsReply)(nil),      // 22: aramid.proc.ListSocketsReply
-	(*SocketEntry)(nil),           // 23: aramid.proc.SocketEntry
-	(*UnixSocketEntry)(nil),       // 24: aramid.proc.UnixSocketEntry
-	(*GetSystemRequest)(nil),      // 25: aramid.proc.GetSystemRequest
-	(*SystemInfo)(nil),            // 26: aramid.proc.SystemInfo
-	(*CpuInfo)(nil),               // 27: aramid.proc.CpuInfo
-	(*ListMountsRequest)(nil),     // 28: aramid.proc.ListMountsRequest
-	(*ListMountsReply)(nil),       // 29: aramid.proc.ListMountsReply
-	(*MountEntry)(nil),            // 30: aramid.proc.MountEntry
-	(*FilesystemType)(nil),        // 31: aramid.proc.FilesystemType
-	(*rpc.Handle)(nil),            // 32: aramid.rpc.Handle
-	(*authpb.Cred)(nil),           // 33: aramid.auth.Cred
+	(*SetCommRequest)(nil),        // 18: aramid.proc.SetCommRequest
+	(*SetCommReply)(nil),          // 19: aramid.proc.SetCommReply
+	(*ProcessInfo)(nil),           // 20: aramid.proc.ProcessInfo
+	(*FdInfo)(nil),                // 21: aramid.proc.FdInfo
+	(*MapEntry)(nil),              // 22: aramid.proc.MapEntry
+	(*ListSocketsRequest)(nil),    // 23: aramid.proc.ListSocketsRequest
+	(*ListSocketsReply)(nil),      // 24: aramid.proc.ListSocketsReply
+	(*SocketEntry)(nil),           // 25: aramid.proc.SocketEntry
+	(*UnixSocketEntry)(nil),       // 26: aramid.proc.UnixSocketEntry
+	(*GetSystemRequest)(nil),      // 27: aramid.proc.GetSystemRequest
+	(*SystemInfo)(nil),            // 28: aramid.proc.SystemInfo
+	(*CpuInfo)(nil),               // 29: aramid.proc.CpuInfo
+	(*ListMountsRequest)(nil),     // 30: aramid.proc.ListMountsRequest
+	(*ListMountsReply)(nil),       // 31: aramid.proc.ListMountsReply
+	(*MountEntry)(nil),            // 32: aramid.proc.MountEntry
+	(*FilesystemType)(nil),        // 33: aramid.proc.FilesystemType
+	(*rpc.Handle)(nil),            // 34: aramid.rpc.Handle
+	(*authpb.Cred)(nil),           // 35: aramid.auth.Cred
 }
 var file_procpb_proc_proto_depIdxs = []int32{
 	0,  // 0: aramid.proc.RegisterSourceRequest.kind:type_name -> aramid.proc.SourceKind
-	32, // 1: aramid.proc.RegisterSourceRequest.channel:type_name -> aramid.rpc.Handle
-	33, // 2: aramid.proc.ReadFileRequest.cred:type_name -> aramid.auth.Cred
-	33, // 3: aramid.proc.ReadDirRequest.cred:type_name -> aramid.auth.Cred
+	34, // 1: aramid.proc.RegisterSourceRequest.channel:type_name -> aramid.rpc.Handle
+	35, // 2: aramid.proc.ReadFileRequest.cred:type_name -> aramid.auth.Cred
+	35, // 3: aramid.proc.ReadDirRequest.cred:type_name -> aramid.auth.Cred
 	7,  // 4: aramid.proc.ReadDirReply.entries:type_name -> aramid.proc.DirEntry
-	33, // 5: aramid.proc.ReadlinkRequest.cred:type_name -> aramid.auth.Cred
-	33, // 6: aramid.proc.LookupRequest.cred:type_name -> aramid.auth.Cred
-	33, // 7: aramid.proc.WriteFileRequest.cred:type_name -> aramid.auth.Cred
-	19, // 8: aramid.proc.ProcessInfo.fds:type_name -> aramid.proc.FdInfo
-	20, // 9: aramid.proc.ProcessInfo.maps:type_name -> aramid.proc.MapEntry
+	35, // 5: aramid.proc.ReadlinkRequest.cred:type_name -> aramid.auth.Cred
+	35, // 6: aramid.proc.LookupRequest.cred:type_name -> aramid.auth.Cred
+	35, // 7: aramid.proc.WriteFileRequest.cred:type_name -> aramid.auth.Cred
+	21, // 8: aramid.proc.ProcessInfo.fds:type_name -> aramid.proc.FdInfo
+	22, // 9: aramid.proc.ProcessInfo.maps:type_name -> aramid.proc.MapEntry
 	1,  // 10: aramid.proc.ListSocketsRequest.protocol:type_name -> aramid.proc.Protocol
-	23, // 11: aramid.proc.ListSocketsReply.sockets:type_name -> aramid.proc.SocketEntry
-	24, // 12: aramid.proc.ListSocketsReply.unix_sockets:type_name -> aramid.proc.UnixSocketEntry
+	25, // 11: aramid.proc.ListSocketsReply.sockets:type_name -> aramid.proc.SocketEntry
+	26, // 12: aramid.proc.ListSocketsReply.unix_sockets:type_name -> aramid.proc.UnixSocketEntry
 	1,  // 13: aramid.proc.SocketEntry.protocol:type_name -> aramid.proc.Protocol
-	27, // 14: aramid.proc.SystemInfo.cpus:type_name -> aramid.proc.CpuInfo
-	30, // 15: aramid.proc.ListMountsReply.mounts:type_name -> aramid.proc.MountEntry
-	31, // 16: aramid.proc.ListMountsReply.filesystems:type_name -> aramid.proc.FilesystemType
+	29, // 14: aramid.proc.SystemInfo.cpus:type_name -> aramid.proc.CpuInfo
+	32, // 15: aramid.proc.ListMountsReply.mounts:type_name -> aramid.proc.MountEntry
+	33, // 16: aramid.proc.ListMountsReply.filesystems:type_name -> aramid.proc.FilesystemType
 	2,  // 17: aramid.proc.Proc.RegisterSource:input_type -> aramid.proc.RegisterSourceRequest
 	4,  // 18: aramid.proc.Proc.ReadFile:input_type -> aramid.proc.ReadFileRequest
 	6,  // 19: aramid.proc.Proc.ReadDir:input_type -> aramid.proc.ReadDirRequest
@@ -3538,22 +3634,24 @@ var file_procpb_proc_proto_depIdxs = []int32{
 	13, // 22: aramid.proc.Proc.WriteFile:input_type -> aramid.proc.WriteFileRequest
 	15, // 23: aramid.proc.ProcessSource.ListProcesses:input_type -> aramid.proc.ListProcessesRequest
 	17, // 24: aramid.proc.ProcessSource.GetProcess:input_type -> aramid.proc.GetProcessRequest
-	21, // 25: aramid.proc.SocketSource.ListSockets:input_type -> aramid.proc.ListSocketsRequest
-	25, // 26: aramid.proc.SystemSource.GetSystem:input_type -> aramid.proc.GetSystemRequest
-	28, // 27: aramid.proc.MountSource.ListMounts:input_type -> aramid.proc.ListMountsRequest
-	3,  // 28: aramid.proc.Proc.RegisterSource:output_type -> aramid.proc.RegisterSourceReply
-	5,  // 29: aramid.proc.Proc.ReadFile:output_type -> aramid.proc.ReadFileReply
-	8,  // 30: aramid.proc.Proc.ReadDir:output_type -> aramid.proc.ReadDirReply
-	10, // 31: aramid.proc.Proc.Readlink:output_type -> aramid.proc.ReadlinkReply
-	12, // 32: aramid.proc.Proc.Lookup:output_type -> aramid.proc.Attr
-	14, // 33: aramid.proc.Proc.WriteFile:output_type -> aramid.proc.WriteFileReply
-	16, // 34: aramid.proc.ProcessSource.ListProcesses:output_type -> aramid.proc.ListProcessesReply
-	18, // 35: aramid.proc.ProcessSource.GetProcess:output_type -> aramid.proc.ProcessInfo
-	22, // 36: aramid.proc.SocketSource.ListSockets:output_type -> aramid.proc.ListSocketsReply
-	26, // 37: aramid.proc.SystemSource.GetSystem:output_type -> aramid.proc.SystemInfo
-	29, // 38: aramid.proc.MountSource.ListMounts:output_type -> aramid.proc.ListMountsReply
-	28, // [28:39] is the sub-list for method output_type
-	17, // [17:28] is the sub-list for method input_type
+	18, // 25: aramid.proc.ProcessSource.SetComm:input_type -> aramid.proc.SetCommRequest
+	23, // 26: aramid.proc.SocketSource.ListSockets:input_type -> aramid.proc.ListSocketsRequest
+	27, // 27: aramid.proc.SystemSource.GetSystem:input_type -> aramid.proc.GetSystemRequest
+	30, // 28: aramid.proc.MountSource.ListMounts:input_type -> aramid.proc.ListMountsRequest
+	3,  // 29: aramid.proc.Proc.RegisterSource:output_type -> aramid.proc.RegisterSourceReply
+	5,  // 30: aramid.proc.Proc.ReadFile:output_type -> aramid.proc.ReadFileReply
+	8,  // 31: aramid.proc.Proc.ReadDir:output_type -> aramid.proc.ReadDirReply
+	10, // 32: aramid.proc.Proc.Readlink:output_type -> aramid.proc.ReadlinkReply
+	12, // 33: aramid.proc.Proc.Lookup:output_type -> aramid.proc.Attr
+	14, // 34: aramid.proc.Proc.WriteFile:output_type -> aramid.proc.WriteFileReply
+	16, // 35: aramid.proc.ProcessSource.ListProcesses:output_type -> aramid.proc.ListProcessesReply
+	20, // 36: aramid.proc.ProcessSource.GetProcess:output_type -> aramid.proc.ProcessInfo
+	19, // 37: aramid.proc.ProcessSource.SetComm:output_type -> aramid.proc.SetCommReply
+	24, // 38: aramid.proc.SocketSource.ListSockets:output_type -> aramid.proc.ListSocketsReply
+	28, // 39: aramid.proc.SystemSource.GetSystem:output_type -> aramid.proc.SystemInfo
+	31, // 40: aramid.proc.MountSource.ListMounts:output_type -> aramid.proc.ListMountsReply
+	29, // [29:41] is the sub-list for method output_type
+	17, // [17:29] is the sub-list for method input_type
 	17, // [17:17] is the sub-list for extension type_name
 	17, // [17:17] is the sub-list for extension extendee
 	0,  // [0:17] is the sub-list for field type_name
@@ -3570,7 +3668,7 @@ func file_procpb_proc_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_procpb_proc_proto_rawDesc), len(file_procpb_proc_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   30,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   5,
 		},

@@ -213,12 +213,14 @@ func (d procDispatcher) Dispatch(ctx context.Context, req rpc.Message) (rpc.Mess
 const (
 	ProcessSourceListProcessesOrdinal uint32 = 0xc022cee8 // /aramid.proc.ProcessSource/ListProcesses
 	ProcessSourceGetProcessOrdinal    uint32 = 0x3fef846e // /aramid.proc.ProcessSource/GetProcess
+	ProcessSourceSetCommOrdinal       uint32 = 0x263567e1 // /aramid.proc.ProcessSource/SetComm
 )
 
 // ProcessSourceMethods lists the ProcessSource methods, for tracing and fuzzing.
 var ProcessSourceMethods = []rpc.Method{
 	{Ordinal: ProcessSourceListProcessesOrdinal, Name: "/aramid.proc.ProcessSource/ListProcesses"},
 	{Ordinal: ProcessSourceGetProcessOrdinal, Name: "/aramid.proc.ProcessSource/GetProcess"},
+	{Ordinal: ProcessSourceSetCommOrdinal, Name: "/aramid.proc.ProcessSource/SetComm"},
 }
 
 // ProcessSourceServer is implemented by the server of aramid.proc.ProcessSource.
@@ -229,6 +231,8 @@ type ProcessSourceServer interface {
 	ListProcesses(context.Context, *ListProcessesRequest) (*ListProcessesReply, error)
 	// GetProcess returns one process, or ESRCH.
 	GetProcess(context.Context, *GetProcessRequest) (*ProcessInfo, error)
+	// SetComm renames a process, as its own write to /proc/self/comm does.
+	SetComm(context.Context, *SetCommRequest) (*SetCommReply, error)
 }
 
 // UnimplementedProcessSourceServer answers ENOSYS to every method. Embed it in a
@@ -242,6 +246,11 @@ func (UnimplementedProcessSourceServer) ListProcesses(context.Context, *ListProc
 
 // GetProcess returns ENOSYS.
 func (UnimplementedProcessSourceServer) GetProcess(context.Context, *GetProcessRequest) (*ProcessInfo, error) {
+	return nil, syscall.ENOSYS
+}
+
+// SetComm returns ENOSYS.
+func (UnimplementedProcessSourceServer) SetComm(context.Context, *SetCommRequest) (*SetCommReply, error) {
 	return nil, syscall.ENOSYS
 }
 
@@ -269,6 +278,15 @@ func (c *ProcessSourceClient) ListProcesses(ctx context.Context, in *ListProcess
 func (c *ProcessSourceClient) GetProcess(ctx context.Context, in *GetProcessRequest) (*ProcessInfo, error) {
 	out := new(ProcessInfo)
 	if err := rpc.Invoke(ctx, c.t, ProcessSourceGetProcessOrdinal, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SetComm calls /aramid.proc.ProcessSource/SetComm.
+func (c *ProcessSourceClient) SetComm(ctx context.Context, in *SetCommRequest) (*SetCommReply, error) {
+	out := new(SetCommReply)
+	if err := rpc.Invoke(ctx, c.t, ProcessSourceSetCommOrdinal, in, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -303,6 +321,12 @@ func (d processSourceDispatcher) Dispatch(ctx context.Context, req rpc.Message) 
 			return rpc.ErrorReply(err), req.Handles
 		}
 		return rpc.Reply(d.s.GetProcess(ctx, in))
+	case ProcessSourceSetCommOrdinal:
+		in := new(SetCommRequest)
+		if err := rpc.Unmarshal(body, req.Handles, in); err != nil {
+			return rpc.ErrorReply(err), req.Handles
+		}
+		return rpc.Reply(d.s.SetComm(ctx, in))
 	}
 	return rpc.ErrorReply(syscall.ENOSYS), req.Handles
 }
