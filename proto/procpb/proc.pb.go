@@ -2801,8 +2801,9 @@ type CpuInfo struct {
 	VirtBits       uint32   `protobuf:"varint,20,opt,name=virt_bits,json=virtBits,proto3" json:"virt_bits,omitempty"`
 	Fpu            bool     `protobuf:"varint,21,opt,name=fpu,proto3" json:"fpu,omitempty"`
 	Wp             bool     `protobuf:"varint,22,opt,name=wp,proto3" json:"wp,omitempty"`
-	// Times in clock ticks: user nice system idle iowait irq softirq steal
-	// guest guest_nice, as the "cpuN" line of /proc/stat.
+	// Times in nanoseconds: user nice system idle iowait irq softirq steal
+	// guest guest_nice, the columns of the "cpuN" line of /proc/stat.
+	// procd converts to clock ticks, per CPU and for the sum, as Linux does.
 	Times []uint64 `protobuf:"varint,23,rep,packed,name=times,proto3" json:"times,omitempty"`
 	// tlb_size is AMD's "TLB size" in 4K pages, or 0 where not reported.
 	TlbSize       uint32 `protobuf:"varint,24,opt,name=tlb_size,json=tlbSize,proto3" json:"tlb_size,omitempty"`
