@@ -2508,7 +2508,10 @@ type SystemInfo struct {
 	Irqs []uint64   `protobuf:"varint,31,rep,packed,name=irqs,proto3" json:"irqs,omitempty"`
 	Cpus []*CpuInfo `protobuf:"bytes,32,rep,name=cpus,proto3" json:"cpus,omitempty"`
 	// softirqs counts the ten softirq kinds, as /proc/stat's softirq line.
-	Softirqs      []uint64 `protobuf:"varint,33,rep,packed,name=softirqs,proto3" json:"softirqs,omitempty"`
+	Softirqs []uint64 `protobuf:"varint,33,rep,packed,name=softirqs,proto3" json:"softirqs,omitempty"`
+	// interrupts is the total of /proc/stat's intr line; it includes the
+	// interrupts that have no line of their own in irqs (local timer, NMI).
+	Interrupts    uint64 `protobuf:"varint,34,opt,name=interrupts,proto3" json:"interrupts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2772,6 +2775,13 @@ func (x *SystemInfo) GetSoftirqs() []uint64 {
 		return x.Softirqs
 	}
 	return nil
+}
+
+func (x *SystemInfo) GetInterrupts() uint64 {
+	if x != nil {
+		return x.Interrupts
+	}
+	return 0
 }
 
 // CpuInfo is one CPU: its /proc/cpuinfo identity and /proc/stat times.
@@ -3441,7 +3451,7 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"\x05state\x18\x04 \x01(\rR\x05state\x12\x14\n" +
 	"\x05inode\x18\x05 \x01(\x04R\x05inode\x12\x12\n" +
 	"\x04path\x18\x06 \x01(\fR\x04path\"\x12\n" +
-	"\x10GetSystemRequest\"\xa2\b\n" +
+	"\x10GetSystemRequest\"\xc2\b\n" +
 	"\n" +
 	"SystemInfo\x12\x1b\n" +
 	"\tmem_total\x18\x01 \x01(\x04R\bmemTotal\x12\x19\n" +
@@ -3483,7 +3493,10 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"\rprocs_blocked\x18\x1e \x01(\rR\fprocsBlocked\x12\x12\n" +
 	"\x04irqs\x18\x1f \x03(\x04R\x04irqs\x12(\n" +
 	"\x04cpus\x18  \x03(\v2\x14.aramid.proc.CpuInfoR\x04cpus\x12\x1a\n" +
-	"\bsoftirqs\x18! \x03(\x04R\bsoftirqs\"\x89\x05\n" +
+	"\bsoftirqs\x18! \x03(\x04R\bsoftirqs\x12\x1e\n" +
+	"\n" +
+	"interrupts\x18\" \x01(\x04R\n" +
+	"interrupts\"\x89\x05\n" +
 	"\aCpuInfo\x12\x1b\n" +
 	"\tvendor_id\x18\x01 \x01(\tR\bvendorId\x12\x16\n" +
 	"\x06family\x18\x02 \x01(\rR\x06family\x12\x14\n" +

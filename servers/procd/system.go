@@ -37,9 +37,10 @@ func meminfoLine(b *bytes.Buffer, name string, kb uint64) {
 	fmt.Fprintf(b, "%-16s%8d kB\n", name+":", kb)
 }
 
-// meminfoCount writes a line that counts pages rather than kB.
+// meminfoCount writes a HugePages_ line, which counts pages rather than
+// kB: name and colon padded to 19 columns, the count right-aligned in 5.
 func meminfoCount(b *bytes.Buffer, name string, n uint64) {
-	fmt.Fprintf(b, "%-16s%5d\n", name+":", n)
+	fmt.Fprintf(b, "%-19s%5d\n", name+":", n)
 }
 
 // vmallocTotal is VMALLOC_TOTAL of x86-64 with 4-level paging, in kB.
@@ -197,11 +198,15 @@ func renderProcStat(b *bytes.Buffer, m *procpb.SystemInfo) {
 	for i, c := range m.GetCpus() {
 		cpuLine(b, "cpu"+strconv.Itoa(i), c.GetTimes())
 	}
-	sumLine(b, "intr", m.GetIrqs(), 0)
+	countLine(b, "intr", m.GetInterrupts(), m.GetIrqs(), 0)
 	fmt.Fprintf(b, "ctxt %d\nbtime %d\nprocesses %d\nprocs_running %d\nprocs_blocked %d\n",
 		m.GetContextSwitches(), m.GetBootTime(), m.GetForks(), m.GetProcsRunning(), m.GetProcsBlocked())
+	var softirqs uint64
+	for _, c := range m.GetSoftirqs() {
+		softirqs += c
+	}
 	// NR_SOFTIRQS is 10.
-	sumLine(b, "softirq", m.GetSoftirqs(), 10)
+	countLine(b, "softirq", softirqs, m.GetSoftirqs(), 10)
 }
 
 // nsPerTick is NSEC_PER_SEC / USER_HZ.
@@ -222,13 +227,9 @@ func cpuLine(b *bytes.Buffer, name string, ns []uint64) {
 	b.WriteByte('\n')
 }
 
-// sumLine writes "name total c0 c1 ...", with at least n counts.
-func sumLine(b *bytes.Buffer, name string, counts []uint64, n int) {
-	var sum uint64
-	for _, c := range counts {
-		sum += c
-	}
-	fmt.Fprintf(b, "%s %d", name, sum)
+// countLine writes "name total c0 c1 ...", with at least n counts.
+func countLine(b *bytes.Buffer, name string, total uint64, counts []uint64, n int) {
+	fmt.Fprintf(b, "%s %d", name, total)
 	for i := 0; i < max(n, len(counts)); i++ {
 		var c uint64
 		if i < len(counts) {
