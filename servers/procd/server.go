@@ -59,7 +59,7 @@ func (s *Server) RegisterSource(_ context.Context, in *procpb.RegisterSourceRequ
 
 // Lookup implements procpb.ProcServer.
 func (s *Server) Lookup(ctx context.Context, in *procpb.LookupRequest) (*procpb.Attr, error) {
-	n, err := s.resolve(ctx, newCaller(in.GetPid(), in.GetCred()), string(in.GetPath()))
+	n, err := s.resolve(ctx, newCaller(in.GetPid(), in.GetCred()), string(in.GetPath()), false)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (n *node) readable(c caller) error {
 // than one reply reads it with a buffer of maxRead bytes.
 func (s *Server) ReadFile(ctx context.Context, in *procpb.ReadFileRequest) (*procpb.ReadFileReply, error) {
 	c := newCaller(in.GetPid(), in.GetCred())
-	n, err := s.resolve(ctx, c, string(in.GetPath()))
+	n, err := s.resolve(ctx, c, string(in.GetPath()), true)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func (s *Server) ReadFile(ctx context.Context, in *procpb.ReadFileRequest) (*pro
 // ReadDir implements procpb.ProcServer. "." and ".." are vfsd's to add.
 func (s *Server) ReadDir(ctx context.Context, in *procpb.ReadDirRequest) (*procpb.ReadDirReply, error) {
 	c := newCaller(in.GetPid(), in.GetCred())
-	n, err := s.resolve(ctx, c, string(in.GetPath()))
+	n, err := s.resolve(ctx, c, string(in.GetPath()), true)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func (s *Server) ReadDir(ctx context.Context, in *procpb.ReadDirRequest) (*procp
 // Readlink implements procpb.ProcServer.
 func (s *Server) Readlink(ctx context.Context, in *procpb.ReadlinkRequest) (*procpb.ReadlinkReply, error) {
 	c := newCaller(in.GetPid(), in.GetCred())
-	n, err := s.resolve(ctx, c, string(in.GetPath()))
+	n, err := s.resolve(ctx, c, string(in.GetPath()), false)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +175,7 @@ func (s *Server) Readlink(ctx context.Context, in *procpb.ReadlinkRequest) (*pro
 // the mode bits refuse, EIO from a file that has no write operation.
 func (s *Server) WriteFile(ctx context.Context, in *procpb.WriteFileRequest) (*procpb.WriteFileReply, error) {
 	c := newCaller(in.GetPid(), in.GetCred())
-	n, err := s.resolve(ctx, c, string(in.GetPath()))
+	n, err := s.resolve(ctx, c, string(in.GetPath()), true)
 	if err != nil {
 		return nil, err
 	}

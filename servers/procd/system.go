@@ -43,8 +43,9 @@ func meminfoCount(b *bytes.Buffer, name string, n uint64) {
 	fmt.Fprintf(b, "%-19s%5d\n", name+":", n)
 }
 
-// vmallocTotal is VMALLOC_TOTAL of x86-64 with 4-level paging, in kB.
-const vmallocTotal = 32 << 30
+// vmallocTotal is what x86-64 with 4-level paging reports for the
+// vmalloc area, in kB: its 32 TiB less the guard page's rounding.
+const vmallocTotal = 32<<30 - 1
 
 // renderMeminfo writes /proc/meminfo with the lines of Debian's 6.1
 // amd64 kernel, in its order. Figures the kernel does not track (no

@@ -138,8 +138,10 @@ func withMountsRead(s *Server, f func(*bytes.Buffer, *procpb.ListMountsReply)) f
 // names to the caller's.
 var topLinks = map[string]string{"mounts": "self/mounts", "net": "self/net", "self": ""}
 
-// resolve finds the node for path as seen by c.
-func (s *Server) resolve(ctx context.Context, c caller, path string) (*node, error) {
+// resolve finds the node for path as seen by c. With follow set, a
+// final component that is one of the top-level links is followed, as
+// open(2) and stat(2) do; lstat(2) and readlink(2) do not follow.
+func (s *Server) resolve(ctx context.Context, c caller, path string, follow bool) (*node, error) {
 	comps := splitPath(path)
 	if len(comps) == 0 {
 		return &node{typ: dirNode, mode: 0o555, nlink: 2, list: func(ctx context.Context) ([]dirent, error) {
@@ -149,7 +151,7 @@ func (s *Server) resolve(ctx context.Context, c caller, path string) (*node, err
 	head, rest := comps[0], comps[1:]
 	if target, ok := topLinks[head]; ok {
 		self := strconv.FormatUint(uint64(c.pid), 10)
-		if len(rest) == 0 {
+		if len(rest) == 0 && !follow {
 			return &node{typ: linkNode, path: head, mode: 0o777, nlink: 1, link: func(context.Context) (string, error) {
 				if c.pid == 0 {
 					return "", syscall.ENOENT
@@ -164,6 +166,9 @@ func (s *Server) resolve(ctx context.Context, c caller, path string) (*node, err
 		// the caller's own directory.
 		if head != "self" {
 			rest = append([]string{head}, rest...)
+		}
+		if c.pid == 0 {
+			return nil, syscall.ENOENT
 		}
 		head = self
 	}
