@@ -45,7 +45,7 @@ func testProcesses() []*procpb.ProcessInfo {
 		Uids: []uint32{1000, 1000, 1000, 1000}, Gids: []uint32{1000, 1000, 1000, 1000}, Groups: []uint32{1000, 27},
 		Cmdline: [][]byte{[]byte("my prog"), []byte("-v"), []byte("")}, Environ: [][]byte{[]byte("USER=me")},
 		Cwd: []byte("/home/me"), Root: []byte("/"), Exe: []byte("/usr/bin/my prog"),
-		Fds: []*procpb.FdInfo{{Fd: 0, Target: []byte("pipe:[77]")}},
+		Fds:   []*procpb.FdInfo{{Fd: 0, Target: []byte("pipe:[77]")}},
 		Umask: 0o2, CapBounding: 1<<41 - 1,
 	}, {
 		// A set-user-ID program run by user 1000: undumpable.

@@ -100,7 +100,8 @@ func (s *Server) ReadFile(ctx context.Context, in *procpb.ReadFileRequest) (*pro
 	case dirNode:
 		return nil, syscall.EISDIR
 	case linkNode:
-		return nil, syscall.EINVAL
+		// A link out of /proc (exe, cwd, an fd) is vfsd's to follow.
+		return nil, syscall.ELOOP
 	}
 	if err := n.readable(c); err != nil {
 		return nil, err
