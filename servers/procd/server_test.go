@@ -79,15 +79,15 @@ func TestReaddir(t *testing.T) {
 	f := newFixture(t)
 	c := f.as(1, rootCred)
 	for path, want := range map[string][]string{
-		"": {"cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "uptime", "version", "1", "42", "43"},
-		"1":               pidFileNames,
-		"1/fd":            {"0", "1", "2", "3"},
-		"self/net":        {"tcp", "tcp6", "udp", "udp6", "unix"},
-		"net":             {"tcp", "tcp6", "udp", "udp6", "unix"},
-		"sys":             {"fs", "kernel", "net", "vm"},
-		"sys/net":         {"core", "ipv4"},
-		"sys/vm":          {"max_map_count", "overcommit_memory", "overcommit_ratio", "swappiness"},
-		"sys/net/ipv4":    {"ip_forward", "ip_local_port_range", "tcp_syncookies"},
+		"":                 {"cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "uptime", "version", "1", "42", "43"},
+		"1":                pidFileNames,
+		"1/fd":             {"0", "1", "2", "3"},
+		"self/net":         {"tcp", "tcp6", "udp", "udp6", "unix"},
+		"net":              {"tcp", "tcp6", "udp", "udp6", "unix"},
+		"sys":              {"fs", "kernel", "net", "vm"},
+		"sys/net":          {"core", "ipv4"},
+		"sys/vm":           {"max_map_count", "overcommit_memory", "overcommit_ratio", "swappiness"},
+		"sys/net/ipv4":     {"ip_forward", "ip_local_port_range", "tcp_syncookies"},
 		"sys/kernel/../vm": {"max_map_count", "overcommit_memory", "overcommit_ratio", "swappiness"},
 	} {
 		got, err := c.readdir(path)

@@ -35,9 +35,11 @@ type tunable struct {
 	n        int    // values in an int vector
 	min, max int64
 	maxlen   int // str: the buffer size, including the NUL
-	// ordered requires a two-value vector to be non-decreasing, as
-	// ip_local_port_range does.
+	// ordered requires a two-value vector to be non-decreasing and its
+	// first value to be at least floor, as ip_local_port_range requires
+	// its range to be ordered and above the privileged ports.
 	ordered bool
+	floor   int64
 	// def is the value until the first write. A tunable with dyn set
 	// computes it when read instead.
 	def []int64
@@ -59,7 +61,8 @@ func newTunables(u UTS) map[string]*tunable {
 		return &tunable{kind: str, mode: mode, maxlen: 65, text: v}
 	}
 	portRange := ival(1, 65535, 32768, 60999)
-	portRange.ordered = true
+	// The floor is ip_unprivileged_port_start's default.
+	portRange.ordered, portRange.floor = true, 1024
 	return map[string]*tunable{
 		"fs/file-max":                  {kind: ulongVec, mode: rw, n: 1, min: 0, max: math.MaxInt64, dyn: (*Server).defaultFileMax},
 		"fs/nr_open":                   ival(64, 2147483584, 1048576),
@@ -172,7 +175,7 @@ func (s *sysctls) write(t *tunable, data []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if t.ordered && vals[1] < vals[0] {
+	if t.ordered && (vals[1] < vals[0] || vals[0] < t.floor) {
 		return 0, syscall.EINVAL
 	}
 	t.def = vals
