@@ -23,9 +23,9 @@ type hostCase struct {
 	op   linuxhost.Op
 	// setup makes the case's files under dir, as root.
 	setup func(dir string) error
-	// model returns the model's answer: the errno and, for calls that
-	// change the inode, the expected mode, uid and gid afterwards.
-	model func() (error, *dac.File)
+	// model returns the model's answer: for calls that change the inode
+	// the expected mode, uid and gid afterwards (else nil), and the errno.
+	model func() (*dac.File, error)
 	// target is the file whose mode and owner are compared afterwards.
 	target string
 }
@@ -76,26 +76,6 @@ func hostCred(c dac.Cred) *cred.Cred {
 	}
 }
 
-// makeFile creates path as a file or directory (with an entry "e" inside)
-// owned by f's owner with f's mode, chmod after chown because chown
-// clears set-id bits.
-func makeFile(path string, f dac.File) error {
-	if f.IsDir() {
-		if err := os.Mkdir(path, 0o700); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(path, "e"), nil, 0o644); err != nil {
-			return err
-		}
-	} else if err := os.WriteFile(path, nil, 0o600); err != nil {
-		return err
-	}
-	if err := os.Lchown(path, int(f.UID), int(f.GID)); err != nil {
-		return err
-	}
-	return syscall.Chmod(path, f.Mode&0o7777)
-}
-
 func checkCase(r *rand.Rand) hostCase {
 	c := randCred(r)
 	f := randFile(r, pick(r, []uint32{syscall.S_IFREG, syscall.S_IFDIR}))
@@ -116,10 +96,16 @@ func checkCase(r *rand.Rand) hostCase {
 		op.Kind, op.Path = "mkdir", "f/new"
 	}
 	return hostCase{
-		desc:   fmt.Sprintf("Check(%+v, %s, mask %d) via %s %s", c, fileString(f), mask, op.Kind, op.Path),
-		op:     op,
-		setup:  func(dir string) error { return makeFile(filepath.Join(dir, "f"), f) },
-		model:  func() (error, *dac.File) { return dac.Check(&c, f, mask), nil },
+		desc: fmt.Sprintf("Check(%+v, %s, mask %d) via %s %s", c, fileString(f), mask, op.Kind, op.Path),
+		op:   op,
+		setup: func(dir string) error {
+			p := filepath.Join(dir, "f")
+			if err := linuxhost.MakeFile(p, f); err != nil || !f.IsDir() {
+				return err
+			}
+			return os.WriteFile(filepath.Join(p, "e"), nil, 0o644) // for the search
+		},
+		model:  func() (*dac.File, error) { return nil, dac.Check(&c, f, mask) },
 		target: "f",
 	}
 }
@@ -143,26 +129,12 @@ func deleteCase(r *rand.Rand) hostCase {
 			if err := os.Mkdir(p, 0o700); err != nil {
 				return err
 			}
-			vp := filepath.Join(p, "v")
-			if v.IsDir() {
-				if err := os.Mkdir(vp, 0o700); err != nil {
-					return err
-				}
-			} else if err := os.WriteFile(vp, nil, 0o600); err != nil {
+			if err := linuxhost.MakeFile(filepath.Join(p, "v"), v); err != nil {
 				return err
 			}
-			if err := os.Lchown(vp, int(v.UID), int(v.GID)); err != nil {
-				return err
-			}
-			if err := syscall.Chmod(vp, v.Mode&0o7777); err != nil {
-				return err
-			}
-			if err := os.Lchown(p, int(d.UID), int(d.GID)); err != nil {
-				return err
-			}
-			return syscall.Chmod(p, d.Mode&0o7777)
+			return linuxhost.SetOwnerMode(p, d)
 		},
-		model: func() (error, *dac.File) { return dac.CheckDelete(&c, d, v), nil },
+		model: func() (*dac.File, error) { return nil, dac.CheckDelete(&c, d, v) },
 	}
 }
 
@@ -173,10 +145,10 @@ func chmodCase(r *rand.Rand) hostCase {
 	return hostCase{
 		desc:  fmt.Sprintf("CheckChmod(%+v, %s, %#o)", c, fileString(f), mode),
 		op:    linuxhost.Op{Cred: hostCred(c), Kind: "chmod", Path: "f", Mode: mode},
-		setup: func(dir string) error { return makeFile(filepath.Join(dir, "f"), f) },
-		model: func() (error, *dac.File) {
+		setup: func(dir string) error { return linuxhost.MakeFile(filepath.Join(dir, "f"), f) },
+		model: func() (*dac.File, error) {
 			m, err := dac.CheckChmod(&c, f, mode)
-			return err, &dac.File{Mode: m, UID: f.UID, GID: f.GID}
+			return &dac.File{Mode: m, UID: f.UID, GID: f.GID}, err
 		},
 		target: "f",
 	}
@@ -193,8 +165,8 @@ func chownCase(r *rand.Rand) hostCase {
 	return hostCase{
 		desc:  fmt.Sprintf("CheckChown(%+v, %s, %d, %d)", c, fileString(f), uid, gid),
 		op:    linuxhost.Op{Cred: hostCred(c), Kind: "chown", Path: "f", UID: uid, GID: gid},
-		setup: func(dir string) error { return makeFile(filepath.Join(dir, "f"), f) },
-		model: func() (error, *dac.File) {
+		setup: func(dir string) error { return linuxhost.MakeFile(filepath.Join(dir, "f"), f) },
+		model: func() (*dac.File, error) {
 			m, err := dac.CheckChown(&c, f, uid, gid)
 			after := dac.File{Mode: m, UID: f.UID, GID: f.GID}
 			if err == nil && uid != -1 {
@@ -203,7 +175,7 @@ func chownCase(r *rand.Rand) hostCase {
 			if err == nil && gid != -1 {
 				after.GID = uint32(gid)
 			}
-			return err, &after
+			return &after, err
 		},
 		target: "f",
 	}
@@ -216,8 +188,8 @@ func utimesCase(r *rand.Rand) hostCase {
 	return hostCase{
 		desc:  fmt.Sprintf("CheckUtimes(%+v, %s, explicit %v)", c, fileString(f), explicit),
 		op:    linuxhost.Op{Cred: hostCred(c), Kind: "utimes", Path: "f", Explicit: explicit},
-		setup: func(dir string) error { return makeFile(filepath.Join(dir, "f"), f) },
-		model: func() (error, *dac.File) { return dac.CheckUtimes(&c, f, explicit), nil },
+		setup: func(dir string) error { return linuxhost.MakeFile(filepath.Join(dir, "f"), f) },
+		model: func() (*dac.File, error) { return nil, dac.CheckUtimes(&c, f, explicit) },
 	}
 }
 
@@ -242,14 +214,7 @@ var caseMix = []struct {
 // errno and the same resulting mode and owner.
 func TestAgainstHost(t *testing.T) {
 	linuxhost.NeedRoot(t)
-	base, err := os.MkdirTemp("", "authd-dac-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(base) })
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	base := linuxhost.TempDir(t)
 	r := rand.New(rand.NewPCG(7, 2026))
 	var cases []hostCase
 	for _, m := range caseMix {
@@ -285,7 +250,7 @@ func TestAgainstHost(t *testing.T) {
 }
 
 func compare(tc hostCase, hostErr syscall.Errno, dir string) string {
-	wantErr, after := tc.model()
+	after, wantErr := tc.model()
 	var model syscall.Errno
 	if wantErr != nil {
 		model = wantErr.(syscall.Errno)

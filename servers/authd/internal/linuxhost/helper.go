@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"aramid/servers/authd/cred"
+	"aramid/servers/authd/dac"
 )
 
 // helperEnv selects a helper mode when the test binary is re-executed.
@@ -18,7 +19,7 @@ const helperEnv = "AUTHD_HOST_HELPER"
 
 // Op is one operation to run on the host with a credential. Kind names a
 // system call: "open" (Flags), "access" (faccessat2 with AT_EACCESS, Flags
-// is the mode), "stat", "mkdir", "unlink", "rmdir", "chmod" (Mode),
+// is the mode), "access-real" (the same without AT_EACCESS), "stat", "mkdir", "unlink", "rmdir", "chmod" (Mode),
 // "chown" (UID, GID, -1 for unchanged), "utimes" (Explicit), or "steps".
 type Op struct {
 	Cred     *cred.Cred
@@ -166,6 +167,8 @@ func fileOp(op *Op) syscall.Errno {
 		}
 	case "access":
 		err = at(sysFaccessat2, op.Path, uintptr(op.Flags), atEaccess)
+	case "access-real":
+		err = at(sysFaccessat2, op.Path, uintptr(op.Flags), 0)
 	case "stat":
 		var st syscall.Stat_t
 		err = syscall.Lstat(op.Path, &st)
@@ -276,4 +279,12 @@ func execAs(op *Op) syscall.Errno {
 	_, e := raw(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(path)),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
 	return e
+}
+
+// Available returns the capabilities the host lets this process hold: a
+// container may withhold some even from root, and those cannot be
+// compared.
+func Available() dac.CapSet {
+	_, perm, _ := capget()
+	return perm
 }

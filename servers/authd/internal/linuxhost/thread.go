@@ -106,10 +106,11 @@ func lastCap() int {
 }
 
 // become gives the calling thread, which must be locked and start with
-// full root privileges, the credential c. It sets the ids while
-// SECBIT_KEEP_CAPS holds the permitted set, the fs ids and secure bits
-// while every permitted capability is effective, then the capability
-// sets, and last the keep-caps bit.
+// full root privileges, the credential c. It sets the secure bits and the
+// inheritable set first,
+// the ids while SECBIT_KEEP_CAPS holds the permitted set, the fs ids while
+// every permitted capability is effective, then the capability sets, and
+// last the keep-caps bit.
 //
 // Capabilities the host does not grant the helper (a container may keep
 // some back) are left out of every set.
@@ -117,7 +118,12 @@ func become(c *cred.Cred) syscall.Errno {
 	_, avail, _ := capget()
 	eff, perm, inh := c.Effective&avail, c.Permitted&avail, c.Inheritable&avail
 	steps := []func() syscall.Errno{
-		func() syscall.Errno { _, e := prctl(prSetKeepcaps, 1); return e },
+		func() syscall.Errno {
+			_, e := prctl(prSetSecurebits, uintptr(c.Securebits|cred.SecureKeepCaps))
+			return e
+		},
+		// The inheritable set may not grow past the bounding set later.
+		func() syscall.Errno { return capset(avail, avail, inh) },
 		func() syscall.Errno {
 			for cp := 0; cp <= hostLastCap(); cp++ {
 				if !c.Bounding.Has(cp) {
@@ -138,16 +144,9 @@ func become(c *cred.Cred) syscall.Errno {
 			return e
 		},
 		// Raise everything still permitted so setfs[ug]id may move freely.
-		func() syscall.Errno { _, perm, _ := capget(); return capset(perm, perm, 0) },
+		func() syscall.Errno { _, perm, _ := capget(); return capset(perm, perm, inh) },
 		func() syscall.Errno { raw(syscall.SYS_SETFSUID, uintptr(c.FSUID)); return 0 },
 		func() syscall.Errno { raw(syscall.SYS_SETFSGID, uintptr(c.FSGID)); return 0 },
-		func() syscall.Errno {
-			if c.Securebits&^cred.SecureKeepCaps == 0 {
-				return 0
-			}
-			_, e := prctl(prSetSecurebits, uintptr(c.Securebits|cred.SecureKeepCaps))
-			return e
-		},
 		func() syscall.Errno { return capset(eff, perm, inh) },
 		func() syscall.Errno {
 			for cp := 0; cp < 64; cp++ {
