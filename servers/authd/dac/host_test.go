@@ -193,6 +193,87 @@ func utimesCase(r *rand.Rand) hostCase {
 	}
 }
 
+// linkCase links a regular file into a world-writable directory, so that
+// only may_linkat's rule (fs.protected_hardlinks) decides.
+func linkCase(r *rand.Rand) hostCase {
+	c := randCred(r)
+	f := randFile(r, syscall.S_IFREG)
+	return hostCase{
+		desc: fmt.Sprintf("CheckLink(%+v, %s)", c, fileString(f)),
+		op:   linuxhost.Op{Cred: hostCred(c), Kind: "link", Path: "f", Path2: "t/l"},
+		setup: func(dir string) error {
+			if err := linuxhost.MakeFile(filepath.Join(dir, "f"), f); err != nil {
+				return err
+			}
+			return linuxhost.MakeFile(filepath.Join(dir, "t"), dac.File{Mode: syscall.S_IFDIR | 0o777})
+		},
+		model: func() (*dac.File, error) { return nil, dac.CheckLink(&c, f) },
+	}
+}
+
+// renameCase renames a file or directory within a directory or to
+// another, onto a free name or onto an entry of the same type.
+func renameCase(r *rand.Rand) hostCase {
+	c := randCred(r)
+	dirFile := func() dac.File {
+		d := randFile(r, syscall.S_IFDIR)
+		if r.IntN(3) == 0 {
+			d.Mode |= syscall.S_ISVTX
+		}
+		return d
+	}
+	typ := pick(r, []uint32{syscall.S_IFREG, syscall.S_IFDIR})
+	oldDir, v := dirFile(), randFile(r, typ)
+	newDir, sameDir := oldDir, r.IntN(3) == 0
+	if !sameDir {
+		newDir = dirFile()
+	}
+	var target *dac.File
+	if r.IntN(2) == 0 {
+		t := randFile(r, typ)
+		target = &t
+	}
+	to := "d2/t"
+	if sameDir {
+		to = "d1/t"
+	}
+	return hostCase{
+		desc: fmt.Sprintf("CheckRename(%+v, %s, %s, %s, %v, same %v)", c, fileString(oldDir), fileString(v),
+			fileString(newDir), target, sameDir),
+		op: linuxhost.Op{Cred: hostCred(c), Kind: "rename", Path: "d1/v", Path2: to},
+		setup: func(dir string) error {
+			d1, d2 := filepath.Join(dir, "d1"), filepath.Join(dir, "d2")
+			for _, d := range []string{d1, d2} {
+				if err := os.Mkdir(d, 0o700); err != nil {
+					return err
+				}
+			}
+			if err := linuxhost.MakeFile(filepath.Join(d1, "v"), v); err != nil {
+				return err
+			}
+			if target != nil {
+				if err := linuxhost.MakeFile(filepath.Join(dir, to), *target); err != nil {
+					return err
+				}
+			}
+			if err := linuxhost.SetOwnerMode(d1, oldDir); err != nil {
+				return err
+			}
+			return linuxhost.SetOwnerMode(d2, newDir)
+		},
+		model: func() (*dac.File, error) {
+			// rename(2) walks to both parents first, which needs search
+			// permission on each, as vfsd's path walk checks.
+			for _, d := range []dac.File{oldDir, newDir} {
+				if err := dac.Check(&c, d, dac.MayExec); err != nil {
+					return nil, err
+				}
+			}
+			return nil, dac.CheckRename(&c, oldDir, v, newDir, target, sameDir)
+		},
+	}
+}
+
 func fileString(f dac.File) string {
 	return fmt.Sprintf("{mode %#o uid %d gid %d}", f.Mode, f.UID, f.GID)
 }
@@ -207,6 +288,8 @@ var caseMix = []struct {
 	{400, chmodCase},
 	{600, chownCase},
 	{300, utimesCase},
+	{300, linkCase},
+	{500, renameCase},
 }
 
 // TestAgainstHost runs every generated case through the model and, with
@@ -214,6 +297,9 @@ var caseMix = []struct {
 // errno and the same resulting mode and owner.
 func TestAgainstHost(t *testing.T) {
 	linuxhost.NeedRoot(t)
+	if b, err := os.ReadFile("/proc/sys/fs/protected_hardlinks"); err != nil || string(b) != "1\n" {
+		t.Skip("CheckLink models fs.protected_hardlinks = 1; the host has another setting")
+	}
 	base := linuxhost.TempDir(t)
 	r := rand.New(rand.NewPCG(7, 2026))
 	var cases []hostCase
@@ -233,6 +319,9 @@ func TestAgainstHost(t *testing.T) {
 		}
 		ops[i] = tc.op
 		ops[i].Path = filepath.Join(dir, tc.op.Path)
+		if tc.op.Path2 != "" {
+			ops[i].Path2 = filepath.Join(dir, tc.op.Path2)
+		}
 	}
 	res := linuxhost.Run(t, ops)
 	bad := 0

@@ -20,11 +20,13 @@ const helperEnv = "AUTHD_HOST_HELPER"
 // Op is one operation to run on the host with a credential. Kind names a
 // system call: "open" (Flags), "access" (faccessat2 with AT_EACCESS, Flags
 // is the mode), "access-real" (the same without AT_EACCESS), "stat", "mkdir", "unlink", "rmdir", "chmod" (Mode),
-// "chown" (UID, GID, -1 for unchanged), "utimes" (Explicit), or "steps".
+// "chown" (UID, GID, -1 for unchanged), "utimes" (Explicit), "link" and
+// "rename" (Path to Path2), or "steps".
 type Op struct {
 	Cred     *cred.Cred
 	Kind     string
 	Path     string
+	Path2    string
 	Flags    int
 	Mode     uint32
 	UID, GID int64
@@ -182,6 +184,10 @@ func fileOp(op *Op) syscall.Errno {
 		err = syscall.Chmod(op.Path, op.Mode)
 	case "chown":
 		err = syscall.Lchown(op.Path, int(op.UID), int(op.GID))
+	case "link":
+		err = syscall.Link(op.Path, op.Path2)
+	case "rename":
+		err = syscall.Rename(op.Path, op.Path2)
 	case "utimes":
 		var times uintptr
 		if op.Explicit {
