@@ -355,6 +355,17 @@ func (fs *FS) find(d *inode, name string) (rawEntry, error) {
 	}
 	var found rawEntry
 	n := []byte(name)
+	if d.flags()&(flagIndex|flagInlineData) == flagIndex {
+		if e, ok, usable := fs.dxFind(d, n); usable {
+			if !ok {
+				return rawEntry{}, syscall.ENOENT
+			}
+			if e.ino > fs.sb.inodesCount {
+				return rawEntry{}, syscall.EIO
+			}
+			return e, nil
+		}
+	}
 	err := fs.forEachEntry(d, func(e rawEntry) bool {
 		if bytes.Equal(e.name, n) {
 			found = e
