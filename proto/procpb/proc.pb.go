@@ -1830,9 +1830,13 @@ type FdInfo struct {
 	// target is what readlink of /proc/<pid>/fd/<fd> returns:
 	// "/etc/passwd", "socket:[1234]", "pipe:[56]", "anon_inode:[eventpoll]".
 	Target []byte `protobuf:"bytes,2,opt,name=target,proto3" json:"target,omitempty"`
-	// flags and pos are /proc/<pid>/fdinfo's.
+	// The lines of /proc/<pid>/fdinfo/<fd>: the file's f_flags (open
+	// flags, with O_CLOEXEC when set on the descriptor), position, the id
+	// of its mount and its inode number.
 	Flags         uint32 `protobuf:"varint,3,opt,name=flags,proto3" json:"flags,omitempty"`
 	Pos           int64  `protobuf:"varint,4,opt,name=pos,proto3" json:"pos,omitempty"`
+	MntId         uint32 `protobuf:"varint,5,opt,name=mnt_id,json=mntId,proto3" json:"mnt_id,omitempty"`
+	Ino           uint64 `protobuf:"varint,6,opt,name=ino,proto3" json:"ino,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1891,6 +1895,20 @@ func (x *FdInfo) GetFlags() uint32 {
 func (x *FdInfo) GetPos() int64 {
 	if x != nil {
 		return x.Pos
+	}
+	return 0
+}
+
+func (x *FdInfo) GetMntId() uint32 {
+	if x != nil {
+		return x.MntId
+	}
+	return 0
+}
+
+func (x *FdInfo) GetIno() uint64 {
+	if x != nil {
+		return x.Ino
 	}
 	return 0
 }
@@ -3394,12 +3412,14 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"undumpable\x18T \x01(\bR\n" +
 	"undumpable\x12\x1d\n" +
 	"\n" +
-	"tracer_pid\x18U \x01(\rR\ttracerPid\"X\n" +
+	"tracer_pid\x18U \x01(\rR\ttracerPid\"\x81\x01\n" +
 	"\x06FdInfo\x12\x0e\n" +
 	"\x02fd\x18\x01 \x01(\rR\x02fd\x12\x16\n" +
 	"\x06target\x18\x02 \x01(\fR\x06target\x12\x14\n" +
 	"\x05flags\x18\x03 \x01(\rR\x05flags\x12\x10\n" +
-	"\x03pos\x18\x04 \x01(\x03R\x03pos\"\xc4\x01\n" +
+	"\x03pos\x18\x04 \x01(\x03R\x03pos\x12\x15\n" +
+	"\x06mnt_id\x18\x05 \x01(\rR\x05mntId\x12\x10\n" +
+	"\x03ino\x18\x06 \x01(\x04R\x03ino\"\xc4\x01\n" +
 	"\bMapEntry\x12\x14\n" +
 	"\x05start\x18\x01 \x01(\x04R\x05start\x12\x10\n" +
 	"\x03end\x18\x02 \x01(\x04R\x03end\x12\x14\n" +

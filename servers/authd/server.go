@@ -75,6 +75,14 @@ func (r registrar) Transition(_ context.Context, in *authpb.TransitionRequest) (
 	if !ok {
 		return nil, syscall.ESRCH
 	}
+	if p := in.GetPrctl(); p != nil {
+		n, v, err := c.Prctl(uint64(p.GetOption()), p.GetArg2(), p.GetArg3(), p.GetArg4(), p.GetArg5())
+		if err != nil {
+			return nil, err
+		}
+		s.creds[in.GetPid()] = n
+		return &authpb.TransitionReply{Cred: n.Proto(), Value: v}, nil
+	}
 	n, oldFS, err := transition(c, in)
 	if err != nil {
 		return nil, err
@@ -83,7 +91,7 @@ func (r registrar) Transition(_ context.Context, in *authpb.TransitionRequest) (
 	return &authpb.TransitionReply{Cred: n.Proto(), OldFsid: oldFS}, nil
 }
 
-// transition applies the call in to c.
+// transition applies the call in to c, prctl aside.
 func transition(c *cred.Cred, in *authpb.TransitionRequest) (*cred.Cred, uint32, error) {
 	switch op := in.GetOp().(type) {
 	case *authpb.TransitionRequest_Setuid:
@@ -114,6 +122,10 @@ func transition(c *cred.Cred, in *authpb.TransitionRequest) (*cred.Cred, uint32,
 		return n, old, nil
 	case *authpb.TransitionRequest_Setgroups:
 		n, err := c.Setgroups(op.Setgroups.GetGroups())
+		return n, 0, err
+	case *authpb.TransitionRequest_Capset:
+		cs := op.Capset
+		n, err := c.Capset(dac.CapSet(cs.GetEffective()), dac.CapSet(cs.GetPermitted()), dac.CapSet(cs.GetInheritable()))
 		return n, 0, err
 	case *authpb.TransitionRequest_Exec:
 		e := op.Exec

@@ -89,6 +89,44 @@ func TestLogin(t *testing.T) {
 	mustErrno(t, "cred of a reaped pid", err, syscall.ESRCH)
 }
 
+// TestDaemonKeepsOneCapability is what a server that binds port 80 and
+// drops root does: keep capabilities across setresuid, then narrow them
+// with capset to CAP_NET_BIND_SERVICE.
+func TestDaemonKeepsOneCapability(t *testing.T) {
+	ctx := context.Background()
+	linuxd, vfsd := dial(t, New())
+	if _, err := linuxd.Fork(ctx, &authpb.ForkRequest{Parent: InitPID, Child: 7}); err != nil {
+		t.Fatal(err)
+	}
+	step := func(op *authpb.TransitionRequest) *authpb.TransitionReply {
+		t.Helper()
+		op.Pid = 7
+		rep, err := linuxd.Transition(ctx, op)
+		if err != nil {
+			t.Fatalf("%v: %v", op.Op, err)
+		}
+		return rep
+	}
+	step(&authpb.TransitionRequest{Op: &authpb.TransitionRequest_Prctl{Prctl: &authpb.Prctl{Option: cred.PrSetKeepcaps, Arg2: 1}}})
+	rep := step(&authpb.TransitionRequest{Op: &authpb.TransitionRequest_Setresuid{Setresuid: &authpb.IdTriple{Real: 33, Effective: 33, Saved: 33}}})
+	if rep.GetCred().GetCapPermitted() != uint64(dac.AllCaps) || rep.GetCred().GetCapEffective() != 0 {
+		t.Fatalf("after setresuid with keepcaps: %+v", rep.GetCred())
+	}
+	bind := uint64(dac.CapSet(0).With(dac.CapNetBindService))
+	rep = step(&authpb.TransitionRequest{Op: &authpb.TransitionRequest_Capset{Capset: &authpb.Capset{Effective: bind, Permitted: bind}}})
+	c := rep.GetCred()
+	_, err := vfsd.Capable(ctx, &authpb.CapableRequest{Cred: c, Capability: dac.CapNetBindService})
+	mustErrno(t, "CAP_NET_BIND_SERVICE kept", err, 0)
+	_, err = vfsd.Capable(ctx, &authpb.CapableRequest{Cred: c, Capability: dac.CapSetuid})
+	mustErrno(t, "CAP_SETUID dropped", err, syscall.EPERM)
+	if v := step(&authpb.TransitionRequest{Op: &authpb.TransitionRequest_Prctl{Prctl: &authpb.Prctl{Option: cred.PrGetKeepcaps}}}).GetValue(); v != 1 {
+		t.Fatalf("PR_GET_KEEPCAPS = %d, want 1", v)
+	}
+	_, err = linuxd.Transition(ctx, &authpb.TransitionRequest{Pid: 7, Op: &authpb.TransitionRequest_Capset{
+		Capset: &authpb.Capset{Permitted: uint64(dac.AllCaps)}}})
+	mustErrno(t, "regrow permitted", err, syscall.EPERM)
+}
+
 // TestCheckerCannotChangeCredentials is the boundary of docs/authd.md:
 // only the registrar channel changes the table.
 func TestCheckerCannotChangeCredentials(t *testing.T) {

@@ -98,7 +98,7 @@ func (f *fakeVfsd) ListMounts(context.Context, *procpb.ListMountsRequest) (*proc
 // with its own handle table that registers over the proc protocol, as
 // they will in the system.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	server *inproc.Table
 	ch     *inproc.Channel
 	linuxd *fakeLinuxd
@@ -107,7 +107,7 @@ type fixture struct {
 	vfsd   *fakeVfsd
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	f := &fixture{t: t, server: inproc.NewTable(),
 		linuxd: &fakeLinuxd{procs: map[uint32]*procpb.ProcessInfo{}},
 		netd:   &fakeNetd{reply: testSockets()},
@@ -150,7 +150,7 @@ func (f *fixture) as(pid uint32, cred *authpb.Cred) *client {
 }
 
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	c    *procpb.ProcClient
 	pid  uint32
 	cred *authpb.Cred

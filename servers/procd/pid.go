@@ -323,3 +323,22 @@ func writeEscaped(b *bytes.Buffer, s []byte, esc string) {
 		b.WriteByte(c)
 	}
 }
+
+// renderStatm writes /proc/<pid>/statm as proc_pid_statm does, in pages:
+// size, resident (file, shmem and anonymous), shared (file and shmem),
+// text, 0, data (data and stack), 0.
+func renderStatm(b *bytes.Buffer, p *procpb.ProcessInfo) {
+	pages := func(v uint64) uint64 { return v / pageSize }
+	shared := pages(p.GetRssFile()) + pages(p.GetRssShmem())
+	var text uint64
+	if end := (p.GetEndCode() + pageSize - 1) &^ (pageSize - 1); hasMM(p) && end > p.GetStartCode() {
+		text = (end - p.GetStartCode()&^(pageSize-1)) / pageSize
+	}
+	fmt.Fprintf(b, "%d %d %d %d 0 %d 0\n", pages(p.GetVmSize()), shared+pages(p.GetRssAnon()), shared, text,
+		pages(p.GetVmData())+pages(p.GetVmStack()))
+}
+
+// renderFdinfo writes /proc/<pid>/fdinfo/<fd> for a plain file.
+func renderFdinfo(b *bytes.Buffer, f *procpb.FdInfo) {
+	fmt.Fprintf(b, "pos:\t%d\nflags:\t0%o\nmnt_id:\t%d\nino:\t%d\n", f.GetPos(), f.GetFlags(), f.GetMntId(), f.GetIno())
+}

@@ -42,13 +42,16 @@ var pidFiles = map[string]pidFile{
 	"stat": {typ: fileNode, mode: 0o444, read: func(_ *Server, _ context.Context, b *bytes.Buffer, c caller, p *procpb.ProcessInfo) {
 		renderStat(b, p, mayPtraceRead(c, p))
 	}},
+	"statm": {typ: fileNode, mode: 0o444, read: func(_ *Server, _ context.Context, b *bytes.Buffer, _ caller, p *procpb.ProcessInfo) {
+		renderStatm(b, p)
+	}},
 	"status": {typ: fileNode, mode: 0o444, read: func(s *Server, ctx context.Context, b *bytes.Buffer, _ caller, p *procpb.ProcessInfo) {
 		renderStatus(b, p, s.cpuCount(ctx))
 	}},
 }
 
 // pidFileNames is pidFiles' keys in order, for readdir.
-var pidFileNames = []string{"cmdline", "comm", "cwd", "environ", "exe", "fd", "maps", "mounts", "net", "root", "stat", "status"}
+var pidFileNames = []string{"cmdline", "comm", "cwd", "environ", "exe", "fd", "fdinfo", "maps", "mounts", "net", "root", "stat", "statm", "status"}
 
 // cpuCount is the number of CPUs for status's Cpus_allowed, 1 when the
 // kernel has not registered.
@@ -69,12 +72,6 @@ func (s *Server) resolvePid(ctx context.Context, c caller, pid uint32, rest []st
 	}
 	uid, gid := owner(p)
 	base := strconv.FormatUint(uint64(pid), 10)
-	denyUnlessPtrace := func() error {
-		if !mayPtraceRead(c, p) {
-			return syscall.EACCES
-		}
-		return nil
-	}
 	if len(rest) == 0 {
 		return &node{typ: dirNode, path: base, mode: 0o555, uid: uid, gid: gid, nlink: 2,
 			list: func(context.Context) ([]dirent, error) {
@@ -87,8 +84,8 @@ func (s *Server) resolvePid(ctx context.Context, c caller, pid uint32, rest []st
 	}
 	name := rest[0]
 	switch name {
-	case "fd":
-		return s.resolveFd(c, p, base, uid, gid, rest[1:])
+	case "fd", "fdinfo":
+		return s.resolveFd(c, p, base, name, uid, gid, rest[1:])
 	case "net":
 		return s.resolveNet(base, rest[1:])
 	}
@@ -101,7 +98,7 @@ func (s *Server) resolvePid(ctx context.Context, c caller, pid uint32, rest []st
 	}
 	n := &node{typ: f.typ, path: base + "/" + name, mode: f.mode, uid: uid, gid: gid, nlink: 1, noWrite: syscall.EINVAL}
 	if f.ptrace {
-		n.check = denyUnlessPtrace
+		n.check = ptraceCheck(c, p)
 	}
 	switch {
 	case name == "mounts":
@@ -127,22 +124,34 @@ func sameProcess(c caller, p *procpb.ProcessInfo) bool {
 	return c.pid != 0 && (c.pid == p.GetPid() || c.pid == p.GetTgid())
 }
 
-// resolveFd resolves /proc/<pid>/fd and its links. The directory is
-// dr-x------ owned by the process; entering it needs search permission.
-func (s *Server) resolveFd(c caller, p *procpb.ProcessInfo, base string, uid, gid uint32, rest []string) (*node, error) {
-	const dirMode = 0o500
+// resolveFd resolves /proc/<pid>/fd and fdinfo and their entries. fd is
+// dr-x------ owned by the process; fdinfo is dr-xr-xr-x but needs
+// ptrace access all the same. A process may always enter its own.
+func (s *Server) resolveFd(c caller, p *procpb.ProcessInfo, base, dir string, uid, gid uint32, rest []string) (*node, error) {
+	dirMode := uint32(0o500)
+	if dir == "fdinfo" {
+		dirMode = 0o555
+	}
 	allowed := func(want uint32) error {
-		if sameProcess(c, p) || dacPermitted(c, dirMode, uid, gid, want, true) {
-			return nil
+		switch {
+		case sameProcess(c, p):
+		case dir == "fdinfo" && !mayPtraceRead(c, p):
+			return syscall.EACCES
+		case !dacPermitted(c, dirMode, uid, gid, want, true):
+			return syscall.EACCES
 		}
-		return syscall.EACCES
+		return nil
+	}
+	entry := nodeType(linkNode)
+	if dir == "fdinfo" {
+		entry = fileNode
 	}
 	if len(rest) == 0 {
-		return &node{typ: dirNode, path: base + "/fd", mode: dirMode, uid: uid, gid: gid, nlink: 2, perm: allowed,
+		return &node{typ: dirNode, path: base + "/" + dir, mode: dirMode, uid: uid, gid: gid, nlink: 2, perm: allowed,
 			list: func(context.Context) ([]dirent, error) {
 				es := make([]dirent, len(p.GetFds()))
 				for i, f := range p.GetFds() {
-					es[i] = dirent{strconv.FormatUint(uint64(f.GetFd()), 10), linkNode}
+					es[i] = dirent{strconv.FormatUint(uint64(f.GetFd()), 10), entry}
 				}
 				return es, nil
 			}}, nil
@@ -161,17 +170,33 @@ func (s *Server) resolveFd(c caller, p *procpb.ProcessInfo, base string, uid, gi
 		if uint64(f.GetFd()) != fd {
 			continue
 		}
+		n := &node{typ: entry, path: base + "/" + dir + "/" + rest[0], uid: uid, gid: gid, nlink: 1,
+			check: ptraceCheck(c, p), noWrite: syscall.EINVAL}
+		if dir == "fdinfo" {
+			n.mode = 0o444
+			n.read = func(context.Context) ([]byte, error) {
+				var b bytes.Buffer
+				renderFdinfo(&b, f)
+				return b.Bytes(), nil
+			}
+			return n, nil
+		}
 		target := string(f.GetTarget())
-		return &node{typ: linkNode, path: base + "/fd/" + rest[0], mode: fdLinkMode(f.GetFlags()), uid: uid, gid: gid, nlink: 1,
-			check: func() error {
-				if !mayPtraceRead(c, p) {
-					return syscall.EACCES
-				}
-				return nil
-			},
-			link: func(context.Context) (string, error) { return target, nil }}, nil
+		n.mode = fdLinkMode(f.GetFlags())
+		n.link = func(context.Context) (string, error) { return target, nil }
+		return n, nil
 	}
 	return nil, syscall.ENOENT
+}
+
+// ptraceCheck is the check of the files Linux guards with ptrace access.
+func ptraceCheck(c caller, p *procpb.ProcessInfo) func() error {
+	return func() error {
+		if !mayPtraceRead(c, p) {
+			return syscall.EACCES
+		}
+		return nil
+	}
 }
 
 // fdLinkMode is the mode Linux gives an fd link: owner read for a file

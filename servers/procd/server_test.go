@@ -160,6 +160,10 @@ func TestPtraceGuards(t *testing.T) {
 	}
 	_, err := user.readdir("1/fd")
 	wantErr(t, "user lists root's fds", err, syscall.EACCES)
+	_, err = user.readdir("1/fdinfo")
+	wantErr(t, "user lists root's fdinfo", err, syscall.EACCES)
+	_, err = user.read("1/fdinfo/0")
+	wantErr(t, "user reads root's fdinfo", err, syscall.EACCES)
 	_, err = user.readdir("43/fd")
 	wantErr(t, "user lists an undumpable process's fds", err, syscall.EACCES)
 	// Their own process, and root, may.

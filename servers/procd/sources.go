@@ -2,6 +2,7 @@ package procd
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"syscall"
 
@@ -105,7 +106,7 @@ func (s *Server) process(ctx context.Context, pid uint32) (*procpb.ProcessInfo, 
 		return nil, syscall.ENOENT
 	}
 	p, err := src.GetProcess(ctx, &procpb.GetProcessRequest{Pid: pid})
-	if err == syscall.ESRCH || (err == nil && p.GetPid() != pid) {
+	if errors.Is(err, syscall.ESRCH) || (err == nil && p.GetPid() != pid) {
 		return nil, syscall.ENOENT
 	}
 	return p, err

@@ -16,12 +16,11 @@ import (
 )
 
 // Secure bits, Linux's SECBIT_* flags as prctl(PR_GET_SECUREBITS) reports
-// them. Only the unlocked bits that change a transition are modelled.
+// them; see also caps.go.
 const (
 	SecureNoroot        = 1 << 0 // SECBIT_NOROOT: uid 0 gains nothing at exec
 	SecureNoSetuidFixup = 1 << 2 // SECBIT_NO_SETUID_FIXUP: uid changes leave capabilities alone
 	SecureKeepCaps      = 1 << 4 // SECBIT_KEEP_CAPS (PR_SET_KEEPCAPS): keep permitted when leaving uid 0
-	secureKnown         = SecureNoroot | SecureNoSetuidFixup | SecureKeepCaps
 )
 
 // NGroupsMax is Linux's NGROUPS_MAX, the longest setgroups list.

@@ -57,26 +57,29 @@ func randCred(r *rand.Rand) *cred.Cred {
 			c.Groups = append(c.Groups, g)
 		}
 	}
-	var pool dac.CapSet
-	for _, cp := range capPool {
-		pool |= 1 << cp
-	}
+	pool := capPoolSet()
 	c.Permitted = randCaps(r, pool, pick(r, []int{1, 2, 2, 8}))
 	c.Effective = randCaps(r, c.Permitted, pick(r, []int{1, 2}))
 	c.Inheritable = randCaps(r, pool, pick(r, []int{1, 2, 8}))
 	c.Ambient = randCaps(r, c.Permitted&c.Inheritable, 2)
 	c.Bounding = dac.AllCaps
-	if r.IntN(4) == 0 {
-		c.Bounding = randCaps(r, dac.AllCaps, 2)
-	}
 	if r.IntN(3) == 0 {
 		c.Securebits |= cred.SecureKeepCaps
+	}
+	if !linuxhost.Available().Has(dac.CapSetpcap) {
+		return c // the helper can neither drop bounding capabilities nor set secure bits
+	}
+	if r.IntN(4) == 0 {
+		c.Bounding = randCaps(r, dac.AllCaps, 2)
 	}
 	if r.IntN(10) == 0 {
 		c.Securebits |= cred.SecureNoSetuidFixup
 	}
 	if r.IntN(10) == 0 {
 		c.Securebits |= cred.SecureNoroot
+	}
+	if r.IntN(10) == 0 {
+		c.Securebits |= cred.SecureNoCapAmbientRaise
 	}
 	return c
 }
@@ -89,7 +92,15 @@ func randID(r *rand.Rand) uint32 {
 }
 
 var calls = []string{"setuid", "setreuid", "setresuid", "setfsuid",
-	"setgid", "setregid", "setresgid", "setfsgid", "setgroups"}
+	"setgid", "setregid", "setresgid", "setfsgid", "setgroups", "capset", "prctl"}
+
+// prctlOptions names the credential prctl options, for the outcome table.
+var prctlOptions = map[uint64]string{
+	cred.PrGetKeepcaps: "PR_GET_KEEPCAPS", cred.PrSetKeepcaps: "PR_SET_KEEPCAPS",
+	cred.PrCapbsetRead: "PR_CAPBSET_READ", cred.PrCapbsetDrop: "PR_CAPBSET_DROP",
+	cred.PrGetSecurebits: "PR_GET_SECUREBITS", cred.PrSetSecurebits: "PR_SET_SECUREBITS",
+	cred.PrCapAmbient: "PR_CAP_AMBIENT",
+}
 
 var nargs = map[string]int{"setuid": 1, "setreuid": 2, "setresuid": 3, "setfsuid": 1,
 	"setgid": 1, "setregid": 2, "setresgid": 3, "setfsgid": 1}
@@ -99,18 +110,59 @@ func randStep(r *rand.Rand) linuxhost.Step {
 	for range nargs[s.Call] {
 		s.Args = append(s.Args, randID(r))
 	}
-	if s.Call == "setgroups" {
+	switch s.Call {
+	case "setgroups":
 		s.Groups = []uint32{}
 		for range r.IntN(4) {
 			s.Groups = append(s.Groups, pick(r, []uint32{5, 100, 1000, 1001}))
 		}
+	case "capset":
+		perm := randCaps(r, capPoolSet(), 2)
+		s.Wide = []uint64{uint64(randCaps(r, perm, 2)), uint64(perm), uint64(randCaps(r, capPoolSet(), 2))}
+	case "prctl":
+		s.Wide = randPrctl(r)
 	}
 	return s
 }
 
+func capPoolSet() dac.CapSet {
+	var pool dac.CapSet
+	for _, cp := range capPool {
+		pool |= 1 << cp
+	}
+	return pool
+}
+
+// randPrctl returns the arguments of a credential prctl, mostly valid.
+func randPrctl(r *rand.Rand) []uint64 {
+	capArg := func() uint64 {
+		if r.IntN(8) == 0 {
+			return pick(r, []uint64{41, 63, 1 << 40})
+		}
+		return uint64(pick(r, capPool))
+	}
+	extra := func() uint64 { return uint64(r.IntN(12) / 11) } // mostly 0
+	switch pick(r, []int{cred.PrGetKeepcaps, cred.PrSetKeepcaps, cred.PrCapbsetRead, cred.PrCapbsetDrop,
+		cred.PrGetSecurebits, cred.PrSetSecurebits, cred.PrCapAmbient, cred.PrCapAmbient}) {
+	case cred.PrGetKeepcaps:
+		return []uint64{cred.PrGetKeepcaps}
+	case cred.PrSetKeepcaps:
+		return []uint64{cred.PrSetKeepcaps, uint64(r.IntN(3))}
+	case cred.PrCapbsetRead:
+		return []uint64{cred.PrCapbsetRead, capArg()}
+	case cred.PrCapbsetDrop:
+		return []uint64{cred.PrCapbsetDrop, capArg()}
+	case cred.PrGetSecurebits:
+		return []uint64{cred.PrGetSecurebits}
+	case cred.PrSetSecurebits:
+		return []uint64{cred.PrSetSecurebits, uint64(r.IntN(1 << 8))}
+	}
+	return []uint64{cred.PrCapAmbient, uint64(r.IntN(6)), capArg(), extra(), 0}
+}
+
 // apply runs one step on the model: the new credential (c itself when
 // the call fails or changes nothing), the errno and the return value.
-func apply(c *cred.Cred, s linuxhost.Step) (*cred.Cred, syscall.Errno, uint32) {
+func apply(c *cred.Cred, s linuxhost.Step) (*cred.Cred, syscall.Errno, uint64) {
 	var n *cred.Cred
 	var err error
 	a := s.Args
@@ -123,7 +175,7 @@ func apply(c *cred.Cred, s linuxhost.Step) (*cred.Cred, syscall.Errno, uint32) {
 		n, err = c.Setresuid(a[0], a[1], a[2])
 	case "setfsuid":
 		n, old := c.Setfsuid(a[0])
-		return n, 0, old
+		return n, 0, uint64(old)
 	case "setgid":
 		n, err = c.Setgid(a[0])
 	case "setregid":
@@ -132,9 +184,19 @@ func apply(c *cred.Cred, s linuxhost.Step) (*cred.Cred, syscall.Errno, uint32) {
 		n, err = c.Setresgid(a[0], a[1], a[2])
 	case "setfsgid":
 		n, old := c.Setfsgid(a[0])
-		return n, 0, old
+		return n, 0, uint64(old)
 	case "setgroups":
 		n, err = c.Setgroups(s.Groups)
+	case "capset":
+		n, err = c.Capset(dac.CapSet(s.Wide[0]), dac.CapSet(s.Wide[1]), dac.CapSet(s.Wide[2]))
+	case "prctl":
+		w := append(s.Wide, make([]uint64, 5)...)
+		var ret uint64
+		n, ret, err = c.Prctl(w[0], w[1], w[2], w[3], w[4])
+		if err != nil {
+			return c, err.(syscall.Errno), 0
+		}
+		return n, 0, ret
 	default:
 		panic("unknown call " + s.Call)
 	}
@@ -147,7 +209,14 @@ func apply(c *cred.Cred, s linuxhost.Step) (*cred.Cred, syscall.Errno, uint32) {
 // outcome names what a step did, for the coverage table: the call, its
 // errno, and how the capability sets moved.
 func outcome(s linuxhost.Step, old, n *cred.Cred, e syscall.Errno) string {
-	parts := []string{s.Call, errName(e)}
+	call := s.Call
+	if call == "prctl" {
+		call = prctlOptions[s.Wide[0]]
+		if s.Wide[0] == cred.PrCapAmbient {
+			call += fmt.Sprintf("(%d)", s.Wide[1])
+		}
+	}
+	parts := []string{call, errName(e)}
 	if e == 0 && reflect.DeepEqual(old, n) {
 		parts = append(parts, "unchanged")
 	}
@@ -203,7 +272,7 @@ func normalize(c *cred.Cred, avail dac.CapSet) *cred.Cred {
 func TestTransitionsAgainstHost(t *testing.T) {
 	linuxhost.NeedRoot(t)
 	r := rand.New(rand.NewPCG(11, 2026))
-	const n = 4000
+	const n = 5000
 	ops := make([]linuxhost.Op, n)
 	for i := range ops {
 		c := randCred(r)
@@ -213,6 +282,7 @@ func TestTransitionsAgainstHost(t *testing.T) {
 			ops[i].Steps = append(ops[i].Steps, randStep(r))
 		}
 	}
+	ops = append(ops, fixedSequences()...)
 	res := linuxhost.Run(t, ops)
 	avail := linuxhost.Available()
 	seen := map[string]int{}
@@ -225,7 +295,7 @@ func TestTransitionsAgainstHost(t *testing.T) {
 			seen[outcome(s, c, n, e)]++
 			h := res[i].Steps[j]
 			hc := normalize(h.Cred, avail)
-			retDiffers := (s.Call == "setfsuid" || s.Call == "setfsgid") && ret != h.Ret
+			retDiffers := ret != h.Ret
 			if e != h.Errno || retDiffers || !reflect.DeepEqual(normalize(n, avail), hc) {
 				if bad++; bad <= 10 {
 					t.Errorf("from %+v\n  step %d %s %v %v:\n  model %s ret %d %+v\n  host  %s ret %d %+v",
@@ -237,7 +307,7 @@ func TestTransitionsAgainstHost(t *testing.T) {
 		}
 	}
 	if bad > 0 {
-		t.Fatalf("%d of %d sequences differ from the host kernel", bad, n)
+		t.Fatalf("%d of %d sequences differ from the host kernel", bad, len(ops))
 	}
 	keys := make([]string, 0, len(seen))
 	for k := range seen {
@@ -248,7 +318,7 @@ func TestTransitionsAgainstHost(t *testing.T) {
 	for _, k := range keys {
 		fmt.Fprintf(&table, "\n  %5d  %s", seen[k], k)
 	}
-	t.Logf("%d sequences, %d steps agree with the host kernel; outcomes:%s", n, steps, table.String())
+	t.Logf("%d sequences, %d steps agree with the host kernel; outcomes:%s", len(ops), steps, table.String())
 	for _, call := range calls {
 		need := []string{call + " ok", call + " EPERM"}
 		switch call {
@@ -256,12 +326,57 @@ func TestTransitionsAgainstHost(t *testing.T) {
 			need = append(need, call+" EINVAL")
 		case "setfsuid", "setfsgid":
 			need = []string{call + " ok"}
+		case "prctl":
+			need = []string{"PR_SET_KEEPCAPS ok", "PR_SET_KEEPCAPS EINVAL", "PR_SET_KEEPCAPS EPERM",
+				"PR_SET_SECUREBITS ok", "PR_SET_SECUREBITS EPERM", "PR_CAPBSET_DROP ok",
+				"PR_CAPBSET_DROP EPERM", "PR_CAPBSET_DROP EINVAL", "PR_CAP_AMBIENT(2) ok",
+				"PR_CAP_AMBIENT(2) EPERM", "PR_CAP_AMBIENT(3) ok", "PR_CAP_AMBIENT(4) ok"}
 		}
 		for _, k := range need {
 			if !hasPrefix(keys, k) {
 				t.Errorf("no generated case covers %q", k)
 			}
 		}
+	}
+}
+
+// fixedSequences are the cases random generation rarely reaches: locked
+// secure bits, each ambient operation, and the group list limit.
+func fixedSequences() []linuxhost.Op {
+	root := func() *cred.Cred {
+		return &cred.Cred{Effective: capPoolSet(), Permitted: capPoolSet(), Bounding: dac.AllCaps}
+	}
+	user := root()
+	user.RUID, user.EUID, user.SUID, user.FSUID = 1000, 1000, 1000, 1000
+	user.Effective, user.Permitted = 0, 0
+	many := make([]uint32, cred.NGroupsMax+1)
+	inheriting := root()
+	inheriting.Inheritable = capPoolSet()
+	prctl := func(w ...uint64) linuxhost.Step { return linuxhost.Step{Call: "prctl", Wide: w} }
+	return []linuxhost.Op{
+		{Cred: root(), Kind: "steps", Steps: []linuxhost.Step{
+			prctl(cred.PrSetSecurebits, cred.SecureKeepCaps|cred.SecureKeepCaps<<1),
+			prctl(cred.PrSetKeepcaps, 0),
+			prctl(cred.PrSetSecurebits, cred.SecureKeepCaps),
+			prctl(cred.PrSetSecurebits, cred.SecureKeepCaps|cred.SecureKeepCaps<<1|cred.SecureNoroot),
+			{Call: "setresuid", Args: []uint32{1000, 1000, 1000}},
+			prctl(cred.PrGetSecurebits),
+		}},
+		{Cred: root(), Kind: "steps", Steps: []linuxhost.Step{
+			prctl(cred.PrSetSecurebits, cred.SecureNoCapAmbientRaise),
+			prctl(cred.PrCapAmbient, cred.PrCapAmbientRaise, dac.CapNetBindService),
+		}},
+		{Cred: inheriting, Kind: "steps", Steps: []linuxhost.Step{
+			prctl(cred.PrCapAmbient, cred.PrCapAmbientRaise, dac.CapNetBindService),
+			prctl(cred.PrCapAmbient, cred.PrCapAmbientIsSet, dac.CapNetBindService),
+			prctl(cred.PrCapAmbient, cred.PrCapAmbientLower, dac.CapNetBindService),
+			prctl(cred.PrCapAmbient, cred.PrCapAmbientRaise, dac.CapKill),
+			prctl(cred.PrCapAmbient, cred.PrCapAmbientClearAll),
+			prctl(cred.PrCapbsetDrop, 63),
+			prctl(cred.PrCapbsetDrop, dac.CapNetRaw),
+		}},
+		{Cred: root(), Kind: "steps", Steps: []linuxhost.Step{{Call: "setgroups", Groups: many}}},
+		{Cred: user, Kind: "steps", Steps: []linuxhost.Step{{Call: "setgroups", Groups: many}}},
 	}
 }
 

@@ -43,7 +43,7 @@ func FromProto(p *authpb.Cred) (*Cred, error) {
 		Securebits:  p.Securebits,
 	}
 	if len(c.Groups) > NGroupsMax || c.Effective&^c.Permitted != 0 ||
-		c.Ambient&^(c.Permitted&c.Inheritable) != 0 || c.Securebits&^secureKnown != 0 {
+		c.Ambient&^(c.Permitted&c.Inheritable) != 0 || c.Securebits&^(secureBits|secureLocks) != 0 {
 		return nil, syscall.EINVAL
 	}
 	return c, nil

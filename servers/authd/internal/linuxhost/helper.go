@@ -35,12 +35,14 @@ type Op struct {
 }
 
 // Step is one credential system call: Call is the syscall's name
-// ("setuid", ..., "setgroups"), Args its id arguments, Groups the
-// setgroups list.
+// ("setuid", ..., "setgroups", "capset", "prctl"), Args its id arguments,
+// Groups the setgroups list, Wide the arguments of capset (effective,
+// permitted, inheritable) and prctl (option, arg2 ... arg5).
 type Step struct {
 	Call   string
 	Args   []uint32
 	Groups []uint32
+	Wide   []uint64
 }
 
 // Result is what an Op did: the errno of the operation (0 for success)
@@ -55,7 +57,7 @@ type Result struct {
 // StepResult is the outcome of one Step.
 type StepResult struct {
 	Errno syscall.Errno
-	Ret   uint32
+	Ret   uint64
 	Cred  *cred.Cred
 }
 
@@ -232,8 +234,13 @@ func runSteps(steps []Step) []StepResult {
 	for i, s := range steps {
 		var r uintptr
 		var e syscall.Errno
+		w := append(s.Wide, make([]uint64, 5)...)
 		if s.Call == "setgroups" {
 			e = setgroups(s.Groups)
+		} else if s.Call == "capset" {
+			e = capset(dac.CapSet(w[0]), dac.CapSet(w[1]), dac.CapSet(w[2]))
+		} else if s.Call == "prctl" {
+			r, e = prctl(uintptr(w[0]), uintptr(w[1]), uintptr(w[2]), uintptr(w[3]), uintptr(w[4]))
 		} else if trap, ok := stepCalls[s.Call]; ok {
 			args := make([]uintptr, len(s.Args))
 			for j, a := range s.Args {
@@ -243,7 +250,10 @@ func runSteps(steps []Step) []StepResult {
 		} else {
 			e = syscall.ENOSYS
 		}
-		out[i] = StepResult{Errno: e, Ret: uint32(r), Cred: current()}
+		if e != 0 {
+			r = 0
+		}
+		out[i] = StepResult{Errno: e, Ret: uint64(r), Cred: current()}
 	}
 	return out
 }
