@@ -63,11 +63,14 @@ func randCred(r *rand.Rand) *cred.Cred {
 	c.Inheritable = randCaps(r, pool, pick(r, []int{1, 2, 8}))
 	c.Ambient = randCaps(r, c.Permitted&c.Inheritable, 2)
 	c.Bounding = dac.AllCaps
-	if r.IntN(4) == 0 {
-		c.Bounding = randCaps(r, dac.AllCaps, 2)
-	}
 	if r.IntN(3) == 0 {
 		c.Securebits |= cred.SecureKeepCaps
+	}
+	if !linuxhost.Available().Has(dac.CapSetpcap) {
+		return c // the helper can neither drop bounding capabilities nor set secure bits
+	}
+	if r.IntN(4) == 0 {
+		c.Bounding = randCaps(r, dac.AllCaps, 2)
 	}
 	if r.IntN(10) == 0 {
 		c.Securebits |= cred.SecureNoSetuidFixup
@@ -338,7 +341,7 @@ func TestTransitionsAgainstHost(t *testing.T) {
 }
 
 // fixedSequences are the cases random generation rarely reaches: locked
-// secure bits, and the group list limit.
+// secure bits, each ambient operation, and the group list limit.
 func fixedSequences() []linuxhost.Op {
 	root := func() *cred.Cred {
 		return &cred.Cred{Effective: capPoolSet(), Permitted: capPoolSet(), Bounding: dac.AllCaps}
@@ -347,6 +350,8 @@ func fixedSequences() []linuxhost.Op {
 	user.RUID, user.EUID, user.SUID, user.FSUID = 1000, 1000, 1000, 1000
 	user.Effective, user.Permitted = 0, 0
 	many := make([]uint32, cred.NGroupsMax+1)
+	inheriting := root()
+	inheriting.Inheritable = capPoolSet()
 	prctl := func(w ...uint64) linuxhost.Step { return linuxhost.Step{Call: "prctl", Wide: w} }
 	return []linuxhost.Op{
 		{Cred: root(), Kind: "steps", Steps: []linuxhost.Step{
@@ -360,6 +365,15 @@ func fixedSequences() []linuxhost.Op {
 		{Cred: root(), Kind: "steps", Steps: []linuxhost.Step{
 			prctl(cred.PrSetSecurebits, cred.SecureNoCapAmbientRaise),
 			prctl(cred.PrCapAmbient, cred.PrCapAmbientRaise, dac.CapNetBindService),
+		}},
+		{Cred: inheriting, Kind: "steps", Steps: []linuxhost.Step{
+			prctl(cred.PrCapAmbient, cred.PrCapAmbientRaise, dac.CapNetBindService),
+			prctl(cred.PrCapAmbient, cred.PrCapAmbientIsSet, dac.CapNetBindService),
+			prctl(cred.PrCapAmbient, cred.PrCapAmbientLower, dac.CapNetBindService),
+			prctl(cred.PrCapAmbient, cred.PrCapAmbientRaise, dac.CapKill),
+			prctl(cred.PrCapAmbient, cred.PrCapAmbientClearAll),
+			prctl(cred.PrCapbsetDrop, 63),
+			prctl(cred.PrCapbsetDrop, dac.CapNetRaw),
 		}},
 		{Cred: root(), Kind: "steps", Steps: []linuxhost.Step{{Call: "setgroups", Groups: many}}},
 		{Cred: user, Kind: "steps", Steps: []linuxhost.Step{{Call: "setgroups", Groups: many}}},

@@ -156,6 +156,9 @@ func become(c *cred.Cred) syscall.Errno {
 			return 0
 		},
 		func() syscall.Errno {
+			if c.Securebits&^cred.SecureKeepCaps == 0 {
+				return 0 // needs no CAP_SETPCAP, which a container may lack
+			}
 			_, e := prctl(prSetSecurebits, uintptr(c.Securebits|cred.SecureKeepCaps))
 			return e
 		},
