@@ -79,7 +79,7 @@ func TestReaddir(t *testing.T) {
 	f := newFixture(t)
 	c := f.as(1, rootCred)
 	for path, want := range map[string][]string{
-		"":                 {"cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "uptime", "version", "1", "42", "43"},
+		"":                 {"cmdline", "cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "uptime", "version", "1", "42", "43"},
 		"1":                pidFileNames,
 		"1/fd":             {"0", "1", "2", "3"},
 		"self/net":         {"raw", "raw6", "tcp", "tcp6", "udp", "udp6", "unix"},
