@@ -9,6 +9,7 @@
 //	aramid.crashtest  fault deliberately instead of running the self-test
 //	aramid.strace     print every system call the runtime makes
 //	aramid.noselftest skip the self-test
+//	aramid.bench=ipc  measure IPC round trips (echo and pinger) and print a BENCH line
 //
 // Every other word is passed to init, the first user process, which the
 // kernel starts from the boot bundle (QEMU -initrd) when there is one.
@@ -58,11 +59,16 @@ func main() {
 		crashTest()
 	}
 	ok := true
-	if !flags["aramid.noselftest"] {
+	bench := flags["aramid.bench=ipc"]
+	if !flags["aramid.noselftest"] && !bench {
 		ok = runSelfTest()
 	}
 	if bundle := boot.Bundle(); bundle != nil {
-		status := runInit(bundle, initArgs())
+		args := initArgs()
+		if bench {
+			args = "init echo pinger,20000!"
+		}
+		status := runInit(bundle, args)
 		ok = ok && status == 0
 	}
 	if flags["aramid.exit"] {

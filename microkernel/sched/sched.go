@@ -38,9 +38,9 @@ const (
 
 // Thread is one kernel thread.
 type Thread struct {
-	Frame  amd64.Frame
-	FX     amd64.FXArea
-	TID    int32
+	Frame amd64.Frame
+	FX    amd64.FXArea
+	TID   int32
 	// Proc is the owning process (0: the kernel); CR3 its page-table root,
 	// loaded when the thread is switched in (0: any address space will do,
 	// because kernel threads only use the shared upper half).
