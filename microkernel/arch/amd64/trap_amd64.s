@@ -1,0 +1,97 @@
+// The trap path. Every way into the kernel lands in trapCommon with the same
+// Frame layout (frame.go): interrupt and exception stubs (vectors_amd64.s)
+// arrive on an IST stack with the hardware frame, the vector and an error
+// code pushed; SYSCALL arrives through syscallEntry, which switches to the
+// syscall stack and builds the same hardware frame by hand. trapCommon saves
+// the general registers and the FPU/SSE state, calls dispatch, and returns
+// with IRETQ to whatever thread dispatch left in the frame.
+
+#include "go_asm.h"
+#include "textflag.h"
+
+TEXT ·trapCommon(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ AX
+	PUSHQ BX
+	PUSHQ CX
+	PUSHQ DX
+	PUSHQ SI
+	PUSHQ DI
+	PUSHQ BP
+	PUSHQ R8
+	PUSHQ R9
+	PUSHQ R10
+	PUSHQ R11
+	PUSHQ R12
+	PUSHQ R13
+	PUSHQ R14
+	PUSHQ R15
+	// A trap while dispatching a trap while dispatching a trap is a broken
+	// trap path (for example a fault in the ABI wrapper itself): stop
+	// rather than loop.
+	INCQ ·trapDepth(SB)
+	CMPQ ·trapDepth(SB), $3
+	JGE runaway
+	MOVQ SP, BX
+	MOVQ SP, BP // Go preserves BP across the call
+	SUBQ $(512+16), SP
+	ANDQ $~15, SP
+	LEAQ 16(SP), CX
+	FXSAVE64 (CX)
+	MOVQ BX, 0(SP)
+	MOVQ CX, 8(SP)
+	CALL ·dispatch(SB)
+	DECQ ·trapDepth(SB)
+	LEAQ 16(SP), CX
+	FXRSTOR64 (CX)
+	MOVQ BP, SP
+	POPQ R15
+	POPQ R14
+	POPQ R13
+	POPQ R12
+	POPQ R11
+	POPQ R10
+	POPQ R9
+	POPQ R8
+	POPQ BP
+	POPQ DI
+	POPQ SI
+	POPQ DX
+	POPQ CX
+	POPQ BX
+	POPQ AX
+	ADDQ $16, SP // vector and error code
+	IRETQ
+
+runaway:
+	LEAQ ·runawayMsg(SB), SI
+	MOVQ $const_runawayLen, CX
+	MOVW $0x3f8, DX
+putc:
+	MOVB (SI), AX
+	OUTB
+	INCQ SI
+	LOOP putc
+	MOVW $0xf4, DX
+	MOVB $1, AX
+	OUTB
+	CLI
+halt:
+	HLT
+	JMP halt
+
+// syscallEntry is the LSTAR target. SYSCALL left the return RIP in CX and
+// RFLAGS in R11, masked IF, and did not switch stacks.
+TEXT ·syscallEntry(SB), NOSPLIT|NOFRAME, $0
+	MOVQ SP, ·syscallSavedSP(SB)
+	MOVQ ·syscallStackTop(SB), SP
+	PUSHQ $0x10                  // SS
+	PUSHQ ·syscallSavedSP(SB)    // RSP
+	PUSHQ R11                    // RFLAGS
+	PUSHQ $0x08                  // CS
+	PUSHQ CX                     // RIP
+	PUSHQ $0                     // error code
+	PUSHQ $const_SyscallVector   // vector
+	JMP ·trapCommon(SB)
+
+DATA ·syscallEntryAddr+0(SB)/8, $·syscallEntry(SB)
+GLOBL ·syscallEntryAddr(SB), RODATA, $8

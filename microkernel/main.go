@@ -1,0 +1,108 @@
+// Command microkernel is Aramid's kernel. It is an ordinary GOOS=linux Go
+// program whose Linux is the kernel itself: boot/ enters it from QEMU,
+// hosting/ answers its runtime's system calls in ring 0, and main prints the
+// banner, runs the self-test, and then serves the console.
+//
+// Kernel command line (QEMU -append), passed as arguments:
+//
+//	aramid.exit       stop the machine after the self-test (tests use this)
+//	aramid.crashtest  fault deliberately instead of running the self-test
+//	aramid.strace     print every system call the runtime makes
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	_ "aramid/boot"
+	"aramid/microkernel/clock"
+	"aramid/microkernel/crash"
+	"aramid/microkernel/hosting"
+	"aramid/microkernel/mm"
+	"aramid/microkernel/sched"
+	"aramid/microkernel/selftest"
+)
+
+// version is set by the Makefile from git.
+var version = "dev"
+
+// procs is the runtime's GOMAXPROCS. The machine has one CPU, but a second
+// P lets the kernel preempt a thread that spins without yielding.
+const procs = 2
+
+func main() {
+	runtime.GOMAXPROCS(procs)
+	crash.StartReporter()
+	bootMs := clock.Uptime().Milliseconds()
+	st := mm.Stats()
+	fmt.Printf("Aramid microkernel %s: %d MiB RAM, booted in %d ms (TSC %d MHz, %s)\n",
+		version, st.TotalBytes>>20, bootMs, clock.TSCPerMs()/1000, runtime.Version())
+	flags := map[string]bool{}
+	for _, a := range os.Args[1:] {
+		flags[a] = true
+	}
+	hosting.Trace = flags["aramid.strace"]
+	if flags["aramid.crashtest"] {
+		crashTest()
+	}
+	fmt.Println("self-test: starting")
+	ok := selftest.Run(selftest.Checks(1), 120*time.Second, func(r selftest.Result) {
+		if r.Err != nil {
+			fmt.Printf("self-test: %-12s FAIL %v\n", r.Name, r.Err)
+			return
+		}
+		fmt.Printf("self-test: %-12s ok   %s (%v)\n", r.Name, r.Figures, r.Elapsed.Round(time.Millisecond))
+	})
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("self-test: %d GC cycles in all, heap now %.1f MiB, %d goroutines\n", ms.NumGC, float64(ms.HeapAlloc)/(1<<20), runtime.NumGoroutine())
+	if ok {
+		fmt.Println("SELFTEST PASS")
+	} else {
+		fmt.Println("SELFTEST FAIL")
+	}
+	if flags["aramid.exit"] {
+		if !ok {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	monitor()
+}
+
+// crashTest dereferences an address nothing maps, to show the crash report.
+func crashTest() {
+	fmt.Println("crash test: touching an unmapped kernel address")
+	p := (*int)(mm.Ptr(0xffff_f000_0000_0000))
+	*p = 42
+}
+
+// monitor is the kernel console until user space exists: it echoes what is
+// typed and answers a few commands.
+func monitor() {
+	fmt.Println("kernel monitor: type 'help'")
+	in := bufio.NewScanner(os.Stdin)
+	for fmt.Print("aramid> "); in.Scan(); fmt.Print("aramid> ") {
+		switch in.Text() {
+		case "":
+		case "help":
+			fmt.Println("commands: mem, threads, uptime, halt")
+		case "mem":
+			st := mm.Stats()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			fmt.Printf("RAM %d MiB, free %d MiB; Go heap %.1f MiB, %d GC cycles\n", st.TotalBytes>>20, st.FreeBytes>>20, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
+		case "threads":
+			sched.Dump()
+		case "uptime":
+			fmt.Println(clock.Uptime().Round(time.Millisecond))
+		case "halt":
+			os.Exit(0)
+		default:
+			fmt.Printf("unknown command %q\n", in.Text())
+		}
+	}
+}

@@ -1,0 +1,59 @@
+// Package trap routes everything that enters the kernel: system calls to
+// the hosting layer, page faults to memory management, the timer to the
+// scheduler, device interrupts to their drivers, and every other exception
+// to the crash reporter.
+package trap
+
+import (
+	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/clock"
+	"aramid/microkernel/console"
+	"aramid/microkernel/crash"
+	"aramid/microkernel/hosting"
+	"aramid/microkernel/mm"
+	"aramid/microkernel/sched"
+)
+
+const (
+	vecPageFault = 14
+	irqTimer     = clock.IRQBase + 0
+	irqCOM1      = clock.IRQBase + 4
+	irqLast      = clock.IRQBase + 15
+)
+
+// Handle is the kernel's trap handler (amd64.Handler).
+//
+//go:nosplit
+func Handle(f *amd64.Frame, fx *amd64.FXArea) {
+	switch v := f.Vector; {
+	case v == amd64.SyscallVector:
+		hosting.Syscall(f, fx)
+	case v == vecPageFault:
+		if !mm.Fault(amd64.ReadCR2(), f.Err&2 != 0) {
+			crash.Fault(f, fx)
+		}
+	case v < 32:
+		crash.Fault(f, fx)
+	case v == irqTimer:
+		clock.Tick()
+		crash.Watchdog()
+		sched.Tick(f, fx)
+	case v == irqCOM1:
+		hosting.ConsoleInput()
+		clock.EOI(4)
+	case v <= irqLast:
+		clock.EOI(uint8(v - clock.IRQBase))
+	default:
+		console.Print("trap: unexpected vector ")
+		console.Dec(v)
+		console.Print("\n")
+	}
+}
+
+// Init installs Handle and enables the console's receive interrupt.
+//
+//go:nosplit
+func Init() {
+	amd64.Init(Handle)
+	clock.Unmask(4)
+}
