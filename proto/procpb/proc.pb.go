@@ -93,6 +93,8 @@ const (
 	Protocol_PROTOCOL_UNSPECIFIED Protocol = 0
 	Protocol_PROTOCOL_TCP         Protocol = 1
 	Protocol_PROTOCOL_UDP         Protocol = 2
+	// PROTOCOL_RAW is a raw IP socket; its local port is the IP protocol.
+	Protocol_PROTOCOL_RAW Protocol = 3
 )
 
 // Enum value maps for Protocol.
@@ -101,11 +103,13 @@ var (
 		0: "PROTOCOL_UNSPECIFIED",
 		1: "PROTOCOL_TCP",
 		2: "PROTOCOL_UDP",
+		3: "PROTOCOL_RAW",
 	}
 	Protocol_value = map[string]int32{
 		"PROTOCOL_UNSPECIFIED": 0,
 		"PROTOCOL_TCP":         1,
 		"PROTOCOL_UDP":         2,
+		"PROTOCOL_RAW":         3,
 	}
 )
 
@@ -2123,7 +2127,7 @@ func (x *ListSocketsReply) GetUnixSockets() []*UnixSocketEntry {
 	return nil
 }
 
-// SocketEntry is one line of /proc/net/{tcp,tcp6,udp,udp6}.
+// SocketEntry is one line of /proc/net/{tcp,tcp6,udp,udp6,raw,raw6}.
 type SocketEntry struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// family is 4 or 6.
@@ -2161,7 +2165,7 @@ type SocketEntry struct {
 	Pingpong bool   `protobuf:"varint,20,opt,name=pingpong,proto3" json:"pingpong,omitempty"`
 	Cwnd     uint32 `protobuf:"varint,21,opt,name=cwnd,proto3" json:"cwnd,omitempty"`
 	Ssthresh int32  `protobuf:"varint,22,opt,name=ssthresh,proto3" json:"ssthresh,omitempty"`
-	// UDP only: datagrams dropped.
+	// UDP and raw only: datagrams dropped.
 	Drops         uint32 `protobuf:"varint,23,opt,name=drops,proto3" json:"drops,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3565,11 +3569,12 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"\x10SOURCE_PROCESSES\x10\x01\x12\x12\n" +
 	"\x0eSOURCE_SOCKETS\x10\x02\x12\x11\n" +
 	"\rSOURCE_SYSTEM\x10\x03\x12\x11\n" +
-	"\rSOURCE_MOUNTS\x10\x04*H\n" +
+	"\rSOURCE_MOUNTS\x10\x04*Z\n" +
 	"\bProtocol\x12\x18\n" +
 	"\x14PROTOCOL_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fPROTOCOL_TCP\x10\x01\x12\x10\n" +
-	"\fPROTOCOL_UDP\x10\x022\xaf\x03\n" +
+	"\fPROTOCOL_UDP\x10\x02\x12\x10\n" +
+	"\fPROTOCOL_RAW\x10\x032\xaf\x03\n" +
 	"\x04Proc\x12V\n" +
 	"\x0eRegisterSource\x12\".aramid.proc.RegisterSourceRequest\x1a .aramid.proc.RegisterSourceReply\x12D\n" +
 	"\bReadFile\x12\x1c.aramid.proc.ReadFileRequest\x1a\x1a.aramid.proc.ReadFileReply\x12A\n" +

@@ -31,6 +31,8 @@ func TestGolden(t *testing.T) {
 		{root, "net/tcp6", wantTCP6},
 		{root, "net/udp", wantUDP},
 		{root, "net/udp6", wantUDP6},
+		{root, "net/raw", wantRaw},
+		{root, "net/raw6", udp6Header},
 		{user, "net/unix", wantUnix},
 		{user, "1/net/tcp", wantTCP},
 		{user, "meminfo", wantMeminfo},

@@ -228,6 +228,8 @@ var netFiles = map[string]struct {
 	"tcp6": {6, procpb.Protocol_PROTOCOL_TCP},
 	"udp":  {4, procpb.Protocol_PROTOCOL_UDP},
 	"udp6": {6, procpb.Protocol_PROTOCOL_UDP},
+	"raw":  {4, procpb.Protocol_PROTOCOL_RAW},
+	"raw6": {6, procpb.Protocol_PROTOCOL_RAW},
 	"unix": {1, procpb.Protocol_PROTOCOL_UNSPECIFIED},
 }
 
@@ -284,6 +286,8 @@ func (s *Server) renderSockets(ctx context.Context, family uint32, proto procpb.
 		renderTCP(&b, socks, words)
 	case procpb.Protocol_PROTOCOL_UDP:
 		renderUDP(&b, socks, words)
+	case procpb.Protocol_PROTOCOL_RAW:
+		renderRaw(&b, socks, words)
 	default:
 		renderUnix(&b, r.GetUnixSockets())
 	}

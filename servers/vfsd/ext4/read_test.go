@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,6 +74,13 @@ func TestReadImages(t *testing.T) {
 				os.Chtimes(filepath.Join(src, p), mtime2020, mtime2020)
 			}
 			fsckIndex(t, img)
+			if !v.ro {
+				// The scattered file must need an extent tree below the inode.
+				ex := stdout(t, "debugfs", "-R", "ex /fragmented", img)
+				if !regexp.MustCompile(`(?m)^\s*0/\s*[12]\s`).MatchString(ex) {
+					t.Fatalf("/fragmented has a depth-0 extent tree:\n%.300s", ex)
+				}
+			}
 
 			fs, dev := openImage(t, img, false)
 			defer dev.Close()
