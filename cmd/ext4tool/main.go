@@ -9,7 +9,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -47,13 +46,13 @@ func main() {
 
 func run(args []string, stdout io.Writer) (err error) {
 	if len(args) < 2 {
-		return errors.New("missing command or image\n" + usage)
+		return usageErr("missing command or image")
 	}
 	cmd, image := args[0], args[1]
 	flags, rest := splitFlags(args[2:])
 	c, ok := commands[cmd]
 	if !ok {
-		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+		return usageErr(fmt.Sprintf("unknown command %q", cmd))
 	}
 	for f := range flags {
 		if !strings.Contains(c.flags, f) {
@@ -61,7 +60,7 @@ func run(args []string, stdout io.Writer) (err error) {
 		}
 	}
 	if len(rest) < c.minArgs || len(rest) > c.maxArgs {
-		return fmt.Errorf("%s: wrong number of arguments\n%s", cmd, usage)
+		return usageErr(cmd + ": wrong number of arguments")
 	}
 	dev, err := blockdev.OpenFile(image, readOnly[cmd])
 	if err != nil {
@@ -79,6 +78,11 @@ func run(args []string, stdout io.Writer) (err error) {
 	}()
 	t := &tool{fs: fs, out: stdout, flags: flags}
 	return c.run(t, rest)
+}
+
+// usageErr is an error message followed by the usage text.
+func usageErr(msg string) error {
+	return fmt.Errorf("%s\n%s", msg, strings.TrimSuffix(usage, "\n"))
 }
 
 // splitFlags separates single-letter flags (-r, -s, -p) from arguments;

@@ -26,3 +26,15 @@ func FuzzSocketSourceDispatcher(f *testing.F) {
 	d := procpb.NewSocketSourceDispatcher(procpb.UnimplementedSocketSourceServer{})
 	rpctest.FuzzDispatcher(f, d, procpb.SocketSourceMethods)
 }
+
+// FuzzSystemSourceDispatcher feeds arbitrary request frames to the SystemSource dispatcher.
+func FuzzSystemSourceDispatcher(f *testing.F) {
+	d := procpb.NewSystemSourceDispatcher(procpb.UnimplementedSystemSourceServer{})
+	rpctest.FuzzDispatcher(f, d, procpb.SystemSourceMethods)
+}
+
+// FuzzMountSourceDispatcher feeds arbitrary request frames to the MountSource dispatcher.
+func FuzzMountSourceDispatcher(f *testing.F) {
+	d := procpb.NewMountSourceDispatcher(procpb.UnimplementedMountSourceServer{})
+	rpctest.FuzzDispatcher(f, d, procpb.MountSourceMethods)
+}

@@ -16,12 +16,11 @@ import (
 )
 
 // Secure bits, Linux's SECBIT_* flags as prctl(PR_GET_SECUREBITS) reports
-// them. Only the unlocked bits that change a transition are modelled.
+// them; see also caps.go.
 const (
 	SecureNoroot        = 1 << 0 // SECBIT_NOROOT: uid 0 gains nothing at exec
 	SecureNoSetuidFixup = 1 << 2 // SECBIT_NO_SETUID_FIXUP: uid changes leave capabilities alone
 	SecureKeepCaps      = 1 << 4 // SECBIT_KEEP_CAPS (PR_SET_KEEPCAPS): keep permitted when leaving uid 0
-	secureKnown         = SecureNoroot | SecureNoSetuidFixup | SecureKeepCaps
 )
 
 // NGroupsMax is Linux's NGROUPS_MAX, the longest setgroups list.
@@ -149,8 +148,14 @@ func (c *Cred) Setreuid(ruid, euid uint32) (*Cred, error) {
 
 // Setresuid is setresuid(2): without CAP_SETUID each id given must be
 // one of the current real, effective or saved uids. The fs uid follows
-// the effective uid.
+// the effective uid, except that a call that would change none of the ids
+// (nor move the fs uid back to the effective uid) returns early and
+// leaves a setfsuid in place, as current Linux does.
 func (c *Cred) Setresuid(ruid, euid, suid uint32) (*Cred, error) {
+	if sameOrNoChange(ruid, c.RUID) && sameOrNoChange(euid, c.EUID) && (euid == NoChange || euid == c.FSUID) &&
+		sameOrNoChange(suid, c.SUID) {
+		return c, nil
+	}
 	if !c.Capable(dac.CapSetuid) {
 		for _, id := range []uint32{ruid, euid, suid} {
 			if id != NoChange && !c.hasUID(id) {
@@ -253,8 +258,12 @@ func (c *Cred) Setregid(rgid, egid uint32) (*Cred, error) {
 }
 
 // Setresgid is setresgid(2), with the rules of Setresuid for gids and
-// CAP_SETGID.
+// CAP_SETGID, its early return for no change included.
 func (c *Cred) Setresgid(rgid, egid, sgid uint32) (*Cred, error) {
+	if sameOrNoChange(rgid, c.RGID) && sameOrNoChange(egid, c.EGID) && (egid == NoChange || egid == c.FSGID) &&
+		sameOrNoChange(sgid, c.SGID) {
+		return c, nil
+	}
 	if !c.Capable(dac.CapSetgid) {
 		for _, id := range []uint32{rgid, egid, sgid} {
 			if id != NoChange && !c.hasGID(id) {
@@ -298,6 +307,10 @@ func (c *Cred) Setgroups(groups []uint32) (*Cred, error) {
 	return n, nil
 }
 
+// sameOrNoChange reports whether id, an argument of a set*id call, leaves
+// cur as it is.
+func sameOrNoChange(id, cur uint32) bool { return id == NoChange || id == cur }
+
 // setIf sets *p to id unless id is NoChange.
 func setIf(p *uint32, id uint32) {
 	if id != NoChange {
@@ -324,8 +337,10 @@ type ExecFile struct {
 //     clear) the permitted set becomes bounding | inheritable, otherwise
 //     it is the ambient set; the effective set is the permitted set for
 //     an effective uid 0, otherwise the ambient set;
-//   - a set-id exec (the new effective ids differ from the old real ones)
-//     clears the ambient set; SECBIT_KEEP_CAPS is cleared.
+//   - an exec that changes the effective uid, or makes the effective gid
+//     one the caller was not already in, clears the ambient set (the rule
+//     of current kernels; older ones cleared it whenever an effective id
+//     differed from the real one); SECBIT_KEEP_CAPS is cleared.
 //
 // It does not model the downgrade Linux applies to a traced process or
 // one that shares its fs_struct, nor no_new_privs: linuxd has neither.
@@ -347,7 +362,7 @@ func (c *Cred) Exec(f ExecFile) *Cred {
 		}
 		raise = n.EUID == 0
 	}
-	if n.EUID != c.RUID || n.EGID != c.RGID {
+	if n.EUID != c.EUID || !c.DAC().InGroup(n.EGID) {
 		n.Ambient = 0
 	}
 	n.Permitted |= n.Ambient

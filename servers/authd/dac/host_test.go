@@ -23,9 +23,9 @@ type hostCase struct {
 	op   linuxhost.Op
 	// setup makes the case's files under dir, as root.
 	setup func(dir string) error
-	// model returns the model's answer: the errno and, for calls that
-	// change the inode, the expected mode, uid and gid afterwards.
-	model func() (error, *dac.File)
+	// model returns the model's answer: for calls that change the inode
+	// the expected mode, uid and gid afterwards (else nil), and the errno.
+	model func() (*dac.File, error)
 	// target is the file whose mode and owner are compared afterwards.
 	target string
 }
@@ -39,6 +39,11 @@ var (
 	someCaps  = []int{dac.CapChown, dac.CapDacOverride, dac.CapDacReadSearch, dac.CapFowner, dac.CapFsetid}
 )
 
+// hostCaps are the capabilities the host lets the helper hold: a
+// container may withhold some (Docker's default set lacks
+// CAP_DAC_READ_SEARCH), and cases cannot use those.
+var hostCaps = linuxhost.Available()
+
 func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
 
 func randCred(r *rand.Rand) dac.Cred {
@@ -49,7 +54,7 @@ func randCred(r *rand.Rand) dac.Cred {
 		}
 	}
 	if r.IntN(6) == 0 {
-		c.Caps = dac.AllCaps
+		c.Caps = dac.AllCaps & hostCaps
 		return c
 	}
 	for _, cp := range someCaps {
@@ -57,6 +62,7 @@ func randCred(r *rand.Rand) dac.Cred {
 			c.Caps = c.Caps.With(cp)
 		}
 	}
+	c.Caps &= hostCaps
 	return c
 }
 
@@ -74,26 +80,6 @@ func hostCred(c dac.Cred) *cred.Cred {
 		RGID: c.FSGID, EGID: c.FSGID, SGID: c.FSGID, FSGID: c.FSGID,
 		Groups: g, Effective: c.Caps, Permitted: c.Caps, Bounding: dac.AllCaps,
 	}
-}
-
-// makeFile creates path as a file or directory (with an entry "e" inside)
-// owned by f's owner with f's mode, chmod after chown because chown
-// clears set-id bits.
-func makeFile(path string, f dac.File) error {
-	if f.IsDir() {
-		if err := os.Mkdir(path, 0o700); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(path, "e"), nil, 0o644); err != nil {
-			return err
-		}
-	} else if err := os.WriteFile(path, nil, 0o600); err != nil {
-		return err
-	}
-	if err := os.Lchown(path, int(f.UID), int(f.GID)); err != nil {
-		return err
-	}
-	return syscall.Chmod(path, f.Mode&0o7777)
 }
 
 func checkCase(r *rand.Rand) hostCase {
@@ -116,10 +102,16 @@ func checkCase(r *rand.Rand) hostCase {
 		op.Kind, op.Path = "mkdir", "f/new"
 	}
 	return hostCase{
-		desc:   fmt.Sprintf("Check(%+v, %s, mask %d) via %s %s", c, fileString(f), mask, op.Kind, op.Path),
-		op:     op,
-		setup:  func(dir string) error { return makeFile(filepath.Join(dir, "f"), f) },
-		model:  func() (error, *dac.File) { return dac.Check(&c, f, mask), nil },
+		desc: fmt.Sprintf("Check(%+v, %s, mask %d) via %s %s", c, fileString(f), mask, op.Kind, op.Path),
+		op:   op,
+		setup: func(dir string) error {
+			p := filepath.Join(dir, "f")
+			if err := linuxhost.MakeFile(p, f); err != nil || !f.IsDir() {
+				return err
+			}
+			return os.WriteFile(filepath.Join(p, "e"), nil, 0o644) // for the search
+		},
+		model:  func() (*dac.File, error) { return nil, dac.Check(&c, f, mask) },
 		target: "f",
 	}
 }
@@ -143,26 +135,12 @@ func deleteCase(r *rand.Rand) hostCase {
 			if err := os.Mkdir(p, 0o700); err != nil {
 				return err
 			}
-			vp := filepath.Join(p, "v")
-			if v.IsDir() {
-				if err := os.Mkdir(vp, 0o700); err != nil {
-					return err
-				}
-			} else if err := os.WriteFile(vp, nil, 0o600); err != nil {
+			if err := linuxhost.MakeFile(filepath.Join(p, "v"), v); err != nil {
 				return err
 			}
-			if err := os.Lchown(vp, int(v.UID), int(v.GID)); err != nil {
-				return err
-			}
-			if err := syscall.Chmod(vp, v.Mode&0o7777); err != nil {
-				return err
-			}
-			if err := os.Lchown(p, int(d.UID), int(d.GID)); err != nil {
-				return err
-			}
-			return syscall.Chmod(p, d.Mode&0o7777)
+			return linuxhost.SetOwnerMode(p, d)
 		},
-		model: func() (error, *dac.File) { return dac.CheckDelete(&c, d, v), nil },
+		model: func() (*dac.File, error) { return nil, dac.CheckDelete(&c, d, v) },
 	}
 }
 
@@ -173,10 +151,10 @@ func chmodCase(r *rand.Rand) hostCase {
 	return hostCase{
 		desc:  fmt.Sprintf("CheckChmod(%+v, %s, %#o)", c, fileString(f), mode),
 		op:    linuxhost.Op{Cred: hostCred(c), Kind: "chmod", Path: "f", Mode: mode},
-		setup: func(dir string) error { return makeFile(filepath.Join(dir, "f"), f) },
-		model: func() (error, *dac.File) {
+		setup: func(dir string) error { return linuxhost.MakeFile(filepath.Join(dir, "f"), f) },
+		model: func() (*dac.File, error) {
 			m, err := dac.CheckChmod(&c, f, mode)
-			return err, &dac.File{Mode: m, UID: f.UID, GID: f.GID}
+			return &dac.File{Mode: m, UID: f.UID, GID: f.GID}, err
 		},
 		target: "f",
 	}
@@ -193,8 +171,8 @@ func chownCase(r *rand.Rand) hostCase {
 	return hostCase{
 		desc:  fmt.Sprintf("CheckChown(%+v, %s, %d, %d)", c, fileString(f), uid, gid),
 		op:    linuxhost.Op{Cred: hostCred(c), Kind: "chown", Path: "f", UID: uid, GID: gid},
-		setup: func(dir string) error { return makeFile(filepath.Join(dir, "f"), f) },
-		model: func() (error, *dac.File) {
+		setup: func(dir string) error { return linuxhost.MakeFile(filepath.Join(dir, "f"), f) },
+		model: func() (*dac.File, error) {
 			m, err := dac.CheckChown(&c, f, uid, gid)
 			after := dac.File{Mode: m, UID: f.UID, GID: f.GID}
 			if err == nil && uid != -1 {
@@ -203,7 +181,7 @@ func chownCase(r *rand.Rand) hostCase {
 			if err == nil && gid != -1 {
 				after.GID = uint32(gid)
 			}
-			return err, &after
+			return &after, err
 		},
 		target: "f",
 	}
@@ -216,8 +194,89 @@ func utimesCase(r *rand.Rand) hostCase {
 	return hostCase{
 		desc:  fmt.Sprintf("CheckUtimes(%+v, %s, explicit %v)", c, fileString(f), explicit),
 		op:    linuxhost.Op{Cred: hostCred(c), Kind: "utimes", Path: "f", Explicit: explicit},
-		setup: func(dir string) error { return makeFile(filepath.Join(dir, "f"), f) },
-		model: func() (error, *dac.File) { return dac.CheckUtimes(&c, f, explicit), nil },
+		setup: func(dir string) error { return linuxhost.MakeFile(filepath.Join(dir, "f"), f) },
+		model: func() (*dac.File, error) { return nil, dac.CheckUtimes(&c, f, explicit) },
+	}
+}
+
+// linkCase links a regular file into a world-writable directory, so that
+// only may_linkat's rule (fs.protected_hardlinks) decides.
+func linkCase(r *rand.Rand) hostCase {
+	c := randCred(r)
+	f := randFile(r, syscall.S_IFREG)
+	return hostCase{
+		desc: fmt.Sprintf("CheckLink(%+v, %s)", c, fileString(f)),
+		op:   linuxhost.Op{Cred: hostCred(c), Kind: "link", Path: "f", Path2: "t/l"},
+		setup: func(dir string) error {
+			if err := linuxhost.MakeFile(filepath.Join(dir, "f"), f); err != nil {
+				return err
+			}
+			return linuxhost.MakeFile(filepath.Join(dir, "t"), dac.File{Mode: syscall.S_IFDIR | 0o777})
+		},
+		model: func() (*dac.File, error) { return nil, dac.CheckLink(&c, f) },
+	}
+}
+
+// renameCase renames a file or directory within a directory or to
+// another, onto a free name or onto an entry of the same type.
+func renameCase(r *rand.Rand) hostCase {
+	c := randCred(r)
+	dirFile := func() dac.File {
+		d := randFile(r, syscall.S_IFDIR)
+		if r.IntN(3) == 0 {
+			d.Mode |= syscall.S_ISVTX
+		}
+		return d
+	}
+	typ := pick(r, []uint32{syscall.S_IFREG, syscall.S_IFDIR})
+	oldDir, v := dirFile(), randFile(r, typ)
+	newDir, sameDir := oldDir, r.IntN(3) == 0
+	if !sameDir {
+		newDir = dirFile()
+	}
+	var target *dac.File
+	if r.IntN(2) == 0 {
+		t := randFile(r, typ)
+		target = &t
+	}
+	to := "d2/t"
+	if sameDir {
+		to = "d1/t"
+	}
+	return hostCase{
+		desc: fmt.Sprintf("CheckRename(%+v, %s, %s, %s, %v, same %v)", c, fileString(oldDir), fileString(v),
+			fileString(newDir), target, sameDir),
+		op: linuxhost.Op{Cred: hostCred(c), Kind: "rename", Path: "d1/v", Path2: to},
+		setup: func(dir string) error {
+			d1, d2 := filepath.Join(dir, "d1"), filepath.Join(dir, "d2")
+			for _, d := range []string{d1, d2} {
+				if err := os.Mkdir(d, 0o700); err != nil {
+					return err
+				}
+			}
+			if err := linuxhost.MakeFile(filepath.Join(d1, "v"), v); err != nil {
+				return err
+			}
+			if target != nil {
+				if err := linuxhost.MakeFile(filepath.Join(dir, to), *target); err != nil {
+					return err
+				}
+			}
+			if err := linuxhost.SetOwnerMode(d1, oldDir); err != nil {
+				return err
+			}
+			return linuxhost.SetOwnerMode(d2, newDir)
+		},
+		model: func() (*dac.File, error) {
+			// rename(2) walks to both parents first, which needs search
+			// permission on each, as vfsd's path walk checks.
+			for _, d := range []dac.File{oldDir, newDir} {
+				if err := dac.Check(&c, d, dac.MayExec); err != nil {
+					return nil, err
+				}
+			}
+			return nil, dac.CheckRename(&c, oldDir, v, newDir, target, sameDir)
+		},
 	}
 }
 
@@ -229,12 +288,15 @@ func fileString(f dac.File) string {
 var caseMix = []struct {
 	n    int
 	make func(*rand.Rand) hostCase
+	link bool // depends on fs.protected_hardlinks = 1
 }{
-	{1500, checkCase},
-	{400, deleteCase},
-	{400, chmodCase},
-	{600, chownCase},
-	{300, utimesCase},
+	{1500, checkCase, false},
+	{400, deleteCase, false},
+	{400, chmodCase, false},
+	{600, chownCase, false},
+	{300, utimesCase, false},
+	{300, linkCase, true},
+	{500, renameCase, false},
 }
 
 // TestAgainstHost runs every generated case through the model and, with
@@ -242,17 +304,23 @@ var caseMix = []struct {
 // errno and the same resulting mode and owner.
 func TestAgainstHost(t *testing.T) {
 	linuxhost.NeedRoot(t)
-	base, err := os.MkdirTemp("", "authd-dac-")
-	if err != nil {
-		t.Fatal(err)
+	protected, err := os.ReadFile("/proc/sys/fs/protected_hardlinks")
+	linkRule := err == nil && string(protected) == "1\n"
+	if !linkRule {
+		t.Log("CheckLink models fs.protected_hardlinks = 1 and the host has another setting: link cases left out")
 	}
-	t.Cleanup(func() { os.RemoveAll(base) })
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
+	for _, cp := range someCaps {
+		if !hostCaps.Has(cp) {
+			t.Logf("the host withholds capability %d: no case uses it", cp)
+		}
 	}
+	base := linuxhost.TempDir(t)
 	r := rand.New(rand.NewPCG(7, 2026))
 	var cases []hostCase
 	for _, m := range caseMix {
+		if m.link && !linkRule {
+			continue
+		}
 		for range m.n {
 			cases = append(cases, m.make(r))
 		}
@@ -268,6 +336,9 @@ func TestAgainstHost(t *testing.T) {
 		}
 		ops[i] = tc.op
 		ops[i].Path = filepath.Join(dir, tc.op.Path)
+		if tc.op.Path2 != "" {
+			ops[i].Path2 = filepath.Join(dir, tc.op.Path2)
+		}
 	}
 	res := linuxhost.Run(t, ops)
 	bad := 0
@@ -285,7 +356,7 @@ func TestAgainstHost(t *testing.T) {
 }
 
 func compare(tc hostCase, hostErr syscall.Errno, dir string) string {
-	wantErr, after := tc.model()
+	after, wantErr := tc.model()
 	var model syscall.Errno
 	if wantErr != nil {
 		model = wantErr.(syscall.Errno)

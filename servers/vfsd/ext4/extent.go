@@ -70,7 +70,7 @@ func (fs *FS) walkExtents(in *inode, from, to uint64, leaf func(extent) error, n
 	if err != nil {
 		return err
 	}
-	w := walker{fs: fs, from: from, to: to, leaf: leaf, node: node}
+	w := walker{fs: fs, in: in, from: from, to: to, leaf: leaf, node: node}
 	return w.walk(root)
 }
 
@@ -79,6 +79,7 @@ func (fs *FS) walkExtents(in *inode, from, to uint64, leaf func(extent) error, n
 // the work of a walk exponentially.
 type walker struct {
 	fs       *FS
+	in       *inode
 	from, to uint64
 	leaf     func(extent) error
 	node     func(uint64) error
@@ -130,6 +131,9 @@ func (w *walker) walk(n treeNode) error {
 		child, err := parseNode(b, n.depth-1)
 		if err != nil {
 			return err
+		}
+		if !fs.extentBlockOK(w.in, b, child) {
+			return syscall.EIO
 		}
 		if err := w.walk(child); err != nil {
 			return err
@@ -275,4 +279,13 @@ func punch(exts []extent, from, to uint64) (kept, freed []extent) {
 		}
 	}
 	return kept, freed
+}
+
+// extentBlockOK verifies an extent tree block's checksum (metadata_csum).
+func (fs *FS) extentBlockOK(in *inode, b []byte, n treeNode) bool {
+	if !fs.sb.metaCsum() {
+		return true
+	}
+	t := 12 + 12*n.max
+	return t+4 <= len(b) && crc32c(fs.inodeSeed(in), b[:t]) == le.Uint32(b[t:])
 }

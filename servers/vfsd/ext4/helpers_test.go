@@ -51,7 +51,17 @@ func stdout(t testing.TB, name string, args ...string) string {
 // mkfs makes an image of sizeK KiB from src with mke2fs -d.
 func mkfs(t testing.TB, img, src string, sizeK int, args ...string) {
 	t.Helper()
-	a := append([]string{"-q", "-F", "-E", "lazy_itable_init=0,root_owner=0:0"}, args...)
+	ext := "lazy_itable_init=0,root_owner=0:0"
+	var rest []string
+	for k := 0; k < len(args); k++ {
+		if args[k] == "-E" && k+1 < len(args) {
+			ext += "," + args[k+1]
+			k++
+			continue
+		}
+		rest = append(rest, args[k])
+	}
+	a := append([]string{"-q", "-F", "-E", ext}, rest...)
 	if src != "" {
 		a = append(a, "-d", src)
 	}

@@ -11,6 +11,10 @@ import (
 // "link count 1 means many".
 const maxLinks = 65000
 
+// isInline reports whether the inode keeps its data in the inode
+// (inline_data); such inodes are read but not modified by this engine.
+func isInline(in *inode) bool { return in.flags()&flagInlineData != 0 }
+
 // touch sets the inode's atime, mtime and/or ctime to now.
 func (fs *FS) touch(in *inode, a, m, c bool) {
 	now := fs.opts.Now()
@@ -477,6 +481,9 @@ func (fs *FS) Truncate(ino uint32, size uint64) error {
 	}
 	if !in.isReg() {
 		return syscall.EINVAL
+	}
+	if isInline(in) {
+		return syscall.EOPNOTSUPP
 	}
 	bs := uint64(fs.sb.blockSize)
 	if size > maxLblk*bs {

@@ -223,6 +223,16 @@ func (fs *FS) hasTail(b []byte) bool {
 	return le.Uint32(t) == 0 && le.Uint16(t[4:]) == 12 && t[6] == 0 && t[7] == 0xDE
 }
 
+// dirBlockOK verifies a directory leaf block's checksum tail, if it has
+// one (htree index blocks carry theirs elsewhere and are not checked).
+func (fs *FS) dirBlockOK(d *inode, b []byte) bool {
+	if !fs.hasTail(b) {
+		return true
+	}
+	n := len(b) - 12
+	return crc32c(fs.inodeSeed(d), b[:n]) == le.Uint32(b[n+8:])
+}
+
 // entries parses the entries of one directory block, calling fn for each
 // (including unused ones, with ino 0). fn returns false to stop.
 func (fs *FS) entries(b []byte, base uint64, fn func(rawEntry) bool) error {
@@ -268,6 +278,9 @@ func (fs *FS) dirBlocks(in *inode, fn func(lblk uint32, pblk uint64, b []byte) (
 			b, err := fs.readBlock(e.pblk + uint64(k))
 			if err != nil {
 				return err
+			}
+			if !fs.dirBlockOK(in, b) {
+				return syscall.EIO
 			}
 			if more, err := fn(e.lblk+k, e.pblk+uint64(k), b); err != nil || !more {
 				return err
@@ -355,6 +368,17 @@ func (fs *FS) find(d *inode, name string) (rawEntry, error) {
 	}
 	var found rawEntry
 	n := []byte(name)
+	if d.flags()&(flagIndex|flagInlineData) == flagIndex {
+		if e, ok, usable := fs.dxFind(d, n); usable {
+			if !ok {
+				return rawEntry{}, syscall.ENOENT
+			}
+			if e.ino > fs.sb.inodesCount {
+				return rawEntry{}, syscall.EIO
+			}
+			return e, nil
+		}
+	}
 	err := fs.forEachEntry(d, func(e rawEntry) bool {
 		if bytes.Equal(e.name, n) {
 			found = e

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,6 +74,13 @@ func TestReadImages(t *testing.T) {
 				os.Chtimes(filepath.Join(src, p), mtime2020, mtime2020)
 			}
 			fsckIndex(t, img)
+			if !v.ro {
+				// The scattered file must need an extent tree below the inode.
+				ex := stdout(t, "debugfs", "-R", "ex /fragmented", img)
+				if !regexp.MustCompile(`(?m)^\s*0/\s*[12]\s`).MatchString(ex) {
+					t.Fatalf("/fragmented has a depth-0 extent tree:\n%.300s", ex)
+				}
+			}
 
 			fs, dev := openImage(t, img, false)
 			defer dev.Close()
@@ -81,6 +89,9 @@ func TestReadImages(t *testing.T) {
 			}
 			n := compareWithHost(t, fs, src)
 			t.Logf("%d paths compared", n)
+			if strings.Contains(v.name, "inline") {
+				checkInlineRefusal(t, fs)
+			}
 			if v.ro {
 				if _, err := fs.Create(fs.Root(), "x", 0o644, 0, 0); err != syscall.EROFS {
 					t.Fatalf("Create on read-only image: %v", err)
@@ -167,4 +178,29 @@ func TestConcurrentReads(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// checkInlineRefusal: inline-data inodes are read, and every change to
+// one fails with EOPNOTSUPP before anything is modified.
+func checkInlineRefusal(t *testing.T, fs *ext4.FS) {
+	t.Helper()
+	small, err := lookupPath(fs, "/small")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := fs.Stat(small); a.Flags&0x10000000 == 0 {
+		t.Fatalf("/small is not inline (flags %#x)", a.Flags)
+	}
+	e, _ := lookupPath(fs, "/deep/a/b/c/d/e")
+	for what, err := range map[string]error{
+		"write":    second(fs.WriteAt(small, []byte("x"), 0)),
+		"truncate": fs.Truncate(small, 1),
+		"create":   second(fs.Create(e, "new", 0o644, 0, 0)),
+		"unlink":   fs.Unlink(e, "leaf"),
+		"rename":   fs.Rename(e, "leaf", fs.Root(), "leaf2"),
+	} {
+		if err != syscall.EOPNOTSUPP {
+			t.Errorf("%s on inline data: %v, want EOPNOTSUPP", what, err)
+		}
+	}
 }

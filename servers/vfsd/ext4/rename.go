@@ -55,6 +55,11 @@ func (fs *FS) Rename(oldDir uint32, oldName string, newDir uint32, newName strin
 			return err
 		}
 	}
+	// Inline-data directories are read-only here; refuse before changing
+	// anything rather than leave a half-done rename.
+	if isInline(od) || isInline(nd) || src.isDir() && isInline(src) && newDir != oldDir {
+		return syscall.EOPNOTSUPP
+	}
 	ft := ftypeOf(src.mode())
 	if exists {
 		if err := fs.replace(nd, newName, src, de.ino); err != nil {

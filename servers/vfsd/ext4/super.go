@@ -223,14 +223,6 @@ func (s *superblock) notWritable() string {
 	return ""
 }
 
-func (s *superblock) freeBlocks() uint64 {
-	n := uint64(s.u32(sbFreeBlocksLo))
-	if s.has64() {
-		n |= uint64(s.u32(sbFreeBlocksHi)) << 32
-	}
-	return n
-}
-
 func (s *superblock) setFreeBlocks(n uint64) {
 	le.PutUint32(s.raw[sbFreeBlocksLo:], uint32(n))
 	if s.has64() {

@@ -127,7 +127,7 @@ func (fs *FS) writeData(in *inode, p []byte, off int64) error {
 		}
 		return false
 	}
-	final, changed, err := fs.mapForWrite(in, exts, from, to)
+	final, allocated, changed, err := fs.mapForWrite(in, exts, from, to)
 	if err != nil {
 		return err
 	}
@@ -140,16 +140,28 @@ func (fs *FS) writeData(in *inode, p []byte, off int64) error {
 			return err
 		}
 	}
-	if changed {
-		return fs.setExtents(in, final, nodes)
+	if !changed {
+		return nil
+	}
+	if err := fs.setExtents(in, final, nodes); err != nil {
+		fs.undoAlloc(in, allocated)
+		return err
 	}
 	return nil
 }
 
+// undoAlloc frees blocks allocated for a write that failed.
+func (fs *FS) undoAlloc(in *inode, allocated []extent) {
+	for _, a := range allocated {
+		fs.freeBlocks(a.pblk, uint64(a.n))
+		fs.addBlocks(in, -int64(a.n))
+	}
+}
+
 // mapForWrite returns the mapping after making logical blocks [from, to)
-// allocated and initialised, and whether it changed. New blocks are added
-// to i_blocks.
-func (fs *FS) mapForWrite(in *inode, exts []extent, from, to uint64) ([]extent, bool, error) {
+// allocated and initialised, the newly allocated runs, and whether the
+// mapping changed. New blocks are added to i_blocks.
+func (fs *FS) mapForWrite(in *inode, exts []extent, from, to uint64) ([]extent, []extent, bool, error) {
 	final := append([]extent(nil), exts...)
 	changed := false
 	// Initialise uninitialised extents in range (the data written, and
@@ -195,10 +207,8 @@ func (fs *FS) mapForWrite(in *inode, exts []extent, from, to uint64) ([]extent, 
 		want := uint32(min(gapEnd-cur, extInitMax))
 		blk, got, err := fs.allocBlocks(goal, want)
 		if err != nil {
-			for _, a := range allocated {
-				fs.freeBlocks(a.pblk, uint64(a.n))
-			}
-			return nil, false, err
+			fs.undoAlloc(in, allocated)
+			return nil, nil, false, err
 		}
 		a := extent{lblk: uint32(cur), pblk: blk, n: got}
 		allocated = append(allocated, a)
@@ -207,7 +217,7 @@ func (fs *FS) mapForWrite(in *inode, exts []extent, from, to uint64) ([]extent, 
 		cur += uint64(got)
 		changed = true
 	}
-	return final, changed, nil
+	return final, allocated, changed, nil
 }
 
 // writeRun writes data, which starts at file offset lo, into extent e.

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"aramid/servers/authd/cred"
+	"aramid/servers/authd/dac"
 )
 
 // helperEnv selects a helper mode when the test binary is re-executed.
@@ -18,12 +19,14 @@ const helperEnv = "AUTHD_HOST_HELPER"
 
 // Op is one operation to run on the host with a credential. Kind names a
 // system call: "open" (Flags), "access" (faccessat2 with AT_EACCESS, Flags
-// is the mode), "stat", "mkdir", "unlink", "rmdir", "chmod" (Mode),
-// "chown" (UID, GID, -1 for unchanged), "utimes" (Explicit), or "steps".
+// is the mode), "access-real" (the same without AT_EACCESS), "stat", "mkdir", "unlink", "rmdir", "chmod" (Mode),
+// "chown" (UID, GID, -1 for unchanged), "utimes" (Explicit), "link" and
+// "rename" (Path to Path2), or "steps".
 type Op struct {
 	Cred     *cred.Cred
 	Kind     string
 	Path     string
+	Path2    string
 	Flags    int
 	Mode     uint32
 	UID, GID int64
@@ -32,12 +35,14 @@ type Op struct {
 }
 
 // Step is one credential system call: Call is the syscall's name
-// ("setuid", ..., "setgroups"), Args its id arguments, Groups the
-// setgroups list.
+// ("setuid", ..., "setgroups", "capset", "prctl"), Args its id arguments,
+// Groups the setgroups list, Wide the arguments of capset (effective,
+// permitted, inheritable) and prctl (option, arg2 ... arg5).
 type Step struct {
 	Call   string
 	Args   []uint32
 	Groups []uint32
+	Wide   []uint64
 }
 
 // Result is what an Op did: the errno of the operation (0 for success)
@@ -52,7 +57,7 @@ type Result struct {
 // StepResult is the outcome of one Step.
 type StepResult struct {
 	Errno syscall.Errno
-	Ret   uint32
+	Ret   uint64
 	Cred  *cred.Cred
 }
 
@@ -166,6 +171,8 @@ func fileOp(op *Op) syscall.Errno {
 		}
 	case "access":
 		err = at(sysFaccessat2, op.Path, uintptr(op.Flags), atEaccess)
+	case "access-real":
+		err = at(sysFaccessat2, op.Path, uintptr(op.Flags), 0)
 	case "stat":
 		var st syscall.Stat_t
 		err = syscall.Lstat(op.Path, &st)
@@ -179,6 +186,10 @@ func fileOp(op *Op) syscall.Errno {
 		err = syscall.Chmod(op.Path, op.Mode)
 	case "chown":
 		err = syscall.Lchown(op.Path, int(op.UID), int(op.GID))
+	case "link":
+		err = syscall.Link(op.Path, op.Path2)
+	case "rename":
+		err = syscall.Rename(op.Path, op.Path2)
 	case "utimes":
 		var times uintptr
 		if op.Explicit {
@@ -223,8 +234,13 @@ func runSteps(steps []Step) []StepResult {
 	for i, s := range steps {
 		var r uintptr
 		var e syscall.Errno
+		w := append(s.Wide, make([]uint64, 5)...)
 		if s.Call == "setgroups" {
 			e = setgroups(s.Groups)
+		} else if s.Call == "capset" {
+			e = capset(dac.CapSet(w[0]), dac.CapSet(w[1]), dac.CapSet(w[2]))
+		} else if s.Call == "prctl" {
+			r, e = prctl(uintptr(w[0]), uintptr(w[1]), uintptr(w[2]), uintptr(w[3]), uintptr(w[4]))
 		} else if trap, ok := stepCalls[s.Call]; ok {
 			args := make([]uintptr, len(s.Args))
 			for j, a := range s.Args {
@@ -234,7 +250,10 @@ func runSteps(steps []Step) []StepResult {
 		} else {
 			e = syscall.ENOSYS
 		}
-		out[i] = StepResult{Errno: e, Ret: uint32(r), Cred: current()}
+		if e != 0 {
+			r = 0
+		}
+		out[i] = StepResult{Errno: e, Ret: uint64(r), Cred: current()}
 	}
 	return out
 }
@@ -276,4 +295,12 @@ func execAs(op *Op) syscall.Errno {
 	_, e := raw(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(path)),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
 	return e
+}
+
+// Available returns the capabilities the host lets this process hold: a
+// container may withhold some even from root, and those cannot be
+// compared.
+func Available() dac.CapSet {
+	_, perm, _ := capget()
+	return perm
 }

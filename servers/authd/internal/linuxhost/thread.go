@@ -106,10 +106,11 @@ func lastCap() int {
 }
 
 // become gives the calling thread, which must be locked and start with
-// full root privileges, the credential c. It sets the ids while
-// SECBIT_KEEP_CAPS holds the permitted set, the fs ids and secure bits
-// while every permitted capability is effective, then the capability
-// sets, and last the keep-caps bit.
+// full root privileges, the credential c: the inheritable set first, the
+// ids while SECBIT_KEEP_CAPS holds the permitted set, then, while every
+// permitted capability is effective, the fs ids, the ambient set and the
+// secure bits, then the other capability sets, and last the keep-caps
+// bit. Start credentials with lock bits are not supported.
 //
 // Capabilities the host does not grant the helper (a container may keep
 // some back) are left out of every set.
@@ -118,6 +119,8 @@ func become(c *cred.Cred) syscall.Errno {
 	eff, perm, inh := c.Effective&avail, c.Permitted&avail, c.Inheritable&avail
 	steps := []func() syscall.Errno{
 		func() syscall.Errno { _, e := prctl(prSetKeepcaps, 1); return e },
+		// The inheritable set may not grow past the bounding set later.
+		func() syscall.Errno { return capset(avail, avail, inh) },
 		func() syscall.Errno {
 			for cp := 0; cp <= hostLastCap(); cp++ {
 				if !c.Bounding.Has(cp) {
@@ -137,18 +140,11 @@ func become(c *cred.Cred) syscall.Errno {
 			_, e := raw(syscall.SYS_SETRESUID, uintptr(c.RUID), uintptr(c.EUID), uintptr(c.SUID))
 			return e
 		},
-		// Raise everything still permitted so setfs[ug]id may move freely.
-		func() syscall.Errno { _, perm, _ := capget(); return capset(perm, perm, 0) },
+		// Raise everything still permitted so setfs[ug]id may move freely
+		// and the secure bits may be set.
+		func() syscall.Errno { _, perm, _ := capget(); return capset(perm, perm, inh) },
 		func() syscall.Errno { raw(syscall.SYS_SETFSUID, uintptr(c.FSUID)); return 0 },
 		func() syscall.Errno { raw(syscall.SYS_SETFSGID, uintptr(c.FSGID)); return 0 },
-		func() syscall.Errno {
-			if c.Securebits&^cred.SecureKeepCaps == 0 {
-				return 0
-			}
-			_, e := prctl(prSetSecurebits, uintptr(c.Securebits|cred.SecureKeepCaps))
-			return e
-		},
-		func() syscall.Errno { return capset(eff, perm, inh) },
 		func() syscall.Errno {
 			for cp := 0; cp < 64; cp++ {
 				if (c.Ambient & avail).Has(cp) {
@@ -159,6 +155,14 @@ func become(c *cred.Cred) syscall.Errno {
 			}
 			return 0
 		},
+		func() syscall.Errno {
+			if c.Securebits&^cred.SecureKeepCaps == 0 {
+				return 0 // needs no CAP_SETPCAP, which a container may lack
+			}
+			_, e := prctl(prSetSecurebits, uintptr(c.Securebits|cred.SecureKeepCaps))
+			return e
+		},
+		func() syscall.Errno { return capset(eff, perm, inh) },
 		func() syscall.Errno {
 			_, e := prctl(prSetKeepcaps, uintptr(c.Securebits&cred.SecureKeepCaps)>>4)
 			return e
