@@ -11,6 +11,7 @@ import (
 	"aramid/microkernel/crash"
 	"aramid/microkernel/hosting"
 	"aramid/microkernel/mm"
+	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
 )
 
@@ -25,11 +26,16 @@ const (
 //
 //go:nosplit
 func Handle(f *amd64.Frame, fx *amd64.FXArea) {
+	user := f.CS&3 != 0
 	switch v := f.Vector; {
+	case v == amd64.SyscallVector && user && f.RAX >= proc.NativeBase:
+		proc.Native(f, fx)
 	case v == amd64.SyscallVector:
 		hosting.Syscall(f, fx)
+	case v < 32 && user:
+		proc.UserFault(f, fx, amd64.ReadCR2())
 	case v == vecPageFault:
-		if !mm.Fault(amd64.ReadCR2(), f.Err&2 != 0) {
+		if !kernelFault(amd64.ReadCR2(), f.Err&2 != 0) {
 			crash.Fault(f, fx)
 		}
 	case v < 32:
@@ -48,6 +54,19 @@ func Handle(f *amd64.Frame, fx *amd64.FXArea) {
 		console.Dec(v)
 		console.Print("\n")
 	}
+}
+
+// kernelFault resolves a page fault taken in ring 0: in the kernel's heap
+// window, or on a demand page of the process whose system call the kernel
+// is serving.
+//
+//go:nosplit
+func kernelFault(va uint64, write bool) bool {
+	if va < mm.UserTop {
+		p := proc.Current()
+		return p != 0 && proc.Procs[p].Space.Fault(va, write) == mm.FaultFixed
+	}
+	return mm.Kernel.Fault(va, write) == mm.FaultFixed
 }
 
 // Init installs Handle and enables the console's receive interrupt.

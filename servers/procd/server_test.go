@@ -79,7 +79,7 @@ func TestReaddir(t *testing.T) {
 	f := newFixture(t)
 	c := f.as(1, rootCred)
 	for path, want := range map[string][]string{
-		"":                 {"cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "uptime", "version", "1", "42", "43"},
+		"":                 {"cmdline", "cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "uptime", "version", "1", "42", "43"},
 		"1":                pidFileNames,
 		"1/fd":             {"0", "1", "2", "3"},
 		"self/net":         {"raw", "raw6", "tcp", "tcp6", "udp", "udp6", "unix"},
@@ -307,5 +307,27 @@ func TestNoSources(t *testing.T) {
 	wantErr(t, "net/tcp with no linuxd", err, syscall.ENOENT)
 	if got := c.mustRead("sys/fs/file-max"); got != "8192\n" {
 		t.Errorf("file-max with no kernel source = %q", got)
+	}
+}
+
+// TestReaddirLarge lists a /proc with more processes than one reply
+// holds: the entries come in several calls, all of them, in order.
+func TestReaddirLarge(t *testing.T) {
+	f := newFixture(t)
+	f.linuxd.mu.Lock()
+	for pid := uint32(1000); pid < 11000; pid++ {
+		f.linuxd.procs[pid] = &procpb.ProcessInfo{Pid: pid}
+	}
+	f.linuxd.mu.Unlock()
+	c := f.as(1, rootCred)
+	names, err := c.readdir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 12+3+10000 || names[len(names)-1] != "10999" {
+		t.Errorf("readdir /proc: %d entries, last %q", len(names), names[len(names)-1])
+	}
+	if c.calls < 2 {
+		t.Errorf("10000 entries came in %d reply", c.calls)
 	}
 }

@@ -86,6 +86,10 @@ func splitPath(p string) []string {
 type topFile func(s *Server, ctx context.Context, b *bytes.Buffer) error
 
 var topFiles = map[string]topFile{
+	"cmdline": withSystem(func(b *bytes.Buffer, m *procpb.SystemInfo) {
+		b.Write(m.GetCmdline())
+		b.WriteByte('\n')
+	}),
 	"cpuinfo":     withSystem(func(b *bytes.Buffer, m *procpb.SystemInfo) { renderCpuinfo(b, m.GetCpus()) }),
 	"filesystems": withMounts(func(b *bytes.Buffer, m *procpb.ListMountsReply) { renderFilesystems(b, m.GetFilesystems()) }),
 	"loadavg":     withSystem(renderLoadavg),
