@@ -195,9 +195,7 @@ func (s *Server) WriteFile(ctx context.Context, in *procpb.WriteFileRequest) (*p
 	case n.typ == linkNode:
 		// vfsd follows links; opening one itself is O_NOFOLLOW's ELOOP.
 		return nil, syscall.ELOOP
-	case n.path == "sys" || len(n.path) > 4 && n.path[:4] == "sys/":
-		// Tunables check their own permission, as proc_sys_permission
-		// does, with no capability override.
+	case n.tunable:
 	case !dacPermitted(c, n.mode, n.uid, n.gid, 2, false):
 		return nil, syscall.EACCES
 	case n.write == nil:

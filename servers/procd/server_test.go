@@ -3,6 +3,7 @@ package procd
 import (
 	"errors"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -93,6 +94,15 @@ func TestReaddir(t *testing.T) {
 		got, err := c.readdir(path)
 		if err != nil || !slices.Equal(got, want) {
 			t.Errorf("readdir %q = %v, %v; want %v", path, got, err, want)
+		}
+	}
+	// Every entry has its d_type.
+	for _, dir := range []string{"", "1", "1/fd", "1/fdinfo", "net", "sys", "sys/net"} {
+		r, err := c.c.ReadDir(ctx, &procpb.ReadDirRequest{Cred: rootCred, Pid: 1, Path: []byte(dir)})
+		for _, e := range r.GetEntries() {
+			if a, _ := c.lookup(strings.TrimPrefix(dir+"/"+string(e.Name), "/")); err != nil || e.Type<<12 != a.GetMode()&syscall.S_IFMT {
+				t.Errorf("%s/%s: d_type %d, mode %o, %v", dir, e.Name, e.Type, a.GetMode(), err)
+			}
 		}
 	}
 	_, err := c.readdir("1/stat")
