@@ -22,10 +22,16 @@ const (
 	irqLast      = clock.IRQBase + 15
 )
 
+// Counts of traps by kind, for the kernel's statistics.
+var Counts struct {
+	Syscalls, Native, Faults, Ticks, IRQs uint64
+}
+
 // Handle is the kernel's trap handler (amd64.Handler).
 //
 //go:nosplit
 func Handle(f *amd64.Frame, fx *amd64.FXArea) {
+	count(f.Vector, f.RAX)
 	user := f.CS&3 != 0
 	switch v := f.Vector; {
 	case v == amd64.SyscallVector && user && f.RAX >= proc.NativeBase:
@@ -75,4 +81,20 @@ func kernelFault(va uint64, write bool) bool {
 func Init() {
 	amd64.Init(Handle)
 	clock.Unmask(4)
+}
+
+//go:nosplit
+func count(v, nr uint64) {
+	switch {
+	case v == amd64.SyscallVector && nr >= proc.NativeBase:
+		Counts.Native++
+	case v == amd64.SyscallVector:
+		Counts.Syscalls++
+	case v < 32:
+		Counts.Faults++
+	case v == irqTimer:
+		Counts.Ticks++
+	default:
+		Counts.IRQs++
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"syscall"
 	"time"
 
 	"aramid/lib/ipc"
@@ -64,6 +65,11 @@ func main() {
 	}
 	if len(os.Args) > 1 {
 		n, _ := strconv.Atoi(os.Args[1])
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			syscall.Getpid()
+		}
+		fmt.Printf("BENCH getpid ns=%.1f n=%d\n", float64(time.Since(start).Nanoseconds())/float64(n), n)
 		calls(conn, 1000) // warm up
 		d := calls(conn, n)
 		fmt.Printf("BENCH ipc-roundtrip ns=%.1f n=%d\n", float64(d.Nanoseconds())/float64(n), n)
