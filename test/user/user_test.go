@@ -50,7 +50,7 @@ func TestUserSpace(t *testing.T) {
 			t.Errorf("console lacks %q", want)
 		}
 	}
-	for _, bad := range []string{"still alive", "FAIL", "KERNEL FAULT", "kernel panic"} {
+	for _, bad := range []string{"still alive", "FAIL", "KERNEL FAULT", "kernel panic", "unimplemented system call"} {
 		if strings.Contains(out, bad) {
 			t.Errorf("console contains %q", bad)
 		}
