@@ -116,6 +116,8 @@ func testSockets() *procpb.ListSocketsReply {
 				Uid: 0, Inode: 5003, Refcount: 1, Rto: 100, Cwnd: 10},
 			{Family: 4, Protocol: udp, LocalAddr: ip4(0, 0, 0, 0), LocalPort: 68, RemoteAddr: ip4(0, 0, 0, 0),
 				State: 7, RxQueue: 0x240, Inode: 6001, Refcount: 2, Drops: 3},
+			{Family: 4, Protocol: procpb.Protocol_PROTOCOL_RAW, LocalAddr: ip4(0, 0, 0, 0), LocalPort: 1,
+				RemoteAddr: ip4(0, 0, 0, 0), State: 7, Inode: 8001, Refcount: 2},
 			{Family: 6, Protocol: udp, LocalAddr: loop6, LocalPort: 53, RemoteAddr: loop6, RemotePort: 5353,
 				State: 1, TxQueue: 0x80, Uid: 100, Inode: 6002, Refcount: 2},
 		},
@@ -128,6 +130,8 @@ func testSockets() *procpb.ListSocketsReply {
 }
 
 const (
+	wantRaw = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n" +
+		"   0: 00000000:0001 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 8001 2 0000000000000000 0\n"
 	wantTCP6 = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
 		"   0: 00000000000000000000000001000000:01BB 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5003 1 0000000000000000 100 0 0 10 0\n"
 	wantUDP6 = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n" +
@@ -161,6 +165,7 @@ func testSystem() *procpb.SystemInfo {
 		ActiveAnon: 4 * mb, InactiveAnon: 1 * mb, ActiveFile: 10 * mb, InactiveFile: 20 * mb,
 		AnonPages: 5 * mb, Mapped: 8 * mb, Shmem: 1 * mb, SlabReclaimable: 3 * mb, SlabUnreclaimable: 2 * mb,
 		KernelStack: 512 << 10, PageTables: 256 << 10, CommittedAs: 20 * mb, VmallocUsed: 4 * mb,
+		Cmdline:  []byte("console=ttyS0 root=/dev/vda"),
 		UptimeNs: 1234567890123, IdleNs: 2000999999999,
 		Loadavg:      []uint64{1 << 11, 1 << 10, 0},
 		ProcsRunning: 1, ProcsTotal: 53, LastPid: 1234, BootTime: 1700000000, ContextSwitches: 98765,

@@ -264,7 +264,7 @@ func parseInetLine(t *testing.T, line string, family uint32, proto procpb.Protoc
 	e.Timeout = int32(atoi(t, f[8]))
 	e.Inode = atou(t, f[9])
 	e.Refcount = uint32(atou(t, f[10]))
-	if proto == procpb.Protocol_PROTOCOL_UDP {
+	if proto != procpb.Protocol_PROTOCOL_TCP {
 		e.Drops = uint32(atou(t, f[12]))
 		return e
 	}
@@ -278,8 +278,8 @@ func parseInetLine(t *testing.T, line string, family uint32, proto procpb.Protoc
 }
 
 // normaliseNet replaces the pointer column of each line with zeros and,
-// for udp, the hash-bucket column with the line number.
-func normaliseNet(data []byte, ptrCol int, renumber bool) string {
+// when sl is not 0, the hash-bucket column, sl wide, with the line number.
+func normaliseNet(data []byte, ptrCol int, sl int) string {
 	lines := strings.SplitAfter(string(data), "\n")
 	for i := 1; i < len(lines); i++ {
 		l := lines[i]
@@ -290,9 +290,9 @@ func normaliseNet(data []byte, ptrCol int, renumber bool) string {
 		if ptrCol < len(f) && len(f[ptrCol]) == 16 {
 			l = strings.Replace(l, " "+f[ptrCol]+" ", " "+nullPointer+" ", 1)
 		}
-		if renumber {
+		if sl != 0 {
 			colon := strings.IndexByte(l, ':')
-			l = fmt.Sprintf("%5d", i-1) + l[colon:]
+			l = fmt.Sprintf("%*d", sl, i-1) + l[colon:]
 		}
 		lines[i] = l
 	}

@@ -49,6 +49,12 @@ func openSockets(t *testing.T) {
 		closeLater(c)
 		c.Write([]byte("queued"))
 	}
+	// Raw sockets need CAP_NET_RAW; without it the raw files stay empty.
+	for _, nw := range []string{"ip4:icmp", "ip6:ipv6-icmp"} {
+		if c, err := net.ListenPacket(nw, ""); err == nil {
+			closeLater(c)
+		}
+	}
 	dir := t.TempDir()
 	for _, addr := range []string{dir + "/with space", "@aramid-procd-test\x00x"} {
 		l, err := net.Listen("unix", addr)
@@ -76,6 +82,8 @@ func TestHostNetRoundTrip(t *testing.T) {
 		{"tcp6", 6, procpb.Protocol_PROTOCOL_TCP, 4},
 		{"udp", 4, procpb.Protocol_PROTOCOL_UDP, 1},
 		{"udp6", 6, procpb.Protocol_PROTOCOL_UDP, 4},
+		{"raw", 4, procpb.Protocol_PROTOCOL_RAW, 1},
+		{"raw6", 6, procpb.Protocol_PROTOCOL_RAW, 4},
 	} {
 		host := readHost(t, "/proc/net/"+tc.file)
 		lines := strings.Split(strings.TrimSuffix(string(host), "\n"), "\n")
@@ -84,14 +92,20 @@ func TestHostNetRoundTrip(t *testing.T) {
 			socks = append(socks, parseInetLine(t, l, tc.family, tc.proto))
 		}
 		var b bytes.Buffer
-		udp := tc.proto == procpb.Protocol_PROTOCOL_UDP
-		if udp {
+		// udp and raw print a hash bucket where tcp counts lines.
+		sl := 0
+		switch {
+		case tc.proto == procpb.Protocol_PROTOCOL_UDP:
 			renderUDP(&b, socks, tc.words)
-		} else {
+			sl = 5
+		case tc.proto == procpb.Protocol_PROTOCOL_RAW:
+			renderRaw(&b, socks, tc.words)
+			sl = map[int]int{1: 4, 4: 5}[tc.words]
+		default:
 			renderTCP(&b, socks, tc.words)
 		}
-		want := normaliseNet(host, 11, udp)
-		if got := normaliseNet(b.Bytes(), 11, udp); got != want {
+		want := normaliseNet(host, 11, sl)
+		if got := normaliseNet(b.Bytes(), 11, sl); got != want {
 			t.Errorf("/proc/net/%s differs:\nhost:\n%s\nours:\n%s", tc.file, want, got)
 		}
 		t.Logf("/proc/net/%s: %d sockets round-trip", tc.file, len(socks))
@@ -140,6 +154,8 @@ func TestHostNetHeaders(t *testing.T) {
 		"tcp6": func(b *bytes.Buffer) { renderTCP(b, nil, 4) },
 		"udp":  func(b *bytes.Buffer) { renderUDP(b, nil, 1) },
 		"udp6": func(b *bytes.Buffer) { renderUDP(b, nil, 4) },
+		"raw":  func(b *bytes.Buffer) { renderRaw(b, nil, 1) },
+		"raw6": func(b *bytes.Buffer) { renderRaw(b, nil, 4) },
 		"unix": func(b *bytes.Buffer) { renderUnix(b, nil) },
 	} {
 		host, err := os.ReadFile("/proc/net/" + file)

@@ -28,6 +28,7 @@ const (
 	udpHeader  = "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops"
 	udpWidth   = 128 - 1
 	tcp6Header = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+	rawHeader  = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
 	udp6Header = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
 	unixHeader = "Num       RefCount Protocol Flags    Type St Inode Path\n"
 )
@@ -100,14 +101,31 @@ func renderUDP(b *bytes.Buffer, socks []*procpb.SocketEntry, words int) {
 	} else {
 		b.WriteString(udp6Header)
 	}
+	renderDgrams(b, socks, words, 5, words == 1)
+}
+
+// renderRaw writes /proc/net/raw (words 1) or raw6 (words 4): udp's
+// columns, unpadded, with raw's narrower sl column for IPv4.
+func renderRaw(b *bytes.Buffer, socks []*procpb.SocketEntry, words int) {
+	sl := 5
+	if words == 1 {
+		b.WriteString(rawHeader)
+		sl = 4
+	} else {
+		b.WriteString(udp6Header)
+	}
+	renderDgrams(b, socks, words, sl, false)
+}
+
+func renderDgrams(b *bytes.Buffer, socks []*procpb.SocketEntry, words, sl int, pad bool) {
 	for i, s := range socks {
 		start := b.Len()
-		fmt.Fprintf(b, "%5d: %s:%04X %s:%04X %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %s %d",
-			i, hexAddr(s.GetLocalAddr(), words), s.GetLocalPort(),
+		fmt.Fprintf(b, "%*d: %s:%04X %s:%04X %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %s %d",
+			sl, i, hexAddr(s.GetLocalAddr(), words), s.GetLocalPort(),
 			hexAddr(s.GetRemoteAddr(), words), s.GetRemotePort(), s.GetState(),
 			s.GetTxQueue(), s.GetRxQueue(), 0, 0, 0, s.GetUid(), 0, s.GetInode(),
 			s.GetRefcount(), nullPointer, s.GetDrops())
-		if words == 1 {
+		if pad {
 			padLine(b, start, udpWidth)
 		} else {
 			b.WriteByte('\n')
