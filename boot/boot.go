@@ -68,6 +68,7 @@ func early(si uintptr) uintptr {
 	clock.Init()
 	tls := uint64(uintptr(unsafe.Pointer(&earlyTLS[64])))
 	sched.Init(tls)
+	amd64.SetKernelTLS(tls)
 	console.Print("aramid: memory, traps, clock and threads ready; starting the Go runtime\n")
 	return initialStack()
 }
@@ -110,3 +111,13 @@ func initialStack() uintptr {
 
 // BootInfo is what the boot path learned, for the kernel's banner.
 func BootInfo() *pvh.StartInfo { return &startInfo }
+
+// Bundle returns the boot bundle (the first boot module, QEMU's -initrd),
+// or nil.
+func Bundle() []byte {
+	if startInfo.NModules == 0 {
+		return nil
+	}
+	m := startInfo.Modules[0]
+	return unsafe.Slice((*byte)(mm.Ptr(mm.PhysToVirt(m.Base))), m.Size)
+}

@@ -8,6 +8,11 @@
 //	aramid.exit       stop the machine after the self-test (tests use this)
 //	aramid.crashtest  fault deliberately instead of running the self-test
 //	aramid.strace     print every system call the runtime makes
+//	aramid.noselftest skip the self-test
+//	aramid.bench=ipc  measure IPC round trips (echo and pinger) and print a BENCH line
+//
+// Every other word is passed to init, the first user process, which the
+// kernel starts from the boot bundle (QEMU -initrd) when there is one.
 package main
 
 import (
@@ -15,15 +20,21 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
-	_ "aramid/boot"
+	"aramid/boot"
+	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/crash"
 	"aramid/microkernel/hosting"
 	"aramid/microkernel/mm"
+	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
 	"aramid/microkernel/selftest"
+	"aramid/microkernel/trap"
 )
 
 // version is set by the Makefile from git.
@@ -48,6 +59,29 @@ func main() {
 	if flags["aramid.crashtest"] {
 		crashTest()
 	}
+	ok := true
+	bench := flags["aramid.bench=ipc"]
+	if !flags["aramid.noselftest"] && !bench {
+		ok = runSelfTest()
+	}
+	if bundle := boot.Bundle(); bundle != nil {
+		args := initArgs()
+		if bench {
+			args = "init echo pinger,20000!"
+		}
+		status := runInit(bundle, args)
+		ok = ok && status == 0
+	}
+	if flags["aramid.exit"] {
+		if !ok {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	monitor()
+}
+
+func runSelfTest() bool {
 	fmt.Println("self-test: starting")
 	ok := selftest.Run(selftest.Checks(1), 120*time.Second, func(r selftest.Result) {
 		if r.Err != nil {
@@ -64,14 +98,47 @@ func main() {
 	} else {
 		fmt.Println("SELFTEST FAIL")
 	}
-	if flags["aramid.exit"] {
-		if !ok {
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	monitor()
+	return ok
 }
+
+// initArgs is init's command line: "init" and every kernel argument that is
+// not the kernel's own (aramid.*).
+func initArgs() string {
+	args := "init"
+	for _, a := range os.Args[1:] {
+		if !strings.HasPrefix(a, "aramid.") {
+			args += " " + a
+		}
+	}
+	return args
+}
+
+// runInit starts the first user process from the boot bundle and waits for
+// it to exit.
+func runInit(bundle []byte, cmdline string) int64 {
+	proc.Bundle = bundle
+	proc.Random = hosting.Random
+	crash.StartUserReporter()
+	fl := amd64.DisableInterrupts()
+	i, errno := proc.Spawn([]byte(cmdline), proc.Handle{})
+	amd64.RestoreInterrupts(fl)
+	if errno != 0 {
+		fmt.Printf("kernel: cannot start %q: %v\n", cmdline, syscall.Errno(errno))
+		return -1
+	}
+	fmt.Printf("kernel: started %s (pid %d)\n", cmdline, proc.Procs[i].PID)
+	for atomic.LoadUint32(&proc.Procs[i].ExitWord) == 0 {
+		syscall.Syscall6(syscall.SYS_FUTEX, proc.ExitWordAddr(i), futexWaitPrivate, 0, 0, 0, 0)
+	}
+	st := proc.Procs[i].Status
+	fmt.Printf("kernel: init exited with status %#x\n", st)
+	c := trap.Counts
+	fmt.Printf("kernel: %d Linux calls, %d native calls, %d faults, %d ticks, %d IRQs, %d context switches\n",
+		c.Syscalls, c.Native, c.Faults, c.Ticks, c.IRQs, sched.Switches)
+	return st
+}
+
+const futexWaitPrivate = 128
 
 // crashTest dereferences an address nothing maps, to show the crash report.
 func crashTest() {

@@ -93,3 +93,12 @@ func ReadByte() (byte, bool) {
 	}
 	return amd64.Inb(com1), true
 }
+
+// Hex8 prints a byte as two hex digits.
+//
+//go:nosplit
+func Hex8(b byte) {
+	const digits = "0123456789abcdef"
+	putc(digits[b>>4])
+	putc(digits[b&0xf])
+}

@@ -3,6 +3,7 @@ package hosting
 import (
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/console"
+	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
 )
 
@@ -41,21 +42,42 @@ type fdEntry struct {
 	nwatch  int
 }
 
-var fds = [maxFDs]fdEntry{0: {kind: kindConsole}, 1: {kind: kindConsole}, 2: {kind: kindConsole}}
+// Each process (the kernel is process 0) has its own table; a table is
+// cleared when a new process takes over the slot (its generation changes).
+var (
+	fdTables [proc.MaxProcs][maxFDs]fdEntry
+	fdGen    [proc.MaxProcs]uint32
+)
+
+// table returns the calling process's descriptor table.
+//
+//go:nosplit
+func table() *[maxFDs]fdEntry {
+	p := proc.Current()
+	t := &fdTables[p]
+	if g := proc.Procs[p].Gen; fdGen[p] != g || t[0].kind == kindFree {
+		*t = [maxFDs]fdEntry{}
+		t[0].kind, t[1].kind, t[2].kind = kindConsole, kindConsole, kindConsole
+		fdGen[p] = g
+	}
+	return t
+}
 
 //go:nosplit
 func lookup(fd int) *fdEntry {
-	if fd < 0 || fd >= maxFDs || fds[fd].kind == kindFree {
+	t := table()
+	if fd < 0 || fd >= maxFDs || t[fd].kind == kindFree {
 		return nil
 	}
-	return &fds[fd]
+	return &t[fd]
 }
 
 //go:nosplit
 func newFD(kind int) uint64 {
+	t := table()
 	for i := 3; i < maxFDs; i++ {
-		if fds[i].kind == kindFree {
-			fds[i] = fdEntry{kind: kind}
+		if t[i].kind == kindFree {
+			t[i] = fdEntry{kind: kind}
 			return uint64(i)
 		}
 	}
@@ -99,7 +121,7 @@ func sysWrite(fd int, buf, n uint64) uint64 {
 	if e == nil {
 		return errno(eBADF)
 	}
-	if !valid(buf, n) {
+	if !valid(buf, n, false) {
 		return errno(eFAULT)
 	}
 	switch e.kind {
@@ -123,7 +145,7 @@ func sysRead(f *amd64.Frame, fx *amd64.FXArea, fd int, buf, n uint64) (uint64, b
 	if e == nil {
 		return errno(eBADF), false
 	}
-	if !valid(buf, n) {
+	if !valid(buf, n, true) {
 		return errno(eFAULT), false
 	}
 	switch e.kind {
@@ -152,7 +174,7 @@ func sysRead(f *amd64.Frame, fx *amd64.FXArea, fd int, buf, n uint64) (uint64, b
 func eventfd(initval uint64) uint64 {
 	fd := newFD(kindEventfd)
 	if int64(fd) >= 0 {
-		fds[fd].counter = initval
+		table()[fd].counter = initval
 	}
 	return fd
 }
@@ -178,7 +200,7 @@ func epollCtl(epfd, op, fd int, ev uint64) uint64 {
 		if op == epollCtlMod && i == ep.nwatch {
 			return errno(eNOENT)
 		}
-		if !valid(ev, 12) {
+		if !valid(ev, 12, false) {
 			return errno(eFAULT)
 		}
 		if i == maxWatches {
@@ -212,7 +234,7 @@ func epollWait(f *amd64.Frame, fx *amd64.FXArea, epfd int, events uint64, max, t
 	if ep.kind != kindEpoll || max <= 0 {
 		return errno(eINVAL), false
 	}
-	if !valid(events, uint64(max)*12) {
+	if !valid(events, uint64(max)*12, true) {
 		return errno(eFAULT), false
 	}
 	n := 0
@@ -233,14 +255,18 @@ func epollWait(f *amd64.Frame, fx *amd64.FXArea, epfd int, events uint64, max, t
 	if timeout > 0 {
 		deadline = nowPlusMs(timeout)
 	}
-	sched.BlockRestart(f, fx, sched.WaitEvent, epollEvent, deadline, 0)
+	sched.BlockRestart(f, fx, sched.WaitEvent, epollKey(), deadline, 0)
 	return 0, true
 }
 
-const epollEvent = 2 << 32
+// epollKey is the wait key of the calling process's epoll waiters: an
+// eventfd write wakes them all, and they re-check their sets.
+//
+//go:nosplit
+func epollKey() uint64 { return 2<<32 | uint64(proc.Current()) }
 
 //go:nosplit
-func wakeEpollers() { sched.Wake(sched.WaitEvent, epollEvent, sched.MaxThreads) }
+func wakeEpollers() { sched.Wake(sched.WaitEvent, epollKey(), sched.MaxThreads) }
 
 // Console input: the serial interrupt fills a ring that reads drain.
 var (

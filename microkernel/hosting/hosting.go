@@ -11,6 +11,7 @@ import (
 	"aramid/lib/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/console"
+	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
 )
 
@@ -94,7 +95,8 @@ func call(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		sched.Exit(f, fx)
 		return 0, true
 	case sysno.ExitGroup:
-		exitGroup(int(a1))
+		exitGroup(f, fx, int(a1))
+		return 0, true
 	case sysno.Futex:
 		return futex(f, fx)
 	case sysno.Nanosleep, sysno.ClockNanosleep:
@@ -106,13 +108,16 @@ func call(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	case sysno.ClockGettime, sysno.Gettimeofday:
 		return timeCall(f), false
 	case sysno.Getpid:
+		if p := proc.Current(); p != 0 {
+			return uint64(proc.Procs[p].PID), false
+		}
 		return 1, false
 	case sysno.Gettid:
 		return uint64(sched.TID()), false
 	case sysno.Tkill, sysno.Tgkill:
-		return signalTo(f), false
+		return signalTo(f, fx)
 	case sysno.ArchPrctl:
-		return archPrctl(a1, a2), false
+		return archPrctl(f, a1, a2), false
 	case sysno.SchedGetaffinity:
 		return affinity(a2, a3), false
 	case sysno.Prlimit64:

@@ -6,14 +6,21 @@ import (
 	"aramid/lib/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/mm"
+	"aramid/microkernel/proc"
 )
 
-// valid reports whether [addr, addr+n) is memory the runtime may hand the
-// kernel: its heap window or its image. Anything else is EFAULT, so a bad
-// pointer from a runtime bug fails the call instead of faulting the kernel.
+// valid reports whether [addr, addr+n) is memory the caller may hand the
+// kernel for reading (or writing, with write). For a user process that
+// means mapped with those permissions, and its demand pages are faulted in
+// so the kernel cannot fault on them. For the kernel's own runtime it means
+// its heap window or its image. Anything else is EFAULT, so a bad pointer
+// fails the call instead of faulting the kernel.
 //
 //go:nosplit
-func valid(addr, n uint64) bool {
+func valid(addr, n uint64, write bool) bool {
+	if p := proc.Current(); p != 0 {
+		return proc.Procs[p].Space.Access(addr, n, write)
+	}
 	if addr+n < addr {
 		return false
 	}
@@ -49,27 +56,38 @@ func bytesAt(addr, n uint64) []byte {
 //go:nosplit
 func memoryCall(f *amd64.Frame) uint64 {
 	var e uintptr
+	sp := currentSpace()
 	switch f.RAX {
 	case sysno.Mmap:
 		if int32(f.R8) != -1 {
 			return errno(eBADF) // file mappings: the kernel has no files
 		}
-		addr, err := mm.Mmap(f.RDI, f.RSI, int(f.RDX), int(f.R10))
+		addr, err := sp.Mmap(f.RDI, f.RSI, int(f.RDX), int(f.R10))
 		if err != 0 {
 			return errno(uint64(err))
 		}
 		return addr
 	case sysno.Munmap:
-		e = mm.Munmap(f.RDI, f.RSI)
+		e = sp.Munmap(f.RDI, f.RSI)
 	case sysno.Madvise:
-		e = mm.Madvise(f.RDI, f.RSI, int(f.RDX))
+		e = sp.Madvise(f.RDI, f.RSI, int(f.RDX))
 	case sysno.Mprotect:
-		e = mm.Mprotect(f.RDI, f.RSI, int(f.RDX))
+		e = sp.Mprotect(f.RDI, f.RSI, int(f.RDX))
 	}
 	if e != 0 {
 		return errno(uint64(e))
 	}
 	return 0
+}
+
+// currentSpace is the calling process's address space.
+//
+//go:nosplit
+func currentSpace() *mm.Space {
+	if p := proc.Current(); p != 0 {
+		return &proc.Procs[p].Space
+	}
+	return &mm.Kernel
 }
 
 //go:nosplit

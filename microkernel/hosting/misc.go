@@ -6,6 +6,7 @@ import (
 	"aramid/microkernel/clock"
 	"aramid/microkernel/console"
 	"aramid/microkernel/dev"
+	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
 )
 
@@ -30,21 +31,21 @@ func signalCall(f *amd64.Frame) uint64 {
 	switch f.RAX {
 	case sysno.RtSigaction:
 		if f.RDX != 0 {
-			if !valid(f.RDX, 32) {
+			if !valid(f.RDX, 32, true) {
 				return errno(eFAULT)
 			}
 			zero(f.RDX, 32)
 		}
 	case sysno.RtSigprocmask:
 		if f.RDX != 0 {
-			if !valid(f.RDX, 8) {
+			if !valid(f.RDX, 8, true) {
 				return errno(eFAULT)
 			}
 			zero(f.RDX, 8)
 		}
 	case sysno.Sigaltstack:
 		if f.RSI != 0 {
-			if !valid(f.RSI, 24) {
+			if !valid(f.RSI, 24, true) {
 				return errno(eFAULT)
 			}
 			zero(f.RSI, 24)
@@ -59,27 +60,37 @@ func signalCall(f *amd64.Frame) uint64 {
 // means the runtime is aborting, so the kernel stops.
 //
 //go:nosplit
-func signalTo(f *amd64.Frame) uint64 {
+func signalTo(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	sig := f.RSI
 	if f.RAX == sysno.Tgkill {
 		sig = f.RDX
 	}
 	if sig == sigURG || sig == 0 {
-		return 0
+		return 0, false
+	}
+	if p := proc.Current(); p != 0 {
+		console.Print("\n")
+		proc.Report(p)
+		console.Print(" killed: raised signal ")
+		console.Dec(sig)
+		console.Print("\n")
+		proc.Kill(p, int64(proc.StatusSignal|sig))
+		sched.Reschedule(f, fx)
+		return 0, true
 	}
 	console.Print("kernel panic: the Go runtime raised signal ")
 	console.Dec(sig)
 	console.Print("\n")
 	dev.QEMUExit(dev.ExitFailure)
 	amd64.Stop()
-	return 0
+	return 0, true
 }
 
 //go:nosplit
 func timeCall(f *amd64.Frame) uint64 {
 	if f.RAX == sysno.Gettimeofday {
 		if f.RDI != 0 {
-			if !valid(f.RDI, 16) {
+			if !valid(f.RDI, 16, true) {
 				return errno(eFAULT)
 			}
 			ns := clock.Walltime()
@@ -88,7 +99,7 @@ func timeCall(f *amd64.Frame) uint64 {
 		}
 		return 0
 	}
-	if !valid(f.RSI, 16) {
+	if !valid(f.RSI, 16, true) {
 		return errno(eFAULT)
 	}
 	ns := clock.Nanotime()
@@ -106,18 +117,16 @@ func timeCall(f *amd64.Frame) uint64 {
 func nowPlusMs(ms int) int64 { return clock.Nanotime() + int64(ms)*1e6 }
 
 //go:nosplit
-func archPrctl(code, addr uint64) uint64 {
-	t := sched.Current()
+func archPrctl(f *amd64.Frame, code, addr uint64) uint64 {
 	switch code {
 	case archSetFS:
-		t.FSBase = addr
-		amd64.Wrmsr(amd64.MSRFSBase, addr)
+		f.FSBase = addr // applied when the trap returns
 		return 0
 	case archGetFS:
-		if !valid(addr, 8) {
+		if !valid(addr, 8, true) {
 			return errno(eFAULT)
 		}
-		put64(addr, t.FSBase)
+		put64(addr, f.FSBase)
 		return 0
 	}
 	return errno(eINVAL)
@@ -131,7 +140,7 @@ func affinity(size, mask uint64) uint64 {
 	if size < 8 {
 		return errno(eINVAL)
 	}
-	if !valid(mask, 8) {
+	if !valid(mask, 8, true) {
 		return errno(eFAULT)
 	}
 	put64(mask, 1)
@@ -143,7 +152,7 @@ func prlimit(resource int, old uint64) uint64 {
 	if old == 0 {
 		return 0
 	}
-	if !valid(old, 16) {
+	if !valid(old, 16, true) {
 		return errno(eFAULT)
 	}
 	lim := uint64(1<<63 - 1) // RLIM_INFINITY
@@ -158,7 +167,7 @@ func prlimit(resource int, old uint64) uint64 {
 //go:nosplit
 func uname(buf uint64) uint64 {
 	const field = 65
-	if !valid(buf, 6*field) {
+	if !valid(buf, 6*field, true) {
 		return errno(eFAULT)
 	}
 	zero(buf, 6*field)
@@ -173,7 +182,7 @@ func uname(buf uint64) uint64 {
 //
 //go:nosplit
 func getrandom(buf, n uint64) uint64 {
-	if !valid(buf, n) {
+	if !valid(buf, n, true) {
 		return errno(eFAULT)
 	}
 	b := bytesAt(buf, n)

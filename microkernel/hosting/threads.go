@@ -5,6 +5,7 @@ import (
 	"aramid/microkernel/clock"
 	"aramid/microkernel/console"
 	"aramid/microkernel/dev"
+	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
 )
 
@@ -30,7 +31,7 @@ func clone(f *amd64.Frame, fx *amd64.FXArea) uint64 {
 	if flags&(cloneVM|cloneThread) != cloneVM|cloneThread {
 		return errno(eINVAL)
 	}
-	tls := sched.Current().FSBase
+	tls := f.FSBase
 	if flags&cloneSetTLS != 0 {
 		tls = f.R8
 	}
@@ -47,7 +48,7 @@ func clone(f *amd64.Frame, fx *amd64.FXArea) uint64 {
 //go:nosplit
 func futex(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	addr, op, val, ts := f.RDI, f.RSI&^(futexPrivateFlag|futexClockRT), f.RDX, f.R10
-	if !valid(addr, 4) || addr%4 != 0 {
+	if !valid(addr, 4, false) || addr%4 != 0 {
 		return errno(eFAULT), false
 	}
 	switch op {
@@ -63,10 +64,10 @@ func futex(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 			}
 			deadline = clock.Nanotime() + d
 		}
-		sched.Block(f, fx, sched.WaitFutex, addr, deadline, 0, errno(eTIMEDO))
+		sched.Block(f, fx, sched.WaitFutex, proc.FutexKey(addr), deadline, 0, errno(eTIMEDO))
 		return 0, true
 	case futexWake:
-		return uint64(sched.Wake(sched.WaitFutex, addr, int(int32(val)))), false
+		return uint64(sched.Wake(sched.WaitFutex, proc.FutexKey(addr), int(int32(val)))), false
 	}
 	return errno(eNOSYS), false
 }
@@ -100,7 +101,7 @@ func sleep(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 //
 //go:nosplit
 func duration(ts uint64) (int64, bool) {
-	if !valid(ts, 16) {
+	if !valid(ts, 16, false) {
 		return 0, false
 	}
 	sec, nsec := int64(get64(ts)), int64(get64(ts+8))
@@ -110,11 +111,17 @@ func duration(ts uint64) (int64, bool) {
 	return sec*1e9 + nsec, true
 }
 
-// exitGroup is the end of the kernel's Go program: main returned, or the
-// runtime died (a panic exits with status 2 after printing its traceback).
+// exitGroup ends a user process, or the kernel itself: main returned, or
+// the runtime died (a panic exits with status 2 after printing its
+// traceback).
 //
 //go:nosplit
-func exitGroup(code int) {
+func exitGroup(f *amd64.Frame, fx *amd64.FXArea, code int) {
+	if p := proc.Current(); p != 0 {
+		proc.Kill(p, int64(code&0xff))
+		sched.Reschedule(f, fx)
+		return
+	}
 	if code == 0 {
 		console.Print("kernel: exited normally\n")
 		dev.QEMUExit(dev.ExitSuccess)

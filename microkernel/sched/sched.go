@@ -38,10 +38,14 @@ const (
 
 // Thread is one kernel thread.
 type Thread struct {
-	Frame  amd64.Frame
-	FX     amd64.FXArea
-	FSBase uint64
-	TID    int32
+	Frame amd64.Frame
+	FX    amd64.FXArea
+	TID   int32
+	// Proc is the owning process (0: the kernel); CR3 its page-table root,
+	// loaded when the thread is switched in (0: any address space will do,
+	// because kernel threads only use the shared upper half).
+	Proc   int32
+	CR3    uint64
 	state  state
 	reason uint8
 	key    uint64
@@ -54,6 +58,9 @@ type Thread struct {
 	restart bool
 	ran     uint64 // ticks in the current quantum
 }
+
+// Switches counts context switches.
+var Switches uint64
 
 var (
 	threads [MaxThreads]Thread
@@ -81,11 +88,11 @@ func Init(fsBase uint64) {
 	it.Frame.RSP = uint64(addrOf(&idleStack[len(idleStack)-16]))
 	// Traps taken while idle go through the ABI wrapper, which reads g
 	// from TLS: the idle thread needs a valid FS base too.
-	it.FSBase = fsBase
+	it.Frame.FSBase = fsBase
 	defaultFX(&it.FX)
 	boot := &threads[1]
 	boot.state = running
-	boot.FSBase = fsBase
+	boot.Frame.FSBase = fsBase
 	boot.TID = 1
 	nextTID = 1
 	current = 1
@@ -126,8 +133,10 @@ func Clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64) int32 {
 		t.Frame = *f
 		t.Frame.RSP = sp
 		t.Frame.RAX = 0
+		t.Frame.FSBase = tls
 		t.FX = *fx
-		t.FSBase = tls
+		t.Proc = threads[current].Proc
+		t.CR3 = threads[current].CR3
 		nextTID++
 		t.TID = nextTID
 		t.state = runnable
@@ -135,6 +144,51 @@ func Clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64) int32 {
 	}
 	return -1
 }
+
+// SpawnUser creates the first thread of process proc: it starts in ring 3
+// at rip with stack sp, in the address space rooted at cr3.
+//
+//go:nosplit
+func SpawnUser(proc int32, cr3, rip, sp uint64) int32 {
+	for i := 1; i < MaxThreads; i++ {
+		t := &threads[i]
+		if t.state != free && t.state != dead {
+			continue
+		}
+		*t = Thread{Proc: proc, CR3: cr3}
+		t.Frame.RIP, t.Frame.RSP = rip, sp
+		t.Frame.CS, t.Frame.SS = amd64.UserCS, amd64.UserSS
+		t.Frame.RFLAGS = amd64.FlagIF | amd64.FlagReserved
+		defaultFX(&t.FX)
+		nextTID++
+		t.TID = nextTID
+		t.state = runnable
+		return t.TID
+	}
+	return -1
+}
+
+// KillProc ends every thread of process proc. The caller switches away if
+// the current thread was one of them.
+//
+//go:nosplit
+func KillProc(proc int32) {
+	for i := 1; i < MaxThreads; i++ {
+		if t := &threads[i]; t.Proc == proc && t.state != free {
+			t.state = dead
+		}
+	}
+}
+
+// CurrentDead reports whether the running thread has been killed.
+//
+//go:nosplit
+func CurrentDead() bool { return threads[current].state == dead }
+
+// Reschedule switches to another thread after the current one was killed.
+//
+//go:nosplit
+func Reschedule(f *amd64.Frame, fx *amd64.FXArea) { switchTo(pick(), f, fx) }
 
 // save records the trapped state as the current thread's.
 //
@@ -152,9 +206,14 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	t := &threads[i]
 	*f = t.Frame
 	*fx = t.FX
-	amd64.Wrmsr(amd64.MSRFSBase, t.FSBase)
+	if t.CR3 != 0 && t.CR3 != amd64.ReadCR3() {
+		amd64.WriteCR3(t.CR3)
+	}
 	t.state = running
 	t.ran = 0
+	if current != i {
+		Switches++
+	}
 	current = i
 }
 
@@ -213,6 +272,44 @@ func BlockRestart(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, de
 	f.RIP -= 2 // SYSCALL is two bytes long
 	threads[current].restart = true
 	park(f, fx, reason, key, deadline, nr, timeoutResult)
+}
+
+// BlockRestartOn is BlockRestart that runs thread tid next, if it is
+// runnable, instead of going round the run queue: the hand-off from an IPC
+// caller to the server thread it just woke.
+//
+//go:nosplit
+func BlockRestartOn(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, tid int32) {
+	nr := f.RAX
+	f.RIP -= 2
+	t := &threads[current]
+	t.restart = true
+	f.RAX = nr
+	t.state = blocked
+	t.reason, t.key, t.deadline = reason, key, 0
+	save(f, fx)
+	for i := 1; i < MaxThreads; i++ {
+		if threads[i].TID == tid && threads[i].state == runnable {
+			switchTo(i, f, fx)
+			return
+		}
+	}
+	switchTo(pick(), f, fx)
+}
+
+// WakeOne wakes the first thread blocked on (reason, key) and returns its
+// id, or 0 if none was waiting.
+//
+//go:nosplit
+func WakeOne(reason uint8, key uint64) int32 {
+	for i := 1; i < MaxThreads; i++ {
+		t := &threads[i]
+		if t.state == blocked && t.reason == reason && t.key == key {
+			t.state = runnable
+			return t.TID
+		}
+	}
+	return 0
 }
 
 //go:nosplit

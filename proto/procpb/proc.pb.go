@@ -361,10 +361,13 @@ func (x *ReadFileReply) GetEof() bool {
 }
 
 type ReadDirRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Cred          *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
-	Pid           uint32                 `protobuf:"varint,2,opt,name=pid,proto3" json:"pid,omitempty"`
-	Path          []byte                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Cred  *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid   uint32                 `protobuf:"varint,2,opt,name=pid,proto3" json:"pid,omitempty"`
+	Path  []byte                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
+	// offset is the index of the first entry wanted: a directory larger
+	// than one reply is read in several calls.
+	Offset        uint64 `protobuf:"varint,4,opt,name=offset,proto3" json:"offset,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -418,6 +421,13 @@ func (x *ReadDirRequest) GetPath() []byte {
 		return x.Path
 	}
 	return nil
+}
+
+func (x *ReadDirRequest) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
 }
 
 type DirEntry struct {
@@ -482,8 +492,10 @@ func (x *DirEntry) GetIno() uint64 {
 }
 
 type ReadDirReply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Entries       []*DirEntry            `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Entries []*DirEntry            `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	// eof is true when entries reach the end of the directory.
+	Eof           bool `protobuf:"varint,2,opt,name=eof,proto3" json:"eof,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -523,6 +535,13 @@ func (x *ReadDirReply) GetEntries() []*DirEntry {
 		return x.Entries
 	}
 	return nil
+}
+
+func (x *ReadDirReply) GetEof() bool {
+	if x != nil {
+		return x.Eof
+	}
+	return false
 }
 
 type ReadlinkRequest struct {
@@ -2533,7 +2552,9 @@ type SystemInfo struct {
 	Softirqs []uint64 `protobuf:"varint,33,rep,packed,name=softirqs,proto3" json:"softirqs,omitempty"`
 	// interrupts is the total of /proc/stat's intr line; it includes the
 	// interrupts that have no line of their own in irqs (local timer, NMI).
-	Interrupts    uint64 `protobuf:"varint,34,opt,name=interrupts,proto3" json:"interrupts,omitempty"`
+	Interrupts uint64 `protobuf:"varint,34,opt,name=interrupts,proto3" json:"interrupts,omitempty"`
+	// cmdline is the kernel command line, as /proc/cmdline shows it.
+	Cmdline       []byte `protobuf:"bytes,35,opt,name=cmdline,proto3" json:"cmdline,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2804,6 +2825,13 @@ func (x *SystemInfo) GetInterrupts() uint64 {
 		return x.Interrupts
 	}
 	return 0
+}
+
+func (x *SystemInfo) GetCmdline() []byte {
+	if x != nil {
+		return x.Cmdline
+	}
+	return nil
 }
 
 // CpuInfo is one CPU: its /proc/cpuinfo identity and /proc/stat times.
@@ -3270,17 +3298,19 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"\x06length\x18\x05 \x01(\rR\x06length\"5\n" +
 	"\rReadFileReply\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12\x10\n" +
-	"\x03eof\x18\x02 \x01(\bR\x03eof\"]\n" +
+	"\x03eof\x18\x02 \x01(\bR\x03eof\"u\n" +
 	"\x0eReadDirRequest\x12%\n" +
 	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
 	"\x03pid\x18\x02 \x01(\rR\x03pid\x12\x12\n" +
-	"\x04path\x18\x03 \x01(\fR\x04path\"D\n" +
+	"\x04path\x18\x03 \x01(\fR\x04path\x12\x16\n" +
+	"\x06offset\x18\x04 \x01(\x04R\x06offset\"D\n" +
 	"\bDirEntry\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\fR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\rR\x04type\x12\x10\n" +
-	"\x03ino\x18\x03 \x01(\x04R\x03ino\"?\n" +
+	"\x03ino\x18\x03 \x01(\x04R\x03ino\"Q\n" +
 	"\fReadDirReply\x12/\n" +
-	"\aentries\x18\x01 \x03(\v2\x15.aramid.proc.DirEntryR\aentries\"^\n" +
+	"\aentries\x18\x01 \x03(\v2\x15.aramid.proc.DirEntryR\aentries\x12\x10\n" +
+	"\x03eof\x18\x02 \x01(\bR\x03eof\"^\n" +
 	"\x0fReadlinkRequest\x12%\n" +
 	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
 	"\x03pid\x18\x02 \x01(\rR\x03pid\x12\x12\n" +
@@ -3475,7 +3505,7 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"\x05state\x18\x04 \x01(\rR\x05state\x12\x14\n" +
 	"\x05inode\x18\x05 \x01(\x04R\x05inode\x12\x12\n" +
 	"\x04path\x18\x06 \x01(\fR\x04path\"\x12\n" +
-	"\x10GetSystemRequest\"\xc2\b\n" +
+	"\x10GetSystemRequest\"\xdc\b\n" +
 	"\n" +
 	"SystemInfo\x12\x1b\n" +
 	"\tmem_total\x18\x01 \x01(\x04R\bmemTotal\x12\x19\n" +
@@ -3520,7 +3550,8 @@ const file_procpb_proc_proto_rawDesc = "" +
 	"\bsoftirqs\x18! \x03(\x04R\bsoftirqs\x12\x1e\n" +
 	"\n" +
 	"interrupts\x18\" \x01(\x04R\n" +
-	"interrupts\"\x89\x05\n" +
+	"interrupts\x12\x18\n" +
+	"\acmdline\x18# \x01(\fR\acmdline\"\x89\x05\n" +
 	"\aCpuInfo\x12\x1b\n" +
 	"\tvendor_id\x18\x01 \x01(\tR\bvendorId\x12\x16\n" +
 	"\x06family\x18\x02 \x01(\rR\x06family\x12\x14\n" +

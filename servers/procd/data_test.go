@@ -165,6 +165,7 @@ func testSystem() *procpb.SystemInfo {
 		ActiveAnon: 4 * mb, InactiveAnon: 1 * mb, ActiveFile: 10 * mb, InactiveFile: 20 * mb,
 		AnonPages: 5 * mb, Mapped: 8 * mb, Shmem: 1 * mb, SlabReclaimable: 3 * mb, SlabUnreclaimable: 2 * mb,
 		KernelStack: 512 << 10, PageTables: 256 << 10, CommittedAs: 20 * mb, VmallocUsed: 4 * mb,
+		Cmdline:  []byte("console=ttyS0 root=/dev/vda"),
 		UptimeNs: 1234567890123, IdleNs: 2000999999999,
 		Loadavg:      []uint64{1 << 11, 1 << 10, 0},
 		ProcsRunning: 1, ProcsTotal: 53, LastPid: 1234, BootTime: 1700000000, ContextSwitches: 98765,

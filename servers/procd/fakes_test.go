@@ -2,6 +2,7 @@ package procd
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"syscall"
 	"testing"
@@ -154,6 +155,8 @@ type client struct {
 	c    *procpb.ProcClient
 	pid  uint32
 	cred *authpb.Cred
+	// calls counts the replies of the last readdir.
+	calls int
 }
 
 var ctx = context.Background()
@@ -187,13 +190,26 @@ func (c *client) readlink(path string) (string, error) {
 	return string(r.GetTarget()), err
 }
 
+// readdir lists a directory, calling again from where a reply ended.
 func (c *client) readdir(path string) ([]string, error) {
-	r, err := c.c.ReadDir(ctx, &procpb.ReadDirRequest{Cred: c.cred, Pid: c.pid, Path: []byte(path)})
 	var names []string
-	for _, e := range r.GetEntries() {
-		names = append(names, string(e.Name))
+	c.calls = 0
+	for {
+		r, err := c.c.ReadDir(ctx, &procpb.ReadDirRequest{Cred: c.cred, Pid: c.pid, Path: []byte(path), Offset: uint64(len(names))})
+		c.calls++
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range r.GetEntries() {
+			names = append(names, string(e.Name))
+		}
+		if r.Eof {
+			return names, nil
+		}
+		if len(r.GetEntries()) == 0 {
+			return nil, fmt.Errorf("readdir %q: empty reply before the end", path)
+		}
 	}
-	return names, err
 }
 
 func (c *client) lookup(path string) (*procpb.Attr, error) {

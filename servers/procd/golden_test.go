@@ -43,6 +43,7 @@ func TestGolden(t *testing.T) {
 		{user, "self/mounts", wantMounts},
 		{user, "filesystems", wantFilesystems},
 		{user, "version", wantVersion},
+		{user, "cmdline", "console=ttyS0 root=/dev/vda\n"},
 		{user, "sys/kernel/osrelease", "6.1.0-aramid\n"},
 		{user, "sys/kernel/ostype", "Linux\n"},
 		{user, "sys/vm/overcommit_memory", "0\n"},

@@ -33,6 +33,7 @@ var pidFiles = map[string]pidFile{
 	}},
 	"exe":    {typ: linkNode, mode: 0o777, ptrace: true, link: (*procpb.ProcessInfo).GetExe},
 	"fd":     {typ: dirNode, mode: 0o500},
+	"fdinfo": {typ: dirNode, mode: 0o555},
 	"net":    {typ: dirNode, mode: 0o555},
 	"mounts": {typ: fileNode, mode: 0o444},
 	"maps": {typ: fileNode, mode: 0o444, ptrace: true, read: func(_ *Server, _ context.Context, b *bytes.Buffer, _ caller, p *procpb.ProcessInfo) {

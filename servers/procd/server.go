@@ -121,7 +121,8 @@ func (s *Server) ReadFile(ctx context.Context, in *procpb.ReadFileRequest) (*pro
 	return &procpb.ReadFileReply{Data: data[off:end]}, nil
 }
 
-// ReadDir implements procpb.ProcServer. "." and ".." are vfsd's to add.
+// ReadDir implements procpb.ProcServer, from the entry at the request's
+// offset as far as one reply holds. "." and ".." are vfsd's to add.
 func (s *Server) ReadDir(ctx context.Context, in *procpb.ReadDirRequest) (*procpb.ReadDirReply, error) {
 	c := newCaller(in.GetPid(), in.GetCred())
 	n, err := s.resolve(ctx, c, string(in.GetPath()), true)
@@ -138,13 +139,21 @@ func (s *Server) ReadDir(ctx context.Context, in *procpb.ReadDirRequest) (*procp
 	if err != nil {
 		return nil, err
 	}
-	out := &procpb.ReadDirReply{Entries: make([]*procpb.DirEntry, len(es))}
-	for i, e := range es {
+	out := &procpb.ReadDirReply{Eof: true}
+	size := 0
+	for i := in.GetOffset(); i < uint64(len(es)); i++ {
+		e := es[i]
+		// An entry costs its name and at most 20 bytes of framing,
+		// type and inode number.
+		if size += len(e.name) + 20; size > maxRead {
+			out.Eof = false
+			break
+		}
 		p := e.name
 		if n.path != "" {
 			p = n.path + "/" + e.name
 		}
-		out.Entries[i] = &procpb.DirEntry{Name: []byte(e.name), Type: uint32(e.typ), Ino: ino(p)}
+		out.Entries = append(out.Entries, &procpb.DirEntry{Name: []byte(e.name), Type: uint32(e.typ), Ino: ino(p)})
 	}
 	return out, nil
 }
@@ -186,9 +195,7 @@ func (s *Server) WriteFile(ctx context.Context, in *procpb.WriteFileRequest) (*p
 	case n.typ == linkNode:
 		// vfsd follows links; opening one itself is O_NOFOLLOW's ELOOP.
 		return nil, syscall.ELOOP
-	case n.path == "sys" || len(n.path) > 4 && n.path[:4] == "sys/":
-		// Tunables check their own permission, as proc_sys_permission
-		// does, with no capability override.
+	case n.tunable:
 	case !dacPermitted(c, n.mode, n.uid, n.gid, 2, false):
 		return nil, syscall.EACCES
 	case n.write == nil:

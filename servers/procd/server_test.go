@@ -2,7 +2,11 @@ package procd
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -79,7 +83,7 @@ func TestReaddir(t *testing.T) {
 	f := newFixture(t)
 	c := f.as(1, rootCred)
 	for path, want := range map[string][]string{
-		"":                 {"cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "uptime", "version", "1", "42", "43"},
+		"":                 {"cmdline", "cpuinfo", "filesystems", "loadavg", "meminfo", "mounts", "net", "self", "stat", "sys", "uptime", "version", "1", "42", "43"},
 		"1":                pidFileNames,
 		"1/fd":             {"0", "1", "2", "3"},
 		"self/net":         {"raw", "raw6", "tcp", "tcp6", "udp", "udp6", "unix"},
@@ -93,6 +97,15 @@ func TestReaddir(t *testing.T) {
 		got, err := c.readdir(path)
 		if err != nil || !slices.Equal(got, want) {
 			t.Errorf("readdir %q = %v, %v; want %v", path, got, err, want)
+		}
+	}
+	// Every entry has its d_type.
+	for _, dir := range []string{"", "1", "1/fd", "1/fdinfo", "net", "sys", "sys/net"} {
+		r, err := c.c.ReadDir(ctx, &procpb.ReadDirRequest{Cred: rootCred, Pid: 1, Path: []byte(dir)})
+		for _, e := range r.GetEntries() {
+			if a, _ := c.lookup(strings.TrimPrefix(dir+"/"+string(e.Name), "/")); err != nil || e.Type<<12 != a.GetMode()&syscall.S_IFMT {
+				t.Errorf("%s/%s: d_type %d, mode %o, %v", dir, e.Name, e.Type, a.GetMode(), err)
+			}
 		}
 	}
 	_, err := c.readdir("1/stat")
@@ -308,4 +321,55 @@ func TestNoSources(t *testing.T) {
 	if got := c.mustRead("sys/fs/file-max"); got != "8192\n" {
 		t.Errorf("file-max with no kernel source = %q", got)
 	}
+}
+
+// TestReaddirLarge lists a /proc with more processes than one reply
+// holds: the entries come in several calls, all of them, in order.
+func TestReaddirLarge(t *testing.T) {
+	f := newFixture(t)
+	f.linuxd.mu.Lock()
+	for pid := uint32(1000); pid < 11000; pid++ {
+		f.linuxd.procs[pid] = &procpb.ProcessInfo{Pid: pid}
+	}
+	f.linuxd.mu.Unlock()
+	c := f.as(1, rootCred)
+	names, err := c.readdir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 12+3+10000 || names[len(names)-1] != "10999" {
+		t.Errorf("readdir /proc: %d entries, last %q", len(names), names[len(names)-1])
+	}
+	if c.calls < 2 {
+		t.Errorf("10000 entries came in %d reply", c.calls)
+	}
+}
+
+// TestConcurrent reads, lists and writes from many clients while
+// processes come and go; run it with -race (make test-procd).
+func TestConcurrent(t *testing.T) {
+	f := newFixture(t)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := f.as(1, rootCred)
+			for j := 0; j < 50; j++ {
+				pid := uint32(100 + i)
+				f.linuxd.mu.Lock()
+				f.linuxd.procs[pid] = &procpb.ProcessInfo{Pid: pid, Comm: []byte("w")}
+				f.linuxd.mu.Unlock()
+				c.read(fmt.Sprintf("%d/stat", pid))
+				c.readdir("")
+				c.write("sys/vm/swappiness", strconv.Itoa(j))
+				c.read("sys/vm/swappiness")
+				f.linuxd.exit(pid)
+				if _, err := c.read(fmt.Sprintf("%d/status", pid)); !errors.Is(err, syscall.ENOENT) {
+					t.Errorf("status of exited %d: %v", pid, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

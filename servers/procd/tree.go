@@ -45,6 +45,9 @@ type node struct {
 	// noWrite is the errno of writing a file that has no write: EIO for
 	// files directly below /proc, EINVAL for a process's files.
 	noWrite syscall.Errno
+	// tunable marks a /proc/sys file, whose write checks permission
+	// itself, as proc_sys_permission does, with no capability override.
+	tunable bool
 }
 
 type dirent struct {
@@ -86,6 +89,10 @@ func splitPath(p string) []string {
 type topFile func(s *Server, ctx context.Context, b *bytes.Buffer) error
 
 var topFiles = map[string]topFile{
+	"cmdline": withSystem(func(b *bytes.Buffer, m *procpb.SystemInfo) {
+		b.Write(m.GetCmdline())
+		b.WriteByte('\n')
+	}),
 	"cpuinfo":     withSystem(func(b *bytes.Buffer, m *procpb.SystemInfo) { renderCpuinfo(b, m.GetCpus()) }),
 	"filesystems": withMounts(func(b *bytes.Buffer, m *procpb.ListMountsReply) { renderFilesystems(b, m.GetFilesystems()) }),
 	"loadavg":     withSystem(renderLoadavg),
@@ -312,7 +319,7 @@ func (s *Server) resolveSys(c caller, rest []string) (*node, error) {
 	if !ok {
 		return nil, syscall.ENOENT
 	}
-	return &node{typ: fileNode, path: "sys/" + rel, mode: t.mode, nlink: 1,
+	return &node{typ: fileNode, path: "sys/" + rel, mode: t.mode, nlink: 1, tunable: true,
 		read: func(ctx context.Context) ([]byte, error) { return []byte(s.sys.read(ctx, s, t)), nil },
 		write: func(data []byte) (int, error) {
 			if !sysctlPermitted(c, t.mode, 2) {

@@ -51,3 +51,11 @@ const (
 
 // IdleRIP is where the idle thread runs: a loop of STI; HLT.
 func IdleRIP() uint64 { return uint64(idleLoopAddr) }
+
+// DisableInterrupts masks interrupts and returns the previous RFLAGS: the
+// kernel's critical section for goroutine code that touches state the trap
+// path also uses.
+func DisableInterrupts() uint64
+
+// RestoreInterrupts re-enables interrupts if flags had them enabled.
+func RestoreInterrupts(flags uint64)

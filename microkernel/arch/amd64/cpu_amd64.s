@@ -125,3 +125,20 @@ stop:
 	CLI
 	HLT
 	JMP stop
+
+// DisableInterrupts masks interrupts and returns the previous RFLAGS.
+TEXT ·DisableInterrupts(SB), NOSPLIT, $0-8
+	PUSHFQ
+	POPQ AX
+	CLI
+	MOVQ AX, ret+0(FP)
+	RET
+
+// RestoreInterrupts restores IF from flags returned by DisableInterrupts.
+TEXT ·RestoreInterrupts(SB), NOSPLIT, $0-8
+	MOVQ flags+0(FP), AX
+	BTQ $9, AX
+	JCC off
+	STI
+off:
+	RET

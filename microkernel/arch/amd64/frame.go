@@ -23,9 +23,10 @@ const (
 
 // Frame is the saved state of a trapped thread, in the order trapCommon
 // pushes it: general registers, vector, error code, then the hardware frame
-// that IRETQ consumes. A thread's whole register state is a Frame plus its
-// FXArea and FS base.
+// that IRETQ consumes; FSBase is pushed last. A thread's whole register
+// state is a Frame plus its FXArea.
 type Frame struct {
+	FSBase                               uint64
 	R15, R14, R13, R12, R11, R10, R9, R8 uint64
 	RBP, RDI, RSI, RDX, RCX, RBX, RAX    uint64
 	Vector, Err                          uint64
@@ -59,6 +60,15 @@ const runawayLen = len(runawayMsg)
 func dispatch(f *Frame, fx *FXArea) {
 	handler(f, fx)
 }
+
+// kernelTLS is the FS base the trap path uses while it runs on behalf of a
+// ring-3 thread.
+var kernelTLS uint64
+
+// SetKernelTLS sets the TLS block for traps from ring 3.
+//
+//go:nosplit
+func SetKernelTLS(addr uint64) { kernelTLS = addr }
 
 var (
 	syscallStack    [64 << 10]byte

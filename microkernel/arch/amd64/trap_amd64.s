@@ -25,12 +25,30 @@ TEXT ·trapCommon(SB), NOSPLIT|NOFRAME, $0
 	PUSHQ R13
 	PUSHQ R14
 	PUSHQ R15
+	// The interrupted thread's FS base is part of its frame: saved here,
+	// and written back (or the next thread's) just before IRETQ.
+	MOVL $0xC0000100, CX
+	RDMSR
+	SHLQ $32, DX
+	ORQ DX, AX
+	PUSHQ AX
 	// A trap while dispatching a trap while dispatching a trap is a broken
 	// trap path (for example a fault in the ABI wrapper itself): stop
 	// rather than loop.
 	INCQ ·trapDepth(SB)
 	CMPQ ·trapDepth(SB), $3
 	JGE runaway
+	// From ring 3, FS holds the user's TLS; the ABI wrapper of dispatch
+	// reads g through FS, so point it at the kernel's TLS block. The
+	// user's FS base is restored from the frame on the way out.
+	TESTQ $3, 152(SP) // Frame.CS
+	JEQ kernelmode
+	MOVL $0xC0000100, CX
+	MOVQ ·kernelTLS(SB), AX
+	MOVQ AX, DX
+	SHRQ $32, DX
+	WRMSR
+kernelmode:
 	MOVQ SP, BX
 	MOVQ SP, BP // Go preserves BP across the call
 	SUBQ $(512+16), SP
@@ -44,6 +62,11 @@ TEXT ·trapCommon(SB), NOSPLIT|NOFRAME, $0
 	LEAQ 16(SP), CX
 	FXRSTOR64 (CX)
 	MOVQ BP, SP
+	POPQ AX
+	MOVQ AX, DX
+	SHRQ $32, DX
+	MOVL $0xC0000100, CX
+	WRMSR
 	POPQ R15
 	POPQ R14
 	POPQ R13
@@ -84,10 +107,21 @@ halt:
 TEXT ·syscallEntry(SB), NOSPLIT|NOFRAME, $0
 	MOVQ SP, ·syscallSavedSP(SB)
 	MOVQ ·syscallStackTop(SB), SP
-	PUSHQ $0x10                  // SS
+	// Kernel code runs only in the upper half, so a return address in the
+	// lower half means the call came from ring 3.
+	BTQ $63, CX
+	JCS fromkernel
+	PUSHQ $const_UserSS          // SS
 	PUSHQ ·syscallSavedSP(SB)    // RSP
 	PUSHQ R11                    // RFLAGS
-	PUSHQ $0x08                  // CS
+	PUSHQ $const_UserCS          // CS
+	JMP pushed
+fromkernel:
+	PUSHQ $const_KernelSS        // SS
+	PUSHQ ·syscallSavedSP(SB)    // RSP
+	PUSHQ R11                    // RFLAGS
+	PUSHQ $const_KernelCS        // CS
+pushed:
 	PUSHQ CX                     // RIP
 	PUSHQ $0                     // error code
 	PUSHQ $const_SyscallVector   // vector

@@ -3,6 +3,7 @@ package linuxhost
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,7 +22,8 @@ const helperEnv = "AUTHD_HOST_HELPER"
 // system call: "open" (Flags), "access" (faccessat2 with AT_EACCESS, Flags
 // is the mode), "access-real" (the same without AT_EACCESS), "stat", "mkdir", "unlink", "rmdir", "chmod" (Mode),
 // "chown" (UID, GID, -1 for unchanged), "utimes" (Explicit), "link" and
-// "rename" (Path to Path2), or "steps".
+// "rename" (Path to Path2), "status" (read /proc/thread-self/status into
+// Result.Output), or "steps".
 type Op struct {
 	Cred     *cred.Cred
 	Kind     string
@@ -49,9 +51,10 @@ type Step struct {
 // or, for "steps", of each step with the value it returned and the
 // thread's credential after it.
 type Result struct {
-	Setup syscall.Errno // taking on the credential failed
-	Errno syscall.Errno
-	Steps []StepResult
+	Setup  syscall.Errno // taking on the credential failed
+	Errno  syscall.Errno
+	Steps  []StepResult
+	Output []byte
 }
 
 // StepResult is the outcome of one Step.
@@ -149,8 +152,17 @@ func run(op *Op) Result {
 	if e := become(op.Cred); e != 0 {
 		return Result{Setup: e}
 	}
-	if op.Kind == "steps" {
+	switch op.Kind {
+	case "steps":
 		return Result{Steps: runSteps(op.Steps)}
+	case "status":
+		b, err := os.ReadFile("/proc/thread-self/status")
+		if err != nil {
+			e := syscall.EIO
+			errors.As(err, &e)
+			return Result{Errno: e}
+		}
+		return Result{Output: b}
 	}
 	return Result{Errno: fileOp(op)}
 }
