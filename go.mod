@@ -5,6 +5,7 @@ go 1.26.3
 tool google.golang.org/protobuf/cmd/protoc-gen-go
 
 require (
+	golang.org/x/arch v0.33.0
 	google.golang.org/protobuf v1.36.12
 	gvisor.dev/gvisor v0.0.0-20260701204157-69c2d17aea96
 )

@@ -247,6 +247,8 @@ type TransitionRequest struct {
 	//	*TransitionRequest_Setfsgid
 	//	*TransitionRequest_Setgroups
 	//	*TransitionRequest_Exec
+	//	*TransitionRequest_Capset
+	//	*TransitionRequest_Prctl
 	Op            isTransitionRequest_Op `protobuf_oneof:"op"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -386,6 +388,24 @@ func (x *TransitionRequest) GetExec() *Exec {
 	return nil
 }
 
+func (x *TransitionRequest) GetCapset() *Capset {
+	if x != nil {
+		if x, ok := x.Op.(*TransitionRequest_Capset); ok {
+			return x.Capset
+		}
+	}
+	return nil
+}
+
+func (x *TransitionRequest) GetPrctl() *Prctl {
+	if x != nil {
+		if x, ok := x.Op.(*TransitionRequest_Prctl); ok {
+			return x.Prctl
+		}
+	}
+	return nil
+}
+
 type isTransitionRequest_Op interface {
 	isTransitionRequest_Op()
 }
@@ -430,6 +450,14 @@ type TransitionRequest_Exec struct {
 	Exec *Exec `protobuf:"bytes,11,opt,name=exec,proto3,oneof"`
 }
 
+type TransitionRequest_Capset struct {
+	Capset *Capset `protobuf:"bytes,12,opt,name=capset,proto3,oneof"`
+}
+
+type TransitionRequest_Prctl struct {
+	Prctl *Prctl `protobuf:"bytes,13,opt,name=prctl,proto3,oneof"`
+}
+
 func (*TransitionRequest_Setuid) isTransitionRequest_Op() {}
 
 func (*TransitionRequest_Setreuid) isTransitionRequest_Op() {}
@@ -450,6 +478,216 @@ func (*TransitionRequest_Setgroups) isTransitionRequest_Op() {}
 
 func (*TransitionRequest_Exec) isTransitionRequest_Op() {}
 
+func (*TransitionRequest_Capset) isTransitionRequest_Op() {}
+
+func (*TransitionRequest_Prctl) isTransitionRequest_Op() {}
+
+// Capset is capset(2) on the calling process: the three sets it asks for.
+type Capset struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Effective     uint64                 `protobuf:"varint,1,opt,name=effective,proto3" json:"effective,omitempty"`
+	Permitted     uint64                 `protobuf:"varint,2,opt,name=permitted,proto3" json:"permitted,omitempty"`
+	Inheritable   uint64                 `protobuf:"varint,3,opt,name=inheritable,proto3" json:"inheritable,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Capset) Reset() {
+	*x = Capset{}
+	mi := &file_authpb_auth_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Capset) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Capset) ProtoMessage() {}
+
+func (x *Capset) ProtoReflect() protoreflect.Message {
+	mi := &file_authpb_auth_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Capset.ProtoReflect.Descriptor instead.
+func (*Capset) Descriptor() ([]byte, []int) {
+	return file_authpb_auth_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Capset) GetEffective() uint64 {
+	if x != nil {
+		return x.Effective
+	}
+	return 0
+}
+
+func (x *Capset) GetPermitted() uint64 {
+	if x != nil {
+		return x.Permitted
+	}
+	return 0
+}
+
+func (x *Capset) GetInheritable() uint64 {
+	if x != nil {
+		return x.Inheritable
+	}
+	return 0
+}
+
+// Prctl is a prctl(2) whose option concerns credentials: PR_GET_KEEPCAPS,
+// PR_SET_KEEPCAPS, PR_GET_SECUREBITS, PR_SET_SECUREBITS, PR_CAPBSET_READ,
+// PR_CAPBSET_DROP or PR_CAP_AMBIENT; other options are EINVAL.
+type Prctl struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Option        uint32                 `protobuf:"varint,1,opt,name=option,proto3" json:"option,omitempty"`
+	Arg2          uint64                 `protobuf:"varint,2,opt,name=arg2,proto3" json:"arg2,omitempty"`
+	Arg3          uint64                 `protobuf:"varint,3,opt,name=arg3,proto3" json:"arg3,omitempty"`
+	Arg4          uint64                 `protobuf:"varint,4,opt,name=arg4,proto3" json:"arg4,omitempty"`
+	Arg5          uint64                 `protobuf:"varint,5,opt,name=arg5,proto3" json:"arg5,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Prctl) Reset() {
+	*x = Prctl{}
+	mi := &file_authpb_auth_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Prctl) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Prctl) ProtoMessage() {}
+
+func (x *Prctl) ProtoReflect() protoreflect.Message {
+	mi := &file_authpb_auth_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Prctl.ProtoReflect.Descriptor instead.
+func (*Prctl) Descriptor() ([]byte, []int) {
+	return file_authpb_auth_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Prctl) GetOption() uint32 {
+	if x != nil {
+		return x.Option
+	}
+	return 0
+}
+
+func (x *Prctl) GetArg2() uint64 {
+	if x != nil {
+		return x.Arg2
+	}
+	return 0
+}
+
+func (x *Prctl) GetArg3() uint64 {
+	if x != nil {
+		return x.Arg3
+	}
+	return 0
+}
+
+func (x *Prctl) GetArg4() uint64 {
+	if x != nil {
+		return x.Arg4
+	}
+	return 0
+}
+
+func (x *Prctl) GetArg5() uint64 {
+	if x != nil {
+		return x.Arg5
+	}
+	return 0
+}
+
+type TransitionReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// cred is the process's credential after the call (unchanged if the
+	// call failed; a failure is the reply's errno).
+	Cred *Cred `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	// old_fsid is what setfsuid and setfsgid return: the fs id before the
+	// call, whether or not it changed. Zero for the other calls.
+	OldFsid uint32 `protobuf:"varint,2,opt,name=old_fsid,json=oldFsid,proto3" json:"old_fsid,omitempty"`
+	// value is what a prctl returns (PR_GET_KEEPCAPS, PR_GET_SECUREBITS,
+	// PR_CAPBSET_READ, PR_CAP_AMBIENT_IS_SET); zero otherwise.
+	Value         uint64 `protobuf:"varint,3,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransitionReply) Reset() {
+	*x = TransitionReply{}
+	mi := &file_authpb_auth_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransitionReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransitionReply) ProtoMessage() {}
+
+func (x *TransitionReply) ProtoReflect() protoreflect.Message {
+	mi := &file_authpb_auth_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransitionReply.ProtoReflect.Descriptor instead.
+func (*TransitionReply) Descriptor() ([]byte, []int) {
+	return file_authpb_auth_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *TransitionReply) GetCred() *Cred {
+	if x != nil {
+		return x.Cred
+	}
+	return nil
+}
+
+func (x *TransitionReply) GetOldFsid() uint32 {
+	if x != nil {
+		return x.OldFsid
+	}
+	return 0
+}
+
+func (x *TransitionReply) GetValue() uint64 {
+	if x != nil {
+		return x.Value
+	}
+	return 0
+}
+
 type IdPair struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Real          uint32                 `protobuf:"varint,1,opt,name=real,proto3" json:"real,omitempty"`
@@ -460,7 +698,7 @@ type IdPair struct {
 
 func (x *IdPair) Reset() {
 	*x = IdPair{}
-	mi := &file_authpb_auth_proto_msgTypes[3]
+	mi := &file_authpb_auth_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -472,7 +710,7 @@ func (x *IdPair) String() string {
 func (*IdPair) ProtoMessage() {}
 
 func (x *IdPair) ProtoReflect() protoreflect.Message {
-	mi := &file_authpb_auth_proto_msgTypes[3]
+	mi := &file_authpb_auth_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -485,7 +723,7 @@ func (x *IdPair) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdPair.ProtoReflect.Descriptor instead.
 func (*IdPair) Descriptor() ([]byte, []int) {
-	return file_authpb_auth_proto_rawDescGZIP(), []int{3}
+	return file_authpb_auth_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *IdPair) GetReal() uint32 {
@@ -513,7 +751,7 @@ type IdTriple struct {
 
 func (x *IdTriple) Reset() {
 	*x = IdTriple{}
-	mi := &file_authpb_auth_proto_msgTypes[4]
+	mi := &file_authpb_auth_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -525,7 +763,7 @@ func (x *IdTriple) String() string {
 func (*IdTriple) ProtoMessage() {}
 
 func (x *IdTriple) ProtoReflect() protoreflect.Message {
-	mi := &file_authpb_auth_proto_msgTypes[4]
+	mi := &file_authpb_auth_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -538,7 +776,7 @@ func (x *IdTriple) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdTriple.ProtoReflect.Descriptor instead.
 func (*IdTriple) Descriptor() ([]byte, []int) {
-	return file_authpb_auth_proto_rawDescGZIP(), []int{4}
+	return file_authpb_auth_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *IdTriple) GetReal() uint32 {
@@ -571,7 +809,7 @@ type Groups struct {
 
 func (x *Groups) Reset() {
 	*x = Groups{}
-	mi := &file_authpb_auth_proto_msgTypes[5]
+	mi := &file_authpb_auth_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -583,7 +821,7 @@ func (x *Groups) String() string {
 func (*Groups) ProtoMessage() {}
 
 func (x *Groups) ProtoReflect() protoreflect.Message {
-	mi := &file_authpb_auth_proto_msgTypes[5]
+	mi := &file_authpb_auth_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -596,7 +834,7 @@ func (x *Groups) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Groups.ProtoReflect.Descriptor instead.
 func (*Groups) Descriptor() ([]byte, []int) {
-	return file_authpb_auth_proto_rawDescGZIP(), []int{5}
+	return file_authpb_auth_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Groups) GetGroups() []uint32 {
@@ -621,7 +859,7 @@ type Exec struct {
 
 func (x *Exec) Reset() {
 	*x = Exec{}
-	mi := &file_authpb_auth_proto_msgTypes[6]
+	mi := &file_authpb_auth_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -633,7 +871,7 @@ func (x *Exec) String() string {
 func (*Exec) ProtoMessage() {}
 
 func (x *Exec) ProtoReflect() protoreflect.Message {
-	mi := &file_authpb_auth_proto_msgTypes[6]
+	mi := &file_authpb_auth_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -646,7 +884,7 @@ func (x *Exec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Exec.ProtoReflect.Descriptor instead.
 func (*Exec) Descriptor() ([]byte, []int) {
-	return file_authpb_auth_proto_rawDescGZIP(), []int{6}
+	return file_authpb_auth_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Exec) GetMode() uint32 {
@@ -687,7 +925,7 @@ type ForkRequest struct {
 
 func (x *ForkRequest) Reset() {
 	*x = ForkRequest{}
-	mi := &file_authpb_auth_proto_msgTypes[7]
+	mi := &file_authpb_auth_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +937,7 @@ func (x *ForkRequest) String() string {
 func (*ForkRequest) ProtoMessage() {}
 
 func (x *ForkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_authpb_auth_proto_msgTypes[7]
+	mi := &file_authpb_auth_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +950,7 @@ func (x *ForkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForkRequest.ProtoReflect.Descriptor instead.
 func (*ForkRequest) Descriptor() ([]byte, []int) {
-	return file_authpb_auth_proto_rawDescGZIP(), []int{7}
+	return file_authpb_auth_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ForkRequest) GetParent() uint32 {
@@ -737,7 +975,7 @@ type ForkReply struct {
 
 func (x *ForkReply) Reset() {
 	*x = ForkReply{}
-	mi := &file_authpb_auth_proto_msgTypes[8]
+	mi := &file_authpb_auth_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -749,7 +987,7 @@ func (x *ForkReply) String() string {
 func (*ForkReply) ProtoMessage() {}
 
 func (x *ForkReply) ProtoReflect() protoreflect.Message {
-	mi := &file_authpb_auth_proto_msgTypes[8]
+	mi := &file_authpb_auth_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -762,7 +1000,7 @@ func (x *ForkReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForkReply.ProtoReflect.Descriptor instead.
 func (*ForkReply) Descriptor() ([]byte, []int) {
-	return file_authpb_auth_proto_rawDescGZIP(), []int{8}
+	return file_authpb_auth_proto_rawDescGZIP(), []int{11}
 }
 
 type ForgetRequest struct {
@@ -774,7 +1012,7 @@ type ForgetRequest struct {
 
 func (x *ForgetRequest) Reset() {
 	*x = ForgetRequest{}
-	mi := &file_authpb_auth_proto_msgTypes[9]
+	mi := &file_authpb_auth_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -786,7 +1024,7 @@ func (x *ForgetRequest) String() string {
 func (*ForgetRequest) ProtoMessage() {}
 
 func (x *ForgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_authpb_auth_proto_msgTypes[9]
+	mi := &file_authpb_auth_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -799,7 +1037,7 @@ func (x *ForgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForgetRequest.ProtoReflect.Descriptor instead.
 func (*ForgetRequest) Descriptor() ([]byte, []int) {
-	return file_authpb_auth_proto_rawDescGZIP(), []int{9}
+	return file_authpb_auth_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ForgetRequest) GetPid() uint32 {
@@ -817,7 +1055,7 @@ type ForgetReply struct {
 
 func (x *ForgetReply) Reset() {
 	*x = ForgetReply{}
-	mi := &file_authpb_auth_proto_msgTypes[10]
+	mi := &file_authpb_auth_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -829,7 +1067,7 @@ func (x *ForgetReply) String() string {
 func (*ForgetReply) ProtoMessage() {}
 
 func (x *ForgetReply) ProtoReflect() protoreflect.Message {
-	mi := &file_authpb_auth_proto_msgTypes[10]
+	mi := &file_authpb_auth_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -842,7 +1080,7 @@ func (x *ForgetReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForgetReply.ProtoReflect.Descriptor instead.
 func (*ForgetReply) Descriptor() ([]byte, []int) {
-	return file_authpb_auth_proto_rawDescGZIP(), []int{10}
+	return file_authpb_auth_proto_rawDescGZIP(), []int{13}
 }
 
 // AccessRequest asks whether cred may access a file.
@@ -865,7 +1103,7 @@ type AccessRequest struct {
 
 func (x *AccessRequest) Reset() {
 	*x = AccessRequest{}
-	mi := &file_authpb_auth_proto_msgTypes[11]
+	mi := &file_authpb_auth_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -877,7 +1115,7 @@ func (x *AccessRequest) String() string {
 func (*AccessRequest) ProtoMessage() {}
 
 func (x *AccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_authpb_auth_proto_msgTypes[11]
+	mi := &file_authpb_auth_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -890,7 +1128,7 @@ func (x *AccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessRequest.ProtoReflect.Descriptor instead.
 func (*AccessRequest) Descriptor() ([]byte, []int) {
-	return file_authpb_auth_proto_rawDescGZIP(), []int{11}
+	return file_authpb_auth_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AccessRequest) GetCred() *Cred {
@@ -943,7 +1181,7 @@ type AccessReply struct {
 
 func (x *AccessReply) Reset() {
 	*x = AccessReply{}
-	mi := &file_authpb_auth_proto_msgTypes[12]
+	mi := &file_authpb_auth_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -955,7 +1193,7 @@ func (x *AccessReply) String() string {
 func (*AccessReply) ProtoMessage() {}
 
 func (x *AccessReply) ProtoReflect() protoreflect.Message {
-	mi := &file_authpb_auth_proto_msgTypes[12]
+	mi := &file_authpb_auth_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -968,7 +1206,7 @@ func (x *AccessReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessReply.ProtoReflect.Descriptor instead.
 func (*AccessReply) Descriptor() ([]byte, []int) {
-	return file_authpb_auth_proto_rawDescGZIP(), []int{12}
+	return file_authpb_auth_proto_rawDescGZIP(), []int{15}
 }
 
 type CapableRequest struct {
@@ -982,7 +1220,7 @@ type CapableRequest struct {
 
 func (x *CapableRequest) Reset() {
 	*x = CapableRequest{}
-	mi := &file_authpb_auth_proto_msgTypes[13]
+	mi := &file_authpb_auth_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -994,7 +1232,7 @@ func (x *CapableRequest) String() string {
 func (*CapableRequest) ProtoMessage() {}
 
 func (x *CapableRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_authpb_auth_proto_msgTypes[13]
+	mi := &file_authpb_auth_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1007,7 +1245,7 @@ func (x *CapableRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CapableRequest.ProtoReflect.Descriptor instead.
 func (*CapableRequest) Descriptor() ([]byte, []int) {
-	return file_authpb_auth_proto_rawDescGZIP(), []int{13}
+	return file_authpb_auth_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CapableRequest) GetCred() *Cred {
@@ -1032,7 +1270,7 @@ type CapableReply struct {
 
 func (x *CapableReply) Reset() {
 	*x = CapableReply{}
-	mi := &file_authpb_auth_proto_msgTypes[14]
+	mi := &file_authpb_auth_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1044,7 +1282,7 @@ func (x *CapableReply) String() string {
 func (*CapableReply) ProtoMessage() {}
 
 func (x *CapableReply) ProtoReflect() protoreflect.Message {
-	mi := &file_authpb_auth_proto_msgTypes[14]
+	mi := &file_authpb_auth_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1057,7 +1295,7 @@ func (x *CapableReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CapableReply.ProtoReflect.Descriptor instead.
 func (*CapableReply) Descriptor() ([]byte, []int) {
-	return file_authpb_auth_proto_rawDescGZIP(), []int{14}
+	return file_authpb_auth_proto_rawDescGZIP(), []int{17}
 }
 
 var File_authpb_auth_proto protoreflect.FileDescriptor
@@ -1086,7 +1324,7 @@ const file_authpb_auth_proto_rawDesc = "" +
 	"securebits\x18\x0f \x01(\rR\n" +
 	"securebits\"\"\n" +
 	"\x0eGetCredRequest\x12\x10\n" +
-	"\x03pid\x18\x01 \x01(\rR\x03pid\"\xcd\x03\n" +
+	"\x03pid\x18\x01 \x01(\rR\x03pid\"\xa8\x04\n" +
 	"\x11TransitionRequest\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\rR\x03pid\x12\x18\n" +
 	"\x06setuid\x18\x02 \x01(\rH\x00R\x06setuid\x121\n" +
@@ -1099,8 +1337,24 @@ const file_authpb_auth_proto_rawDesc = "" +
 	"\bsetfsgid\x18\t \x01(\rH\x00R\bsetfsgid\x123\n" +
 	"\tsetgroups\x18\n" +
 	" \x01(\v2\x13.aramid.auth.GroupsH\x00R\tsetgroups\x12'\n" +
-	"\x04exec\x18\v \x01(\v2\x11.aramid.auth.ExecH\x00R\x04execB\x04\n" +
-	"\x02op\":\n" +
+	"\x04exec\x18\v \x01(\v2\x11.aramid.auth.ExecH\x00R\x04exec\x12-\n" +
+	"\x06capset\x18\f \x01(\v2\x13.aramid.auth.CapsetH\x00R\x06capset\x12*\n" +
+	"\x05prctl\x18\r \x01(\v2\x12.aramid.auth.PrctlH\x00R\x05prctlB\x04\n" +
+	"\x02op\"f\n" +
+	"\x06Capset\x12\x1c\n" +
+	"\teffective\x18\x01 \x01(\x04R\teffective\x12\x1c\n" +
+	"\tpermitted\x18\x02 \x01(\x04R\tpermitted\x12 \n" +
+	"\vinheritable\x18\x03 \x01(\x04R\vinheritable\"o\n" +
+	"\x05Prctl\x12\x16\n" +
+	"\x06option\x18\x01 \x01(\rR\x06option\x12\x12\n" +
+	"\x04arg2\x18\x02 \x01(\x04R\x04arg2\x12\x12\n" +
+	"\x04arg3\x18\x03 \x01(\x04R\x04arg3\x12\x12\n" +
+	"\x04arg4\x18\x04 \x01(\x04R\x04arg4\x12\x12\n" +
+	"\x04arg5\x18\x05 \x01(\x04R\x04arg5\"i\n" +
+	"\x0fTransitionReply\x12%\n" +
+	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x19\n" +
+	"\bold_fsid\x18\x02 \x01(\rR\aoldFsid\x12\x14\n" +
+	"\x05value\x18\x03 \x01(\x04R\x05value\":\n" +
 	"\x06IdPair\x12\x12\n" +
 	"\x04real\x18\x01 \x01(\rR\x04real\x12\x1c\n" +
 	"\teffective\x18\x02 \x01(\rR\teffective\"R\n" +
@@ -1135,11 +1389,11 @@ const file_authpb_auth_proto_rawDesc = "" +
 	"\n" +
 	"capability\x18\x02 \x01(\rR\n" +
 	"capability\"\x0e\n" +
-	"\fCapableReply2\x84\x03\n" +
+	"\fCapableReply2\x8f\x03\n" +
 	"\x04Auth\x129\n" +
-	"\aGetCred\x12\x1b.aramid.auth.GetCredRequest\x1a\x11.aramid.auth.Cred\x12?\n" +
+	"\aGetCred\x12\x1b.aramid.auth.GetCredRequest\x1a\x11.aramid.auth.Cred\x12J\n" +
 	"\n" +
-	"Transition\x12\x1e.aramid.auth.TransitionRequest\x1a\x11.aramid.auth.Cred\x128\n" +
+	"Transition\x12\x1e.aramid.auth.TransitionRequest\x1a\x1c.aramid.auth.TransitionReply\x128\n" +
 	"\x04Fork\x12\x18.aramid.auth.ForkRequest\x1a\x16.aramid.auth.ForkReply\x12>\n" +
 	"\x06Forget\x12\x1a.aramid.auth.ForgetRequest\x1a\x18.aramid.auth.ForgetReply\x12C\n" +
 	"\vCheckAccess\x12\x1a.aramid.auth.AccessRequest\x1a\x18.aramid.auth.AccessReply\x12A\n" +
@@ -1157,50 +1411,56 @@ func file_authpb_auth_proto_rawDescGZIP() []byte {
 	return file_authpb_auth_proto_rawDescData
 }
 
-var file_authpb_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_authpb_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_authpb_auth_proto_goTypes = []any{
 	(*Cred)(nil),              // 0: aramid.auth.Cred
 	(*GetCredRequest)(nil),    // 1: aramid.auth.GetCredRequest
 	(*TransitionRequest)(nil), // 2: aramid.auth.TransitionRequest
-	(*IdPair)(nil),            // 3: aramid.auth.IdPair
-	(*IdTriple)(nil),          // 4: aramid.auth.IdTriple
-	(*Groups)(nil),            // 5: aramid.auth.Groups
-	(*Exec)(nil),              // 6: aramid.auth.Exec
-	(*ForkRequest)(nil),       // 7: aramid.auth.ForkRequest
-	(*ForkReply)(nil),         // 8: aramid.auth.ForkReply
-	(*ForgetRequest)(nil),     // 9: aramid.auth.ForgetRequest
-	(*ForgetReply)(nil),       // 10: aramid.auth.ForgetReply
-	(*AccessRequest)(nil),     // 11: aramid.auth.AccessRequest
-	(*AccessReply)(nil),       // 12: aramid.auth.AccessReply
-	(*CapableRequest)(nil),    // 13: aramid.auth.CapableRequest
-	(*CapableReply)(nil),      // 14: aramid.auth.CapableReply
+	(*Capset)(nil),            // 3: aramid.auth.Capset
+	(*Prctl)(nil),             // 4: aramid.auth.Prctl
+	(*TransitionReply)(nil),   // 5: aramid.auth.TransitionReply
+	(*IdPair)(nil),            // 6: aramid.auth.IdPair
+	(*IdTriple)(nil),          // 7: aramid.auth.IdTriple
+	(*Groups)(nil),            // 8: aramid.auth.Groups
+	(*Exec)(nil),              // 9: aramid.auth.Exec
+	(*ForkRequest)(nil),       // 10: aramid.auth.ForkRequest
+	(*ForkReply)(nil),         // 11: aramid.auth.ForkReply
+	(*ForgetRequest)(nil),     // 12: aramid.auth.ForgetRequest
+	(*ForgetReply)(nil),       // 13: aramid.auth.ForgetReply
+	(*AccessRequest)(nil),     // 14: aramid.auth.AccessRequest
+	(*AccessReply)(nil),       // 15: aramid.auth.AccessReply
+	(*CapableRequest)(nil),    // 16: aramid.auth.CapableRequest
+	(*CapableReply)(nil),      // 17: aramid.auth.CapableReply
 }
 var file_authpb_auth_proto_depIdxs = []int32{
-	3,  // 0: aramid.auth.TransitionRequest.setreuid:type_name -> aramid.auth.IdPair
-	4,  // 1: aramid.auth.TransitionRequest.setresuid:type_name -> aramid.auth.IdTriple
-	3,  // 2: aramid.auth.TransitionRequest.setregid:type_name -> aramid.auth.IdPair
-	4,  // 3: aramid.auth.TransitionRequest.setresgid:type_name -> aramid.auth.IdTriple
-	5,  // 4: aramid.auth.TransitionRequest.setgroups:type_name -> aramid.auth.Groups
-	6,  // 5: aramid.auth.TransitionRequest.exec:type_name -> aramid.auth.Exec
-	0,  // 6: aramid.auth.AccessRequest.cred:type_name -> aramid.auth.Cred
-	0,  // 7: aramid.auth.CapableRequest.cred:type_name -> aramid.auth.Cred
-	1,  // 8: aramid.auth.Auth.GetCred:input_type -> aramid.auth.GetCredRequest
-	2,  // 9: aramid.auth.Auth.Transition:input_type -> aramid.auth.TransitionRequest
-	7,  // 10: aramid.auth.Auth.Fork:input_type -> aramid.auth.ForkRequest
-	9,  // 11: aramid.auth.Auth.Forget:input_type -> aramid.auth.ForgetRequest
-	11, // 12: aramid.auth.Auth.CheckAccess:input_type -> aramid.auth.AccessRequest
-	13, // 13: aramid.auth.Auth.Capable:input_type -> aramid.auth.CapableRequest
-	0,  // 14: aramid.auth.Auth.GetCred:output_type -> aramid.auth.Cred
-	0,  // 15: aramid.auth.Auth.Transition:output_type -> aramid.auth.Cred
-	8,  // 16: aramid.auth.Auth.Fork:output_type -> aramid.auth.ForkReply
-	10, // 17: aramid.auth.Auth.Forget:output_type -> aramid.auth.ForgetReply
-	12, // 18: aramid.auth.Auth.CheckAccess:output_type -> aramid.auth.AccessReply
-	14, // 19: aramid.auth.Auth.Capable:output_type -> aramid.auth.CapableReply
-	14, // [14:20] is the sub-list for method output_type
-	8,  // [8:14] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	6,  // 0: aramid.auth.TransitionRequest.setreuid:type_name -> aramid.auth.IdPair
+	7,  // 1: aramid.auth.TransitionRequest.setresuid:type_name -> aramid.auth.IdTriple
+	6,  // 2: aramid.auth.TransitionRequest.setregid:type_name -> aramid.auth.IdPair
+	7,  // 3: aramid.auth.TransitionRequest.setresgid:type_name -> aramid.auth.IdTriple
+	8,  // 4: aramid.auth.TransitionRequest.setgroups:type_name -> aramid.auth.Groups
+	9,  // 5: aramid.auth.TransitionRequest.exec:type_name -> aramid.auth.Exec
+	3,  // 6: aramid.auth.TransitionRequest.capset:type_name -> aramid.auth.Capset
+	4,  // 7: aramid.auth.TransitionRequest.prctl:type_name -> aramid.auth.Prctl
+	0,  // 8: aramid.auth.TransitionReply.cred:type_name -> aramid.auth.Cred
+	0,  // 9: aramid.auth.AccessRequest.cred:type_name -> aramid.auth.Cred
+	0,  // 10: aramid.auth.CapableRequest.cred:type_name -> aramid.auth.Cred
+	1,  // 11: aramid.auth.Auth.GetCred:input_type -> aramid.auth.GetCredRequest
+	2,  // 12: aramid.auth.Auth.Transition:input_type -> aramid.auth.TransitionRequest
+	10, // 13: aramid.auth.Auth.Fork:input_type -> aramid.auth.ForkRequest
+	12, // 14: aramid.auth.Auth.Forget:input_type -> aramid.auth.ForgetRequest
+	14, // 15: aramid.auth.Auth.CheckAccess:input_type -> aramid.auth.AccessRequest
+	16, // 16: aramid.auth.Auth.Capable:input_type -> aramid.auth.CapableRequest
+	0,  // 17: aramid.auth.Auth.GetCred:output_type -> aramid.auth.Cred
+	5,  // 18: aramid.auth.Auth.Transition:output_type -> aramid.auth.TransitionReply
+	11, // 19: aramid.auth.Auth.Fork:output_type -> aramid.auth.ForkReply
+	13, // 20: aramid.auth.Auth.Forget:output_type -> aramid.auth.ForgetReply
+	15, // 21: aramid.auth.Auth.CheckAccess:output_type -> aramid.auth.AccessReply
+	17, // 22: aramid.auth.Auth.Capable:output_type -> aramid.auth.CapableReply
+	17, // [17:23] is the sub-list for method output_type
+	11, // [11:17] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_authpb_auth_proto_init() }
@@ -1219,6 +1479,8 @@ func file_authpb_auth_proto_init() {
 		(*TransitionRequest_Setfsgid)(nil),
 		(*TransitionRequest_Setgroups)(nil),
 		(*TransitionRequest_Exec)(nil),
+		(*TransitionRequest_Capset)(nil),
+		(*TransitionRequest_Prctl)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1226,7 +1488,7 @@ func file_authpb_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_authpb_auth_proto_rawDesc), len(file_authpb_auth_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -40,7 +40,7 @@ type AuthServer interface {
 	GetCred(context.Context, *GetCredRequest) (*Cred, error)
 	// Transition applies one credential change to a process, with the
 	// rules of the Linux syscall it names, and returns the new credential.
-	Transition(context.Context, *TransitionRequest) (*Cred, error)
+	Transition(context.Context, *TransitionRequest) (*TransitionReply, error)
 	// Fork gives child a copy of parent's credential.
 	Fork(context.Context, *ForkRequest) (*ForkReply, error)
 	// Forget drops the credential of a process that has been reaped.
@@ -62,7 +62,7 @@ func (UnimplementedAuthServer) GetCred(context.Context, *GetCredRequest) (*Cred,
 }
 
 // Transition returns ENOSYS.
-func (UnimplementedAuthServer) Transition(context.Context, *TransitionRequest) (*Cred, error) {
+func (UnimplementedAuthServer) Transition(context.Context, *TransitionRequest) (*TransitionReply, error) {
 	return nil, syscall.ENOSYS
 }
 
@@ -107,8 +107,8 @@ func (c *AuthClient) GetCred(ctx context.Context, in *GetCredRequest) (*Cred, er
 }
 
 // Transition calls /aramid.auth.Auth/Transition.
-func (c *AuthClient) Transition(ctx context.Context, in *TransitionRequest) (*Cred, error) {
-	out := new(Cred)
+func (c *AuthClient) Transition(ctx context.Context, in *TransitionRequest) (*TransitionReply, error) {
+	out := new(TransitionReply)
 	if err := rpc.Invoke(ctx, c.t, AuthTransitionOrdinal, in, out); err != nil {
 		return nil, err
 	}

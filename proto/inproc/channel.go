@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"aramid/proto/rpc"
 )
+
+var nextPeer atomic.Uint64
 
 // Channel is an in-process channel whose server end is a Dispatcher. Each
 // request is served on its own goroutine, so a server may block in one
@@ -24,8 +27,10 @@ type Channel struct {
 
 // NewChannel starts serving d, with server as the server process's handle
 // table: handles in requests arrive there, handles in replies leave it.
+// Requests reach d with a context that carries the channel's rpc.Peer.
 func NewChannel(server *Table, d rpc.Dispatcher) *Channel {
 	ctx, cancel := context.WithCancel(context.Background())
+	ctx = rpc.WithPeer(ctx, rpc.Peer(nextPeer.Add(1)))
 	return &Channel{server: server, d: d, ctx: ctx, cancel: cancel}
 }
 

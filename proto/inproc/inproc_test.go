@@ -96,3 +96,28 @@ func TestMemory(t *testing.T) {
 		t.Errorf("ReadAt = %d %v %q; want 4, EOF, abcd", n, err, buf[:n])
 	}
 }
+
+type peerEcho struct{}
+
+func (peerEcho) Dispatch(ctx context.Context, _ rpc.Message) (rpc.Message, []uint32) {
+	p, _ := rpc.PeerOf(ctx)
+	return rpc.Message{Data: []byte{byte(p)}}, nil
+}
+
+func TestPeer(t *testing.T) {
+	srv, cli := NewTable(), NewTable()
+	a, b := NewChannel(srv, peerEcho{}), NewChannel(srv, peerEcho{})
+	defer a.Close()
+	defer b.Close()
+	call := func(ch *Channel) byte {
+		rep, err := ch.Transport(cli).Call(context.Background(), rpc.Message{})
+		if err != nil || len(rep.Data) != 1 {
+			t.Fatalf("Call = %v, %v", rep, err)
+		}
+		return rep.Data[0]
+	}
+	pa, pb := call(a), call(b)
+	if pa == 0 || pb == 0 || pa == pb || call(a) != pa {
+		t.Errorf("peers of two channels: %d, %d (and %d again); want distinct, nonzero, stable", pa, pb, call(a))
+	}
+}

@@ -61,33 +61,19 @@ type NetServer interface {
 	// RegisterBuffer gives netd a memory object for bulk payloads, named
 	// by the returned buffer id in Send and Recv.
 	RegisterBuffer(context.Context, *rpc.RegisterBufferRequest) (*rpc.RegisterBufferReply, error)
-
 	UnregisterBuffer(context.Context, *rpc.UnregisterBufferRequest) (*rpc.UnregisterBufferReply, error)
-
 	Socket(context.Context, *SocketRequest) (*SocketReply, error)
-
 	Bind(context.Context, *BindRequest) (*BindReply, error)
-
 	Listen(context.Context, *ListenRequest) (*ListenReply, error)
-
 	Accept(context.Context, *AcceptRequest) (*AcceptReply, error)
-
 	Connect(context.Context, *ConnectRequest) (*ConnectReply, error)
-
 	Send(context.Context, *SendRequest) (*SendReply, error)
-
 	Recv(context.Context, *RecvRequest) (*RecvReply, error)
-
 	Shutdown(context.Context, *ShutdownRequest) (*ShutdownReply, error)
-
 	Close(context.Context, *CloseRequest) (*CloseReply, error)
-
 	GetSockName(context.Context, *GetSockNameRequest) (*SockAddrReply, error)
-
 	GetPeerName(context.Context, *GetPeerNameRequest) (*SockAddrReply, error)
-
 	SetSockOpt(context.Context, *SetSockOptRequest) (*SetSockOptReply, error)
-
 	GetSockOpt(context.Context, *GetSockOptRequest) (*GetSockOptReply, error)
 	// Watch hands netd the channel on which it notifies this client of
 	// readiness changes, by calling the Readiness service there. A client
@@ -98,7 +84,6 @@ type NetServer interface {
 	// so a caller that checks the reply cannot miss a change. The
 	// subscription lasts until Unsubscribe or Close.
 	Subscribe(context.Context, *SubscribeRequest) (*SubscribeReply, error)
-
 	Unsubscribe(context.Context, *UnsubscribeRequest) (*UnsubscribeReply, error)
 }
 

@@ -15,6 +15,8 @@ const (
 	ProcReadFileOrdinal       uint32 = 0xef3cb9d1 // /aramid.proc.Proc/ReadFile
 	ProcReadDirOrdinal        uint32 = 0x4633c23e // /aramid.proc.Proc/ReadDir
 	ProcReadlinkOrdinal       uint32 = 0xcb117973 // /aramid.proc.Proc/Readlink
+	ProcLookupOrdinal         uint32 = 0xfbfa68e5 // /aramid.proc.Proc/Lookup
+	ProcWriteFileOrdinal      uint32 = 0x791e5b38 // /aramid.proc.Proc/WriteFile
 )
 
 // ProcMethods lists the Proc methods, for tracing and fuzzing.
@@ -23,6 +25,8 @@ var ProcMethods = []rpc.Method{
 	{Ordinal: ProcReadFileOrdinal, Name: "/aramid.proc.Proc/ReadFile"},
 	{Ordinal: ProcReadDirOrdinal, Name: "/aramid.proc.Proc/ReadDir"},
 	{Ordinal: ProcReadlinkOrdinal, Name: "/aramid.proc.Proc/Readlink"},
+	{Ordinal: ProcLookupOrdinal, Name: "/aramid.proc.Proc/Lookup"},
+	{Ordinal: ProcWriteFileOrdinal, Name: "/aramid.proc.Proc/WriteFile"},
 }
 
 // ProcServer is implemented by the server of aramid.proc.Proc.
@@ -41,6 +45,12 @@ type ProcServer interface {
 	ReadDir(context.Context, *ReadDirRequest) (*ReadDirReply, error)
 	// Readlink reads a /proc symbolic link (self, N/exe, N/cwd, N/fd/M).
 	Readlink(context.Context, *ReadlinkRequest) (*ReadlinkReply, error)
+	// Lookup returns the attributes of a /proc path, or ENOENT.
+	Lookup(context.Context, *LookupRequest) (*Attr, error)
+	// WriteFile writes a /proc file as one write(2) at offset 0 of a file
+	// just opened for writing: the /proc/sys tunables accept it, others
+	// fail with the errno Linux gives the same open and write.
+	WriteFile(context.Context, *WriteFileRequest) (*WriteFileReply, error)
 }
 
 // UnimplementedProcServer answers ENOSYS to every method. Embed it in a
@@ -64,6 +74,16 @@ func (UnimplementedProcServer) ReadDir(context.Context, *ReadDirRequest) (*ReadD
 
 // Readlink returns ENOSYS.
 func (UnimplementedProcServer) Readlink(context.Context, *ReadlinkRequest) (*ReadlinkReply, error) {
+	return nil, syscall.ENOSYS
+}
+
+// Lookup returns ENOSYS.
+func (UnimplementedProcServer) Lookup(context.Context, *LookupRequest) (*Attr, error) {
+	return nil, syscall.ENOSYS
+}
+
+// WriteFile returns ENOSYS.
+func (UnimplementedProcServer) WriteFile(context.Context, *WriteFileRequest) (*WriteFileReply, error) {
 	return nil, syscall.ENOSYS
 }
 
@@ -114,6 +134,24 @@ func (c *ProcClient) Readlink(ctx context.Context, in *ReadlinkRequest) (*Readli
 	return out, nil
 }
 
+// Lookup calls /aramid.proc.Proc/Lookup.
+func (c *ProcClient) Lookup(ctx context.Context, in *LookupRequest) (*Attr, error) {
+	out := new(Attr)
+	if err := rpc.Invoke(ctx, c.t, ProcLookupOrdinal, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// WriteFile calls /aramid.proc.Proc/WriteFile.
+func (c *ProcClient) WriteFile(ctx context.Context, in *WriteFileRequest) (*WriteFileReply, error) {
+	out := new(WriteFileReply)
+	if err := rpc.Invoke(ctx, c.t, ProcWriteFileOrdinal, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // NewProcDispatcher returns the dispatcher that decodes Proc requests,
 // calls s, and encodes its replies. Bad frames get EBADMSG, EMSGSIZE or
 // ENOSYS without reaching s.
@@ -155,6 +193,18 @@ func (d procDispatcher) Dispatch(ctx context.Context, req rpc.Message) (rpc.Mess
 			return rpc.ErrorReply(err), req.Handles
 		}
 		return rpc.Reply(d.s.Readlink(ctx, in))
+	case ProcLookupOrdinal:
+		in := new(LookupRequest)
+		if err := rpc.Unmarshal(body, req.Handles, in); err != nil {
+			return rpc.ErrorReply(err), req.Handles
+		}
+		return rpc.Reply(d.s.Lookup(ctx, in))
+	case ProcWriteFileOrdinal:
+		in := new(WriteFileRequest)
+		if err := rpc.Unmarshal(body, req.Handles, in); err != nil {
+			return rpc.ErrorReply(err), req.Handles
+		}
+		return rpc.Reply(d.s.WriteFile(ctx, in))
 	}
 	return rpc.ErrorReply(syscall.ENOSYS), req.Handles
 }
@@ -163,12 +213,14 @@ func (d procDispatcher) Dispatch(ctx context.Context, req rpc.Message) (rpc.Mess
 const (
 	ProcessSourceListProcessesOrdinal uint32 = 0xc022cee8 // /aramid.proc.ProcessSource/ListProcesses
 	ProcessSourceGetProcessOrdinal    uint32 = 0x3fef846e // /aramid.proc.ProcessSource/GetProcess
+	ProcessSourceSetCommOrdinal       uint32 = 0x263567e1 // /aramid.proc.ProcessSource/SetComm
 )
 
 // ProcessSourceMethods lists the ProcessSource methods, for tracing and fuzzing.
 var ProcessSourceMethods = []rpc.Method{
 	{Ordinal: ProcessSourceListProcessesOrdinal, Name: "/aramid.proc.ProcessSource/ListProcesses"},
 	{Ordinal: ProcessSourceGetProcessOrdinal, Name: "/aramid.proc.ProcessSource/GetProcess"},
+	{Ordinal: ProcessSourceSetCommOrdinal, Name: "/aramid.proc.ProcessSource/SetComm"},
 }
 
 // ProcessSourceServer is implemented by the server of aramid.proc.ProcessSource.
@@ -179,6 +231,8 @@ type ProcessSourceServer interface {
 	ListProcesses(context.Context, *ListProcessesRequest) (*ListProcessesReply, error)
 	// GetProcess returns one process, or ESRCH.
 	GetProcess(context.Context, *GetProcessRequest) (*ProcessInfo, error)
+	// SetComm renames a process, as its own write to /proc/self/comm does.
+	SetComm(context.Context, *SetCommRequest) (*SetCommReply, error)
 }
 
 // UnimplementedProcessSourceServer answers ENOSYS to every method. Embed it in a
@@ -192,6 +246,11 @@ func (UnimplementedProcessSourceServer) ListProcesses(context.Context, *ListProc
 
 // GetProcess returns ENOSYS.
 func (UnimplementedProcessSourceServer) GetProcess(context.Context, *GetProcessRequest) (*ProcessInfo, error) {
+	return nil, syscall.ENOSYS
+}
+
+// SetComm returns ENOSYS.
+func (UnimplementedProcessSourceServer) SetComm(context.Context, *SetCommRequest) (*SetCommReply, error) {
 	return nil, syscall.ENOSYS
 }
 
@@ -219,6 +278,15 @@ func (c *ProcessSourceClient) ListProcesses(ctx context.Context, in *ListProcess
 func (c *ProcessSourceClient) GetProcess(ctx context.Context, in *GetProcessRequest) (*ProcessInfo, error) {
 	out := new(ProcessInfo)
 	if err := rpc.Invoke(ctx, c.t, ProcessSourceGetProcessOrdinal, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SetComm calls /aramid.proc.ProcessSource/SetComm.
+func (c *ProcessSourceClient) SetComm(ctx context.Context, in *SetCommRequest) (*SetCommReply, error) {
+	out := new(SetCommReply)
+	if err := rpc.Invoke(ctx, c.t, ProcessSourceSetCommOrdinal, in, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -253,6 +321,12 @@ func (d processSourceDispatcher) Dispatch(ctx context.Context, req rpc.Message) 
 			return rpc.ErrorReply(err), req.Handles
 		}
 		return rpc.Reply(d.s.GetProcess(ctx, in))
+	case ProcessSourceSetCommOrdinal:
+		in := new(SetCommRequest)
+		if err := rpc.Unmarshal(body, req.Handles, in); err != nil {
+			return rpc.ErrorReply(err), req.Handles
+		}
+		return rpc.Reply(d.s.SetComm(ctx, in))
 	}
 	return rpc.ErrorReply(syscall.ENOSYS), req.Handles
 }
@@ -327,6 +401,154 @@ func (d socketSourceDispatcher) Dispatch(ctx context.Context, req rpc.Message) (
 			return rpc.ErrorReply(err), req.Handles
 		}
 		return rpc.Reply(d.s.ListSockets(ctx, in))
+	}
+	return rpc.ErrorReply(syscall.ENOSYS), req.Handles
+}
+
+// Ordinals of the SystemSource methods, as carried in a request frame; see rpc.Ordinal.
+const (
+	SystemSourceGetSystemOrdinal uint32 = 0x80ce5d3c // /aramid.proc.SystemSource/GetSystem
+)
+
+// SystemSourceMethods lists the SystemSource methods, for tracing and fuzzing.
+var SystemSourceMethods = []rpc.Method{
+	{Ordinal: SystemSourceGetSystemOrdinal, Name: "/aramid.proc.SystemSource/GetSystem"},
+}
+
+// SystemSourceServer is implemented by the server of aramid.proc.SystemSource.
+// A method's error crosses the wire as its errno (see rpc.Errno).
+//
+// SystemSource is served by the kernel: memory, CPUs, time, load.
+type SystemSourceServer interface {
+	GetSystem(context.Context, *GetSystemRequest) (*SystemInfo, error)
+}
+
+// UnimplementedSystemSourceServer answers ENOSYS to every method. Embed it in a
+// server that implements only part of SystemSource.
+type UnimplementedSystemSourceServer struct{}
+
+// GetSystem returns ENOSYS.
+func (UnimplementedSystemSourceServer) GetSystem(context.Context, *GetSystemRequest) (*SystemInfo, error) {
+	return nil, syscall.ENOSYS
+}
+
+// SystemSourceClient calls a SystemSource server over a transport. Errors are
+// syscall.Errno values.
+type SystemSourceClient struct {
+	t rpc.Transport
+}
+
+// NewSystemSourceClient returns a client that calls over t.
+func NewSystemSourceClient(t rpc.Transport) *SystemSourceClient {
+	return &SystemSourceClient{t: t}
+}
+
+// GetSystem calls /aramid.proc.SystemSource/GetSystem.
+func (c *SystemSourceClient) GetSystem(ctx context.Context, in *GetSystemRequest) (*SystemInfo, error) {
+	out := new(SystemInfo)
+	if err := rpc.Invoke(ctx, c.t, SystemSourceGetSystemOrdinal, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// NewSystemSourceDispatcher returns the dispatcher that decodes SystemSource requests,
+// calls s, and encodes its replies. Bad frames get EBADMSG, EMSGSIZE or
+// ENOSYS without reaching s.
+func NewSystemSourceDispatcher(s SystemSourceServer) rpc.Dispatcher {
+	return systemSourceDispatcher{s: s}
+}
+
+type systemSourceDispatcher struct {
+	s SystemSourceServer
+}
+
+func (d systemSourceDispatcher) Dispatch(ctx context.Context, req rpc.Message) (rpc.Message, []uint32) {
+	ord, body, err := rpc.SplitRequest(req)
+	if err != nil {
+		return rpc.ErrorReply(err), req.Handles
+	}
+	switch ord {
+	case SystemSourceGetSystemOrdinal:
+		in := new(GetSystemRequest)
+		if err := rpc.Unmarshal(body, req.Handles, in); err != nil {
+			return rpc.ErrorReply(err), req.Handles
+		}
+		return rpc.Reply(d.s.GetSystem(ctx, in))
+	}
+	return rpc.ErrorReply(syscall.ENOSYS), req.Handles
+}
+
+// Ordinals of the MountSource methods, as carried in a request frame; see rpc.Ordinal.
+const (
+	MountSourceListMountsOrdinal uint32 = 0xdfedf785 // /aramid.proc.MountSource/ListMounts
+)
+
+// MountSourceMethods lists the MountSource methods, for tracing and fuzzing.
+var MountSourceMethods = []rpc.Method{
+	{Ordinal: MountSourceListMountsOrdinal, Name: "/aramid.proc.MountSource/ListMounts"},
+}
+
+// MountSourceServer is implemented by the server of aramid.proc.MountSource.
+// A method's error crosses the wire as its errno (see rpc.Errno).
+//
+// MountSource is served by vfsd: the mount table and filesystem types.
+type MountSourceServer interface {
+	ListMounts(context.Context, *ListMountsRequest) (*ListMountsReply, error)
+}
+
+// UnimplementedMountSourceServer answers ENOSYS to every method. Embed it in a
+// server that implements only part of MountSource.
+type UnimplementedMountSourceServer struct{}
+
+// ListMounts returns ENOSYS.
+func (UnimplementedMountSourceServer) ListMounts(context.Context, *ListMountsRequest) (*ListMountsReply, error) {
+	return nil, syscall.ENOSYS
+}
+
+// MountSourceClient calls a MountSource server over a transport. Errors are
+// syscall.Errno values.
+type MountSourceClient struct {
+	t rpc.Transport
+}
+
+// NewMountSourceClient returns a client that calls over t.
+func NewMountSourceClient(t rpc.Transport) *MountSourceClient {
+	return &MountSourceClient{t: t}
+}
+
+// ListMounts calls /aramid.proc.MountSource/ListMounts.
+func (c *MountSourceClient) ListMounts(ctx context.Context, in *ListMountsRequest) (*ListMountsReply, error) {
+	out := new(ListMountsReply)
+	if err := rpc.Invoke(ctx, c.t, MountSourceListMountsOrdinal, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// NewMountSourceDispatcher returns the dispatcher that decodes MountSource requests,
+// calls s, and encodes its replies. Bad frames get EBADMSG, EMSGSIZE or
+// ENOSYS without reaching s.
+func NewMountSourceDispatcher(s MountSourceServer) rpc.Dispatcher {
+	return mountSourceDispatcher{s: s}
+}
+
+type mountSourceDispatcher struct {
+	s MountSourceServer
+}
+
+func (d mountSourceDispatcher) Dispatch(ctx context.Context, req rpc.Message) (rpc.Message, []uint32) {
+	ord, body, err := rpc.SplitRequest(req)
+	if err != nil {
+		return rpc.ErrorReply(err), req.Handles
+	}
+	switch ord {
+	case MountSourceListMountsOrdinal:
+		in := new(ListMountsRequest)
+		if err := rpc.Unmarshal(body, req.Handles, in); err != nil {
+			return rpc.ErrorReply(err), req.Handles
+		}
+		return rpc.Reply(d.s.ListMounts(ctx, in))
 	}
 	return rpc.ErrorReply(syscall.ENOSYS), req.Handles
 }

@@ -56,6 +56,17 @@ func Unmarshal(body []byte, handles []uint32, m proto.Message) error {
 	if err := proto.Unmarshal(body, m); err != nil {
 		return syscall.EBADMSG
 	}
+	if !carriesHandles(m.ProtoReflect().Descriptor()) {
+		if len(handles) != 0 {
+			return syscall.EBADMSG
+		}
+		return nil
+	}
+	return bindHandles(m, handles)
+}
+
+// bindHandles replaces the wire indexes in m's Handles with handles.
+func bindHandles(m proto.Message, handles []uint32) error {
 	used := make([]bool, len(handles))
 	err := walkHandles(m.ProtoReflect(), func(h *Handle) error {
 		i := h.Value
@@ -97,16 +108,8 @@ func Reply(m proto.Message, err error) (Message, []uint32) {
 func encode(head uint32, m proto.Message) (Message, error) {
 	var hs []uint32
 	if carriesHandles(m.ProtoReflect().Descriptor()) && m.ProtoReflect().IsValid() {
-		m = proto.Clone(m)
-		err := walkHandles(m.ProtoReflect(), func(h *Handle) error {
-			if len(hs) == MaxHandles {
-				return syscall.EMSGSIZE
-			}
-			hs = append(hs, h.Value)
-			h.Value = uint32(len(hs) - 1)
-			return nil
-		})
-		if err != nil {
+		var err error
+		if m, hs, err = unbindHandles(m); err != nil {
 			return Message{}, err
 		}
 	}
@@ -121,4 +124,20 @@ func encode(head uint32, m proto.Message) (Message, error) {
 		return Message{}, syscall.EINVAL
 	}
 	return Message{Data: buf, Handles: hs}, nil
+}
+
+// unbindHandles returns a copy of m whose Handles hold wire indexes, and
+// the handle numbers they index.
+func unbindHandles(m proto.Message) (proto.Message, []uint32, error) {
+	var hs []uint32
+	m = proto.Clone(m)
+	err := walkHandles(m.ProtoReflect(), func(h *Handle) error {
+		if len(hs) == MaxHandles {
+			return syscall.EMSGSIZE
+		}
+		hs = append(hs, h.Value)
+		h.Value = uint32(len(hs) - 1)
+		return nil
+	})
+	return m, hs, err
 }

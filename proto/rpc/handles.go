@@ -15,16 +15,18 @@ const handleName protoreflect.FullName = "aramid.rpc.Handle"
 // carriers caches, per message descriptor, whether a message of that type
 // can contain a Handle, so messages without handle fields (almost all)
 // are never walked.
-var carriers sync.Map // protoreflect.FullName -> bool
+// The key is the descriptor itself: boxing its name would allocate on
+// every call.
+var carriers sync.Map // protoreflect.MessageDescriptor -> bool
 
 // carriesHandles reports whether messages described by md can hold a
 // Handle at any depth.
 func carriesHandles(md protoreflect.MessageDescriptor) bool {
-	if v, ok := carriers.Load(md.FullName()); ok {
+	if v, ok := carriers.Load(md); ok {
 		return v.(bool)
 	}
 	v := searchHandles(md, map[protoreflect.FullName]bool{})
-	carriers.Store(md.FullName(), v)
+	carriers.Store(md, v)
 	return v
 }
 

@@ -75,54 +75,34 @@ type VfsServer interface {
 	// RegisterBuffer gives vfsd a memory object to read into and write
 	// from; later requests name it by the returned buffer id.
 	RegisterBuffer(context.Context, *rpc.RegisterBufferRequest) (*rpc.RegisterBufferReply, error)
-
 	UnregisterBuffer(context.Context, *rpc.UnregisterBufferRequest) (*rpc.UnregisterBufferReply, error)
-
 	Open(context.Context, *OpenRequest) (*OpenReply, error)
-
 	Close(context.Context, *CloseRequest) (*CloseReply, error)
 	// Read and Write use and advance the open file's offset.
 	Read(context.Context, *ReadRequest) (*ReadReply, error)
-
 	Write(context.Context, *WriteRequest) (*WriteReply, error)
 	// Pread and Pwrite use the given offset and leave the file's alone.
 	Pread(context.Context, *PreadRequest) (*ReadReply, error)
-
 	Pwrite(context.Context, *PwriteRequest) (*WriteReply, error)
-
 	Seek(context.Context, *SeekRequest) (*SeekReply, error)
-
 	Stat(context.Context, *StatRequest) (*StatReply, error)
 	// Getdents returns entries from the directory's current position and
 	// advances it.
 	Getdents(context.Context, *GetdentsRequest) (*GetdentsReply, error)
-
 	Mkdir(context.Context, *MkdirRequest) (*MkdirReply, error)
 	// Unlink removes a name; with AT_REMOVEDIR it is rmdir.
 	Unlink(context.Context, *UnlinkRequest) (*UnlinkReply, error)
-
 	Rename(context.Context, *RenameRequest) (*RenameReply, error)
-
 	Link(context.Context, *LinkRequest) (*LinkReply, error)
-
 	Symlink(context.Context, *SymlinkRequest) (*SymlinkReply, error)
-
 	Readlink(context.Context, *ReadlinkRequest) (*ReadlinkReply, error)
-
 	Chmod(context.Context, *ChmodRequest) (*ChmodReply, error)
-
 	Chown(context.Context, *ChownRequest) (*ChownReply, error)
-
 	Utimens(context.Context, *UtimensRequest) (*UtimensReply, error)
-
 	Truncate(context.Context, *TruncateRequest) (*TruncateReply, error)
-
 	Fsync(context.Context, *FsyncRequest) (*FsyncReply, error)
-
 	Statfs(context.Context, *StatfsRequest) (*StatfsReply, error)
-
 	Mount(context.Context, *MountRequest) (*MountReply, error)
-
 	Umount(context.Context, *UmountRequest) (*UmountReply, error)
 }
 

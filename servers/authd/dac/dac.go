@@ -246,3 +246,55 @@ func CheckUtimes(c *Cred, f File, explicit bool) error {
 	}
 	return Check(c, f, MayWrite)
 }
+
+// CheckCreate decides whether c may create an entry in dir (open with
+// O_CREAT, mkdir, mknod, symlink, link, the target side of rename):
+// write and search permission on dir, Linux's may_create.
+func CheckCreate(c *Cred, dir File) error {
+	return Check(c, dir, MayWrite|MayExec)
+}
+
+// CheckLink decides whether c may make a hard link to f, as Linux's
+// may_linkat with fs.protected_hardlinks = 1 (the usual setting): the
+// owner or a CAP_FOWNER holder may link anything; others only a regular
+// file that is not set-user-ID, not set-group-ID with group execute, and
+// that they may both read and write. Otherwise EPERM. The directory the
+// link goes in is checked separately, with CheckCreate.
+func CheckLink(c *Cred, f File) error {
+	if ownerOrCapable(c, f) {
+		return nil
+	}
+	safe := f.Mode&syscall.S_IFMT == syscall.S_IFREG && f.Mode&modeSetuid == 0 &&
+		f.Mode&(modeSetgid|modeXGroup) != modeSetgid|modeXGroup &&
+		Check(c, f, MayRead|MayWrite) == nil
+	if !safe {
+		return syscall.EPERM
+	}
+	return nil
+}
+
+// CheckRename decides whether c may rename victim from oldDir into
+// newDir, replacing target (nil if the new name is free), as Linux's
+// vfs_rename without flags: victim must be deletable from oldDir, target
+// deletable from newDir or else newDir writable, and a directory that
+// changes parent must itself be writable, because its ".." entry is
+// rewritten. sameDir says whether oldDir and newDir are the same
+// directory, which their modes alone cannot tell.
+func CheckRename(c *Cred, oldDir, victim, newDir File, target *File, sameDir bool) error {
+	if err := CheckDelete(c, oldDir, victim); err != nil {
+		return err
+	}
+	var err error
+	if target == nil {
+		err = CheckCreate(c, newDir)
+	} else {
+		err = CheckDelete(c, newDir, *target)
+	}
+	if err != nil {
+		return err
+	}
+	if !sameDir && victim.IsDir() {
+		return Check(c, victim, MayWrite)
+	}
+	return nil
+}

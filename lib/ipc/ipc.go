@@ -1,0 +1,133 @@
+// Package ipc is the user-space side of Aramid's native calls: handles,
+// channels that carry bytes and handles, and processes. Aramid's Go servers
+// are ordinary GOOS=linux programs; these calls are the only thing that
+// makes them Aramid programs. Blocking calls go through syscall.Syscall6,
+// so the Go scheduler runs other goroutines meanwhile.
+package ipc
+
+import (
+	"syscall"
+	"unsafe"
+
+	"aramid/lib/abi"
+)
+
+// Handle names a kernel object in this process.
+type Handle uint32
+
+// Bootstrap is the channel a spawned process gets from its parent.
+const Bootstrap Handle = abi.Bootstrap
+
+func errno(r uintptr, e syscall.Errno) error {
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// Close drops a handle.
+func Close(h Handle) error {
+	_, _, e := syscall.RawSyscall(abi.SysHandleClose, uintptr(h), 0, 0)
+	return errno(0, e)
+}
+
+// Dup returns a new handle to the same object with the given rights, which
+// must be a subset of h's.
+func Dup(h Handle, rights uint32) (Handle, error) {
+	r, _, e := syscall.RawSyscall(abi.SysHandleDup, uintptr(h), uintptr(rights), 0)
+	return Handle(r), errno(r, e)
+}
+
+// Channel creates a connected pair of channel endpoints.
+func Channel() (Handle, Handle, error) {
+	var hs [2]uint32
+	_, _, e := syscall.RawSyscall(abi.SysChannelCreate, uintptr(unsafe.Pointer(&hs)), 0, 0)
+	return Handle(hs[0]), Handle(hs[1]), errno(0, e)
+}
+
+func handlesPtr(hs []Handle) uintptr {
+	if len(hs) == 0 {
+		return 0
+	}
+	return uintptr(unsafe.Pointer(&hs[0]))
+}
+
+func bytesPtr(b []byte) uintptr {
+	if len(b) == 0 {
+		return 0
+	}
+	return uintptr(unsafe.Pointer(&b[0]))
+}
+
+// Write sends data and moves handles to the channel's peer.
+func Write(h Handle, data []byte, handles []Handle) error {
+	_, _, e := syscall.RawSyscall6(abi.SysChannelWrite, uintptr(h), bytesPtr(data), uintptr(len(data)),
+		handlesPtr(handles), uintptr(len(handles)), 0)
+	return errno(0, e)
+}
+
+// Read waits for the next message and returns the sizes of its data and
+// handles. syscall.EMSGSIZE means buf or handles was too small; the sizes
+// say what is needed and the message stays queued.
+func Read(h Handle, buf []byte, handles []Handle) (n, nh int, err error) {
+	var actual [2]uint32
+	_, _, e := syscall.Syscall6(abi.SysChannelRead, uintptr(h), bytesPtr(buf), uintptr(len(buf)),
+		handlesPtr(handles), uintptr(len(handles)), uintptr(unsafe.Pointer(&actual)))
+	return int(actual[0]), int(actual[1]), errno(0, e)
+}
+
+// Call writes a request and waits for the reply on the same channel.
+func Call(h Handle, req []byte, reqHandles []Handle, resp []byte, respHandles []Handle) (n, nh int, err error) {
+	var actual [2]uint32
+	args := abi.CallArgs{
+		WBuf: uint64(bytesPtr(req)), WLen: uint64(len(req)),
+		WHandles: uint64(handlesPtr(reqHandles)), WNHandles: uint64(len(reqHandles)),
+		RBuf: uint64(bytesPtr(resp)), RCap: uint64(len(resp)),
+		RHandles: uint64(handlesPtr(respHandles)), RHCap: uint64(len(respHandles)),
+		Actual: uint64(uintptr(unsafe.Pointer(&actual))),
+	}
+	_, _, e := syscall.Syscall6(abi.SysChannelCall, uintptr(h), uintptr(unsafe.Pointer(&args)), 0, 0, 0, 0)
+	return int(actual[0]), int(actual[1]), errno(0, e)
+}
+
+// Spawn starts a program from the boot bundle. cmdline is its name and
+// arguments; boot, if not 0, moves to the child as its Bootstrap handle.
+func Spawn(cmdline string, boot Handle) (Handle, error) {
+	b := []byte(cmdline)
+	r, _, e := syscall.RawSyscall(abi.SysProcessSpawn, bytesPtr(b), uintptr(len(b)), uintptr(boot))
+	return Handle(r), errno(r, e)
+}
+
+// Wait waits for a process to exit and returns its status: an exit code,
+// or abi.StatusFault|vector, abi.StatusMemory, abi.StatusSignal|signal.
+func Wait(p Handle) (int, error) {
+	r, _, e := syscall.Syscall(abi.SysProcessWait, uintptr(p), 0, 0)
+	return int(r), errno(r, e)
+}
+
+// StatusString describes an exit status.
+func StatusString(st int) string {
+	switch {
+	case st == abi.StatusMemory:
+		return "killed at its memory limit"
+	case st&^0xff == abi.StatusFault:
+		return "killed by CPU exception " + itoa(st&0xff)
+	case st&^0xff == abi.StatusSignal:
+		return "killed by signal " + itoa(st&0xff)
+	}
+	return "exit status " + itoa(st)
+}
+
+func itoa(v int) string {
+	if v == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for v > 0 {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,90 @@
+package amd64
+
+import "unsafe"
+
+// SyscallVector is the pseudo vector number under which SYSCALL enters
+// trapCommon; real vectors are 0-255.
+const SyscallVector = 256
+
+// Segment selectors of the GDT built in gdt.go.
+const (
+	KernelCS = 0x08
+	KernelSS = 0x10
+	UserSS   = 0x18 | 3
+	UserCS   = 0x20 | 3
+	tssSel   = 0x28
+)
+
+// RFLAGS bits.
+const (
+	FlagIF       = 1 << 9
+	FlagReserved = 1 << 1
+)
+
+// Frame is the saved state of a trapped thread, in the order trapCommon
+// pushes it: general registers, vector, error code, then the hardware frame
+// that IRETQ consumes; FSBase is pushed last. A thread's whole register
+// state is a Frame plus its FXArea.
+type Frame struct {
+	FSBase                               uint64
+	R15, R14, R13, R12, R11, R10, R9, R8 uint64
+	RBP, RDI, RSI, RDX, RCX, RBX, RAX    uint64
+	Vector, Err                          uint64
+	RIP, CS, RFLAGS, RSP, SS             uint64
+}
+
+// FXArea is the FXSAVE image of the x87/SSE state.
+type FXArea [512]byte
+
+// Handler receives every trap. It may replace the frame and FX area with
+// another thread's state to switch threads. It runs with interrupts disabled
+// on a kernel stack that belongs to no goroutine, so it and everything it
+// calls must be go:nosplit, must not allocate, and must not store Go
+// pointers (see docs/runtime-hosting.md).
+type Handler func(f *Frame, fx *FXArea)
+
+var handler Handler
+
+// trapDepth counts traps being dispatched; runawayMsg is printed, from
+// assembly, when they nest too deep.
+var (
+	trapDepth  uint64
+	runawayMsg = [...]byte{'\r', '\n', 'K', 'E', 'R', 'N', 'E', 'L', ':', ' ', 'r', 'u', 'n', 'a', 'w', 'a', 'y', ' ', 'n', 'e', 's', 't', 'e', 'd', ' ', 't', 'r', 'a', 'p', 's', '\r', '\n'}
+)
+
+const runawayLen = len(runawayMsg)
+
+// dispatch is called by trapCommon.
+//
+//go:nosplit
+func dispatch(f *Frame, fx *FXArea) {
+	handler(f, fx)
+}
+
+// kernelTLS is the FS base the trap path uses while it runs on behalf of a
+// ring-3 thread.
+var kernelTLS uint64
+
+// SetKernelTLS sets the TLS block for traps from ring 3.
+//
+//go:nosplit
+func SetKernelTLS(addr uint64) { kernelTLS = addr }
+
+var (
+	syscallStack    [64 << 10]byte
+	syscallStackTop uintptr
+	syscallSavedSP  uintptr
+)
+
+// enableSyscall points SYSCALL at syscallEntry. Only kernel code issues
+// SYSCALL for now, so STAR's user half is set up for later use.
+//
+//go:nosplit
+func enableSyscall() {
+	syscallStackTop = uintptr(unsafe.Pointer(&syscallStack[len(syscallStack)-16]))
+	Wrmsr(MSREFER, Rdmsr(MSREFER)|1) // SCE
+	Wrmsr(MSRSTAR, uint64(KernelCS)<<32|uint64(0x10)<<48)
+	Wrmsr(MSRLSTAR, uint64(syscallEntryAddr))
+	// Mask IF, TF, DF and AC on entry, as Linux does.
+	Wrmsr(MSRFMASK, 0x47700)
+}

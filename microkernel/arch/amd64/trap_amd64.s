@@ -1,0 +1,131 @@
+// The trap path. Every way into the kernel lands in trapCommon with the same
+// Frame layout (frame.go): interrupt and exception stubs (vectors_amd64.s)
+// arrive on an IST stack with the hardware frame, the vector and an error
+// code pushed; SYSCALL arrives through syscallEntry, which switches to the
+// syscall stack and builds the same hardware frame by hand. trapCommon saves
+// the general registers and the FPU/SSE state, calls dispatch, and returns
+// with IRETQ to whatever thread dispatch left in the frame.
+
+#include "go_asm.h"
+#include "textflag.h"
+
+TEXT ·trapCommon(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ AX
+	PUSHQ BX
+	PUSHQ CX
+	PUSHQ DX
+	PUSHQ SI
+	PUSHQ DI
+	PUSHQ BP
+	PUSHQ R8
+	PUSHQ R9
+	PUSHQ R10
+	PUSHQ R11
+	PUSHQ R12
+	PUSHQ R13
+	PUSHQ R14
+	PUSHQ R15
+	// The interrupted thread's FS base is part of its frame: saved here,
+	// and written back (or the next thread's) just before IRETQ.
+	MOVL $0xC0000100, CX
+	RDMSR
+	SHLQ $32, DX
+	ORQ DX, AX
+	PUSHQ AX
+	// A trap while dispatching a trap while dispatching a trap is a broken
+	// trap path (for example a fault in the ABI wrapper itself): stop
+	// rather than loop.
+	INCQ ·trapDepth(SB)
+	CMPQ ·trapDepth(SB), $3
+	JGE runaway
+	// From ring 3, FS holds the user's TLS; the ABI wrapper of dispatch
+	// reads g through FS, so point it at the kernel's TLS block. The
+	// user's FS base is restored from the frame on the way out.
+	TESTQ $3, 152(SP) // Frame.CS
+	JEQ kernelmode
+	MOVL $0xC0000100, CX
+	MOVQ ·kernelTLS(SB), AX
+	MOVQ AX, DX
+	SHRQ $32, DX
+	WRMSR
+kernelmode:
+	MOVQ SP, BX
+	MOVQ SP, BP // Go preserves BP across the call
+	SUBQ $(512+16), SP
+	ANDQ $~15, SP
+	LEAQ 16(SP), CX
+	FXSAVE64 (CX)
+	MOVQ BX, 0(SP)
+	MOVQ CX, 8(SP)
+	CALL ·dispatch(SB)
+	DECQ ·trapDepth(SB)
+	LEAQ 16(SP), CX
+	FXRSTOR64 (CX)
+	MOVQ BP, SP
+	POPQ AX
+	MOVQ AX, DX
+	SHRQ $32, DX
+	MOVL $0xC0000100, CX
+	WRMSR
+	POPQ R15
+	POPQ R14
+	POPQ R13
+	POPQ R12
+	POPQ R11
+	POPQ R10
+	POPQ R9
+	POPQ R8
+	POPQ BP
+	POPQ DI
+	POPQ SI
+	POPQ DX
+	POPQ CX
+	POPQ BX
+	POPQ AX
+	ADDQ $16, SP // vector and error code
+	IRETQ
+
+runaway:
+	LEAQ ·runawayMsg(SB), SI
+	MOVQ $const_runawayLen, CX
+	MOVW $0x3f8, DX
+putc:
+	MOVB (SI), AX
+	OUTB
+	INCQ SI
+	LOOP putc
+	MOVW $0xf4, DX
+	MOVB $1, AX
+	OUTB
+	CLI
+halt:
+	HLT
+	JMP halt
+
+// syscallEntry is the LSTAR target. SYSCALL left the return RIP in CX and
+// RFLAGS in R11, masked IF, and did not switch stacks.
+TEXT ·syscallEntry(SB), NOSPLIT|NOFRAME, $0
+	MOVQ SP, ·syscallSavedSP(SB)
+	MOVQ ·syscallStackTop(SB), SP
+	// Kernel code runs only in the upper half, so a return address in the
+	// lower half means the call came from ring 3.
+	BTQ $63, CX
+	JCS fromkernel
+	PUSHQ $const_UserSS          // SS
+	PUSHQ ·syscallSavedSP(SB)    // RSP
+	PUSHQ R11                    // RFLAGS
+	PUSHQ $const_UserCS          // CS
+	JMP pushed
+fromkernel:
+	PUSHQ $const_KernelSS        // SS
+	PUSHQ ·syscallSavedSP(SB)    // RSP
+	PUSHQ R11                    // RFLAGS
+	PUSHQ $const_KernelCS        // CS
+pushed:
+	PUSHQ CX                     // RIP
+	PUSHQ $0                     // error code
+	PUSHQ $const_SyscallVector   // vector
+	JMP ·trapCommon(SB)
+
+DATA ·syscallEntryAddr+0(SB)/8, $·syscallEntry(SB)
+GLOBL ·syscallEntryAddr(SB), RODATA, $8

@@ -1,0 +1,104 @@
+// Package console drives the COM1 serial port: the kernel's only output
+// before user space exists, and the input of the kernel monitor. Its
+// functions are go:nosplit and allocation-free so that the trap path and the
+// crash reporter can print.
+package console
+
+import "aramid/microkernel/arch/amd64"
+
+const com1 = 0x3f8
+
+// Init programs COM1 for 115200 8N1 with the receive interrupt enabled.
+//
+//go:nosplit
+func Init() {
+	amd64.Outb(com1+1, 0x00) // no interrupts while configuring
+	amd64.Outb(com1+3, 0x80) // DLAB
+	amd64.Outb(com1+0, 0x01) // divisor 1: 115200 baud
+	amd64.Outb(com1+1, 0x00)
+	amd64.Outb(com1+3, 0x03) // 8N1
+	amd64.Outb(com1+2, 0xc7) // FIFO on, cleared
+	amd64.Outb(com1+4, 0x0b) // DTR, RTS, OUT2 (IRQs reach the PIC)
+	amd64.Outb(com1+1, 0x01) // receive-data interrupt
+}
+
+//go:nosplit
+func putc(c byte) {
+	for amd64.Inb(com1+5)&0x20 == 0 {
+	}
+	amd64.Outb(com1, c)
+}
+
+// Write sends p to the serial port, turning "\n" into "\r\n".
+//
+//go:nosplit
+func Write(p []byte) {
+	for _, c := range p {
+		if c == '\n' {
+			putc('\r')
+		}
+		putc(c)
+	}
+}
+
+// Print writes a string.
+//
+//go:nosplit
+func Print(s string) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			putc('\r')
+		}
+		putc(s[i])
+	}
+}
+
+// Hex prints v as 0x followed by 16 hex digits.
+//
+//go:nosplit
+func Hex(v uint64) {
+	const digits = "0123456789abcdef"
+	putc('0')
+	putc('x')
+	for i := 60; i >= 0; i -= 4 {
+		putc(digits[v>>uint(i)&0xf])
+	}
+}
+
+// Dec prints v in decimal.
+//
+//go:nosplit
+func Dec(v uint64) {
+	var buf [20]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
+	}
+	for ; i < len(buf); i++ {
+		putc(buf[i])
+	}
+}
+
+// ReadByte returns a received byte, if one is waiting.
+//
+//go:nosplit
+func ReadByte() (byte, bool) {
+	if amd64.Inb(com1+5)&1 == 0 {
+		return 0, false
+	}
+	return amd64.Inb(com1), true
+}
+
+// Hex8 prints a byte as two hex digits.
+//
+//go:nosplit
+func Hex8(b byte) {
+	const digits = "0123456789abcdef"
+	putc(digits[b>>4])
+	putc(digits[b&0xf])
+}

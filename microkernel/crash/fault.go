@@ -1,0 +1,171 @@
+// Package crash reports a kernel fault so that its cause can be found from
+// the serial log alone, then stops the machine with a failure status.
+//
+// It works in two halves. The trap half (go:nosplit, no allocation) prints
+// the vector, error code, CR2, every register and the raw instruction
+// bytes, ends the faulting thread, and wakes the reporter. The reporter is
+// an ordinary goroutine on its own thread, started at boot, that can use the
+// whole Go library: it decodes the instruction with x86asm and prints a
+// traceback by walking frame pointers. A watchdog stops the machine if the
+// reporter cannot finish (for example, because the fault happened while the
+// runtime held a lock it needs).
+package crash
+
+import (
+	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/clock"
+	"aramid/microkernel/console"
+	"aramid/microkernel/dev"
+	"aramid/microkernel/mm"
+	"aramid/microkernel/sched"
+)
+
+// record is what the trap half hands the reporter.
+type record struct {
+	frame amd64.Frame
+	cr2   uint64
+	code  [15]byte
+	ncode int
+	tid   int32
+}
+
+var (
+	rec         record
+	crashWord   uint32 // futex word the reporter waits on
+	reporterTID int32
+	watchdogAt  uint64
+	faulting    bool
+)
+
+var vectorNames = [32]string{
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment check",
+	"#MC machine check", "#XM SIMD error", "#VE virtualization",
+	"#CP control protection", "", "", "", "", "", "", "", "", "#SX security", "",
+}
+
+// Fault reports the exception in f and ends the kernel.
+//
+//go:nosplit
+func Fault(f *amd64.Frame, fx *amd64.FXArea) {
+	if faulting {
+		console.Print("\nKERNEL FAULT while reporting a fault\n")
+		printFrame(f, amd64.ReadCR2())
+		stop()
+	}
+	faulting = true
+	cr2 := amd64.ReadCR2()
+	console.Print("\nKERNEL FAULT: ")
+	console.Print(vectorNames[f.Vector%32])
+	console.Print(" (vector ")
+	console.Dec(f.Vector)
+	console.Print(") in thread ")
+	console.Dec(uint64(sched.TID()))
+	console.Print("\n")
+	printFrame(f, cr2)
+	rec = record{frame: *f, cr2: cr2, tid: sched.TID()}
+	rec.ncode = copyCode(f.RIP, &rec.code)
+	console.Print("code:")
+	for i := 0; i < rec.ncode; i++ {
+		console.Print(" ")
+		hexByte(rec.code[i])
+	}
+	console.Print("\n")
+	if reporterTID == 0 || reporterTID == sched.TID() {
+		stop()
+	}
+	// The faulting thread never runs again; the others go on, so that the
+	// runtime can still schedule the reporter.
+	crashWord = 1
+	if sched.Wake(sched.WaitFutex, uint64(addrOfWord()), 1) == 0 {
+		console.Print("crash: the reporter (thread ")
+		console.Dec(uint64(reporterTID))
+		console.Print(") is not waiting\n")
+		sched.Dump()
+		stop()
+	}
+	watchdogAt = clock.Ticks() + 5*clock.HZ
+	sched.Exit(f, fx)
+}
+
+// Watchdog stops the machine if the reporter has not finished in time.
+//
+//go:nosplit
+func Watchdog() {
+	if watchdogAt != 0 && clock.Ticks() > watchdogAt {
+		console.Print("crash: the reporter did not finish; stopping\n")
+		sched.Dump()
+		stop()
+	}
+}
+
+//go:nosplit
+func stop() {
+	dev.QEMUExit(dev.ExitFailure)
+	amd64.Stop()
+}
+
+//go:nosplit
+func printFrame(f *amd64.Frame, cr2 uint64) {
+	reg("error", f.Err)
+	reg("   CR2", cr2)
+	reg("   RIP", f.RIP)
+	console.Print("\n")
+	reg("RSP", f.RSP)
+	reg("RBP", f.RBP)
+	reg("RFLAGS", f.RFLAGS)
+	console.Print("\n")
+	reg("RAX", f.RAX)
+	reg("RBX", f.RBX)
+	reg("RCX", f.RCX)
+	reg("RDX", f.RDX)
+	console.Print("\n")
+	reg("RSI", f.RSI)
+	reg("RDI", f.RDI)
+	reg(" R8", f.R8)
+	reg(" R9", f.R9)
+	console.Print("\n")
+	reg("R10", f.R10)
+	reg("R11", f.R11)
+	reg("R12", f.R12)
+	reg("R13", f.R13)
+	console.Print("\n")
+	reg("R14", f.R14)
+	reg("R15", f.R15)
+	reg(" CS", f.CS)
+	reg(" SS", f.SS)
+	console.Print("\n")
+}
+
+//go:nosplit
+func reg(name string, v uint64) {
+	console.Print(name)
+	console.Print(" ")
+	console.Hex(v)
+	console.Print("  ")
+}
+
+//go:nosplit
+func hexByte(b byte) {
+	const digits = "0123456789abcdef"
+	var s [2]byte
+	s[0], s[1] = digits[b>>4], digits[b&0xf]
+	console.Write(s[:])
+}
+
+// copyCode copies up to 15 instruction bytes at rip, stopping at an
+// unmapped page.
+//
+//go:nosplit
+func copyCode(rip uint64, dst *[15]byte) int {
+	for i := 0; i < len(dst); i++ {
+		if !mm.Mapped(rip + uint64(i)) {
+			return i
+		}
+		dst[i] = *(*byte)(mm.Ptr(uintptr(rip + uint64(i))))
+	}
+	return len(dst)
+}

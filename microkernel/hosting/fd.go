@@ -1,0 +1,308 @@
+package hosting
+
+import (
+	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/console"
+	"aramid/microkernel/proc"
+	"aramid/microkernel/sched"
+)
+
+// The kernel's file descriptors: the console on 0-2, and the eventfd and
+// epoll objects that the runtime's netpoller uses to sleep until a timer.
+const (
+	kindFree = iota
+	kindConsole
+	kindEventfd
+	kindEpoll
+)
+
+const (
+	maxFDs       = 64
+	maxWatches   = 8
+	epollIn      = 0x1
+	epollCtlAdd  = 1
+	epollCtlDel  = 2
+	epollCtlMod  = 3
+	fGetFD       = 1
+	fGetFL       = 3
+	oRDWR        = 2
+	consoleEvent = 1 << 32 // wait key of readers of the console
+)
+
+type watch struct {
+	fd     int
+	events uint32
+	data   uint64
+}
+
+type fdEntry struct {
+	kind    int
+	counter uint64 // eventfd
+	watches [maxWatches]watch
+	nwatch  int
+}
+
+// Each process (the kernel is process 0) has its own table; a table is
+// cleared when a new process takes over the slot (its generation changes).
+var (
+	fdTables [proc.MaxProcs][maxFDs]fdEntry
+	fdGen    [proc.MaxProcs]uint32
+)
+
+// table returns the calling process's descriptor table.
+//
+//go:nosplit
+func table() *[maxFDs]fdEntry {
+	p := proc.Current()
+	t := &fdTables[p]
+	if g := proc.Procs[p].Gen; fdGen[p] != g || t[0].kind == kindFree {
+		*t = [maxFDs]fdEntry{}
+		t[0].kind, t[1].kind, t[2].kind = kindConsole, kindConsole, kindConsole
+		fdGen[p] = g
+	}
+	return t
+}
+
+//go:nosplit
+func lookup(fd int) *fdEntry {
+	t := table()
+	if fd < 0 || fd >= maxFDs || t[fd].kind == kindFree {
+		return nil
+	}
+	return &t[fd]
+}
+
+//go:nosplit
+func newFD(kind int) uint64 {
+	t := table()
+	for i := 3; i < maxFDs; i++ {
+		if t[i].kind == kindFree {
+			t[i] = fdEntry{kind: kind}
+			return uint64(i)
+		}
+	}
+	return errno(24) // EMFILE
+}
+
+//go:nosplit
+func closeFD(fd int) uint64 {
+	e := lookup(fd)
+	if e == nil {
+		return errno(eBADF)
+	}
+	if fd > 2 {
+		*e = fdEntry{}
+	}
+	return 0
+}
+
+//go:nosplit
+func preadFD(fd int) uint64 {
+	if lookup(fd) == nil {
+		return errno(eBADF)
+	}
+	return errno(eSPIPE)
+}
+
+//go:nosplit
+func fcntl(fd, cmd int) uint64 {
+	if lookup(fd) == nil {
+		return errno(eBADF)
+	}
+	if cmd == fGetFL {
+		return oRDWR
+	}
+	return 0
+}
+
+//go:nosplit
+func sysWrite(fd int, buf, n uint64) uint64 {
+	e := lookup(fd)
+	if e == nil {
+		return errno(eBADF)
+	}
+	if !valid(buf, n, false) {
+		return errno(eFAULT)
+	}
+	switch e.kind {
+	case kindConsole:
+		console.Write(bytesAt(buf, n))
+		return n
+	case kindEventfd:
+		if n < 8 {
+			return errno(eINVAL)
+		}
+		e.counter += get64(buf)
+		wakeEpollers()
+		return 8
+	}
+	return errno(eINVAL)
+}
+
+//go:nosplit
+func sysRead(f *amd64.Frame, fx *amd64.FXArea, fd int, buf, n uint64) (uint64, bool) {
+	e := lookup(fd)
+	if e == nil {
+		return errno(eBADF), false
+	}
+	if !valid(buf, n, true) {
+		return errno(eFAULT), false
+	}
+	switch e.kind {
+	case kindConsole:
+		got := readInput(bytesAt(buf, n))
+		if got == 0 && n > 0 {
+			sched.BlockRestart(f, fx, sched.WaitEvent, consoleEvent, 0, 0)
+			return 0, true
+		}
+		return uint64(got), false
+	case kindEventfd:
+		if n < 8 {
+			return errno(eINVAL), false
+		}
+		if e.counter == 0 {
+			return errno(eAGAIN), false
+		}
+		put64(buf, e.counter)
+		e.counter = 0
+		return 8, false
+	}
+	return errno(eINVAL), false
+}
+
+//go:nosplit
+func eventfd(initval uint64) uint64 {
+	fd := newFD(kindEventfd)
+	if int64(fd) >= 0 {
+		table()[fd].counter = initval
+	}
+	return fd
+}
+
+//go:nosplit
+func epollCtl(epfd, op, fd int, ev uint64) uint64 {
+	ep, target := lookup(epfd), lookup(fd)
+	if ep == nil || target == nil {
+		return errno(eBADF)
+	}
+	if ep.kind != kindEpoll || fd == epfd {
+		return errno(eINVAL)
+	}
+	i := 0
+	for i < ep.nwatch && ep.watches[i].fd != fd {
+		i++
+	}
+	switch op {
+	case epollCtlAdd, epollCtlMod:
+		if op == epollCtlAdd && i < ep.nwatch {
+			return errno(17) // EEXIST
+		}
+		if op == epollCtlMod && i == ep.nwatch {
+			return errno(eNOENT)
+		}
+		if !valid(ev, 12, false) {
+			return errno(eFAULT)
+		}
+		if i == maxWatches {
+			return errno(eNOMEM)
+		}
+		ep.watches[i] = watch{fd: fd, events: get32(ev), data: get64(ev + 4)}
+		if i == ep.nwatch {
+			ep.nwatch++
+		}
+	case epollCtlDel:
+		if i == ep.nwatch {
+			return errno(eNOENT)
+		}
+		ep.nwatch--
+		ep.watches[i] = ep.watches[ep.nwatch]
+	default:
+		return errno(eINVAL)
+	}
+	return 0
+}
+
+// epollWait reports ready eventfds; with none ready it blocks until an
+// eventfd is written or the timeout (ms, -1 = forever) passes.
+//
+//go:nosplit
+func epollWait(f *amd64.Frame, fx *amd64.FXArea, epfd int, events uint64, max, timeout int) (uint64, bool) {
+	ep := lookup(epfd)
+	if ep == nil {
+		return errno(eBADF), false
+	}
+	if ep.kind != kindEpoll || max <= 0 {
+		return errno(eINVAL), false
+	}
+	if !valid(events, uint64(max)*12, true) {
+		return errno(eFAULT), false
+	}
+	n := 0
+	for i := 0; i < ep.nwatch && n < max; i++ {
+		w := &ep.watches[i]
+		t := lookup(w.fd)
+		if t != nil && t.kind == kindEventfd && t.counter > 0 && w.events&epollIn != 0 {
+			ev := events + uint64(n)*12
+			*(*uint32)(ptr(ev)) = epollIn
+			*(*uint64)(ptr(ev + 4)) = w.data
+			n++
+		}
+	}
+	if n > 0 || timeout == 0 {
+		return uint64(n), false
+	}
+	deadline := int64(0)
+	if timeout > 0 {
+		deadline = nowPlusMs(timeout)
+	}
+	sched.BlockRestart(f, fx, sched.WaitEvent, epollKey(), deadline, 0)
+	return 0, true
+}
+
+// epollKey is the wait key of the calling process's epoll waiters: an
+// eventfd write wakes them all, and they re-check their sets.
+//
+//go:nosplit
+func epollKey() uint64 { return 2<<32 | uint64(proc.Current()) }
+
+//go:nosplit
+func wakeEpollers() { sched.Wake(sched.WaitEvent, epollKey(), sched.MaxThreads) }
+
+// Console input: the serial interrupt fills a ring that reads drain.
+var (
+	inputRing      [1024]byte
+	inHead, inTail uint64
+)
+
+// ConsoleInput drains the serial port into the input ring and wakes
+// readers. It is called from the serial interrupt.
+//
+//go:nosplit
+func ConsoleInput() {
+	got := false
+	for {
+		c, ok := console.ReadByte()
+		if !ok {
+			break
+		}
+		if inTail-inHead < uint64(len(inputRing)) {
+			inputRing[inTail%uint64(len(inputRing))] = c
+			inTail++
+			got = true
+		}
+	}
+	if got {
+		sched.Wake(sched.WaitEvent, consoleEvent, sched.MaxThreads)
+	}
+}
+
+//go:nosplit
+func readInput(p []byte) int {
+	n := 0
+	for n < len(p) && inHead < inTail {
+		p[n] = inputRing[inHead%uint64(len(inputRing))]
+		inHead++
+		n++
+	}
+	return n
+}

@@ -1,0 +1,175 @@
+// Command microkernel is Aramid's kernel. It is an ordinary GOOS=linux Go
+// program whose Linux is the kernel itself: boot/ enters it from QEMU,
+// hosting/ answers its runtime's system calls in ring 0, and main prints the
+// banner, runs the self-test, and then serves the console.
+//
+// Kernel command line (QEMU -append), passed as arguments:
+//
+//	aramid.exit       stop the machine after the self-test (tests use this)
+//	aramid.crashtest  fault deliberately instead of running the self-test
+//	aramid.strace     print every system call the runtime makes
+//	aramid.noselftest skip the self-test
+//	aramid.bench=ipc  measure IPC round trips (echo and pinger) and print a BENCH line
+//
+// Every other word is passed to init, the first user process, which the
+// kernel starts from the boot bundle (QEMU -initrd) when there is one.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"aramid/boot"
+	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/clock"
+	"aramid/microkernel/crash"
+	"aramid/microkernel/hosting"
+	"aramid/microkernel/mm"
+	"aramid/microkernel/proc"
+	"aramid/microkernel/sched"
+	"aramid/microkernel/selftest"
+	"aramid/microkernel/trap"
+)
+
+// version is set by the Makefile from git.
+var version = "dev"
+
+// procs is the runtime's GOMAXPROCS. The machine has one CPU, but a second
+// P lets the kernel preempt a thread that spins without yielding.
+const procs = 2
+
+func main() {
+	runtime.GOMAXPROCS(procs)
+	crash.StartReporter()
+	bootMs := clock.Uptime().Milliseconds()
+	st := mm.Stats()
+	fmt.Printf("Aramid microkernel %s: %d MiB RAM, booted in %d ms (TSC %d MHz, %s)\n",
+		version, st.TotalBytes>>20, bootMs, clock.TSCPerMs()/1000, runtime.Version())
+	flags := map[string]bool{}
+	for _, a := range os.Args[1:] {
+		flags[a] = true
+	}
+	hosting.Trace = flags["aramid.strace"]
+	if flags["aramid.crashtest"] {
+		crashTest()
+	}
+	ok := true
+	bench := flags["aramid.bench=ipc"]
+	if !flags["aramid.noselftest"] && !bench {
+		ok = runSelfTest()
+	}
+	if bundle := boot.Bundle(); bundle != nil {
+		args := initArgs()
+		if bench {
+			args = "init echo pinger,20000!"
+		}
+		status := runInit(bundle, args)
+		ok = ok && status == 0
+	}
+	if flags["aramid.exit"] {
+		if !ok {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	monitor()
+}
+
+func runSelfTest() bool {
+	fmt.Println("self-test: starting")
+	ok := selftest.Run(selftest.Checks(1), 120*time.Second, func(r selftest.Result) {
+		if r.Err != nil {
+			fmt.Printf("self-test: %-12s FAIL %v\n", r.Name, r.Err)
+			return
+		}
+		fmt.Printf("self-test: %-12s ok   %s (%v)\n", r.Name, r.Figures, r.Elapsed.Round(time.Millisecond))
+	})
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("self-test: %d GC cycles in all, heap now %.1f MiB, %d goroutines\n", ms.NumGC, float64(ms.HeapAlloc)/(1<<20), runtime.NumGoroutine())
+	if ok {
+		fmt.Println("SELFTEST PASS")
+	} else {
+		fmt.Println("SELFTEST FAIL")
+	}
+	return ok
+}
+
+// initArgs is init's command line: "init" and every kernel argument that is
+// not the kernel's own (aramid.*).
+func initArgs() string {
+	args := "init"
+	for _, a := range os.Args[1:] {
+		if !strings.HasPrefix(a, "aramid.") {
+			args += " " + a
+		}
+	}
+	return args
+}
+
+// runInit starts the first user process from the boot bundle and waits for
+// it to exit.
+func runInit(bundle []byte, cmdline string) int64 {
+	proc.Bundle = bundle
+	proc.Random = hosting.Random
+	crash.StartUserReporter()
+	fl := amd64.DisableInterrupts()
+	i, errno := proc.Spawn([]byte(cmdline), proc.Handle{})
+	amd64.RestoreInterrupts(fl)
+	if errno != 0 {
+		fmt.Printf("kernel: cannot start %q: %v\n", cmdline, syscall.Errno(errno))
+		return -1
+	}
+	fmt.Printf("kernel: started %s (pid %d)\n", cmdline, proc.Procs[i].PID)
+	for atomic.LoadUint32(&proc.Procs[i].ExitWord) == 0 {
+		syscall.Syscall6(syscall.SYS_FUTEX, proc.ExitWordAddr(i), futexWaitPrivate, 0, 0, 0, 0)
+	}
+	st := proc.Procs[i].Status
+	fmt.Printf("kernel: init exited with status %#x\n", st)
+	c := trap.Counts
+	fmt.Printf("kernel: %d Linux calls, %d native calls, %d faults, %d ticks, %d IRQs, %d context switches\n",
+		c.Syscalls, c.Native, c.Faults, c.Ticks, c.IRQs, sched.Switches)
+	return st
+}
+
+const futexWaitPrivate = 128
+
+// crashTest dereferences an address nothing maps, to show the crash report.
+func crashTest() {
+	fmt.Println("crash test: touching an unmapped kernel address")
+	p := (*int)(mm.Ptr(0xffff_f000_0000_0000))
+	*p = 42
+}
+
+// monitor is the kernel console until user space exists: it echoes what is
+// typed and answers a few commands.
+func monitor() {
+	fmt.Println("kernel monitor: type 'help'")
+	in := bufio.NewScanner(os.Stdin)
+	for fmt.Print("aramid> "); in.Scan(); fmt.Print("aramid> ") {
+		switch in.Text() {
+		case "":
+		case "help":
+			fmt.Println("commands: mem, threads, uptime, halt")
+		case "mem":
+			st := mm.Stats()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			fmt.Printf("RAM %d MiB, free %d MiB; Go heap %.1f MiB, %d GC cycles\n", st.TotalBytes>>20, st.FreeBytes>>20, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
+		case "threads":
+			sched.Dump()
+		case "uptime":
+			fmt.Println(clock.Uptime().Round(time.Millisecond))
+		case "halt":
+			os.Exit(0)
+		default:
+			fmt.Printf("unknown command %q\n", in.Text())
+		}
+	}
+}

@@ -1,0 +1,308 @@
+package mm
+
+import "aramid/microkernel/arch/amd64"
+
+// Linux mmap constants.
+const (
+	protWrite    = 0x2
+	protExec     = 0x4
+	mapFixed     = 0x10
+	mapAnonymous = 0x20
+	madvDontneed = 4
+	madvFree     = 8
+)
+
+// User address-space layout.
+const (
+	UserMin      = 0x10000            // nothing is ever mapped below
+	UserMmapBase = 0x0000100000000000 // where mmap without MAP_FIXED allocates
+	UserTop      = 0x0000800000000000 // end of the lower half
+)
+
+// Space is an address space's memory state: its page tables and the
+// window that its mmap calls allocate from. The protection of every page is
+// in the page tables themselves (docs/memory.md). The kernel heap is a
+// Space too; user spaces share the kernel's upper half.
+type Space struct {
+	Root   uint64 // PML4 physical address
+	Lo, Hi uint64 // mmap window
+	Next   uint64 // next unallocated address in the window
+	User   bool
+	Pages  uint64 // data frames held
+	Limit  uint64 // most data frames allowed; 0 = no limit
+}
+
+// Fault outcomes.
+const (
+	FaultFixed = iota
+	FaultBad   // no mapping allows the access
+	FaultLimit // the space is at its memory limit
+	FaultOOM   // no physical memory
+)
+
+// NewUserSpace sets up an empty user address space limited to limit bytes
+// of data pages.
+//
+//go:nosplit
+func NewUserSpace(s *Space, limit uint64) bool {
+	root, ok := AllocZeroed()
+	if !ok {
+		return false
+	}
+	src, dst := kt.Table(bootPML4), kt.Table(root)
+	for i := 256; i < 512; i++ {
+		dst[i] = src[i]
+	}
+	*s = Space{Root: root, Lo: UserMmapBase, Hi: UserTop, Next: UserMmapBase, User: true, Limit: limit / PageSize}
+	return true
+}
+
+// Mmap reserves anonymous memory in the window, or at addr with
+// MAP_FIXED, as demand-zero pages. Hints are ignored. It returns a Linux
+// errno on failure.
+//
+//go:nosplit
+func (s *Space) Mmap(addr, length uint64, prot, flags int) (uint64, uintptr) {
+	if length == 0 || flags&mapAnonymous == 0 {
+		return 0, errEINVAL
+	}
+	length = (length + PageSize - 1) &^ (PageSize - 1)
+	if flags&mapFixed != 0 {
+		if addr%PageSize != 0 || !s.inside(addr, length) {
+			return 0, errENOMEM
+		}
+	} else {
+		if s.Hi-s.Next < length {
+			return 0, errENOMEM
+		}
+		addr = s.Next
+		s.Next += length
+	}
+	if !s.setProt(addr, addr+length, prot) {
+		return 0, errENOMEM
+	}
+	return addr, 0
+}
+
+// inside reports whether [addr, addr+n) may be mapped in this space.
+//
+//go:nosplit
+func (s *Space) inside(addr, n uint64) bool {
+	if addr+n < addr {
+		return false
+	}
+	if s.User {
+		return addr >= UserMin && addr+n <= UserTop
+	}
+	return addr >= s.Lo && addr+n <= s.Next
+}
+
+// Munmap releases [addr, addr+length).
+//
+//go:nosplit
+func (s *Space) Munmap(addr, length uint64) uintptr {
+	if addr%PageSize != 0 || !s.inside(addr, length) {
+		return errEINVAL
+	}
+	s.release(addr, addr+length, false)
+	return 0
+}
+
+// Madvise implements MADV_DONTNEED and MADV_FREE by returning the frames;
+// the pages read as zero when touched again. Other advice is accepted and
+// ignored, as Linux may.
+//
+//go:nosplit
+func (s *Space) Madvise(addr, length uint64, advice int) uintptr {
+	if addr%PageSize != 0 || addr+length < addr {
+		return errEINVAL
+	}
+	if (advice == madvDontneed || advice == madvFree) && s.inside(addr, length) {
+		s.release(addr, addr+length, true)
+	}
+	return 0
+}
+
+// Mprotect changes the protection of [addr, addr+length).
+//
+//go:nosplit
+func (s *Space) Mprotect(addr, length uint64, prot int) uintptr {
+	length = (length + PageSize - 1) &^ (PageSize - 1)
+	if addr%PageSize != 0 || !s.inside(addr, length) {
+		return errENOMEM
+	}
+	if !s.setProt(addr, addr+length, prot) {
+		return errENOMEM
+	}
+	return 0
+}
+
+// setProt makes [start, end) demand-zero pages with protection prot,
+// releasing whatever was there; PROT_NONE leaves the range unmapped.
+//
+//go:nosplit
+func (s *Space) setProt(start, end uint64, prot int) bool {
+	s.release(start, end, false)
+	if prot == 0 {
+		return true
+	}
+	pte := uint64(PTEDemand)
+	if prot&protWrite != 0 {
+		pte |= PTEWrite
+	}
+	if s.User {
+		pte |= PTEUser
+	}
+	for va := start; va < end; va += PageSize {
+		e := Walk(&kt, s.Root, va, true, s.User)
+		if e == nil {
+			return false
+		}
+		*e = pte
+	}
+	return true
+}
+
+// pageVisitor frees present pages in a range, leaving either nothing or a
+// demand-zero entry with the same protection. It lives in a global (the
+// trap path cannot allocate) and counts what it freed.
+type pageVisitor struct {
+	keep  bool
+	freed uint64
+}
+
+var visitor pageVisitor
+
+//go:nosplit
+func (v *pageVisitor) Visit(va, pte uint64) uint64 {
+	if pte&PTEPresent == 0 {
+		if v.keep {
+			return pte
+		}
+		return 0
+	}
+	Phys.Free(pte & pteAddrMask)
+	amd64.Invlpg(uintptr(va))
+	v.freed++
+	if v.keep {
+		return PTEDemand | pte&(PTEWrite|PTEUser)
+	}
+	return 0
+}
+
+//go:nosplit
+func (s *Space) release(start, end uint64, keep bool) {
+	visitor = pageVisitor{keep: keep}
+	VisitRange(&kt, s.Root, start, end, &visitor)
+	s.Pages -= visitor.freed
+}
+
+// Fault resolves a page fault at va by supplying a zeroed frame for a
+// demand-zero page.
+//
+//go:nosplit
+func (s *Space) Fault(va uint64, write bool) int {
+	if !s.inside(va&^(PageSize-1), PageSize) && !(s.User && va < UserTop) {
+		return FaultBad
+	}
+	e := Walk(&kt, s.Root, va, false, false)
+	if e == nil || *e&PTEPresent != 0 || *e&PTEDemand == 0 || write && *e&PTEWrite == 0 {
+		return FaultBad
+	}
+	if s.Limit != 0 && s.Pages >= s.Limit {
+		return FaultLimit
+	}
+	pa, ok := AllocZeroed()
+	if !ok {
+		return FaultOOM
+	}
+	s.Pages++
+	*e = pa | PTEPresent | PTENoExec | *e&(PTEWrite|PTEUser)
+	amd64.Invlpg(uintptr(va &^ (PageSize - 1)))
+	return FaultFixed
+}
+
+// Access checks that the user range [addr, addr+n) is mapped for the
+// access, and faults in its demand-zero pages, so that the kernel can then
+// touch it directly without faulting.
+//
+//go:nosplit
+func (s *Space) Access(addr, n uint64, write bool) bool {
+	if n == 0 {
+		return true
+	}
+	if addr+n < addr || addr+n > UserTop || addr < UserMin {
+		return false
+	}
+	for va := addr &^ (PageSize - 1); va < addr+n; va += PageSize {
+		e := Walk(&kt, s.Root, va, false, false)
+		if e == nil || *e&PTEUser == 0 {
+			return false
+		}
+		if write && *e&PTEWrite == 0 {
+			return false
+		}
+		if *e&PTEPresent == 0 && s.Fault(va, write) != FaultFixed {
+			return false
+		}
+	}
+	return true
+}
+
+// MapNew maps a fresh zeroed frame at va with the given user protection and
+// returns its direct-map address, for loaders that fill pages.
+//
+//go:nosplit
+func (s *Space) MapNew(va uint64, write, exec bool) (uintptr, bool) {
+	e := Walk(&kt, s.Root, va, true, true)
+	if e == nil {
+		return 0, false
+	}
+	if *e&PTEPresent != 0 {
+		return PhysToVirt(*e & pteAddrMask), true
+	}
+	pa, ok := AllocZeroed()
+	if !ok {
+		return 0, false
+	}
+	s.Pages++
+	pte := pa | PTEPresent | PTEUser
+	if write {
+		pte |= PTEWrite
+	}
+	if !exec {
+		pte |= PTENoExec
+	}
+	*e = pte
+	return PhysToVirt(pa), true
+}
+
+// Destroy frees every page and page table of the user half.
+//
+//go:nosplit
+func (s *Space) Destroy() {
+	s.release(0, UserTop, false)
+	pml4 := kt.Table(s.Root)
+	for i := 0; i < 256; i++ {
+		if pml4[i]&PTEPresent == 0 {
+			continue
+		}
+		pdpt := kt.Table(pml4[i] & pteAddrMask)
+		for j := 0; j < 512; j++ {
+			if pdpt[j]&PTEPresent == 0 {
+				continue
+			}
+			pd := kt.Table(pdpt[j] & pteAddrMask)
+			for k := 0; k < 512; k++ {
+				if pd[k]&PTEPresent != 0 && pd[k]&PTEHuge == 0 {
+					Phys.Free(pd[k] & pteAddrMask)
+				}
+			}
+			Phys.Free(pdpt[j] & pteAddrMask)
+		}
+		Phys.Free(pml4[i] & pteAddrMask)
+		pml4[i] = 0
+	}
+	Phys.Free(s.Root)
+	s.Root = 0
+}

@@ -1,0 +1,121 @@
+// Package proc holds the kernel objects of user space: processes (each an
+// address space, a handle table and threads in ring 3), channels carrying
+// bytes and handles between them, and the native system calls that reach
+// them. Like the rest of the trap path it is go:nosplit and allocation-free:
+// objects live in fixed tables and refer to each other by index.
+package proc
+
+import (
+	"aramid/lib/abi"
+	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/console"
+	"aramid/microkernel/mm"
+	"aramid/microkernel/sched"
+)
+
+// Limits of the fixed tables.
+const (
+	MaxProcs     = 64
+	MaxHandles   = 64
+	DefaultLimit = 256 << 20 // bytes of data pages a process may hold
+)
+
+// Exit statuses, as process_wait reports them.
+const (
+	StatusFault  = abi.StatusFault
+	StatusMemory = abi.StatusMemory
+	StatusSignal = abi.StatusSignal
+)
+
+type pstate uint8
+
+const (
+	pFree pstate = iota
+	pLive
+	pZombie
+)
+
+// Process is one user process.
+type Process struct {
+	state   pstate
+	PID     int32
+	Gen     uint32 // bumped on every spawn into this slot
+	name    [32]byte
+	nameLen int
+	Space   mm.Space
+	Handles [MaxHandles]Handle
+	Status  int64
+	// ExitWord becomes 1 when the process has exited; kernel goroutines
+	// futex-wait on it.
+	ExitWord uint32
+	refs     int32 // process handles that name this process
+}
+
+// Procs is the process table; slot 0 is the kernel.
+var Procs [MaxProcs]Process
+
+var nextPID int32
+
+// Current returns the index of the running thread's process (0: kernel).
+//
+//go:nosplit
+func Current() int32 { return sched.Current().Proc }
+
+// Name returns a process's name.
+//
+//go:nosplit
+func (p *Process) Name() []byte { return p.name[:p.nameLen] }
+
+// Kill ends process i with status: its threads stop, its handles close, its
+// memory is freed, and waiters are woken. If the running thread was one of
+// its threads, the caller must switch away (sched.Reschedule).
+//
+//go:nosplit
+func Kill(i int32, status int64) {
+	p := &Procs[i]
+	if p.state != pLive {
+		return
+	}
+	sched.KillProc(i)
+	for h := range p.Handles {
+		closeHandle(&p.Handles[h])
+	}
+	if amd64.ReadCR3() == p.Space.Root {
+		amd64.WriteCR3(mm.Kernel.Root)
+	}
+	p.Space.Destroy()
+	p.state = pZombie
+	p.Status = status
+	p.ExitWord = 1
+	sched.Wake(sched.WaitFutex, uint64(exitWordAddr(i)), sched.MaxThreads)
+	sched.Wake(sched.WaitEvent, procKey(i), sched.MaxThreads)
+	if p.refs == 0 {
+		p.state = pFree
+	}
+}
+
+//go:nosplit
+func procKey(i int32) uint64 { return 3<<32 | uint64(i) }
+
+// Report prints "process NAME (pid N)" for messages about a process.
+//
+//go:nosplit
+func Report(i int32) {
+	p := &Procs[i]
+	console.Print("process ")
+	console.Write(p.Name())
+	console.Print(" (pid ")
+	console.Dec(uint64(p.PID))
+	console.Print(")")
+}
+
+// FutexKey makes a futex address unique across address spaces: user
+// addresses are below 2^47, so the process index fits above them.
+//
+//go:nosplit
+func FutexKey(addr uint64) uint64 {
+	if p := Current(); p != 0 {
+		return addr | uint64(p)<<48
+	}
+	return addr
+}

@@ -1,0 +1,6 @@
+package sched
+
+import "unsafe"
+
+//go:nosplit
+func addrOf(p *byte) uintptr { return uintptr(unsafe.Pointer(p)) }

@@ -1,0 +1,389 @@
+// Package sched runs kernel threads: the Go runtime's Ms. It is a small
+// preemptive round-robin scheduler whose only state is a fixed table of
+// thread records, each holding a complete register state (Frame, FX area,
+// FS base). Threads never run kernel code on their own stacks: a thread that
+// blocks in a system call is simply not resumed until it is woken, with the
+// result it will see in RAX. So there are no per-thread kernel stacks, and
+// all of this runs with interrupts disabled on the trap stack.
+package sched
+
+import (
+	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/clock"
+)
+
+// MaxThreads bounds the thread table.
+const MaxThreads = 256
+
+// Quantum is how many ticks a thread runs before preemption.
+const Quantum = 10
+
+type state uint8
+
+const (
+	free state = iota
+	runnable
+	running
+	blocked
+	dead
+)
+
+// Wait reasons, so that a wake finds only the threads waiting for it.
+const (
+	WaitNone  = iota
+	WaitFutex // key: futex address
+	WaitSleep
+	WaitEvent // key: event object id (epoll, console)
+)
+
+// Thread is one kernel thread.
+type Thread struct {
+	Frame amd64.Frame
+	FX    amd64.FXArea
+	TID   int32
+	// Proc is the owning process (0: the kernel); CR3 its page-table root,
+	// loaded when the thread is switched in (0: any address space will do,
+	// because kernel threads only use the shared upper half).
+	Proc   int32
+	CR3    uint64
+	state  state
+	reason uint8
+	key    uint64
+	// deadline is the monotonic time at which a blocked thread is woken
+	// with timeoutResult; 0 means never.
+	deadline      int64
+	timeoutResult uint64
+	// restart means the thread re-executes its system call when woken
+	// (its RIP was wound back over SYSCALL), so the call sees the new state.
+	restart bool
+	ran     uint64 // ticks in the current quantum
+}
+
+// Switches counts context switches.
+var Switches uint64
+
+var (
+	threads [MaxThreads]Thread
+	current = idle
+	nextTID int32
+	rr      int
+)
+
+// The idle thread lives in slot 0 and is never in the run rotation.
+const idle = 0
+
+var idleStack [4096]byte
+
+// Init makes the caller (the boot thread) thread 1 with the given FS base,
+// and prepares the idle thread.
+//
+//go:nosplit
+func Init(fsBase uint64) {
+	it := &threads[idle]
+	it.state = running
+	it.Frame.RIP = amd64.IdleRIP()
+	it.Frame.CS = amd64.KernelCS
+	it.Frame.SS = amd64.KernelSS
+	it.Frame.RFLAGS = amd64.FlagIF | amd64.FlagReserved
+	it.Frame.RSP = uint64(addrOf(&idleStack[len(idleStack)-16]))
+	// Traps taken while idle go through the ABI wrapper, which reads g
+	// from TLS: the idle thread needs a valid FS base too.
+	it.Frame.FSBase = fsBase
+	defaultFX(&it.FX)
+	boot := &threads[1]
+	boot.state = running
+	boot.Frame.FSBase = fsBase
+	boot.TID = 1
+	nextTID = 1
+	current = 1
+}
+
+// defaultFX sets the FXSAVE image of a fresh thread: default x87 control
+// word and MXCSR with all exceptions masked.
+//
+//go:nosplit
+func defaultFX(fx *amd64.FXArea) {
+	*fx = amd64.FXArea{}
+	fx[0], fx[1] = 0x7f, 0x03   // FCW 0x037f
+	fx[24], fx[25] = 0x80, 0x1f // MXCSR 0x1f80
+}
+
+// Current returns the running thread.
+//
+//go:nosplit
+func Current() *Thread { return &threads[current] }
+
+// TID returns the running thread's id.
+//
+//go:nosplit
+func TID() int32 { return threads[current].TID }
+
+// Clone creates a thread that starts with the trapped frame f (the parent's
+// state at its SYSCALL), but on stack sp, with FS base tls and RAX = 0. It
+// returns the new thread's id, or -1 when the table is full.
+//
+//go:nosplit
+func Clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64) int32 {
+	for i := 1; i < MaxThreads; i++ {
+		t := &threads[i]
+		if t.state != free && t.state != dead {
+			continue
+		}
+		*t = Thread{}
+		t.Frame = *f
+		t.Frame.RSP = sp
+		t.Frame.RAX = 0
+		t.Frame.FSBase = tls
+		t.FX = *fx
+		t.Proc = threads[current].Proc
+		t.CR3 = threads[current].CR3
+		nextTID++
+		t.TID = nextTID
+		t.state = runnable
+		return t.TID
+	}
+	return -1
+}
+
+// SpawnUser creates the first thread of process proc: it starts in ring 3
+// at rip with stack sp, in the address space rooted at cr3.
+//
+//go:nosplit
+func SpawnUser(proc int32, cr3, rip, sp uint64) int32 {
+	for i := 1; i < MaxThreads; i++ {
+		t := &threads[i]
+		if t.state != free && t.state != dead {
+			continue
+		}
+		*t = Thread{Proc: proc, CR3: cr3}
+		t.Frame.RIP, t.Frame.RSP = rip, sp
+		t.Frame.CS, t.Frame.SS = amd64.UserCS, amd64.UserSS
+		t.Frame.RFLAGS = amd64.FlagIF | amd64.FlagReserved
+		defaultFX(&t.FX)
+		nextTID++
+		t.TID = nextTID
+		t.state = runnable
+		return t.TID
+	}
+	return -1
+}
+
+// KillProc ends every thread of process proc. The caller switches away if
+// the current thread was one of them.
+//
+//go:nosplit
+func KillProc(proc int32) {
+	for i := 1; i < MaxThreads; i++ {
+		if t := &threads[i]; t.Proc == proc && t.state != free {
+			t.state = dead
+		}
+	}
+}
+
+// CurrentDead reports whether the running thread has been killed.
+//
+//go:nosplit
+func CurrentDead() bool { return threads[current].state == dead }
+
+// Reschedule switches to another thread after the current one was killed.
+//
+//go:nosplit
+func Reschedule(f *amd64.Frame, fx *amd64.FXArea) { switchTo(pick(), f, fx) }
+
+// save records the trapped state as the current thread's.
+//
+//go:nosplit
+func save(f *amd64.Frame, fx *amd64.FXArea) {
+	t := &threads[current]
+	t.Frame = *f
+	t.FX = *fx
+}
+
+// switchTo loads thread i's state into the trap frame.
+//
+//go:nosplit
+func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
+	t := &threads[i]
+	*f = t.Frame
+	*fx = t.FX
+	if t.CR3 != 0 && t.CR3 != amd64.ReadCR3() {
+		amd64.WriteCR3(t.CR3)
+	}
+	t.state = running
+	t.ran = 0
+	if current != i {
+		Switches++
+	}
+	current = i
+}
+
+// pick returns the next runnable thread after the current one in round
+// robin order, or the idle thread.
+//
+//go:nosplit
+func pick() int {
+	for n := 1; n < MaxThreads; n++ {
+		i := (rr+n-1)%(MaxThreads-1) + 1
+		if threads[i].state == runnable {
+			rr = i
+			return i
+		}
+	}
+	return idle
+}
+
+// reschedule saves the current thread (already marked by the caller) and
+// switches to the next runnable one.
+//
+//go:nosplit
+func reschedule(f *amd64.Frame, fx *amd64.FXArea) {
+	save(f, fx)
+	switchTo(pick(), f, fx)
+}
+
+// Yield puts the current thread at the back of the rotation.
+//
+//go:nosplit
+func Yield(f *amd64.Frame, fx *amd64.FXArea) {
+	if current != idle {
+		threads[current].state = runnable
+	}
+	reschedule(f, fx)
+}
+
+// Block parks the current thread until Wake(reason, key) or the deadline
+// (monotonic ns, 0 = none). result is what the thread's system call
+// returns when it is woken; timeoutResult, when the deadline passes.
+//
+//go:nosplit
+func Block(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64) {
+	threads[current].restart = false
+	park(f, fx, reason, key, deadline, result, timeoutResult)
+}
+
+// BlockRestart parks the current thread like Block, but when it is woken it
+// executes the same system call again instead of returning: for calls whose
+// result is only known once the awaited event has happened (a read, an
+// epoll wait). On timeout it returns timeoutResult.
+//
+//go:nosplit
+func BlockRestart(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, timeoutResult uint64) {
+	nr := f.RAX
+	f.RIP -= 2 // SYSCALL is two bytes long
+	threads[current].restart = true
+	park(f, fx, reason, key, deadline, nr, timeoutResult)
+}
+
+// BlockRestartOn is BlockRestart that runs thread tid next, if it is
+// runnable, instead of going round the run queue: the hand-off from an IPC
+// caller to the server thread it just woke.
+//
+//go:nosplit
+func BlockRestartOn(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, tid int32) {
+	nr := f.RAX
+	f.RIP -= 2
+	t := &threads[current]
+	t.restart = true
+	f.RAX = nr
+	t.state = blocked
+	t.reason, t.key, t.deadline = reason, key, 0
+	save(f, fx)
+	for i := 1; i < MaxThreads; i++ {
+		if threads[i].TID == tid && threads[i].state == runnable {
+			switchTo(i, f, fx)
+			return
+		}
+	}
+	switchTo(pick(), f, fx)
+}
+
+// WakeOne wakes the first thread blocked on (reason, key) and returns its
+// id, or 0 if none was waiting.
+//
+//go:nosplit
+func WakeOne(reason uint8, key uint64) int32 {
+	for i := 1; i < MaxThreads; i++ {
+		t := &threads[i]
+		if t.state == blocked && t.reason == reason && t.key == key {
+			t.state = runnable
+			return t.TID
+		}
+	}
+	return 0
+}
+
+//go:nosplit
+func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64) {
+	t := &threads[current]
+	f.RAX = result
+	t.state = blocked
+	t.reason = reason
+	t.key = key
+	t.deadline = deadline
+	t.timeoutResult = timeoutResult
+	reschedule(f, fx)
+}
+
+// Wake makes up to n threads blocked on (reason, key) runnable and returns
+// how many it woke.
+//
+//go:nosplit
+func Wake(reason uint8, key uint64, n int) int {
+	woken := 0
+	for i := 1; i < MaxThreads && woken < n; i++ {
+		t := &threads[i]
+		if t.state == blocked && t.reason == reason && t.key == key {
+			t.state = runnable
+			woken++
+		}
+	}
+	return woken
+}
+
+// Exit ends the current thread and runs another.
+//
+//go:nosplit
+func Exit(f *amd64.Frame, fx *amd64.FXArea) {
+	threads[current].state = dead
+	switchTo(pick(), f, fx)
+}
+
+// Tick runs on every timer interrupt: it wakes threads whose deadline has
+// passed and preempts the current thread at the end of its quantum, or the
+// idle thread as soon as anything is runnable.
+//
+//go:nosplit
+func Tick(f *amd64.Frame, fx *amd64.FXArea) {
+	now := clock.Nanotime()
+	for i := 1; i < MaxThreads; i++ {
+		t := &threads[i]
+		if t.state == blocked && t.deadline != 0 && t.deadline <= now {
+			t.Frame.RAX = t.timeoutResult
+			if t.restart {
+				t.Frame.RIP += 2
+			}
+			t.state = runnable
+		}
+	}
+	t := &threads[current]
+	t.ran++
+	if current == idle || t.ran >= Quantum {
+		Yield(f, fx)
+	}
+}
+
+// Stats counts live threads and blocked ones.
+//
+//go:nosplit
+func Stats() (live, blockedN int) {
+	for i := 1; i < MaxThreads; i++ {
+		switch threads[i].state {
+		case runnable, running:
+			live++
+		case blocked:
+			live++
+			blockedN++
+		}
+	}
+	return
+}

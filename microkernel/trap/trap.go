@@ -1,0 +1,100 @@
+// Package trap routes everything that enters the kernel: system calls to
+// the hosting layer, page faults to memory management, the timer to the
+// scheduler, device interrupts to their drivers, and every other exception
+// to the crash reporter.
+package trap
+
+import (
+	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/clock"
+	"aramid/microkernel/console"
+	"aramid/microkernel/crash"
+	"aramid/microkernel/hosting"
+	"aramid/microkernel/mm"
+	"aramid/microkernel/proc"
+	"aramid/microkernel/sched"
+)
+
+const (
+	vecPageFault = 14
+	irqTimer     = clock.IRQBase + 0
+	irqCOM1      = clock.IRQBase + 4
+	irqLast      = clock.IRQBase + 15
+)
+
+// Counts of traps by kind, for the kernel's statistics.
+var Counts struct {
+	Syscalls, Native, Faults, Ticks, IRQs uint64
+}
+
+// Handle is the kernel's trap handler (amd64.Handler).
+//
+//go:nosplit
+func Handle(f *amd64.Frame, fx *amd64.FXArea) {
+	count(f.Vector, f.RAX)
+	user := f.CS&3 != 0
+	switch v := f.Vector; {
+	case v == amd64.SyscallVector && user && f.RAX >= proc.NativeBase:
+		proc.Native(f, fx)
+	case v == amd64.SyscallVector:
+		hosting.Syscall(f, fx)
+	case v < 32 && user:
+		proc.UserFault(f, fx, amd64.ReadCR2())
+	case v == vecPageFault:
+		if !kernelFault(amd64.ReadCR2(), f.Err&2 != 0) {
+			crash.Fault(f, fx)
+		}
+	case v < 32:
+		crash.Fault(f, fx)
+	case v == irqTimer:
+		clock.Tick()
+		crash.Watchdog()
+		sched.Tick(f, fx)
+	case v == irqCOM1:
+		hosting.ConsoleInput()
+		clock.EOI(4)
+	case v <= irqLast:
+		clock.EOI(uint8(v - clock.IRQBase))
+	default:
+		console.Print("trap: unexpected vector ")
+		console.Dec(v)
+		console.Print("\n")
+	}
+}
+
+// kernelFault resolves a page fault taken in ring 0: in the kernel's heap
+// window, or on a demand page of the process whose system call the kernel
+// is serving.
+//
+//go:nosplit
+func kernelFault(va uint64, write bool) bool {
+	if va < mm.UserTop {
+		p := proc.Current()
+		return p != 0 && proc.Procs[p].Space.Fault(va, write) == mm.FaultFixed
+	}
+	return mm.Kernel.Fault(va, write) == mm.FaultFixed
+}
+
+// Init installs Handle and enables the console's receive interrupt.
+//
+//go:nosplit
+func Init() {
+	amd64.Init(Handle)
+	clock.Unmask(4)
+}
+
+//go:nosplit
+func count(v, nr uint64) {
+	switch {
+	case v == amd64.SyscallVector && nr >= proc.NativeBase:
+		Counts.Native++
+	case v == amd64.SyscallVector:
+		Counts.Syscalls++
+	case v < 32:
+		Counts.Faults++
+	case v == irqTimer:
+		Counts.Ticks++
+	default:
+		Counts.IRQs++
+	}
+}

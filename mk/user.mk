@@ -1,0 +1,21 @@
+# User space: the boot bundle of Go programs and the ring-3 tests.
+
+BUNDLE := $(BUILD)/bundle.cpio
+USER_PROGS := servers/init test/servers/echo test/servers/pinger test/servers/hog test/servers/evil
+
+## bundle: build the boot bundle of user programs (build/bundle.cpio)
+bundle:
+	@mkdir -p $(BUILD)/bundle
+	for p in $(USER_PROGS); do \
+		CGO_ENABLED=0 $(GO) build -trimpath -o $(BUILD)/bundle/$$(basename $$p) ./$$p || exit 1; \
+	done
+	$(GO) run ./tools/mkbundle -o $(BUNDLE) $(addprefix $(BUILD)/bundle/,$(notdir $(USER_PROGS)))
+
+## test-user: boot QEMU with ring-3 servers: IPC with handles, GC in ring 3, crash restart, isolation
+test-user: kernel bundle
+	@$(NEED) qemu-system-x86
+	ARAMID_KERNEL=$(abspath $(KERNEL)) ARAMID_BUNDLE=$(abspath $(BUNDLE)) \
+		$(GO) test -count=1 -timeout 20m -v ./test/user/
+
+TESTS += test-user
+.PHONY: bundle test-user

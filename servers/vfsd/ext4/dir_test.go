@@ -1,0 +1,220 @@
+package ext4_test
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestReadDirCookiesStable lists an htree directory in small batches
+// while entries are added and removed between batches: every entry that
+// exists throughout is returned exactly once.
+func TestReadDirCookiesStable(t *testing.T) {
+	needTools(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	genTree(t, src, rand.New(rand.NewPCG(5, 5)), false)
+	img := filepath.Join(dir, "img")
+	mkfs(t, img, src, 16<<10, "-t", "ext4", "-b", "1024")
+	fsckIndex(t, img)
+	fs, dev := openImage(t, img, false)
+	defer dev.Close()
+	many, err := lookupPath(fs, "/many")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stable := names(t, fs, many) // entries never touched below
+	a0, _ := fs.Stat(many)
+	stableSize := a0.Size
+	seen := map[string]int{}
+	var cookie uint64
+	for round := 0; ; round++ {
+		ents, err := fs.ReadDir(many, cookie, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ents) == 0 {
+			break
+		}
+		for _, e := range ents {
+			seen[e.Name]++
+		}
+		cookie = ents[len(ents)-1].Next
+		// Churn: add new names (splitting leaves) and remove some we
+		// added before.
+		for k := 0; k < 6; k++ {
+			name := "churn-" + strconv.Itoa(round) + "-" + strconv.Itoa(k) + strings.Repeat("c", 60)
+			if _, err := fs.Create(many, name, 0o644, 0, 0); err != nil {
+				t.Fatal(err)
+			}
+			if k%2 == 1 {
+				if err := fs.Unlink(many, name); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	for name := range stable {
+		if seen[name] != 1 {
+			t.Fatalf("%q returned %d times", name, seen[name])
+		}
+	}
+	for name, n := range seen {
+		if n != 1 {
+			t.Fatalf("%q returned %d times", name, n)
+		}
+	}
+	if a, _ := fs.Stat(many); a.Flags&0x1000 == 0 {
+		t.Fatal("directory is no longer indexed; the test lost its point")
+	}
+	if a, _ := fs.Stat(many); a.Size < 2*stableSize {
+		t.Fatalf("directory grew from %d to %d bytes only: too few leaf splits", stableSize, a.Size)
+	}
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fsckClean(t, img)
+}
+
+// TestFillDisk writes until ENOSPC and checks that the image stays
+// consistent and that freeing space makes writes possible again.
+func TestFillDisk(t *testing.T) {
+	needTools(t)
+	for _, bs := range []string{"1024", "4096"} {
+		t.Run(bs, func(t *testing.T) {
+			img := filepath.Join(t.TempDir(), "img")
+			mkfs(t, img, "", 4<<10, "-t", "ext4", "-b", bs, "-m", "0")
+			fs, dev := openImage(t, img, false)
+			defer dev.Close()
+			chunk := bytes.Repeat([]byte("z"), 100000)
+			var files int
+			for ; ; files++ {
+				ino, err := fs.Create(fs.Root(), "f"+strconv.Itoa(files), 0o644, 0, 0)
+				if err == syscall.ENOSPC {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := fs.WriteAt(ino, chunk, 0); err == syscall.ENOSPC {
+					break
+				} else if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if files < 10 {
+				t.Fatalf("only %d files before ENOSPC", files)
+			}
+			if err := fs.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			fsckClean(t, img)
+			for i := 0; i < files; i += 2 {
+				if err := fs.Unlink(fs.Root(), "f"+strconv.Itoa(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ino, err := fs.Create(fs.Root(), "after", 0o644, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := fs.WriteAt(ino, chunk, 0); err != nil {
+				t.Fatal(err)
+			}
+			st, err := fs.Statfs()
+			if err != nil || st.FreeBlocks == 0 || st.FreeBlocks > st.Blocks {
+				t.Fatalf("statfs %+v %v", st, err)
+			}
+			if err := fs.Close(); err != nil {
+				t.Fatal(err)
+			}
+			fsckClean(t, img)
+		})
+	}
+}
+
+// TestOpenUnlinked keeps an unlinked inode readable until Release.
+func TestOpenUnlinked(t *testing.T) {
+	needTools(t)
+	img := filepath.Join(t.TempDir(), "img")
+	mkfs(t, img, "", 4<<10, "-t", "ext4")
+	fs, dev := openImage(t, img, false)
+	defer dev.Close()
+	ino, err := fs.Create(fs.Root(), "f", 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs.WriteAt(ino, []byte("still here"), 0)
+	fs.Acquire(ino)
+	if err := fs.Unlink(fs.Root(), "f"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, fs, ino); string(got) != "still here" {
+		t.Fatalf("unlinked file reads %q", got)
+	}
+	if err := fs.Release(ino); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.Stat(ino); err != syscall.ENOENT {
+		t.Fatalf("Stat after release: %v", err)
+	}
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fsckClean(t, img)
+}
+
+// TestErrors checks the errno of each operation's failure modes.
+func TestErrors(t *testing.T) {
+	needTools(t)
+	img := filepath.Join(t.TempDir(), "img")
+	mkfs(t, img, "", 4<<10, "-t", "ext4")
+	fs, dev := openImage(t, img, false)
+	defer dev.Close()
+	defer fs.Close()
+	root := fs.Root()
+	d, _ := fs.Mkdir(root, "d", 0o755, 0, 0)
+	f, _ := fs.Create(d, "f", 0o644, 0, 0)
+	long := string(bytes.Repeat([]byte("n"), 256))
+	for _, c := range []struct {
+		what string
+		err  error
+		want syscall.Errno
+	}{
+		{"lookup missing", second(fs.Lookup(root, "nope")), syscall.ENOENT},
+		{"lookup in file", second(fs.Lookup(f, "x")), syscall.ENOTDIR},
+		{"lookup long", second(fs.Lookup(root, long)), syscall.ENAMETOOLONG},
+		{"create long", second(fs.Create(root, long, 0o644, 0, 0)), syscall.ENAMETOOLONG},
+		{"create exists", second(fs.Create(root, "d", 0o644, 0, 0)), syscall.EEXIST},
+		{"create slash", second(fs.Create(root, "a/b", 0o644, 0, 0)), syscall.EINVAL},
+		{"mkdir dot", second(fs.Mkdir(root, ".", 0o755, 0, 0)), syscall.EEXIST},
+		{"rmdir non-empty", fs.Rmdir(root, "d"), syscall.ENOTEMPTY},
+		{"rmdir file", fs.Rmdir(d, "f"), syscall.ENOTDIR},
+		{"rmdir dot", fs.Rmdir(d, "."), syscall.EINVAL},
+		{"unlink dir", fs.Unlink(root, "d"), syscall.EISDIR},
+		{"link dir", fs.Link(d, root, "d2"), syscall.EPERM},
+		{"rename into self", fs.Rename(root, "d", d, "sub"), syscall.EINVAL},
+		{"rename dir over file", fs.Rename(root, "lost+found", d, "f"), syscall.ENOTDIR},
+		{"rename file over dir", fs.Rename(d, "f", root, "d"), syscall.EISDIR},
+		{"read dir", second(fs.ReadAt(d, make([]byte, 1), 0)), syscall.EISDIR},
+		{"write dir", second(fs.WriteAt(d, []byte("x"), 0)), syscall.EISDIR},
+		{"truncate dir", fs.Truncate(d, 0), syscall.EISDIR},
+		{"readlink file", second(fs.Readlink(f)), syscall.EINVAL},
+		{"readdir file", second(fs.ReadDir(f, 0, 1)), syscall.ENOTDIR},
+		{"stat bad ino", second(fs.Stat(1 << 30)), syscall.EINVAL},
+		{"mknod dir", second(fs.Mknod(root, "x", syscall.S_IFDIR, 0, 0, 0)), syscall.EINVAL},
+	} {
+		if c.err != c.want {
+			t.Errorf("%s: %v, want %v", c.what, c.err, c.want)
+		}
+	}
+	if _, err := fs.Stat(f); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func second[T any](_ T, err error) error { return err }

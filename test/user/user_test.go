@@ -1,0 +1,61 @@
+// Package user_test boots the kernel with the boot bundle of ring-3 Go
+// programs and checks, from the serial console, what docs/testing.md lists:
+// IPC with handle passing between two servers, goroutines and GC in ring 3,
+// a crashing server reported and restarted by init, and processes killed
+// for touching kernel memory, running a privileged instruction or
+// exhausting their memory limit, with the kernel running on.
+package user_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"aramid/test/qemu"
+)
+
+func TestUserSpace(t *testing.T) {
+	kernel, bundle := os.Getenv("ARAMID_KERNEL"), os.Getenv("ARAMID_BUNDLE")
+	if kernel == "" || bundle == "" {
+		t.Skip("ARAMID_KERNEL and ARAMID_BUNDLE not set; run make test-user")
+	}
+	vm, err := qemu.Start(kernel, "aramid.noselftest aramid.exit echo pinger! evil,kernel! evil,priv! hog!", "-initrd", bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.Kill()
+	status, err := vm.Wait(10 * time.Minute)
+	out := vm.Output()
+	t.Logf("console:\n%s", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"pinger: 10000 calls with handle passing ok",
+		"pinger: ring-3 self-test gc:",
+		"process echo (pid 3) killed: #PF page fault (vector 14)",
+		"faulting instruction at",
+		"init: restarting echo (1 of 3)",
+		"pinger: calls to the restarted echo ok",
+		"USERTEST PASS",
+		"init: evil kernel: killed by CPU exception 14",
+		"init: evil priv: killed by CPU exception 13",
+		"HLT  [hlt]",
+		"init: hog: killed at its memory limit",
+		"init: all tasks finished",
+		"kernel: init exited with status 0x0",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"still alive", "FAIL", "KERNEL FAULT", "kernel panic", "unimplemented system call"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("console contains %q", bad)
+		}
+	}
+	if status != qemu.StatusSuccess {
+		t.Errorf("QEMU exit status %d, want %d", status, qemu.StatusSuccess)
+	}
+}
