@@ -129,7 +129,6 @@ func maxSymlinkScript() []string {
 		"symlink l39/ dir39", "mkdir d", "symlink d m0", "stat m0/../l38", "stat m0/../l39")
 }
 
-
 func TestScriptsAgainstHost(t *testing.T) {
 	for name, script := range hostScripts {
 		t.Run(name, func(t *testing.T) {

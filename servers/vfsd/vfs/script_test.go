@@ -122,7 +122,7 @@ func run(r runner, line string) string {
 }
 
 // expand replaces REP(s,n) with s repeated n times, so scripts can state
-// long paths briefly, and '' with the empty string.
+// long paths briefly, and ” with the empty string.
 func expand(s string) string {
 	if s == "''" {
 		return ""
