@@ -34,6 +34,7 @@ import (
 	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
 	"aramid/microkernel/selftest"
+	"aramid/microkernel/trap"
 )
 
 // version is set by the Makefile from git.
@@ -131,6 +132,9 @@ func runInit(bundle []byte, cmdline string) int64 {
 	}
 	st := proc.Procs[i].Status
 	fmt.Printf("kernel: init exited with status %#x\n", st)
+	c := trap.Counts
+	fmt.Printf("kernel: %d Linux calls, %d native calls, %d faults, %d ticks, %d IRQs, %d context switches\n",
+		c.Syscalls, c.Native, c.Faults, c.Ticks, c.IRQs, sched.Switches)
 	return st
 }
 

@@ -107,6 +107,8 @@ func dropOne(e int32) {
 				ndropping++
 			case KindProcess:
 				dropProcessRef(h.Obj)
+			case KindVMO:
+				dropVMO(h.Obj)
 			}
 		}
 		m.used = false

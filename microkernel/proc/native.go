@@ -19,6 +19,8 @@ const (
 	SysChannelCall   = abi.SysChannelCall
 	SysProcessSpawn  = abi.SysProcessSpawn
 	SysProcessWait   = abi.SysProcessWait
+	SysVmoCreate     = abi.SysVmoCreate
+	SysVmoMap        = abi.SysVmoMap
 )
 
 // Linux errno values used by native calls.
@@ -82,6 +84,10 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return spawnCall(p, a1, a2, a3), false
 	case SysProcessWait:
 		return wait(p, f, fx, a1)
+	case SysVmoCreate:
+		return vmoCreate(p, a1), false
+	case SysVmoMap:
+		return vmoMap(p, a1, a2&2 != 0), false
 	}
 	return neg(eNOSYS), false
 }

@@ -59,6 +59,9 @@ type Thread struct {
 	ran     uint64 // ticks in the current quantum
 }
 
+// Switches counts context switches.
+var Switches uint64
+
 var (
 	threads [MaxThreads]Thread
 	current = idle
@@ -208,6 +211,9 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	}
 	t.state = running
 	t.ran = 0
+	if current != i {
+		Switches++
+	}
 	current = i
 }
 

@@ -2,8 +2,11 @@ package procd
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -340,4 +343,33 @@ func TestReaddirLarge(t *testing.T) {
 	if c.calls < 2 {
 		t.Errorf("10000 entries came in %d reply", c.calls)
 	}
+}
+
+// TestConcurrent reads, lists and writes from many clients while
+// processes come and go; run it with -race (make test-procd).
+func TestConcurrent(t *testing.T) {
+	f := newFixture(t)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := f.as(1, rootCred)
+			for j := 0; j < 50; j++ {
+				pid := uint32(100 + i)
+				f.linuxd.mu.Lock()
+				f.linuxd.procs[pid] = &procpb.ProcessInfo{Pid: pid, Comm: []byte("w")}
+				f.linuxd.mu.Unlock()
+				c.read(fmt.Sprintf("%d/stat", pid))
+				c.readdir("")
+				c.write("sys/vm/swappiness", strconv.Itoa(j))
+				c.read("sys/vm/swappiness")
+				f.linuxd.exit(pid)
+				if _, err := c.read(fmt.Sprintf("%d/status", pid)); !errors.Is(err, syscall.ENOENT) {
+					t.Errorf("status of exited %d: %v", pid, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -27,6 +28,8 @@ func TestReadDirCookiesStable(t *testing.T) {
 		t.Fatal(err)
 	}
 	stable := names(t, fs, many) // entries never touched below
+	a0, _ := fs.Stat(many)
+	stableSize := a0.Size
 	seen := map[string]int{}
 	var cookie uint64
 	for round := 0; ; round++ {
@@ -41,14 +44,17 @@ func TestReadDirCookiesStable(t *testing.T) {
 			seen[e.Name]++
 		}
 		cookie = ents[len(ents)-1].Next
-		// Churn: add new names and remove ones we added before.
-		name := "churn-" + strconv.Itoa(round)
-		if _, err := fs.Create(many, name, 0o644, 0, 0); err != nil {
-			t.Fatal(err)
-		}
-		if round%2 == 1 {
-			if err := fs.Unlink(many, "churn-"+strconv.Itoa(round-1)); err != nil {
+		// Churn: add new names (splitting leaves) and remove some we
+		// added before.
+		for k := 0; k < 6; k++ {
+			name := "churn-" + strconv.Itoa(round) + "-" + strconv.Itoa(k) + strings.Repeat("c", 60)
+			if _, err := fs.Create(many, name, 0o644, 0, 0); err != nil {
 				t.Fatal(err)
+			}
+			if k%2 == 1 {
+				if err := fs.Unlink(many, name); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}
@@ -61,6 +67,12 @@ func TestReadDirCookiesStable(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("%q returned %d times", name, n)
 		}
+	}
+	if a, _ := fs.Stat(many); a.Flags&0x1000 == 0 {
+		t.Fatal("directory is no longer indexed; the test lost its point")
+	}
+	if a, _ := fs.Stat(many); a.Size < 2*stableSize {
+		t.Fatalf("directory grew from %d to %d bytes only: too few leaf splits", stableSize, a.Size)
 	}
 	if err := fs.Close(); err != nil {
 		t.Fatal(err)
@@ -195,6 +207,9 @@ func TestErrors(t *testing.T) {
 		{"readdir file", second(fs.ReadDir(f, 0, 1)), syscall.ENOTDIR},
 		{"stat bad ino", second(fs.Stat(1 << 30)), syscall.EINVAL},
 		{"mknod dir", second(fs.Mknod(root, "x", syscall.S_IFDIR, 0, 0, 0)), syscall.EINVAL},
+		{"write past the largest offset", second(fs.WriteAt(f, []byte("x"), 1<<62)), syscall.EFBIG},
+		{"truncate past the largest size", fs.Truncate(f, 1<<62), syscall.EFBIG},
+		{"negative offset", second(fs.WriteAt(f, []byte("x"), -1)), syscall.EINVAL},
 	} {
 		if c.err != c.want {
 			t.Errorf("%s: %v, want %v", c.what, c.err, c.want)

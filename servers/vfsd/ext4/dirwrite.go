@@ -132,6 +132,16 @@ func (fs *FS) addEntry(d *inode, name string, ino uint32, ftype uint8) error {
 	if d.flags()&flagInlineData != 0 {
 		return syscall.EOPNOTSUPP
 	}
+	if d.flags()&flagIndex != 0 {
+		done, err := fs.dxAdd(d, name, ino, ftype)
+		if err != nil || done {
+			if err == nil {
+				fs.touch(d, false, true, true)
+				err = fs.writeInode(d)
+			}
+			return err
+		}
+	}
 	if err := fs.unindex(d); err != nil {
 		return err
 	}

@@ -18,6 +18,12 @@ const (
 
 // dirHash computes the (major) htree hash of name for hash version v.
 func (fs *FS) dirHash(name []byte, v uint8) (uint32, bool) {
+	h, _, ok := fs.dirHash2(name, v)
+	return h, ok
+}
+
+// dirHash2 computes the major and minor htree hashes of name.
+func (fs *FS) dirHash2(name []byte, v uint8) (uint32, uint32, bool) {
 	s := fs.sb
 	if v <= 2 && s.u32(sbFlags)&flagUnsigned != 0 {
 		v += 3
@@ -28,7 +34,7 @@ func (fs *FS) dirHash(name []byte, v uint8) (uint32, bool) {
 			seed[k] = s.u32(sbHashSeed + 4*k)
 		}
 	}
-	var h uint32
+	var h, minor uint32
 	switch v {
 	case 0, 3:
 		h = dxHackHash(name, v == 0)
@@ -42,7 +48,7 @@ func (fs *FS) dirHash(name []byte, v uint8) (uint32, bool) {
 				break
 			}
 		}
-		h = buf[1]
+		h, minor = buf[1], buf[2]
 	case 2, 5:
 		buf := seed
 		var in [4]uint32
@@ -53,15 +59,15 @@ func (fs *FS) dirHash(name []byte, v uint8) (uint32, bool) {
 				break
 			}
 		}
-		h = buf[0]
+		h, minor = buf[0], buf[1]
 	default:
-		return 0, false
+		return 0, 0, false
 	}
 	h &^= 1
 	if h == htreeEOF32<<1 {
 		h = (htreeEOF32 - 1) << 1
 	}
-	return h, true
+	return h, minor, true
 }
 
 func dxHackHash(name []byte, signed bool) uint32 {
@@ -181,7 +187,12 @@ func (fs *FS) dxFind(d *inode, name []byte) (e rawEntry, found, ok bool) {
 	if !known || levels > 3 {
 		return e, false, false
 	}
-	node, off, isRoot := root, 32, true
+	// upNext is the hash of the next index entry in the nearest ancestor
+	// that has one: a collision continuing past the end of a node
+	// continues there.
+	node, off := root, 32
+	var upNext uint32
+	hasUp := false
 	for {
 		limit, count := int(le.Uint16(node[off:])), int(le.Uint16(node[off+2:]))
 		if count == 0 || count > limit || off+8*limit > len(node) {
@@ -193,10 +204,13 @@ func (fs *FS) dxFind(d *inode, name []byte) (e rawEntry, found, ok bool) {
 		}
 		child := uint64(le.Uint32(node[off+8*at+4:]) & 0x0FFFFFFF)
 		if levels > 0 {
+			if at+1 < count {
+				upNext, hasUp = le.Uint32(node[off+8*(at+1):]), true
+			}
 			if node = block(child); node == nil {
 				return e, false, false
 			}
-			off, levels, isRoot = 8, levels-1, false
+			off, levels = 8, levels-1
 			continue
 		}
 		// Scan the leaf, then following leaves while the next index
@@ -218,9 +232,9 @@ func (fs *FS) dxFind(d *inode, name []byte) (e rawEntry, found, ok bool) {
 				return e, true, true
 			}
 			if at+1 >= count {
-				// The continuation could be in the next index node;
-				// rare enough to leave to the linear scan.
-				return e, false, isRoot
+				// A continuation into the next index node is rare
+				// enough to leave to the linear scan.
+				return e, false, !hasUp || upNext&1 == 0 || upNext&^1 != hash
 			}
 			next := le.Uint32(node[off+8*(at+1):])
 			if next&1 == 0 || next&^1 != hash {

@@ -137,6 +137,14 @@ func (w *workload) expect(what string, err, want error) bool {
 // set so that collisions (EEXIST, rename over a target) are common.
 func (w *workload) newName() (dir, name string) {
 	dir = w.pick('d')
+	if n := w.m["/many"]; n != nil && n.kind == 'd' && w.r.IntN(3) == 0 {
+		dir = "/many" // the htree directory of populated images
+	}
+	if dir == "/many" {
+		// Enough distinct names to split leaves, and some of the
+		// existing ones to hit.
+		return dir, "entry-" + strconv.Itoa(w.r.IntN(1500)) + strings.Repeat("x", w.r.IntN(40))
+	}
 	return dir, string(rune('a'+w.r.IntN(6))) + strconv.Itoa(w.r.IntN(12)) + strings.Repeat("_", w.r.IntN(3)*40)
 }
 
@@ -493,6 +501,13 @@ func TestRandomWorkload(t *testing.T) {
 				}
 			}
 			w.verify()
+			if _, ok := w.m["/many"]; ok {
+				a, _ := fs.Stat(w.ino("/many"))
+				if a.Flags&0x1000 == 0 {
+					t.Fatal("/many lost its htree index")
+				}
+				t.Logf("/many: indexed, %d entries, %d bytes", len(w.m.children("/many")), a.Size)
+			}
 			if err := fs.Close(); err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package ext4
 import (
 	"bytes"
 	"io"
+	"sort"
 	"syscall"
 )
 
@@ -368,7 +369,8 @@ func (fs *FS) find(d *inode, name string) (rawEntry, error) {
 	}
 	var found rawEntry
 	n := []byte(name)
-	if d.flags()&(flagIndex|flagInlineData) == flagIndex {
+	// "." and ".." live in the index root, not in a leaf.
+	if d.flags()&(flagIndex|flagInlineData) == flagIndex && name != "." && name != ".." {
 		if e, ok, usable := fs.dxFind(d, n); usable {
 			if !ok {
 				return rawEntry{}, syscall.ENOENT
@@ -399,8 +401,12 @@ func (fs *FS) find(d *inode, name string) (rawEntry, error) {
 }
 
 // ReadDir returns up to max entries of directory dir starting at cookie (0
-// for the beginning), including "." and "..". Cookies are positions in the
-// directory, so they stay valid while entries are added and removed.
+// for the beginning), including "." and "..". Next cookies stay valid
+// while entries are added and removed: in a linear directory they are
+// positions, which never move; in an htree directory, whose leaf splits
+// do move entries, entries come in hash order and cookies are hashes, as
+// on Linux. To keep entries with equal hashes together a batch may exceed
+// max by the size of such a group.
 func (fs *FS) ReadDir(dir uint32, cookie uint64, max int) ([]DirEntry, error) {
 	if err := fs.rlock(); err != nil {
 		return nil, err
@@ -413,19 +419,77 @@ func (fs *FS) ReadDir(dir uint32, cookie uint64, max int) ([]DirEntry, error) {
 	if !d.isDir() {
 		return nil, syscall.ENOTDIR
 	}
+	if cookie&hashCookie != 0 || cookie == 0 && d.flags()&(flagIndex|flagInlineData) == flagIndex {
+		return fs.readDirHashed(d, cookie, max)
+	}
 	var out []DirEntry
 	err = fs.forEachEntry(d, func(e rawEntry) bool {
 		if e.pos < cookie {
 			return true
 		}
-		t := uint8(0)
-		if fs.sb.hasFiletype() {
-			t = dtype[e.ftype&7]
-		}
-		out = append(out, DirEntry{Name: string(e.name), Ino: e.ino, Type: t, Next: e.pos + uint64(e.recLen)})
+		out = append(out, fs.dirEntry(e, e.pos+uint64(e.recLen)))
 		return max <= 0 || len(out) < max
 	})
 	return out, err
+}
+
+func (fs *FS) dirEntry(e rawEntry, next uint64) DirEntry {
+	t := uint8(0)
+	if fs.sb.hasFiletype() {
+		t = dtype[e.ftype&7]
+	}
+	return DirEntry{Name: string(e.name), Ino: e.ino, Type: t, Next: next}
+}
+
+// hashCookie marks cookies that are hash positions rather than offsets.
+const hashCookie = 1 << 63
+
+// readDirHashed lists a directory in (major, minor) hash order. A
+// directory that lost its index since the listing began is hashed with
+// the filesystem's default hash, which is what indexed it.
+func (fs *FS) readDirHashed(d *inode, cookie uint64, max int) ([]DirEntry, error) {
+	ver := fs.sb.raw[sbDefHash]
+	if d.flags()&flagIndex != 0 {
+		root, err := fs.dirRoot(d)
+		if err != nil {
+			return nil, err
+		}
+		ver = root[24+4]
+	}
+	type hashed struct {
+		pos uint64
+		e   rawEntry
+	}
+	var all []hashed
+	err := fs.forEachEntry(d, func(e rawEntry) bool {
+		var pos uint64
+		switch string(e.name) {
+		case ".":
+			pos = hashCookie
+		case "..":
+			pos = hashCookie | 1<<32
+		default:
+			major, minor, _ := fs.dirHash2(e.name, ver)
+			pos = hashCookie | uint64(major>>1)<<32 | uint64(minor)
+		}
+		if pos >= cookie {
+			e.name = append([]byte(nil), e.name...)
+			all = append(all, hashed{pos, e})
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].pos < all[j].pos })
+	var out []DirEntry
+	for k, h := range all {
+		if max > 0 && len(out) >= max && h.pos != all[k-1].pos {
+			break
+		}
+		out = append(out, fs.dirEntry(h.e, h.pos+1))
+	}
+	return out, nil
 }
 
 // Statfs describes the filesystem's capacity.

@@ -3,6 +3,7 @@ package linuxhost
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -157,7 +158,9 @@ func run(op *Op) Result {
 	case "status":
 		b, err := os.ReadFile("/proc/thread-self/status")
 		if err != nil {
-			return Result{Errno: err.(*os.PathError).Err.(syscall.Errno)}
+			e := syscall.EIO
+			errors.As(err, &e)
+			return Result{Errno: e}
 		}
 		return Result{Output: b}
 	}
