@@ -97,3 +97,23 @@ func enableSyscall() {
 	// Mask IF, TF, DF and AC on entry, as Linux does.
 	Wrmsr(MSRFMASK, 0x47700)
 }
+
+var vectorNames = [32]string{
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment check",
+	"#MC machine check", "#XM SIMD error", "#VE virtualization",
+	"#CP control protection", "", "", "", "", "", "", "", "", "#SX security", "",
+}
+
+// VectorName names a CPU exception vector.
+//
+//go:nosplit
+func VectorName(v uint64) string {
+	if v < 32 {
+		return vectorNames[v]
+	}
+	return "interrupt"
+}
