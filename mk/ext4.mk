@@ -2,7 +2,7 @@
 
 ## test-ext4: ext4 concurrency tests under the race detector, and a short fuzz run
 test-ext4:
-	@$(NEED) e2fsprogs
+	@$(NEED) e2fsprogs gcc
 	$(GO) test -race -count=1 -run 'Concurrent' ./servers/vfsd/ext4/
 	$(GO) test -run XXX -fuzz FuzzImage -fuzztime 20s -parallel 1 ./servers/vfsd/ext4/
 

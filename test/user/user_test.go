@@ -33,6 +33,7 @@ func TestUserSpace(t *testing.T) {
 	}
 	for _, want := range []string{
 		"pinger: 10000 calls with handle passing ok",
+		"pinger: 64 KiB memory object shared with echo both ways",
 		"pinger: ring-3 self-test gc:",
 		"process echo (pid 3) killed: #PF page fault (vector 14)",
 		"faulting instruction at",

@@ -100,3 +100,37 @@ func TestConcurrentReadWrite(t *testing.T) {
 	}
 	fsckClean(t, img)
 }
+
+// TestHugeSparseFile writes single bytes near 1 TiB and near the largest
+// offset an extent can map, then checks e2fsck and the contents.
+func TestHugeSparseFile(t *testing.T) {
+	needTools(t)
+	img := filepath.Join(t.TempDir(), "img")
+	mkfs(t, img, "", 8<<10, "-t", "ext4", "-b", "4096")
+	fs, dev := openImage(t, img, false)
+	defer dev.Close()
+	ino, err := fs.Create(fs.Root(), "huge", 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offs := []int64{1<<40 - 1, (1<<32-1)*4096 - 1}
+	for _, off := range offs {
+		if _, err := fs.WriteAt(ino, []byte{'H'}, off); err != nil {
+			t.Fatalf("write at %d: %v", off, err)
+		}
+	}
+	for _, off := range offs {
+		b := make([]byte, 2)
+		n, _ := fs.ReadAt(ino, b, off-1)
+		if n != 2 || b[0] != 0 || b[1] != 'H' {
+			t.Fatalf("read at %d: %q", off-1, b[:n])
+		}
+	}
+	if a, _ := fs.Stat(ino); a.Size != uint64(offs[1]+1) || a.Blocks != 16 {
+		t.Fatalf("size %d blocks %d", a.Size, a.Blocks)
+	}
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fsckClean(t, img)
+}

@@ -207,6 +207,9 @@ func TestErrors(t *testing.T) {
 		{"readdir file", second(fs.ReadDir(f, 0, 1)), syscall.ENOTDIR},
 		{"stat bad ino", second(fs.Stat(1 << 30)), syscall.EINVAL},
 		{"mknod dir", second(fs.Mknod(root, "x", syscall.S_IFDIR, 0, 0, 0)), syscall.EINVAL},
+		{"write past the largest offset", second(fs.WriteAt(f, []byte("x"), 1<<62)), syscall.EFBIG},
+		{"truncate past the largest size", fs.Truncate(f, 1<<62), syscall.EFBIG},
+		{"negative offset", second(fs.WriteAt(f, []byte("x"), -1)), syscall.EINVAL},
 	} {
 		if c.err != c.want {
 			t.Errorf("%s: %v, want %v", c.what, c.err, c.want)

@@ -432,6 +432,9 @@ func (fs *FS) WriteAt(ino uint32, p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, syscall.EINVAL
 	}
+	if uint64(off)+uint64(len(p)) > maxLblk*uint64(fs.sb.blockSize) {
+		return 0, syscall.EFBIG
+	}
 	if err := fs.wlock(); err != nil {
 		return 0, err
 	}
