@@ -33,8 +33,8 @@ const (
 
 // Limits of one channel message.
 const (
-	MaxMsg        = 4096
-	MaxMsgHandles = 4
+	MaxMsg        = 64 << 10
+	MaxMsgHandles = 64
 )
 
 // Bootstrap is the handle a spawned process finds its bootstrap channel at.

@@ -201,6 +201,9 @@ func (n *Server) Close(ctx context.Context, id ID) error {
 	delete(n.sockets, id)
 	if ok && s.stream() {
 		n.closing = append(n.closing, s)
+		if len(n.closing) >= 2*n.pruned+64 {
+			n.pruneClosingLocked()
+		}
 	}
 	n.mu.Unlock()
 	if !ok {
