@@ -17,6 +17,8 @@ const (
 	SysChannelCall   = NativeBase + 5 // (h, args *CallArgs)
 	SysProcessSpawn  = NativeBase + 6 // (cmdline, len, bootstrap h) -> process h
 	SysProcessWait   = NativeBase + 7 // (process h) -> exit status
+	SysVmoCreate     = NativeBase + 8 // (size) -> memory object h
+	SysVmoMap        = NativeBase + 9 // (h, prot) -> address
 )
 
 // Handle rights.
@@ -26,12 +28,13 @@ const (
 	RightTransfer = 1 << 2
 	RightDup      = 1 << 3
 	RightWait     = 1 << 4
+	RightMap      = 1 << 5
 )
 
 // Limits of one channel message.
 const (
-	MaxMsg        = 4096
-	MaxMsgHandles = 4
+	MaxMsg        = 64 << 10
+	MaxMsgHandles = 64
 )
 
 // Bootstrap is the handle a spawned process finds its bootstrap channel at.

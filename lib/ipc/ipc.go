@@ -131,3 +131,28 @@ func itoa(v int) string {
 	}
 	return string(b[i:])
 }
+
+// Prot bits for MapVMO, as for mmap.
+const (
+	ProtRead  = 1
+	ProtWrite = 2
+)
+
+// CreateVMO makes a zero-filled memory object of size bytes (at most 1 MiB).
+func CreateVMO(size int) (Handle, error) {
+	r, _, e := syscall.RawSyscall(abi.SysVmoCreate, uintptr(size), 0, 0)
+	return Handle(r), errno(r, e)
+}
+
+// MapVMO maps a whole memory object and returns its memory. Every process
+// that maps the object sees the same bytes. The mapping lasts until the
+// process exits.
+func MapVMO(h Handle, size int, prot int) ([]byte, error) {
+	r, _, e := syscall.RawSyscall(abi.SysVmoMap, uintptr(h), uintptr(prot), 0)
+	if e != 0 {
+		return nil, e
+	}
+	// The kernel returned an address outside the Go heap: view it as a slice.
+	p := *(**byte)(unsafe.Pointer(&r))
+	return unsafe.Slice(p, size), nil
+}

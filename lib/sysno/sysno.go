@@ -60,6 +60,7 @@ const (
 	EpollCtl         = 233
 	Tgkill           = 234
 	Openat           = 257
+	Readlinkat       = 267
 	EpollPwait       = 281
 	Eventfd2         = 290
 	EpollCreate1     = 291

@@ -79,7 +79,9 @@ func call(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return sysWrite(int(a1), a2, a3), false
 	case sysno.Close:
 		return closeFD(int(a1)), false
-	case sysno.Openat:
+	case sysno.Openat, sysno.Readlinkat:
+		// Native processes have no files (os.Executable probes
+		// /proc/self/exe); Linux processes will get linuxd's answers.
 		return errno(eNOENT), false
 	case sysno.Pread64:
 		return preadFD(int(a1)), false
@@ -160,7 +162,7 @@ func unimplemented(f *amd64.Frame) {
 // Implemented lists the system calls this package answers. The strace
 // guard test compares it with what a Go program calls on Linux.
 var Implemented = []uint64{
-	sysno.Read, sysno.Write, sysno.Close, sysno.Openat, sysno.Pread64, sysno.Fcntl,
+	sysno.Read, sysno.Write, sysno.Close, sysno.Openat, sysno.Readlinkat, sysno.Pread64, sysno.Fcntl,
 	sysno.Mmap, sysno.Munmap, sysno.Madvise, sysno.Mprotect,
 	sysno.RtSigaction, sysno.RtSigprocmask, sysno.Sigaltstack,
 	sysno.Clone, sysno.Exit, sysno.ExitGroup, sysno.Futex, sysno.Nanosleep,

@@ -8,7 +8,8 @@ const (
 	PTEPCD      = 1 << 4
 	PTEHuge     = 1 << 7
 	PTEGlobal   = 1 << 8
-	PTEDemand   = 1 << 9 // software: not present yet, zero-fill on first touch
+	PTEDemand   = 1 << 9  // software: not present yet, zero-fill on first touch
+	PTEShared   = 1 << 10 // software: the frame belongs to a memory object, not the space
 	PTENoExec   = 1 << 63
 	pteAddrMask = 0x000ffffffffff000
 )

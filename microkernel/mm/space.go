@@ -181,8 +181,11 @@ func (v *pageVisitor) Visit(va, pte uint64) uint64 {
 		}
 		return 0
 	}
-	Phys.Free(pte & pteAddrMask)
 	amd64.Invlpg(uintptr(va))
+	if pte&PTEShared != 0 {
+		return 0 // a memory object's frame: the object frees it
+	}
+	Phys.Free(pte & pteAddrMask)
 	v.freed++
 	if v.keep {
 		return PTEDemand | pte&(PTEWrite|PTEUser)
@@ -275,6 +278,31 @@ func (s *Space) MapNew(va uint64, write, exec bool) (uintptr, bool) {
 	}
 	*e = pte
 	return PhysToVirt(pa), true
+}
+
+// MapShared maps the frames of a memory object at a fresh range of the
+// window, user-accessible, and returns its address. The frames stay the
+// object's: unmapping does not free them.
+//
+//go:nosplit
+func (s *Space) MapShared(frames []uint64, write bool) (uint64, bool) {
+	n := uint64(len(frames)) * PageSize
+	if s.Hi-s.Next < n {
+		return 0, false
+	}
+	addr := s.Next
+	s.Next += n
+	for i, pa := range frames {
+		e := Walk(&kt, s.Root, addr+uint64(i)*PageSize, true, true)
+		if e == nil {
+			return 0, false
+		}
+		*e = pa | PTEPresent | PTEUser | PTENoExec | PTEShared
+		if write {
+			*e |= PTEWrite
+		}
+	}
+	return addr, true
 }
 
 // Destroy frees every page and page table of the user half.

@@ -7,6 +7,7 @@ const (
 	KindNone = iota
 	KindChannel
 	KindProcess
+	KindVMO
 )
 
 // Handle rights (lib/abi).
@@ -16,6 +17,7 @@ const (
 	RightTransfer = abi.RightTransfer
 	RightDup      = abi.RightDup
 	RightWait     = abi.RightWait
+	RightMap      = abi.RightMap
 )
 
 // Handle is a process's reference to a kernel object, with rights.
@@ -70,6 +72,8 @@ func closeHandle(hd *Handle) {
 		releaseEndpoint(hd.Obj)
 	case KindProcess:
 		dropProcessRef(hd.Obj)
+	case KindVMO:
+		dropVMO(hd.Obj)
 	}
 	*hd = Handle{}
 }
@@ -92,5 +96,7 @@ func addRef(hd *Handle) {
 		endpoints[hd.Obj].refs++
 	case KindProcess:
 		Procs[hd.Obj].refs++
+	case KindVMO:
+		vmos[hd.Obj].refs++
 	}
 }

@@ -19,6 +19,8 @@ const (
 	SysChannelCall   = abi.SysChannelCall
 	SysProcessSpawn  = abi.SysProcessSpawn
 	SysProcessWait   = abi.SysProcessWait
+	SysVmoCreate     = abi.SysVmoCreate
+	SysVmoMap        = abi.SysVmoMap
 )
 
 // Linux errno values used by native calls.
@@ -82,6 +84,10 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return spawnCall(p, a1, a2, a3), false
 	case SysProcessWait:
 		return wait(p, f, fx, a1)
+	case SysVmoCreate:
+		return vmoCreate(p, a1), false
+	case SysVmoMap:
+		return vmoMap(p, a1, a2&2 != 0), false
 	}
 	return neg(eNOSYS), false
 }
@@ -194,8 +200,10 @@ func write(p int32, h, buf, n, hs, nh uint64) (uint64, int32) {
 		return neg(eNOMEM), 0
 	}
 	msg := &messages[m]
-	msg.n, msg.nh = int32(n), int32(nh)
-	copy(msg.data[:n], userBytes(buf, n))
+	msg.n, msg.nh = 0, int32(nh)
+	if !fillMessage(msg, userBytes(buf, n)) {
+		return neg(eNOMEM), 0
+	}
 	for i := uint64(0); i < nh; i++ {
 		t := &Procs[p].Handles[get32(hs+4*i)-1]
 		msg.handles[i] = *t
@@ -245,7 +253,7 @@ func read(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, a
 	if free < int(m.nh) {
 		return neg(eMFILE), false
 	}
-	copy(userBytes(buf, uint64(m.n)), m.data[:m.n])
+	drainMessage(m, userBytes(buf, uint64(m.n)))
 	for i := int32(0); i < m.nh; i++ {
 		put32(hs+4*uint64(i), uint32(install(p, m.handles[i])))
 	}

@@ -48,7 +48,8 @@ type Process struct {
 	// ExitWord becomes 1 when the process has exited; kernel goroutines
 	// futex-wait on it.
 	ExitWord uint32
-	refs     int32 // process handles that name this process
+	refs     int32              // process handles that name this process
+	mappings [maxMappings]int32 // memory objects mapped (0 = free slot)
 }
 
 // Procs is the process table; slot 0 is the kernel.
@@ -84,6 +85,12 @@ func Kill(i int32, status int64) {
 		amd64.WriteCR3(mm.Kernel.Root)
 	}
 	p.Space.Destroy()
+	for k, v := range p.mappings {
+		if v != 0 {
+			dropVMO(v)
+			p.mappings[k] = 0
+		}
+	}
 	p.state = pZombie
 	p.Status = status
 	p.ExitWord = 1

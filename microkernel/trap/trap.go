@@ -22,6 +22,16 @@ const (
 	irqLast      = clock.IRQBase + 15
 )
 
+// The system-call and user-fault handlers are called through function
+// values. The linker budgets about 800 bytes for a chain of nosplit calls,
+// sized for goroutine stacks; the trap stacks are 32-64 KiB. An indirect
+// call makes it check each handler's chain on its own.
+var (
+	nativeCall = proc.Native
+	linuxCall  = hosting.Syscall
+	userFault  = proc.UserFault
+)
+
 // Counts of traps by kind, for the kernel's statistics.
 var Counts struct {
 	Syscalls, Native, Faults, Ticks, IRQs uint64
@@ -35,11 +45,11 @@ func Handle(f *amd64.Frame, fx *amd64.FXArea) {
 	user := f.CS&3 != 0
 	switch v := f.Vector; {
 	case v == amd64.SyscallVector && user && f.RAX >= proc.NativeBase:
-		proc.Native(f, fx)
+		nativeCall(f, fx)
 	case v == amd64.SyscallVector:
-		hosting.Syscall(f, fx)
+		linuxCall(f, fx)
 	case v < 32 && user:
-		proc.UserFault(f, fx, amd64.ReadCR2())
+		userFault(f, fx, amd64.ReadCR2())
 	case v == vecPageFault:
 		if !kernelFault(amd64.ReadCR2(), f.Err&2 != 0) {
 			crash.Fault(f, fx)

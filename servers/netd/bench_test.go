@@ -11,11 +11,17 @@ import (
 // client and the in-process transport, payloads in a registered buffer,
 // blocking on readiness events. They include that transport's cost.
 
-// benchPeers returns the client and server sides: two netd instances on
-// the host link, or one over loopback.
-func benchPeers(b *testing.B, link bool) (cli, srv *lx, to netip.AddrPort) {
-	if link {
-		ha, hb := newPair(b)
+// A benchmark's network: two netd instances on a host link with an MTU,
+// or one over loopback (mtu 0).
+var benchNets = []struct {
+	name string
+	mtu  int
+}{{"hostlink-mtu1500", 1500}, {"hostlink-mtu65000", 65000}, {"loopback", 0}}
+
+// benchPeers returns the client and server sides.
+func benchPeers(b *testing.B, mtu int) (cli, srv *lx, to netip.AddrPort) {
+	if mtu > 0 {
+		ha, hb := newPairMTU(b, mtu)
 		return ha.lx, hb.lx, netip.AddrPortFrom(addrB4, 5001)
 	}
 	h := newHost(b, Config{}, nil)
@@ -23,12 +29,9 @@ func benchPeers(b *testing.B, link bool) (cli, srv *lx, to netip.AddrPort) {
 }
 
 func BenchmarkTCPThroughput(b *testing.B) {
-	for _, bc := range []struct {
-		name string
-		link bool
-	}{{"hostlink", true}, {"loopback", false}} {
+	for _, bc := range benchNets {
 		b.Run(bc.name, func(b *testing.B) {
-			cli, srv, to := benchPeers(b, bc.link)
+			cli, srv, to := benchPeers(b, bc.mtu)
 			ctx := context.Background()
 			ln := srv.listener(syscall.AF_INET, to, 1)
 			c := cli.dial(syscall.AF_INET, to)
@@ -68,12 +71,9 @@ func BenchmarkTCPThroughput(b *testing.B) {
 // BenchmarkTCPConnect measures one connection's life: socket, connect,
 // accept, close on both sides.
 func BenchmarkTCPConnect(b *testing.B) {
-	for _, bc := range []struct {
-		name string
-		link bool
-	}{{"hostlink", true}, {"loopback", false}} {
+	for _, bc := range benchNets {
 		b.Run(bc.name, func(b *testing.B) {
-			cli, srv, to := benchPeers(b, bc.link)
+			cli, srv, to := benchPeers(b, bc.mtu)
 			ctx := context.Background()
 			ln := srv.listener(syscall.AF_INET, to, 128)
 			b.ResetTimer()

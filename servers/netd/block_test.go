@@ -22,13 +22,19 @@ func loopbackServer(t *testing.T) *Server {
 	return n
 }
 
-// connectedPair returns both ends of a loopback TCP connection.
-func connectedPair(t *testing.T, n *Server, port uint16) (client, server ID) {
+// connectedPair returns both ends of a loopback TCP connection; the
+// listener gets the options in opts first.
+func connectedPair(t *testing.T, n *Server, port uint16, opts ...[3]int) (client, server ID) {
 	ctx := context.Background()
 	addr := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port)
 	ln, err := n.Socket(Cred{}, syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, o := range opts {
+		if err := n.SetSockOpt(ln, o[0], o[1], intBytes(o[2])); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := n.Bind(Cred{}, ln, addr); err != nil {
 		t.Fatal(err)
@@ -50,8 +56,12 @@ func connectedPair(t *testing.T, n *Server, port uint16) (client, server ID) {
 
 func TestBlockingCalls(t *testing.T) {
 	n := loopbackServer(t)
-	ctx := context.Background()
 	c, s := connectedPair(t, n, 9000)
+	// An accepted socket inherits the listener's options: Nagle stays on.
+	if v, err := n.GetSockOpt(s, syscall.IPPROTO_TCP, syscall.TCP_NODELAY); err != nil || string(v) != string(intBytes(0)) {
+		t.Errorf("accepted socket's TCP_NODELAY = %v, %v; want 0", v, err)
+	}
+	ctx := context.Background()
 
 	// MSG_WAITALL waits for all the bytes, across two sends.
 	got := make(chan Received, 1)
@@ -169,5 +179,22 @@ func TestWatcherEdges(t *testing.T) {
 	}
 	if r, _ := n.Readiness(s, PollIn|PollOut); r != PollIn|PollOut {
 		t.Errorf("Readiness = %#x, want POLLIN|POLLOUT", r)
+	}
+}
+
+// Linux clones an accepted socket from its listener, options included.
+func TestAcceptInheritsOptions(t *testing.T) {
+	n := loopbackServer(t)
+	opts := [][3]int{
+		{syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1},
+		{syscall.SOL_SOCKET, syscall.SO_KEEPALIVE, 1},
+		{syscall.IPPROTO_TCP, tcpKeepIdle, 30},
+		{syscall.IPPROTO_TCP, tcpKeepCnt, 3},
+	}
+	_, s := connectedPair(t, n, 9003, opts...)
+	for _, o := range opts {
+		if v, err := n.GetSockOpt(s, o[0], o[1]); err != nil || string(v) != string(intBytes(o[2])) {
+			t.Errorf("accepted socket's option %d/%d = %v, %v; want %d", o[0], o[1], v, err, o[2])
+		}
 	}
 }

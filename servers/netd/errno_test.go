@@ -11,6 +11,7 @@ import (
 
 	"aramid/proto/authpb"
 	"aramid/proto/netpb"
+	"aramid/proto/rpc"
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/faketime"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
@@ -175,3 +176,22 @@ func bindErr(l *lx, a netip.AddrPort) error {
 }
 
 func errOf[T any](_ T, err error) error { return err }
+
+// Protocol-level misuse: a region outside the registered buffer is
+// EFAULT, as a bad user pointer is; a second Watch is EBUSY.
+func TestServiceErrnos(t *testing.T) {
+	h := newHost(t, Config{}, nil)
+	l := h.lx
+	ctx := context.Background()
+	u := l.mustSocket(syscall.AF_INET, syscall.SOCK_DGRAM)
+	bad := &rpc.Region{Buffer: l.buf, Offset: uint64(l.mem.Size()) - 1, Length: 2}
+	if _, err := l.c.Send(ctx, &netpb.SendRequest{Socket: u, Data: &rpc.Data{Where: &rpc.Data_Region{Region: bad}}, To: sa(netip.MustParseAddrPort("127.0.0.1:9"))}); !errors.Is(err, syscall.EFAULT) {
+		t.Errorf("send from outside the buffer = %v, want EFAULT", err)
+	}
+	if _, err := l.c.Recv(ctx, &netpb.RecvRequest{Socket: u, Length: 2, Dest: &rpc.Region{Buffer: 77, Length: 2}}); !errors.Is(err, syscall.EFAULT) {
+		t.Errorf("recv into an unregistered buffer = %v, want EFAULT", err)
+	}
+	if _, err := l.c.Watch(ctx, &netpb.WatchRequest{}); !errors.Is(err, syscall.EBUSY) {
+		t.Errorf("second Watch = %v, want EBUSY", err)
+	}
+}

@@ -43,15 +43,8 @@ func (n *Server) SocketTable() []SocketEntry {
 	for _, s := range n.sockets {
 		socks = append(socks, s)
 	}
-	live := n.closing[:0]
-	for _, s := range n.closing {
-		if st := tcp.EndpointState(s.ep.State()); st != tcp.StateClose && st != tcp.StateError && st != tcp.StateInitial {
-			live = append(live, s)
-		}
-	}
-	clear(n.closing[len(live):])
-	n.closing = live
-	closing := append([]*socket(nil), live...)
+	n.pruneClosingLocked()
+	closing := append([]*socket(nil), n.closing...)
 	n.mu.Unlock()
 
 	out := make([]SocketEntry, 0, len(socks)+len(closing))
@@ -107,4 +100,20 @@ func (s *socket) state() int {
 		return tcpSynSent
 	}
 	return int(st)
+}
+
+// pruneClosingLocked drops the closed TCP connections that netstack has
+// finished with. Close calls it whenever the list has doubled since the
+// last pruning, so the list stays proportional to the connections still
+// in TIME_WAIT and the like, even if nobody reads the table.
+func (n *Server) pruneClosingLocked() {
+	live := n.closing[:0]
+	for _, s := range n.closing {
+		if st := tcp.EndpointState(s.ep.State()); st != tcp.StateClose && st != tcp.StateError && st != tcp.StateInitial {
+			live = append(live, s)
+		}
+	}
+	clear(n.closing[len(live):])
+	n.closing = live
+	n.pruned = len(live)
 }

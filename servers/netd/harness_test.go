@@ -61,9 +61,12 @@ var (
 	addrB6 = netip.MustParseAddr("fec0::2")
 )
 
-// newPair starts two netd instances joined by a Pipe.
-func newPair(t testing.TB) (a, b *host) {
-	da, db := Pipe(macA, macB, 1500)
+// newPair starts two netd instances joined by a Pipe with virtio-net's
+// MTU.
+func newPair(t testing.TB) (a, b *host) { return newPairMTU(t, 1500) }
+
+func newPairMTU(t testing.TB, mtu int) (a, b *host) {
+	da, db := Pipe(macA, macB, mtu)
 	ca, err := ParseArgs(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +201,7 @@ func (l *lx) subscribe(s uint64) {
 	l.mu.Lock()
 	l.wake[s] = make(chan struct{}, 1)
 	l.mu.Unlock()
-	_, err := l.c.Subscribe(context.Background(), &netpb.SubscribeRequest{Socket: s, Cookie: s, Events: PollIn | PollOut | PollRdHup})
+	_, err := l.c.Subscribe(context.Background(), subReq(s))
 	if err != nil {
 		l.t.Fatal("Subscribe:", err)
 	}

@@ -71,13 +71,14 @@ func (p *payload) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// Received is what Recv returns.
+// Received is what Recv and RecvTo return.
 type Received struct {
-	Data  []byte
+	Data  []byte         // Recv only: the bytes received
+	N     int            // how many bytes were stored
 	From  netip.AddrPort // datagram sockets only
 	Flags int            // MsgTrunc when a datagram was cut short
-	// Len is the length recvmsg(2) returns: len(Data), or for a datagram
-	// read with MSG_TRUNC its full length.
+	// Len is the length recvmsg(2) returns: N, or for a datagram read
+	// with MSG_TRUNC its full length.
 	Len int
 }
 
@@ -85,6 +86,18 @@ type Received struct {
 // MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL and MSG_TRUNC. SO_RCVTIMEO bounds
 // the wait. End of stream is a zero-length result and no error.
 func (n *Server) Recv(ctx context.Context, id ID, size int, flags int) (Received, error) {
+	if size < 0 {
+		return Received{}, syscall.EINVAL
+	}
+	buf := make([]byte, size)
+	r, err := n.RecvTo(ctx, id, sliceAt(buf), 0, size, flags)
+	r.Data = buf[:r.N]
+	return r, err
+}
+
+// RecvTo is Recv storing the bytes at off in dst, which may be shared
+// memory: netstack copies its segments straight there.
+func (n *Server) RecvTo(ctx context.Context, id ID, dst io.WriterAt, off int64, size int, flags int) (Received, error) {
 	s, err := n.lookup(id)
 	if err != nil {
 		return Received{}, err
@@ -98,13 +111,12 @@ func (n *Server) Recv(ctx context.Context, id ID, size int, flags int) (Received
 	if size == 0 && s.stream() {
 		return Received{}, nil
 	}
-	buf := make([]byte, size)
 	got := 0
 	var res tcpip.ReadResult
 	waitAll := s.stream() && flags&(MsgWaitAll|MsgPeek) == MsgWaitAll
 	rcv, _ := s.timeouts()
 	err = s.block(ctx, flags&MsgDontWait != 0, waiter.ReadableEvents, rcv, func() tcpip.Error {
-		w := tcpip.SliceWriter(buf[got:])
+		w := tcpip.LimitedWriter{W: &writerAt{dst, off + int64(got)}, N: int64(size - got)}
 		var rerr tcpip.Error
 		res, rerr = s.ep.Read(&w, tcpip.ReadOptions{Peek: flags&MsgPeek != 0, NeedRemoteAddr: !s.stream()})
 		if _, eof := rerr.(*tcpip.ErrClosedForReceive); eof {
@@ -119,7 +131,7 @@ func (n *Server) Recv(ctx context.Context, id ID, size int, flags int) (Received
 	if err != nil && !(got > 0 && s.stream()) {
 		return Received{}, err
 	}
-	r := Received{Data: buf[:got], Len: got}
+	r := Received{N: got, Len: got}
 	if !s.stream() {
 		r.From = addrPort(s.family, res.RemoteAddr)
 		if res.Total > res.Count {
@@ -130,6 +142,32 @@ func (n *Server) Recv(ctx context.Context, id ID, size int, flags int) (Received
 		}
 	}
 	return r, nil
+}
+
+// writerAt writes sequentially from off in an io.WriterAt.
+type writerAt struct {
+	w   io.WriterAt
+	off int64
+}
+
+func (w *writerAt) Write(p []byte) (int, error) {
+	n, err := w.w.WriteAt(p, w.off)
+	w.off += int64(n)
+	return n, err
+}
+
+// sliceAt is an io.WriterAt over a byte slice.
+type sliceAt []byte
+
+func (b sliceAt) WriteAt(p []byte, off int64) (int, error) {
+	if off > int64(len(b)) {
+		return 0, io.ErrShortWrite
+	}
+	n := copy(b[off:], p)
+	if n < len(p) {
+		return n, io.ErrShortWrite
+	}
+	return n, nil
 }
 
 // Shutdown shuts down part of a full-duplex connection, as shutdown(2).
@@ -163,6 +201,9 @@ func (n *Server) Close(ctx context.Context, id ID) error {
 	delete(n.sockets, id)
 	if ok && s.stream() {
 		n.closing = append(n.closing, s)
+		if len(n.closing) >= 2*n.pruned+64 {
+			n.pruneClosingLocked()
+		}
 	}
 	n.mu.Unlock()
 	if !ok {

@@ -51,6 +51,7 @@ type Server struct {
 	// in the protocol (FIN_WAIT, TIME_WAIT...), which Linux keeps listing
 	// in /proc/net/tcp with no owner.
 	closing []*socket
+	pruned  int // len(closing) after the last pruning
 }
 
 // New builds a stack with a loopback interface and, if dev is not nil,

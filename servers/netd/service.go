@@ -236,31 +236,29 @@ func (s *Service) Send(ctx context.Context, req *netpb.SendRequest) (*netpb.Send
 	return &netpb.SendReply{Count: uint64(n)}, nil
 }
 
+// Recv returns the data inline, or with a Dest region stores it there
+// straight from netstack's segments.
 func (s *Service) Recv(ctx context.Context, req *netpb.RecvRequest) (*netpb.RecvReply, error) {
-	size := min(req.GetLength(), maxInline)
-	var dst Memory
-	var off int64
-	if r := req.GetDest(); r != nil {
-		sec, mem, err := s.region(r)
-		if err != nil {
-			return nil, err
-		}
-		size = min(req.GetLength(), uint64(sec.Size()))
-		dst, off = mem, int64(r.GetOffset())
-	}
+	id := socketID(req.GetSocket())
 	flags := int(req.GetFlags()) | MsgDontWait
-	r, err := s.n.Recv(ctx, socketID(req.GetSocket()), int(size), flags)
+	var r Received
+	var err error
+	if d := req.GetDest(); d != nil {
+		sec, mem, rerr := s.region(d)
+		if rerr != nil {
+			return nil, rerr
+		}
+		size := min(req.GetLength(), uint64(sec.Size()))
+		r, err = s.n.RecvTo(ctx, id, mem, int64(d.GetOffset()), int(size), flags)
+	} else {
+		r, err = s.n.Recv(ctx, id, int(min(req.GetLength(), maxInline)), flags)
+	}
 	if err != nil {
 		return nil, err
 	}
-	reply := &netpb.RecvReply{Count: uint64(r.Len), Flags: uint32(r.Flags)}
+	reply := &netpb.RecvReply{Count: uint64(r.Len), Flags: uint32(r.Flags), Data: r.Data}
 	if r.From.IsValid() {
 		reply.From = sockAddr(r.From)
-	}
-	if dst == nil {
-		reply.Data = r.Data
-	} else if _, err := dst.WriteAt(r.Data, off); err != nil {
-		return nil, syscall.EFAULT
 	}
 	return reply, nil
 }

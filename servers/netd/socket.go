@@ -155,8 +155,33 @@ func (n *Server) Accept(ctx context.Context, id ID, nonblock bool) (ID, netip.Ad
 	if err != nil {
 		return 0, netip.AddrPort{}, err
 	}
+	inherit(s.ep, nep)
 	ns := &socket{family: s.family, typ: s.typ, proto: s.proto, uid: s.uid, ep: nep, wq: nwq}
 	return n.add(ns), addrPort(s.family, peer), nil
+}
+
+// inherit gives an accepted connection the listener's options, as Linux
+// does by cloning the listening socket; netstack copies only a few.
+func inherit(l, c tcpip.Endpoint) {
+	lo, co := l.SocketOptions(), c.SocketOptions()
+	co.SetDelayOption(lo.GetDelayOption())
+	co.SetKeepAlive(lo.GetKeepAlive())
+	co.SetLinger(lo.GetLinger())
+	co.SetReuseAddress(lo.GetReuseAddress())
+	co.SetSendBufferSize(lo.GetSendBufferSize(), true)
+	var idle tcpip.KeepaliveIdleOption
+	var intvl tcpip.KeepaliveIntervalOption
+	for _, opt := range []interface {
+		tcpip.GettableSocketOption
+		tcpip.SettableSocketOption
+	}{&idle, &intvl} {
+		if l.GetSockOpt(opt) == nil {
+			c.SetSockOpt(opt)
+		}
+	}
+	if v, err := l.GetSockOptInt(tcpip.KeepaliveCountOption); err == nil {
+		c.SetSockOptInt(tcpip.KeepaliveCountOption, v)
+	}
 }
 
 // Connect connects a socket, as connect(2) does. A stream socket with

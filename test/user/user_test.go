@@ -20,7 +20,7 @@ func TestUserSpace(t *testing.T) {
 	if kernel == "" || bundle == "" {
 		t.Skip("ARAMID_KERNEL and ARAMID_BUNDLE not set; run make test-user")
 	}
-	vm, err := qemu.Start(kernel, "aramid.noselftest aramid.exit echo pinger! evil,kernel! evil,priv! hog! abuse!", "-initrd", bundle)
+	vm, err := qemu.Start(kernel, "aramid.noselftest aramid.exit echo authd pinger! authcheck! evil,kernel! evil,priv! hog! abuse!", "-initrd", bundle)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +33,7 @@ func TestUserSpace(t *testing.T) {
 	}
 	for _, want := range []string{
 		"pinger: 10000 calls with handle passing ok",
+		"pinger: 64 KiB memory object shared with echo both ways",
 		"pinger: ring-3 self-test gc:",
 		"process echo (pid 3) killed: #PF page fault (vector 14)",
 		"faulting instruction at",
@@ -44,6 +45,7 @@ func TestUserSpace(t *testing.T) {
 		"HLT  [hlt]",
 		"init: hog: killed at its memory limit",
 		"ABUSE PASS",
+		"AUTHD PASS",
 		"init: abuse: exit status 0",
 		"init: all tasks finished",
 		"kernel: init exited with status 0x0",

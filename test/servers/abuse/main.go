@@ -52,7 +52,17 @@ func main() {
 	expect("oversize message", ipc.Write(a, make([]byte, abi.MaxMsg+1), nil), syscall.EMSGSIZE)
 	c, d, _ := ipc.Channel()
 	e, f, _ := ipc.Channel()
-	expect("too many handles", ipc.Write(a, nil, []ipc.Handle{c, d, e, f, 999}), syscall.E2BIG)
+	expect("too many handles", ipc.Write(a, nil, make([]ipc.Handle, abi.MaxMsgHandles+1)), syscall.E2BIG)
+	expect("a handle that does not exist", ipc.Write(a, nil, []ipc.Handle{c, d, e, f, 999}), syscall.EBADF)
+	expect("a 64 KiB message", ipc.Write(a, make([]byte, abi.MaxMsg), []ipc.Handle{c}), 0)
+	c = 0
+	whole := make([]byte, abi.MaxMsg)
+	got := make([]ipc.Handle, 1)
+	if n, nh, err := ipc.Read(b, whole, got); err != nil || n != abi.MaxMsg || nh != 1 {
+		fmt.Printf("abuse: FAIL reading a 64 KiB message: %d bytes, %d handles, %v\n", n, nh, err)
+		failed++
+	}
+	c = got[0]
 	expect("a channel carrying itself", ipc.Write(a, nil, []ipc.Handle{a}), syscall.EINVAL)
 	expect("a handle listed twice", ipc.Write(a, nil, []ipc.Handle{c, c}), syscall.EINVAL)
 

@@ -19,6 +19,9 @@ func serve(conn ipc.Handle) {
 			ipc.Close(conn)
 			return
 		}
+		if string(buf[:n]) == "vmo" && nh == 1 {
+			n = copy(buf, touchVMO(hs[0]))
+		}
 		if string(buf[:n]) == "crash" {
 			fmt.Println("echo: crashing on request")
 			var p *int
@@ -29,6 +32,21 @@ func serve(conn ipc.Handle) {
 			return
 		}
 	}
+}
+
+// touchVMO maps a shared memory object, sums its bytes and increments the
+// first one, so the client can see both directions of sharing.
+func touchVMO(h ipc.Handle) string {
+	mem, err := ipc.MapVMO(h, 64<<10, ipc.ProtRead|ipc.ProtWrite)
+	if err != nil {
+		return "vmo: " + err.Error()
+	}
+	sum := 0
+	for _, b := range mem {
+		sum += int(b)
+	}
+	mem[0]++
+	return fmt.Sprintf("sum=%d", sum)
 }
 
 func main() {

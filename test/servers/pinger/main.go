@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"aramid/lib/abi"
 	"aramid/lib/ipc"
 	"aramid/microkernel/selftest"
 )
@@ -57,6 +58,39 @@ func calls(conn ipc.Handle, n int) time.Duration {
 	return time.Since(start)
 }
 
+// sharedMemory hands echo a 64 KiB memory object and checks that each side
+// sees the other's bytes.
+func sharedMemory(conn ipc.Handle) {
+	const size = 64 << 10
+	h, err := ipc.CreateVMO(size)
+	if err != nil {
+		fail("create vmo: %v", err)
+	}
+	mem, err := ipc.MapVMO(h, size, ipc.ProtRead|ipc.ProtWrite)
+	if err != nil {
+		fail("map vmo: %v", err)
+	}
+	want := 0
+	for i := range mem {
+		mem[i] = byte(i * 7)
+		want += int(mem[i])
+	}
+	dup, err := ipc.Dup(h, abi.RightRead|abi.RightWrite|abi.RightMap|abi.RightTransfer)
+	if err != nil {
+		fail("dup vmo: %v", err)
+	}
+	resp := make([]byte, 64)
+	hs := make([]ipc.Handle, 1)
+	n, _, err := ipc.Call(conn, []byte("vmo"), []ipc.Handle{dup}, resp, hs)
+	if err != nil || string(resp[:n]) != fmt.Sprintf("sum=%d", want) {
+		fail("echo read the shared memory as %q (%v), want sum=%d", resp[:n], err, want)
+	}
+	if mem[0] != 1 {
+		fail("echo's write to the shared memory is not visible: %d", mem[0])
+	}
+	fmt.Printf("pinger: %d KiB memory object shared with echo both ways\n", size>>10)
+}
+
 func main() {
 	runtime.GOMAXPROCS(2)
 	conn, err := ipc.Lookup("echo")
@@ -78,6 +112,8 @@ func main() {
 	const n = 10000
 	d := calls(conn, n)
 	fmt.Printf("pinger: %d calls with handle passing ok, %.1f us per call\n", n, float64(d.Microseconds())/n)
+
+	sharedMemory(conn)
 
 	ok := selftest.Run(selftest.Checks(4), time.Minute, func(r selftest.Result) {
 		fmt.Printf("pinger: ring-3 self-test %s: %s %v\n", r.Name, r.Figures, r.Err)

@@ -1,0 +1,110 @@
+package proc
+
+import "aramid/microkernel/mm"
+
+// Memory objects: pages that several processes can map at once, the way
+// bulk data (file contents, packets) is meant to move between servers
+// without copying through messages. A handle to one travels in a channel
+// message like any other.
+const (
+	MaxVMOs     = 64
+	MaxVMOPages = 256 // 1 MiB per object
+	maxMappings = 16  // per process
+)
+
+type vmo struct {
+	refs   int32 // handles and mappings
+	npages int32
+	frames [MaxVMOPages]uint64
+}
+
+var vmos [MaxVMOs]vmo
+
+// vmoCreate makes a zero-filled object of size bytes; its frames are
+// allocated now and charged to the creating process.
+//
+//go:nosplit
+func vmoCreate(p int32, size uint64) uint64 {
+	n := (size + mm.PageSize - 1) / mm.PageSize
+	if n == 0 || n > MaxVMOPages {
+		return neg(eINVAL)
+	}
+	sp := space(p)
+	if sp.Limit != 0 && sp.Pages+n > sp.Limit {
+		return neg(eNOMEM)
+	}
+	v := int32(1)
+	for ; v < MaxVMOs && vmos[v].refs != 0; v++ {
+	}
+	if v == MaxVMOs {
+		return neg(eNOMEM)
+	}
+	o := &vmos[v]
+	o.npages = 0
+	for i := uint64(0); i < n; i++ {
+		pa, ok := mm.AllocZeroed()
+		if !ok {
+			freeFrames(o)
+			return neg(eNOMEM)
+		}
+		o.frames[i] = pa
+		o.npages++
+	}
+	sp.Pages += n
+	o.refs = 1
+	h := install(p, Handle{Kind: KindVMO, Rights: RightRead | RightWrite | RightMap | RightTransfer | RightDup, Obj: v})
+	if h == 0 {
+		dropVMO(v)
+		return neg(eMFILE)
+	}
+	return h
+}
+
+// vmoMap maps the whole object into the caller and returns the address.
+// Writable mappings need the write right. The mapping holds a reference
+// until the process exits.
+//
+//go:nosplit
+func vmoMap(p int32, h uint64, write bool) uint64 {
+	rights := uint32(RightMap | RightRead)
+	if write {
+		rights |= RightWrite
+	}
+	hd, e := lookupHandle(p, h, KindVMO, rights)
+	if e != 0 {
+		return neg(e)
+	}
+	pr := &Procs[p]
+	slot := 0
+	for slot < maxMappings && pr.mappings[slot] != 0 {
+		slot++
+	}
+	if slot == maxMappings {
+		return neg(eNOMEM)
+	}
+	o := &vmos[hd.Obj]
+	addr, ok := pr.Space.MapShared(o.frames[:o.npages], write)
+	if !ok {
+		return neg(eNOMEM)
+	}
+	o.refs++
+	pr.mappings[slot] = hd.Obj
+	return addr
+}
+
+//go:nosplit
+func dropVMO(v int32) {
+	o := &vmos[v]
+	o.refs--
+	if o.refs == 0 {
+		freeFrames(o)
+	}
+}
+
+//go:nosplit
+func freeFrames(o *vmo) {
+	for i := int32(0); i < o.npages; i++ {
+		mm.Phys.Free(o.frames[i])
+	}
+	o.npages = 0
+}
