@@ -19,6 +19,9 @@ const (
 	SysProcessWait   = NativeBase + 7 // (process h) -> exit status
 	SysVmoCreate     = NativeBase + 8 // (size) -> memory object h
 	SysVmoMap        = NativeBase + 9 // (h, prot) -> address
+	// SysProcessFork copies the caller into a new process (copy-on-write,
+	// calling thread only): the parent gets a process handle, the child 0.
+	SysProcessFork = NativeBase + 10 // (bootstrap h or 0) -> process h / 0
 )
 
 // Handle rights.

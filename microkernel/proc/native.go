@@ -21,6 +21,7 @@ const (
 	SysProcessWait   = abi.SysProcessWait
 	SysVmoCreate     = abi.SysVmoCreate
 	SysVmoMap        = abi.SysVmoMap
+	SysProcessFork   = abi.SysProcessFork
 )
 
 // Linux errno values used by native calls.
@@ -88,6 +89,8 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return vmoCreate(p, a1), false
 	case SysVmoMap:
 		return vmoMap(p, a1, a2&2 != 0), false
+	case SysProcessFork:
+		return forkCall(p, f, fx, a1), false
 	}
 	return neg(eNOSYS), false
 }

@@ -168,6 +168,24 @@ func SpawnUser(proc int32, cr3, rip, sp uint64) int32 {
 	return -1
 }
 
+// ForkThread creates the only thread of a forked process: a copy of the
+// trapped caller that returns 0 from its system call, in process proc's
+// address space.
+//
+//go:nosplit
+func ForkThread(f *amd64.Frame, fx *amd64.FXArea, proc int32, cr3 uint64) int32 {
+	tid := Clone(f, fx, f.RSP, f.FSBase)
+	if tid < 0 {
+		return tid
+	}
+	for i := 1; i < MaxThreads; i++ {
+		if threads[i].TID == tid {
+			threads[i].Proc, threads[i].CR3 = proc, cr3
+		}
+	}
+	return tid
+}
+
 // KillProc ends every thread of process proc. The caller switches away if
 // the current thread was one of them.
 //
