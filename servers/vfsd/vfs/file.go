@@ -78,7 +78,7 @@ func (v *VFS) openCreate(p *Proc, w *walker, pr parent, flags int, mode uint32) 
 		}
 		l, err := w.lastNoFollow(pr)
 		if err == syscall.ENOENT {
-			d, err := v.createIn(p, pr)
+			d, err := v.createIn(p, pr, false)
 			if err != nil {
 				return Loc{}, false, err
 			}

@@ -91,7 +91,7 @@ var hostScripts = map[string][]string{
 		"open g/ O_CREAT|O_WRONLY", "open f/ O_RDONLY", "unlink f/", "rename f g/",
 		"rename f/ g", "mkdir e", "rename e/ e2/", "stat e2", "symlink d dl", "rmdir dl/",
 		"unlink dl/", "unlink dl", "creat d/x", "symlink f/ fs", "lstat fs", "link f h/",
-		"mkfifo p/", "symlink d sl/",
+		"mkfifo p/", "symlink d sl/", "mkfifo f/", "mkfifo d/", "symlink x f/", "link f d/",
 	},
 	"open": {
 		"mkdir d", "creat f", "symlink f fl", "symlink nothere dang", "symlink d dl",
@@ -130,12 +130,8 @@ func maxSymlinkScript() []string {
 }
 
 func TestScriptsAgainstHost(t *testing.T) {
-	for name, script := range hostScripts {
+	for name, lines := range hostScripts {
 		t.Run(name, func(t *testing.T) {
-			lines := make([]string, len(script))
-			for i, l := range script {
-				lines[i] = l
-			}
 			want := onHost(t, lines)
 			v, p := rootProc(t)
 			r := &vfsRunner{v, p}

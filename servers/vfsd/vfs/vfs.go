@@ -136,7 +136,7 @@ func (v *VFS) isMountPoint(l Loc) bool {
 // fsFor returns m's filesystem as p sees it.
 func (m *Mount) fsFor(p *Proc) fs.FS {
 	if b, ok := m.FS.(fs.Binder); ok {
-		return b.Bind(p.PID)
+		return b.Bind(p.PID, p.Cred)
 	}
 	return m.FS
 }
