@@ -22,6 +22,9 @@ const (
 	// SysProcessFork copies the caller into a new process (copy-on-write,
 	// calling thread only): the parent gets a process handle, the child 0.
 	SysProcessFork = NativeBase + 10 // (bootstrap h or 0) -> process h / 0
+	// SysWaitMany waits until one of n handles is ready: a channel with a
+	// message or a closed peer, or a process that has exited.
+	SysWaitMany = NativeBase + 11 // (handles *uint32, n, timeout ns or -1) -> index
 )
 
 // Handle rights.

@@ -56,7 +56,10 @@ type Thread struct {
 	// restart means the thread re-executes its system call when woken
 	// (its RIP was wound back over SYSCALL), so the call sees the new state.
 	restart bool
-	ran     uint64 // ticks in the current quantum
+	// WaitStart is when a restartable wait with a timeout began, so that
+	// restarts do not extend it; cleared when the wait ends.
+	WaitStart int64
+	ran       uint64 // ticks in the current quantum
 }
 
 // Switches counts context switches.
@@ -379,6 +382,7 @@ func Tick(f *amd64.Frame, fx *amd64.FXArea) {
 			t.Frame.RAX = t.timeoutResult
 			if t.restart {
 				t.Frame.RIP += 2
+				t.WaitStart = 0
 			}
 			t.state = runnable
 		}
