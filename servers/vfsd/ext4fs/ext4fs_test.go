@@ -9,9 +9,9 @@ import (
 
 	"aramid/servers/authd/dac"
 	"aramid/servers/vfsd/blockdev"
-	"aramid/servers/vfsd/devfs"
 	"aramid/servers/vfsd/ext4"
 	"aramid/servers/vfsd/ext4fs"
+	"aramid/servers/vfsd/server"
 	"aramid/servers/vfsd/tmpfs"
 	"aramid/servers/vfsd/vfs"
 )
@@ -61,21 +61,20 @@ func TestExt4Root(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := vfs.New(ext4fs.New(e), 0, devfs.Standard(os.Stderr, nil))
-	p := &vfs.Proc{Cred: &dac.Cred{Caps: dac.AllCaps}, Root: v.Root(), Cwd: v.Root()}
-	mount := func(path string, f *tmpfs.FS) {
-		at, err := v.Resolve(p, vfs.Loc{}, path, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := v.Mount(at, f, 0); err != nil {
-			t.Fatal(err)
-		}
+	v, err := server.Namespace(server.Config{Root: ext4fs.New(e), Console: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
 	}
-	devFS := tmpfs.New(tmpfs.Options{Mode: 0755})
-	devfs.Populate(devFS)
-	mount("/dev", devFS)
-	mount("/tmp", tmpfs.New(tmpfs.Options{Mode: 01777}))
+	p := &vfs.Proc{Cred: &dac.Cred{Caps: dac.AllCaps}, Root: v.Root(), Cwd: v.Root()}
+	if _, err := v.Resolve(p, vfs.Loc{}, "/dev/null", true); err != nil {
+		t.Errorf("/dev/null: %v", err)
+	}
+	if st, err := v.Statfs(p, mustResolve(t, v, p, "/tmp")); err != nil || st.Type != tmpfs.Magic {
+		t.Errorf("/tmp is not a tmpfs: %+v %v", st, err)
+	}
+	if st, _ := v.Statfs(p, v.Root()); st.Type != ext4fs.Magic {
+		t.Errorf("root is not ext4: %+v", st)
+	}
 
 	read := func(path string) string {
 		t.Helper()
@@ -142,4 +141,13 @@ func TestExt4Root(t *testing.T) {
 	}
 	check(e.Close())
 	fsck(t, img)
+}
+
+func mustResolve(t *testing.T, v *vfs.VFS, p *vfs.Proc, path string) vfs.Loc {
+	t.Helper()
+	l, err := v.Resolve(p, vfs.Loc{}, path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }

@@ -378,3 +378,16 @@ func TestDirentTypes(t *testing.T) {
 	wantErr(t, "read a directory", err, syscall.EISDIR)
 	var _ fs.FS = v.Root().M.FS
 }
+
+func BenchmarkResolve(b *testing.B) {
+	v, p := rootProc(b)
+	must(b, v.Mkdir(p, Loc{}, "usr", 0755))
+	must(b, v.Mkdir(p, Loc{}, "usr/lib", 0755))
+	must(b, v.Symlink(p, "usr/lib", Loc{}, "lib"))
+	open(b, v, p, "usr/lib/libc.so.6", syscall.O_CREAT|syscall.O_WRONLY).Close()
+	for b.Loop() {
+		if _, err := v.Resolve(p, Loc{}, "/lib/libc.so.6", true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
