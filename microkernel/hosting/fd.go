@@ -300,7 +300,9 @@ var (
 )
 
 // ConsoleInput drains the serial port into the input ring and wakes
-// readers. It is called from the serial interrupt.
+// readers. It is called from the serial interrupt. Like a terminal in
+// canonical mode it echoes what is typed and turns carriage return into
+// newline.
 //
 //go:nosplit
 func ConsoleInput() {
@@ -310,6 +312,10 @@ func ConsoleInput() {
 		if !ok {
 			break
 		}
+		if c == '\r' {
+			c = '\n'
+		}
+		console.Write([]byte{c})
 		if inTail-inHead < uint64(len(inputRing)) {
 			inputRing[inTail%uint64(len(inputRing))] = c
 			inTail++
