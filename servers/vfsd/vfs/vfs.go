@@ -65,6 +65,10 @@ type VFS struct {
 	mounts  map[mountKey]*Mount
 	nextDev uint32
 	devices devfs.Registry
+	// appendMu makes an O_APPEND write's size lookup and write one step,
+	// so appenders through different open files never overwrite each
+	// other (nginx's workers share their log files this way).
+	appendMu sync.Mutex
 }
 
 // New returns a namespace whose root is rootFS; character device nodes

@@ -391,3 +391,25 @@ func BenchmarkResolve(b *testing.B) {
 		}
 	}
 }
+
+// TestConcurrentAppend has two open files append to one inode at once,
+// as nginx's workers do to a log: no write may overwrite another.
+func TestConcurrentAppend(t *testing.T) {
+	v, p := rootProc(t)
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		f := open(t, v, p, "log", syscall.O_CREAT|syscall.O_WRONLY|syscall.O_APPEND)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 500; i++ {
+				f.Write([]byte("0123456789\n"))
+			}
+		}()
+	}
+	wg.Wait()
+	st, _ := open(t, v, p, "log", syscall.O_RDONLY).Stat()
+	if st.Size != 2*500*11 {
+		t.Errorf("log is %d bytes, want %d", st.Size, 2*500*11)
+	}
+}
