@@ -25,6 +25,7 @@ const (
 	eNOMEM  = 12
 	eFAULT  = 14
 	eINVAL  = 22
+	eNOTTY  = 25
 	eSPIPE  = 29
 	eNOSYS  = 38
 	eTIMEDO = 110
@@ -77,6 +78,15 @@ func call(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return sysRead(f, fx, int(a1), a2, a3)
 	case sysno.Write:
 		return sysWrite(int(a1), a2, a3), false
+	case sysno.Writev:
+		return writev(int(a1), a2, a3), false
+	case sysno.Ioctl:
+		if lookup(int(a1)) == nil {
+			return errno(eBADF), false
+		}
+		return errno(eNOTTY), false
+	case sysno.SetTidAddress:
+		return uint64(sched.TID()), false
 	case sysno.Close:
 		return closeFD(int(a1)), false
 	case sysno.Openat, sysno.Readlinkat:
@@ -170,5 +180,5 @@ var Implemented = []uint64{
 	sysno.Getpid, sysno.Gettid, sysno.Tkill, sysno.Tgkill, sysno.ArchPrctl,
 	sysno.SchedGetaffinity, sysno.Prlimit64, sysno.Prctl, sysno.Uname,
 	sysno.Getrandom, sysno.EpollCreate1, sysno.Eventfd2, sysno.EpollCtl,
-	sysno.EpollPwait, sysno.EpollWait,
+	sysno.EpollPwait, sysno.EpollWait, sysno.Writev, sysno.Ioctl, sysno.SetTidAddress,
 }

@@ -120,6 +120,7 @@ func dropOne(e int32) {
 	if ep.peer != 0 {
 		endpoints[ep.peer].peer = 0
 		sched.Wake(sched.WaitEvent, endpointKey(ep.peer), sched.MaxThreads)
+		wakeManyWaiters()
 	}
 	*ep = endpoint{}
 }
@@ -149,6 +150,7 @@ func enqueue(e, m int32) int32 {
 	}
 	ep.tail = m
 	ep.count++
+	wakeManyWaiters()
 	return sched.WakeOne(sched.WaitEvent, endpointKey(e))
 }
 

@@ -21,23 +21,26 @@ const (
 	SysProcessWait   = abi.SysProcessWait
 	SysVmoCreate     = abi.SysVmoCreate
 	SysVmoMap        = abi.SysVmoMap
+	SysProcessFork   = abi.SysProcessFork
+	SysWaitMany      = abi.SysWaitMany
 )
 
 // Linux errno values used by native calls.
 const (
-	eBADF    = 9
-	eAGAIN   = 11
-	eNOMEM   = 12
-	eACCES   = 13
-	eFAULT   = 14
-	eINVAL   = 22
-	eMFILE   = 24
-	ePIPE    = 32
-	eNOENT   = 2
-	eNOEXEC  = 8
-	e2BIG    = 7
-	eNOSYS   = 38
-	eMSGSIZE = 90
+	eBADF     = 9
+	eAGAIN    = 11
+	eNOMEM    = 12
+	eACCES    = 13
+	eFAULT    = 14
+	eINVAL    = 22
+	eMFILE    = 24
+	ePIPE     = 32
+	eNOENT    = 2
+	eNOEXEC   = 8
+	e2BIG     = 7
+	eNOSYS    = 38
+	eMSGSIZE  = 90
+	eTIMEDOUT = 110
 )
 
 //go:nosplit
@@ -88,6 +91,10 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return vmoCreate(p, a1), false
 	case SysVmoMap:
 		return vmoMap(p, a1, a2&2 != 0), false
+	case SysProcessFork:
+		return forkCall(p, f, fx, a1), false
+	case SysWaitMany:
+		return waitMany(p, f, fx, a1, a2, int64(a3))
 	}
 	return neg(eNOSYS), false
 }

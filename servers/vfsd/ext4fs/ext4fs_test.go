@@ -1,6 +1,7 @@
 package ext4fs_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,9 +10,9 @@ import (
 
 	"aramid/servers/authd/dac"
 	"aramid/servers/vfsd/blockdev"
-	"aramid/servers/vfsd/devfs"
 	"aramid/servers/vfsd/ext4"
 	"aramid/servers/vfsd/ext4fs"
+	"aramid/servers/vfsd/server"
 	"aramid/servers/vfsd/tmpfs"
 	"aramid/servers/vfsd/vfs"
 )
@@ -61,21 +62,20 @@ func TestExt4Root(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := vfs.New(ext4fs.New(e), 0, devfs.Standard(os.Stderr, nil))
-	p := &vfs.Proc{Cred: &dac.Cred{Caps: dac.AllCaps}, Root: v.Root(), Cwd: v.Root()}
-	mount := func(path string, f *tmpfs.FS) {
-		at, err := v.Resolve(p, vfs.Loc{}, path, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := v.Mount(at, f, 0); err != nil {
-			t.Fatal(err)
-		}
+	v, err := server.Namespace(server.Config{Root: ext4fs.New(e), Console: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
 	}
-	devFS := tmpfs.New(tmpfs.Options{Mode: 0755})
-	devfs.Populate(devFS)
-	mount("/dev", devFS)
-	mount("/tmp", tmpfs.New(tmpfs.Options{Mode: 01777}))
+	p := &vfs.Proc{Cred: &dac.Cred{Caps: dac.AllCaps}, Root: v.Root(), Cwd: v.Root()}
+	if _, err := v.Resolve(p, vfs.Loc{}, "/dev/null", true); err != nil {
+		t.Errorf("/dev/null: %v", err)
+	}
+	if st, err := v.Statfs(p, mustResolve(t, v, p, "/tmp")); err != nil || st.Type != tmpfs.Magic {
+		t.Errorf("/tmp is not a tmpfs: %+v %v", st, err)
+	}
+	if st, _ := v.Statfs(p, v.Root()); st.Type != ext4fs.Magic {
+		t.Errorf("root is not ext4: %+v", st)
+	}
 
 	read := func(path string) string {
 		t.Helper()
@@ -141,5 +141,86 @@ func TestExt4Root(t *testing.T) {
 		}
 	}
 	check(e.Close())
+	fsck(t, img)
+}
+
+func mustResolve(t *testing.T, v *vfs.VFS, p *vfs.Proc, path string) vfs.Loc {
+	t.Helper()
+	l, err := v.Resolve(p, vfs.Loc{}, path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestExt4GetdentsStable lists a large (multi-block, then htree-indexed)
+// ext4 directory while entries are removed and added between calls:
+// entries present throughout appear exactly once.
+func TestExt4GetdentsStable(t *testing.T) {
+	img := image(t)
+	src := t.TempDir()
+	os.MkdirAll(filepath.Join(src, "many"), 0755)
+	for i := 0; i < 400; i++ {
+		os.WriteFile(filepath.Join(src, "many", fmt.Sprintf("file-with-a-long-name-%04d", i)), nil, 0644)
+	}
+	out, err := exec.Command("mke2fs", "-q", "-F", "-t", "ext4", "-b", "1024", "-E", "root_owner=0:0",
+		"-d", src, img, "4M").CombinedOutput()
+	if err != nil {
+		t.Fatalf("mke2fs: %v: %s", err, out)
+	}
+	exec.Command("e2fsck", "-fyD", img).Run() // builds the htree index; exit 1 is expected
+	fsck(t, img)
+	dev, err := blockdev.OpenFile(img, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := ext4.Open(dev, ext4.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := vfs.New(ext4fs.New(e), 0, nil)
+	p := &vfs.Proc{Cred: &dac.Cred{Caps: dac.AllCaps}, Root: v.Root(), Cwd: v.Root()}
+	d, err := v.Open(p, vfs.Loc{}, "/many", syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	removed := map[string]bool{}
+	seen := map[string]int{}
+	for round := 0; ; round++ {
+		ents, err := d.Getdents(16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ents) == 0 {
+			break
+		}
+		for _, en := range ents {
+			seen[en.Name]++
+		}
+		victim := fmt.Sprintf("file-with-a-long-name-%04d", (round*37)%400)
+		if !removed[victim] {
+			if err := v.Unlink(p, vfs.Loc{}, "/many/"+victim); err != nil {
+				t.Fatal(err)
+			}
+			removed[victim] = true
+		}
+		if round < 20 {
+			f, err := v.Open(p, vfs.Loc{}, fmt.Sprintf("/many/new-%d", round), syscall.O_CREAT|syscall.O_WRONLY, 0644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+		}
+	}
+	for i := 0; i < 400; i++ {
+		name := fmt.Sprintf("file-with-a-long-name-%04d", i)
+		if c := seen[name]; c > 1 || (c == 0 && !removed[name]) {
+			t.Errorf("%s listed %d times", name, c)
+		}
+	}
+	d.Close()
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
 	fsck(t, img)
 }

@@ -6,6 +6,7 @@ import (
 
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
+	"aramid/servers/vfsd/vfs"
 )
 
 // readInto reads with read into the request's region or an inline buffer.
@@ -69,31 +70,27 @@ func (s *Service) Pread(_ context.Context, req *vfspb.PreadRequest) (*vfspb.Read
 }
 
 func (s *Service) Write(_ context.Context, req *vfspb.WriteRequest) (*vfspb.WriteReply, error) {
-	f, err := s.file(req.GetFile())
-	if err != nil {
-		return nil, err
-	}
-	b, err := s.payload(req.GetData())
-	if err != nil {
-		return nil, err
-	}
-	n, err := f.Write(b)
-	if err != nil && n == 0 {
-		return nil, err
-	}
-	return &vfspb.WriteReply{Count: uint64(n)}, nil
+	return s.write(req.GetFile(), req.GetData(), (*vfs.File).Write)
 }
 
 func (s *Service) Pwrite(_ context.Context, req *vfspb.PwriteRequest) (*vfspb.WriteReply, error) {
-	f, err := s.file(req.GetFile())
+	return s.write(req.GetFile(), req.GetData(), func(f *vfs.File, b []byte) (int, error) {
+		return f.Pwrite(b, req.GetOffset())
+	})
+}
+
+// write fetches a write's payload and hands it to w; a short write
+// reports its count, not its error, as write(2) does.
+func (s *Service) write(id uint64, d *rpc.Data, w func(*vfs.File, []byte) (int, error)) (*vfspb.WriteReply, error) {
+	f, err := s.file(id)
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.payload(req.GetData())
+	b, err := s.payload(d)
 	if err != nil {
 		return nil, err
 	}
-	n, err := f.Pwrite(b, req.GetOffset())
+	n, err := w(f, b)
 	if err != nil && n == 0 {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func statProto(st vfs.Stat) *vfspb.Stat {
 }
 
 func (s *Service) Stat(_ context.Context, req *vfspb.StatRequest) (*vfspb.StatReply, error) {
-	p, l, err := s.target(req.GetCred(), req.GetDir(), req.GetPath(), req.GetFlags(),
+	p, l, err := s.target(req, req.GetDir(), req.GetPath(), req.GetFlags(),
 		req.GetFlags()&atSymlinkNoFollow == 0)
 	if err != nil {
 		return nil, err
@@ -39,15 +39,24 @@ func (s *Service) Stat(_ context.Context, req *vfspb.StatRequest) (*vfspb.StatRe
 }
 
 func (s *Service) Mkdir(_ context.Context, req *vfspb.MkdirRequest) (*vfspb.MkdirReply, error) {
-	p, err := s.proc(req.GetCred(), req.GetDir())
+	p, err := s.proc(req, req.GetDir())
 	if err != nil {
 		return nil, err
 	}
 	return &vfspb.MkdirReply{}, s.v.Mkdir(p, vfs.Loc{}, string(req.GetPath()), req.GetMode()&^req.GetUmask())
 }
 
+func (s *Service) Mknod(_ context.Context, req *vfspb.MknodRequest) (*vfspb.MknodReply, error) {
+	p, err := s.proc(req, req.GetDir())
+	if err != nil {
+		return nil, err
+	}
+	mode := req.GetMode()&syscall.S_IFMT | req.GetMode()&07777&^req.GetUmask()
+	return &vfspb.MknodReply{}, s.v.Mknod(p, vfs.Loc{}, string(req.GetPath()), mode, req.GetRdev())
+}
+
 func (s *Service) Unlink(_ context.Context, req *vfspb.UnlinkRequest) (*vfspb.UnlinkReply, error) {
-	p, err := s.proc(req.GetCred(), req.GetDir())
+	p, err := s.proc(req, req.GetDir())
 	if err != nil {
 		return nil, err
 	}
@@ -63,11 +72,11 @@ func (s *Service) Unlink(_ context.Context, req *vfspb.UnlinkRequest) (*vfspb.Un
 }
 
 func (s *Service) Rename(_ context.Context, req *vfspb.RenameRequest) (*vfspb.RenameReply, error) {
-	p, err := s.proc(req.GetCred(), req.GetOldDir())
+	p, err := s.proc(req, req.GetOldDir())
 	if err != nil {
 		return nil, err
 	}
-	q, err := s.proc(req.GetCred(), req.GetNewDir())
+	q, err := s.proc(req, req.GetNewDir())
 	if err != nil {
 		return nil, err
 	}
@@ -79,12 +88,12 @@ func (s *Service) Link(_ context.Context, req *vfspb.LinkRequest) (*vfspb.LinkRe
 	if req.GetFlags()&^(atSymlinkFollow|atEmptyPath) != 0 {
 		return nil, syscall.EINVAL
 	}
-	p, old, err := s.target(req.GetCred(), req.GetOldDir(), req.GetOldPath(), req.GetFlags(),
+	p, old, err := s.target(req, req.GetOldDir(), req.GetOldPath(), req.GetFlags(),
 		req.GetFlags()&atSymlinkFollow != 0)
 	if err != nil {
 		return nil, err
 	}
-	q, err := s.proc(req.GetCred(), req.GetNewDir())
+	q, err := s.proc(req, req.GetNewDir())
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +101,7 @@ func (s *Service) Link(_ context.Context, req *vfspb.LinkRequest) (*vfspb.LinkRe
 }
 
 func (s *Service) Symlink(_ context.Context, req *vfspb.SymlinkRequest) (*vfspb.SymlinkReply, error) {
-	p, err := s.proc(req.GetCred(), req.GetDir())
+	p, err := s.proc(req, req.GetDir())
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +109,7 @@ func (s *Service) Symlink(_ context.Context, req *vfspb.SymlinkRequest) (*vfspb.
 }
 
 func (s *Service) Readlink(_ context.Context, req *vfspb.ReadlinkRequest) (*vfspb.ReadlinkReply, error) {
-	p, l, err := s.target(req.GetCred(), req.GetDir(), req.GetPath(), atEmptyPath, false)
+	p, l, err := s.target(req, req.GetDir(), req.GetPath(), atEmptyPath, false)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +121,7 @@ func (s *Service) Readlink(_ context.Context, req *vfspb.ReadlinkRequest) (*vfsp
 }
 
 func (s *Service) Chmod(_ context.Context, req *vfspb.ChmodRequest) (*vfspb.ChmodReply, error) {
-	p, l, err := s.target(req.GetCred(), req.GetDir(), req.GetPath(), req.GetFlags(),
+	p, l, err := s.target(req, req.GetDir(), req.GetPath(), req.GetFlags(),
 		req.GetFlags()&atSymlinkNoFollow == 0)
 	if err != nil {
 		return nil, err
@@ -129,7 +138,7 @@ func id(v uint32) int64 {
 }
 
 func (s *Service) Chown(_ context.Context, req *vfspb.ChownRequest) (*vfspb.ChownReply, error) {
-	p, l, err := s.target(req.GetCred(), req.GetDir(), req.GetPath(), req.GetFlags(),
+	p, l, err := s.target(req, req.GetDir(), req.GetPath(), req.GetFlags(),
 		req.GetFlags()&atSymlinkNoFollow == 0)
 	if err != nil {
 		return nil, err
@@ -164,7 +173,7 @@ func (s *Service) Utimens(_ context.Context, req *vfspb.UtimensRequest) (*vfspb.
 	if err != nil {
 		return nil, err
 	}
-	p, l, err := s.target(req.GetCred(), req.GetDir(), req.GetPath(), req.GetFlags(),
+	p, l, err := s.target(req, req.GetDir(), req.GetPath(), req.GetFlags(),
 		req.GetFlags()&atSymlinkNoFollow == 0)
 	if err != nil {
 		return nil, err
@@ -181,7 +190,7 @@ func (s *Service) Truncate(_ context.Context, req *vfspb.TruncateRequest) (*vfsp
 		}
 		return &vfspb.TruncateReply{}, f.Truncate(req.GetLength())
 	}
-	p, l, err := s.target(req.GetCred(), req.GetDir(), req.GetPath(), 0, true)
+	p, l, err := s.target(req, req.GetDir(), req.GetPath(), 0, true)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +198,7 @@ func (s *Service) Truncate(_ context.Context, req *vfspb.TruncateRequest) (*vfsp
 }
 
 func (s *Service) Statfs(_ context.Context, req *vfspb.StatfsRequest) (*vfspb.StatfsReply, error) {
-	p, l, err := s.target(req.GetCred(), req.GetDir(), req.GetPath(), req.GetFlags(), true)
+	p, l, err := s.target(req, req.GetDir(), req.GetPath(), req.GetFlags(), true)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +215,7 @@ func (s *Service) Statfs(_ context.Context, req *vfspb.StatfsRequest) (*vfspb.St
 // Mount attaches a new tmpfs; other filesystem types are mounted by
 // vfsd's configuration, not by request. It needs CAP_SYS_ADMIN.
 func (s *Service) Mount(_ context.Context, req *vfspb.MountRequest) (*vfspb.MountReply, error) {
-	p, at, err := s.target(req.GetCred(), req.GetDir(), req.GetTarget(), 0, true)
+	p, at, err := s.target(req, req.GetDir(), req.GetTarget(), 0, true)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +231,7 @@ func (s *Service) Mount(_ context.Context, req *vfspb.MountRequest) (*vfspb.Moun
 }
 
 func (s *Service) Umount(_ context.Context, req *vfspb.UmountRequest) (*vfspb.UmountReply, error) {
-	p, at, err := s.target(req.GetCred(), req.GetDir(), req.GetTarget(), 0, true)
+	p, at, err := s.target(req, req.GetDir(), req.GetTarget(), 0, true)
 	if err != nil {
 		return nil, err
 	}

@@ -124,11 +124,26 @@ func (s *Service) file(id uint64) (*vfs.File, error) {
 	return f, nil
 }
 
-// proc builds the caller from a request's credential and directory file:
-// dir 0 means the namespace root, which is also the caller's root.
-func (s *Service) proc(c *authpb.Cred, dir uint64) (*vfs.Proc, error) {
+// caller is what every path request carries about who makes it.
+type caller interface {
+	GetCred() *authpb.Cred
+	GetPid() uint32
+	GetRoot() uint64
+}
+
+// proc builds the caller from a request: its credential, pid, root (a
+// file id, 0 for the namespace root) and dir, where relative paths
+// start (0 for the root).
+func (s *Service) proc(c caller, dir uint64) (*vfs.Proc, error) {
 	root := s.v.Root()
-	p := &vfs.Proc{Cred: cred.DACFromProto(c), Root: root, Cwd: root}
+	if c.GetRoot() != 0 {
+		f, err := s.file(c.GetRoot())
+		if err != nil {
+			return nil, err
+		}
+		root = f.Loc
+	}
+	p := &vfs.Proc{Cred: cred.DACFromProto(c.GetCred()), Root: root, Cwd: root, PID: int32(c.GetPid())}
 	if dir != 0 {
 		f, err := s.file(dir)
 		if err != nil {
@@ -141,15 +156,12 @@ func (s *Service) proc(c *authpb.Cred, dir uint64) (*vfs.Proc, error) {
 
 // target resolves the file a request names: with AT_EMPTY_PATH and no
 // path, dir itself.
-func (s *Service) target(c *authpb.Cred, dir uint64, path []byte, flags uint32, follow bool) (*vfs.Proc, vfs.Loc, error) {
+func (s *Service) target(c caller, dir uint64, path []byte, flags uint32, follow bool) (*vfs.Proc, vfs.Loc, error) {
 	p, err := s.proc(c, dir)
 	if err != nil {
 		return nil, vfs.Loc{}, err
 	}
 	if len(path) == 0 && flags&atEmptyPath != 0 {
-		if dir == 0 {
-			return p, p.Root, nil
-		}
 		return p, p.Cwd, nil
 	}
 	l, err := s.v.Resolve(p, vfs.Loc{}, string(path), follow)
@@ -165,7 +177,7 @@ const (
 )
 
 func (s *Service) Open(_ context.Context, req *vfspb.OpenRequest) (*vfspb.OpenReply, error) {
-	p, err := s.proc(req.GetCred(), req.GetDir())
+	p, err := s.proc(req, req.GetDir())
 	if err != nil {
 		return nil, err
 	}
