@@ -23,14 +23,18 @@ import (
 // imagetool turns its address into the PVH entry note.
 func Entry32()
 
+//lint:ignore U1000 jumped to from Entry32
 func entryHigh()
 
-var (
-	entryHighAddr uintptr
-	imageEndAddr  uintptr
+//lint:ignore U1000 set and used by entry_amd64.s
+var entryHighAddr uintptr
 
-	earlyStack [64 << 10]byte // early's stack
-	earlyTLS   [128]byte      // FS points here until the runtime's settls
+var (
+	imageEndAddr uintptr
+
+	//lint:ignore U1000 the stack entry_amd64.s gives early
+	earlyStack [64 << 10]byte
+	earlyTLS   [128]byte // FS points here until the runtime's settls
 	// g0Stack becomes the runtime's first thread stack (rt0_go takes 64 KiB
 	// below the initial SP as g0's stack).
 	g0Stack   [256 << 10]byte
@@ -48,8 +52,9 @@ const (
 )
 
 // early runs before the Go runtime with no g: everything it calls must be
-// go:nosplit. It returns the stack pointer to enter the runtime with.
+// nosplit. It returns the stack pointer to enter the runtime with.
 //
+//lint:ignore U1000 called from entry_amd64.s
 //go:nosplit
 func early(si uintptr) uintptr {
 	console.Init()
@@ -66,6 +71,7 @@ func early(si uintptr) uintptr {
 	}
 	mm.Init(&startInfo, uint64(imageEndAddr)-mm.KernelBase)
 	clock.Init()
+	clock.Unmask(4) // COM1 input, once the PIC is programmed
 	tls := uint64(uintptr(unsafe.Pointer(&earlyTLS[64])))
 	sched.Init(tls)
 	amd64.SetKernelTLS(tls)

@@ -69,6 +69,10 @@ func main() {
 		if bench {
 			args = "init echo pinger,20000!"
 		}
+		if !flags["aramid.exit"] {
+			go runInit(bundle, args)
+			monitor()
+		}
 		status := runInit(bundle, args)
 		ok = ok && status == 0
 	}

@@ -8,7 +8,9 @@ KERNEL_TEXT := -2145382400
 KERNEL_LDFLAGS := -E aramid/boot.Entry32 -T $(KERNEL_TEXT) -X main.version=$(VERSION)
 QEMU_FLAGS := -M pc -cpu max -m 512 -no-reboot -nographic \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
-APPEND ?=
+# Kernel command line for make qemu: the words that are not aramid.* are
+# the programs init starts (see docs/user-space.md).
+APPEND ?= echo authd
 
 ## kernel: build the bootable kernel image (build/kernel.elf)
 kernel:
@@ -16,10 +18,10 @@ kernel:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(KERNEL_LDFLAGS)' -o $(KERNEL) ./microkernel
 	$(GO) run ./boot/imagetool $(KERNEL)
 
-## qemu: build and boot Aramid on this terminal (quit with Ctrl-A X)
-qemu: kernel
+## qemu: build and boot Aramid with its user-space bundle on this terminal (quit: Ctrl-A X)
+qemu: kernel bundle
 	@$(NEED) qemu-system-x86
-	qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -append "$(APPEND)"
+	qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUNDLE) -append "$(APPEND)"
 
 ## test-boot: boot QEMU: in-kernel self-test of the hosted Go runtime, crash report
 test-boot: kernel

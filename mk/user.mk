@@ -1,15 +1,15 @@
 # User space: the boot bundle of Go programs and the ring-3 tests.
 
 BUNDLE := $(BUILD)/bundle.cpio
-USER_PROGS := servers/init test/servers/echo test/servers/pinger test/servers/hog test/servers/evil test/servers/abuse
+USER_PROGS := servers/init servers/authd/cmd/authd test/servers/authcheck test/servers/echo test/servers/pinger test/servers/hog test/servers/evil test/servers/abuse
 
 ## bundle: build the boot bundle of user programs (build/bundle.cpio)
-bundle:
+bundle: $(BUILD)/bundle/forktest
 	@mkdir -p $(BUILD)/bundle
 	for p in $(USER_PROGS); do \
 		CGO_ENABLED=0 $(GO) build -trimpath -o $(BUILD)/bundle/$$(basename $$p) ./$$p || exit 1; \
 	done
-	$(GO) run ./tools/mkbundle -o $(BUNDLE) $(addprefix $(BUILD)/bundle/,$(notdir $(USER_PROGS)))
+	$(GO) run ./tools/mkbundle -o $(BUNDLE) $(addprefix $(BUILD)/bundle/,$(notdir $(USER_PROGS)) forktest)
 
 ## test-user: boot QEMU with ring-3 servers: IPC with handles, GC in ring 3, crash restart, isolation
 test-user: kernel bundle
@@ -19,3 +19,9 @@ test-user: kernel bundle
 
 TESTS += test-user
 .PHONY: bundle test-user
+
+# C test programs, built static against musl like Alpine's userland.
+$(BUILD)/bundle/forktest: test/progs/forktest.c
+	@$(NEED) musl-tools
+	@mkdir -p $(BUILD)/bundle
+	musl-gcc -static -O2 -o $@ $<

@@ -19,6 +19,12 @@ const (
 	SysProcessWait   = NativeBase + 7 // (process h) -> exit status
 	SysVmoCreate     = NativeBase + 8 // (size) -> memory object h
 	SysVmoMap        = NativeBase + 9 // (h, prot) -> address
+	// SysProcessFork copies the caller into a new process (copy-on-write,
+	// calling thread only): the parent gets a process handle, the child 0.
+	SysProcessFork = NativeBase + 10 // (bootstrap h or 0) -> process h / 0
+	// SysWaitMany waits until one of n handles is ready: a channel with a
+	// message or a closed peer, or a process that has exited.
+	SysWaitMany = NativeBase + 11 // (handles *uint32, n, timeout ns or -1) -> index
 )
 
 // Handle rights.
@@ -33,8 +39,8 @@ const (
 
 // Limits of one channel message.
 const (
-	MaxMsg        = 4096
-	MaxMsgHandles = 4
+	MaxMsg        = 64 << 10
+	MaxMsgHandles = 64
 )
 
 // Bootstrap is the handle a spawned process finds its bootstrap channel at.

@@ -7,6 +7,7 @@ package ipc
 
 import (
 	"syscall"
+	"time"
 	"unsafe"
 
 	"aramid/lib/abi"
@@ -155,4 +156,12 @@ func MapVMO(h Handle, size int, prot int) ([]byte, error) {
 	// The kernel returned an address outside the Go heap: view it as a slice.
 	p := *(**byte)(unsafe.Pointer(&r))
 	return unsafe.Slice(p, size), nil
+}
+
+// WaitMany waits until one of handles is ready — a channel with a message
+// or a closed peer, or a process that has exited — and returns its index.
+// A negative timeout waits for ever; on timeout the error is ETIMEDOUT.
+func WaitMany(handles []Handle, timeout time.Duration) (int, error) {
+	r, _, e := syscall.Syscall(abi.SysWaitMany, handlesPtr(handles), uintptr(len(handles)), uintptr(timeout))
+	return int(r), errno(r, e)
 }

@@ -31,6 +31,8 @@ const (
 	Read             = 0
 	Write            = 1
 	Close            = 3
+	Ioctl            = 16
+	Writev           = 20
 	Mmap             = 9
 	Mprotect         = 10
 	Munmap           = 11
@@ -50,6 +52,7 @@ const (
 	Prctl            = 157
 	ArchPrctl        = 158
 	Gettid           = 186
+	SetTidAddress    = 218
 	Tkill            = 200
 	Futex            = 202
 	SchedGetaffinity = 204
@@ -60,6 +63,7 @@ const (
 	EpollCtl         = 233
 	Tgkill           = 234
 	Openat           = 257
+	Readlinkat       = 267
 	EpollPwait       = 281
 	Eventfd2         = 290
 	EpollCreate1     = 291

@@ -4,7 +4,11 @@
 // crash reporter can print.
 package console
 
-import "aramid/microkernel/arch/amd64"
+import (
+	"unsafe"
+
+	"aramid/microkernel/arch/amd64"
+)
 
 const com1 = 0x3f8
 
@@ -101,4 +105,36 @@ func Hex8(b byte) {
 	const digits = "0123456789abcdef"
 	putc(digits[b>>4])
 	putc(digits[b&0xf])
+}
+
+// registerOrder lists the registers a crash report prints, by their index
+// in amd64.Frame viewed as an array of words.
+var registerOrder = [...]struct {
+	name  string
+	index int
+}{
+	{"RIP", 18}, {"RSP", 21}, {"RBP", 9}, {"RFLAGS", 20},
+	{"RAX", 15}, {"RBX", 14}, {"RCX", 13}, {"RDX", 12},
+	{"RSI", 11}, {"RDI", 10}, {" R8", 8}, {" R9", 7},
+	{"R10", 6}, {"R11", 5}, {"R12", 4}, {"R13", 3},
+	{"R14", 2}, {"R15", 1}, {" CS", 19}, {" SS", 22},
+}
+
+// Registers prints every general register of a trapped frame, four to a
+// line, for crash reports.
+//
+//go:nosplit
+func Registers(f *amd64.Frame) {
+	words := (*[unsafe.Sizeof(amd64.Frame{}) / 8]uint64)(unsafe.Pointer(f))
+	for k := range registerOrder {
+		r := &registerOrder[k]
+		Print(r.name)
+		Print(" ")
+		Hex(words[r.index])
+		if k%4 == 3 {
+			Print("\n")
+		} else {
+			Print("  ")
+		}
+	}
 }

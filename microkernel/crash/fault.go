@@ -37,16 +37,6 @@ var (
 	faulting    bool
 )
 
-var vectorNames = [32]string{
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor overrun", "#TS invalid TSS",
-	"#NP segment not present", "#SS stack fault", "#GP general protection",
-	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment check",
-	"#MC machine check", "#XM SIMD error", "#VE virtualization",
-	"#CP control protection", "", "", "", "", "", "", "", "", "#SX security", "",
-}
-
 // Fault reports the exception in f and ends the kernel.
 //
 //go:nosplit
@@ -59,7 +49,7 @@ func Fault(f *amd64.Frame, fx *amd64.FXArea) {
 	faulting = true
 	cr2 := amd64.ReadCR2()
 	console.Print("\nKERNEL FAULT: ")
-	console.Print(vectorNames[f.Vector%32])
+	console.Print(amd64.VectorName(f.Vector))
 	console.Print(" (vector ")
 	console.Dec(f.Vector)
 	console.Print(") in thread ")
@@ -71,7 +61,7 @@ func Fault(f *amd64.Frame, fx *amd64.FXArea) {
 	console.Print("code:")
 	for i := 0; i < rec.ncode; i++ {
 		console.Print(" ")
-		hexByte(rec.code[i])
+		console.Hex8(rec.code[i])
 	}
 	console.Print("\n")
 	if reporterTID == 0 || reporterTID == sched.TID() {
@@ -108,52 +98,16 @@ func stop() {
 	amd64.Stop()
 }
 
+// printFrame prints the error code, CR2 and all registers.
+//
 //go:nosplit
 func printFrame(f *amd64.Frame, cr2 uint64) {
-	reg("error", f.Err)
-	reg("   CR2", cr2)
-	reg("   RIP", f.RIP)
+	console.Print("error ")
+	console.Hex(f.Err)
+	console.Print("  CR2 ")
+	console.Hex(cr2)
 	console.Print("\n")
-	reg("RSP", f.RSP)
-	reg("RBP", f.RBP)
-	reg("RFLAGS", f.RFLAGS)
-	console.Print("\n")
-	reg("RAX", f.RAX)
-	reg("RBX", f.RBX)
-	reg("RCX", f.RCX)
-	reg("RDX", f.RDX)
-	console.Print("\n")
-	reg("RSI", f.RSI)
-	reg("RDI", f.RDI)
-	reg(" R8", f.R8)
-	reg(" R9", f.R9)
-	console.Print("\n")
-	reg("R10", f.R10)
-	reg("R11", f.R11)
-	reg("R12", f.R12)
-	reg("R13", f.R13)
-	console.Print("\n")
-	reg("R14", f.R14)
-	reg("R15", f.R15)
-	reg(" CS", f.CS)
-	reg(" SS", f.SS)
-	console.Print("\n")
-}
-
-//go:nosplit
-func reg(name string, v uint64) {
-	console.Print(name)
-	console.Print(" ")
-	console.Hex(v)
-	console.Print("  ")
-}
-
-//go:nosplit
-func hexByte(b byte) {
-	const digits = "0123456789abcdef"
-	var s [2]byte
-	s[0], s[1] = digits[b>>4], digits[b&0xf]
-	console.Write(s[:])
+	console.Registers(f)
 }
 
 // copyCode copies up to 15 instruction bytes at rip, stopping at an

@@ -139,6 +139,31 @@ func sysWrite(fd int, buf, n uint64) uint64 {
 	return errno(eINVAL)
 }
 
+// writev writes each buffer of an iovec array in turn (musl's stdio uses
+// it).
+//
+//go:nosplit
+func writev(fd int, iov, n uint64) uint64 {
+	if n > 1024 {
+		return errno(eINVAL)
+	}
+	if !valid(iov, n*16, false) {
+		return errno(eFAULT)
+	}
+	total := uint64(0)
+	for i := uint64(0); i < n; i++ {
+		r := sysWrite(fd, get64(iov+16*i), get64(iov+16*i+8))
+		if int64(r) < 0 {
+			if total > 0 {
+				return total
+			}
+			return r
+		}
+		total += r
+	}
+	return total
+}
+
 //go:nosplit
 func sysRead(f *amd64.Frame, fx *amd64.FXArea, fd int, buf, n uint64) (uint64, bool) {
 	e := lookup(fd)
@@ -275,7 +300,9 @@ var (
 )
 
 // ConsoleInput drains the serial port into the input ring and wakes
-// readers. It is called from the serial interrupt.
+// readers. It is called from the serial interrupt. Like a terminal in
+// canonical mode it echoes what is typed and turns carriage return into
+// newline.
 //
 //go:nosplit
 func ConsoleInput() {
@@ -285,6 +312,10 @@ func ConsoleInput() {
 		if !ok {
 			break
 		}
+		if c == '\r' {
+			c = '\n'
+		}
+		console.Write([]byte{c})
 		if inTail-inHead < uint64(len(inputRing)) {
 			inputRing[inTail%uint64(len(inputRing))] = c
 			inTail++

@@ -25,6 +25,7 @@ const (
 	eNOMEM  = 12
 	eFAULT  = 14
 	eINVAL  = 22
+	eNOTTY  = 25
 	eSPIPE  = 29
 	eNOSYS  = 38
 	eTIMEDO = 110
@@ -77,9 +78,20 @@ func call(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return sysRead(f, fx, int(a1), a2, a3)
 	case sysno.Write:
 		return sysWrite(int(a1), a2, a3), false
+	case sysno.Writev:
+		return writev(int(a1), a2, a3), false
+	case sysno.Ioctl:
+		if lookup(int(a1)) == nil {
+			return errno(eBADF), false
+		}
+		return errno(eNOTTY), false
+	case sysno.SetTidAddress:
+		return uint64(sched.TID()), false
 	case sysno.Close:
 		return closeFD(int(a1)), false
-	case sysno.Openat:
+	case sysno.Openat, sysno.Readlinkat:
+		// Native processes have no files (os.Executable probes
+		// /proc/self/exe); Linux processes will get linuxd's answers.
 		return errno(eNOENT), false
 	case sysno.Pread64:
 		return preadFD(int(a1)), false
@@ -160,7 +172,7 @@ func unimplemented(f *amd64.Frame) {
 // Implemented lists the system calls this package answers. The strace
 // guard test compares it with what a Go program calls on Linux.
 var Implemented = []uint64{
-	sysno.Read, sysno.Write, sysno.Close, sysno.Openat, sysno.Pread64, sysno.Fcntl,
+	sysno.Read, sysno.Write, sysno.Close, sysno.Openat, sysno.Readlinkat, sysno.Pread64, sysno.Fcntl,
 	sysno.Mmap, sysno.Munmap, sysno.Madvise, sysno.Mprotect,
 	sysno.RtSigaction, sysno.RtSigprocmask, sysno.Sigaltstack,
 	sysno.Clone, sysno.Exit, sysno.ExitGroup, sysno.Futex, sysno.Nanosleep,
@@ -168,5 +180,5 @@ var Implemented = []uint64{
 	sysno.Getpid, sysno.Gettid, sysno.Tkill, sysno.Tgkill, sysno.ArchPrctl,
 	sysno.SchedGetaffinity, sysno.Prlimit64, sysno.Prctl, sysno.Uname,
 	sysno.Getrandom, sysno.EpollCreate1, sysno.Eventfd2, sysno.EpollCtl,
-	sysno.EpollPwait, sysno.EpollWait,
+	sysno.EpollPwait, sysno.EpollWait, sysno.Writev, sysno.Ioctl, sysno.SetTidAddress,
 }

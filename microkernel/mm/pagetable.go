@@ -10,6 +10,7 @@ const (
 	PTEGlobal   = 1 << 8
 	PTEDemand   = 1 << 9  // software: not present yet, zero-fill on first touch
 	PTEShared   = 1 << 10 // software: the frame belongs to a memory object, not the space
+	PTECOW      = 1 << 11 // software: writable once copied; the frame may be shared
 	PTENoExec   = 1 << 63
 	pteAddrMask = 0x000ffffffffff000
 )

@@ -185,7 +185,7 @@ func (v *pageVisitor) Visit(va, pte uint64) uint64 {
 	if pte&PTEShared != 0 {
 		return 0 // a memory object's frame: the object frees it
 	}
-	Phys.Free(pte & pteAddrMask)
+	unshare(pte & pteAddrMask)
 	v.freed++
 	if v.keep {
 		return PTEDemand | pte&(PTEWrite|PTEUser)
@@ -209,6 +209,9 @@ func (s *Space) Fault(va uint64, write bool) int {
 		return FaultBad
 	}
 	e := Walk(&kt, s.Root, va, false, false)
+	if e != nil && *e&PTEPresent != 0 && *e&PTECOW != 0 && write {
+		return s.breakCOW(e, va)
+	}
 	if e == nil || *e&PTEPresent != 0 || *e&PTEDemand == 0 || write && *e&PTEWrite == 0 {
 		return FaultBad
 	}
@@ -242,10 +245,11 @@ func (s *Space) Access(addr, n uint64, write bool) bool {
 		if e == nil || *e&PTEUser == 0 {
 			return false
 		}
-		if write && *e&PTEWrite == 0 {
+		if write && *e&(PTEWrite|PTECOW) == 0 {
 			return false
 		}
-		if *e&PTEPresent == 0 && s.Fault(va, write) != FaultFixed {
+		needsFault := *e&PTEPresent == 0 || write && *e&PTECOW != 0
+		if needsFault && s.Fault(va, write) != FaultFixed {
 			return false
 		}
 	}

@@ -2,6 +2,7 @@ package proc
 
 import (
 	"aramid/lib/abi"
+	"aramid/microkernel/mm"
 	"aramid/microkernel/sched"
 )
 
@@ -9,7 +10,7 @@ import (
 const (
 	MaxEndpoints   = 512
 	MaxMessages    = 256
-	MaxMsg         = abi.MaxMsg // bytes inline in one message
+	MaxMsg         = abi.MaxMsg // bytes in one message
 	MaxMsgHandles  = abi.MaxMsgHandles
 	maxQueued      = 64 // messages waiting at one endpoint
 	endpointKeyTag = 4 << 32
@@ -24,11 +25,14 @@ type endpoint struct {
 	count      int32
 }
 
+// message is one queued message. Its bytes live in physical frames taken
+// when it is written and freed when it is read or discarded, so the kernel
+// reserves no memory for the largest possible message.
 type message struct {
 	next    int32
 	used    bool
 	n, nh   int32
-	data    [MaxMsg]byte
+	frames  [MaxMsg / mm.PageSize]uint64
 	handles [MaxMsgHandles]Handle
 }
 
@@ -111,11 +115,12 @@ func dropOne(e int32) {
 				dropVMO(h.Obj)
 			}
 		}
-		m.used = false
+		freeMessage(m)
 	}
 	if ep.peer != 0 {
 		endpoints[ep.peer].peer = 0
 		sched.Wake(sched.WaitEvent, endpointKey(ep.peer), sched.MaxThreads)
+		wakeManyWaiters()
 	}
 	*ep = endpoint{}
 }
@@ -145,6 +150,7 @@ func enqueue(e, m int32) int32 {
 	}
 	ep.tail = m
 	ep.count++
+	wakeManyWaiters()
 	return sched.WakeOne(sched.WaitEvent, endpointKey(e))
 }
 
@@ -157,5 +163,45 @@ func dequeue(e int32) {
 		ep.tail = 0
 	}
 	ep.count--
+	freeMessage(m)
+}
+
+// fillMessage takes frames for n bytes and copies them from src.
+//
+//go:nosplit
+func fillMessage(m *message, src []byte) bool {
+	for off := 0; off < len(src); off += mm.PageSize {
+		pa, ok := mm.Phys.Alloc()
+		if !ok {
+			freeMessage(m)
+			return false
+		}
+		m.frames[off/mm.PageSize] = pa
+		m.n = int32(off + copy(framePage(pa), src[off:]))
+	}
+	m.n = int32(len(src))
+	return true
+}
+
+// drainMessage copies the message's bytes to dst.
+//
+//go:nosplit
+func drainMessage(m *message, dst []byte) {
+	for off := 0; off < len(dst); off += mm.PageSize {
+		copy(dst[off:], framePage(m.frames[off/mm.PageSize]))
+	}
+}
+
+//go:nosplit
+func freeMessage(m *message) {
+	for i := 0; i < int(m.n+mm.PageSize-1)/mm.PageSize; i++ {
+		mm.Phys.Free(m.frames[i])
+	}
+	m.n, m.nh = 0, 0
 	m.used = false
+}
+
+//go:nosplit
+func framePage(pa uint64) []byte {
+	return (*[mm.PageSize]byte)(mm.Ptr(mm.PhysToVirt(pa)))[:]
 }

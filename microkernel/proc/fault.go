@@ -25,16 +25,6 @@ var (
 	FaultSeq uint32
 )
 
-var vectorNames = [32]string{
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor overrun", "#TS invalid TSS",
-	"#NP segment not present", "#SS stack fault", "#GP general protection",
-	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment check",
-	"#MC machine check", "#XM SIMD error", "#VE virtualization",
-	"#CP control protection", "", "", "", "", "", "", "", "", "#SX security", "",
-}
-
 // UserFault handles an exception raised in ring 3. A page fault on a
 // demand-zero page is resolved; anything else kills the process with a
 // report naming it, the fault and its registers, and the kernel runs on.
@@ -62,7 +52,7 @@ func UserFault(f *amd64.Frame, fx *amd64.FXArea, cr2 uint64) {
 		console.Print("\n")
 	} else {
 		console.Print(" killed: ")
-		console.Print(vectorNames[f.Vector%32])
+		console.Print(amd64.VectorName(f.Vector))
 		console.Print(" (vector ")
 		console.Dec(f.Vector)
 		console.Print(") error ")
@@ -70,7 +60,7 @@ func UserFault(f *amd64.Frame, fx *amd64.FXArea, cr2 uint64) {
 		console.Print(" CR2 ")
 		console.Hex(cr2)
 		console.Print("\n")
-		printRegs(f)
+		console.Registers(f)
 		record(i, f.RIP)
 	}
 	Kill(i, status)
@@ -97,20 +87,4 @@ func record(i int32, rip uint64) {
 	console.Print("\n")
 	FaultSeq++
 	sched.Wake(sched.WaitFutex, uint64(faultSeqAddr()), 1)
-}
-
-//go:nosplit
-func printRegs(f *amd64.Frame) {
-	names := [...]string{"RIP", "RSP", "RBP", "RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15", "RFLAGS"}
-	vals := [...]uint64{f.RIP, f.RSP, f.RBP, f.RAX, f.RBX, f.RCX, f.RDX, f.RSI, f.RDI, f.R8, f.R9, f.R10, f.R11, f.R12, f.R13, f.R14, f.R15, f.RFLAGS}
-	for k := range names {
-		console.Print(names[k])
-		console.Print(" ")
-		console.Hex(vals[k])
-		if k%4 == 3 || k == len(names)-1 {
-			console.Print("\n")
-		} else {
-			console.Print("  ")
-		}
-	}
 }

@@ -21,23 +21,26 @@ const (
 	SysProcessWait   = abi.SysProcessWait
 	SysVmoCreate     = abi.SysVmoCreate
 	SysVmoMap        = abi.SysVmoMap
+	SysProcessFork   = abi.SysProcessFork
+	SysWaitMany      = abi.SysWaitMany
 )
 
 // Linux errno values used by native calls.
 const (
-	eBADF    = 9
-	eAGAIN   = 11
-	eNOMEM   = 12
-	eACCES   = 13
-	eFAULT   = 14
-	eINVAL   = 22
-	eMFILE   = 24
-	ePIPE    = 32
-	eNOENT   = 2
-	eNOEXEC  = 8
-	e2BIG    = 7
-	eNOSYS   = 38
-	eMSGSIZE = 90
+	eBADF     = 9
+	eAGAIN    = 11
+	eNOMEM    = 12
+	eACCES    = 13
+	eFAULT    = 14
+	eINVAL    = 22
+	eMFILE    = 24
+	ePIPE     = 32
+	eNOENT    = 2
+	eNOEXEC   = 8
+	e2BIG     = 7
+	eNOSYS    = 38
+	eMSGSIZE  = 90
+	eTIMEDOUT = 110
 )
 
 //go:nosplit
@@ -88,6 +91,10 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return vmoCreate(p, a1), false
 	case SysVmoMap:
 		return vmoMap(p, a1, a2&2 != 0), false
+	case SysProcessFork:
+		return forkCall(p, f, fx, a1), false
+	case SysWaitMany:
+		return waitMany(p, f, fx, a1, a2, int64(a3))
 	}
 	return neg(eNOSYS), false
 }
@@ -200,8 +207,10 @@ func write(p int32, h, buf, n, hs, nh uint64) (uint64, int32) {
 		return neg(eNOMEM), 0
 	}
 	msg := &messages[m]
-	msg.n, msg.nh = int32(n), int32(nh)
-	copy(msg.data[:n], userBytes(buf, n))
+	msg.n, msg.nh = 0, int32(nh)
+	if !fillMessage(msg, userBytes(buf, n)) {
+		return neg(eNOMEM), 0
+	}
 	for i := uint64(0); i < nh; i++ {
 		t := &Procs[p].Handles[get32(hs+4*i)-1]
 		msg.handles[i] = *t
@@ -251,7 +260,7 @@ func read(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, a
 	if free < int(m.nh) {
 		return neg(eMFILE), false
 	}
-	copy(userBytes(buf, uint64(m.n)), m.data[:m.n])
+	drainMessage(m, userBytes(buf, uint64(m.n)))
 	for i := int32(0); i < m.nh; i++ {
 		put32(hs+4*uint64(i), uint32(install(p, m.handles[i])))
 	}

@@ -96,6 +96,7 @@ func Kill(i int32, status int64) {
 	p.ExitWord = 1
 	sched.Wake(sched.WaitFutex, uint64(exitWordAddr(i)), sched.MaxThreads)
 	sched.Wake(sched.WaitEvent, procKey(i), sched.MaxThreads)
+	wakeManyWaiters()
 	if p.refs == 0 {
 		p.state = pFree
 	}

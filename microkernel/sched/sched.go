@@ -56,7 +56,10 @@ type Thread struct {
 	// restart means the thread re-executes its system call when woken
 	// (its RIP was wound back over SYSCALL), so the call sees the new state.
 	restart bool
-	ran     uint64 // ticks in the current quantum
+	// WaitStart is when a restartable wait with a timeout began, so that
+	// restarts do not extend it; cleared when the wait ends.
+	WaitStart int64
+	ran       uint64 // ticks in the current quantum
 }
 
 // Switches counts context switches.
@@ -166,6 +169,24 @@ func SpawnUser(proc int32, cr3, rip, sp uint64) int32 {
 		return t.TID
 	}
 	return -1
+}
+
+// ForkThread creates the only thread of a forked process: a copy of the
+// trapped caller that returns 0 from its system call, in process proc's
+// address space.
+//
+//go:nosplit
+func ForkThread(f *amd64.Frame, fx *amd64.FXArea, proc int32, cr3 uint64) int32 {
+	tid := Clone(f, fx, f.RSP, f.FSBase)
+	if tid < 0 {
+		return tid
+	}
+	for i := 1; i < MaxThreads; i++ {
+		if threads[i].TID == tid {
+			threads[i].Proc, threads[i].CR3 = proc, cr3
+		}
+	}
+	return tid
 }
 
 // KillProc ends every thread of process proc. The caller switches away if
@@ -361,6 +382,7 @@ func Tick(f *amd64.Frame, fx *amd64.FXArea) {
 			t.Frame.RAX = t.timeoutResult
 			if t.restart {
 				t.Frame.RIP += 2
+				t.WaitStart = 0
 			}
 			t.state = runnable
 		}

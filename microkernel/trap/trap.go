@@ -85,12 +85,11 @@ func kernelFault(va uint64, write bool) bool {
 	return mm.Kernel.Fault(va, write) == mm.FaultFixed
 }
 
-// Init installs Handle and enables the console's receive interrupt.
+// Init installs Handle as the handler of every trap.
 //
 //go:nosplit
 func Init() {
 	amd64.Init(Handle)
-	clock.Unmask(4)
 }
 
 //go:nosplit

@@ -201,8 +201,10 @@ func TestKernelLimits(t *testing.T) {
 	for i := 0; i <= abi.MaxMsgHandles; i++ {
 		more = append(more, &rpc.Handle{Value: uint32(k.Install(i))})
 	}
-	if _, err := s.Deposit(ctx, &examplepb.DepositRequest{Key: "k", More: more}); !errors.Is(err, syscall.E2BIG) {
-		t.Errorf("Deposit of %d handles = %v, want E2BIG", len(more), err)
+	// The kernel (E2BIG) and the rpc layer (EMSGSIZE) share the limit of 64
+	// handles; either may refuse first.
+	if _, err := s.Deposit(ctx, &examplepb.DepositRequest{Key: "k", More: more}); !errors.Is(err, syscall.E2BIG) && !errors.Is(err, syscall.EMSGSIZE) {
+		t.Errorf("Deposit of %d handles = %v, want E2BIG or EMSGSIZE", len(more), err)
 	}
 	if k.Len() != before {
 		t.Errorf("%d handles open after a refused call, want %d: the call must consume them", k.Len(), before)

@@ -7,7 +7,10 @@
 //     With AT_EMPTY_PATH in flags and an empty path, the call acts on dir
 //     itself (fstat, fchmod, ftruncate, ...).
 //   - Flags, modes and the constants inside them are Linux's values.
-//   - Every call that checks permissions carries the caller's credential.
+//   - Every call that checks permissions carries the caller's credential,
+//     its pid (for files that answer per process, such as /proc/self) and
+//     its root directory (root, the file id of the directory it chrooted
+//     to; 0 for the namespace root, which is also where dir 0 starts).
 //   - Bulk data travels in a registered shared-memory buffer (Region)
 //     when the caller has one, and inline in the message otherwise.
 
@@ -242,6 +245,8 @@ func (x *Stat) GetBtime() *Timespec {
 type OpenRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Cred  *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid   uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root  uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	Dir   uint64                 `protobuf:"varint,2,opt,name=dir,proto3" json:"dir,omitempty"`
 	Path  []byte                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
 	// flags are open(2)'s O_* flags.
@@ -288,6 +293,20 @@ func (x *OpenRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *OpenRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *OpenRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *OpenRequest) GetDir() uint64 {
@@ -906,6 +925,8 @@ func (x *SeekReply) GetOffset() int64 {
 type StatRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Cred  *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid   uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root  uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	Dir   uint64                 `protobuf:"varint,2,opt,name=dir,proto3" json:"dir,omitempty"`
 	Path  []byte                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
 	// flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH.
@@ -949,6 +970,20 @@ func (x *StatRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *StatRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *StatRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *StatRequest) GetDir() uint64 {
@@ -1188,6 +1223,8 @@ func (x *GetdentsReply) GetEntries() []*Dirent {
 type MkdirRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Cred          *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid           uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root          uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	Dir           uint64                 `protobuf:"varint,2,opt,name=dir,proto3" json:"dir,omitempty"`
 	Path          []byte                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
 	Mode          uint32                 `protobuf:"varint,4,opt,name=mode,proto3" json:"mode,omitempty"`
@@ -1231,6 +1268,20 @@ func (x *MkdirRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *MkdirRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *MkdirRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *MkdirRequest) GetDir() uint64 {
@@ -1297,9 +1348,149 @@ func (*MkdirReply) Descriptor() ([]byte, []int) {
 	return file_vfspb_vfs_proto_rawDescGZIP(), []int{20}
 }
 
+type MknodRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Cred  *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid   uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root  uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
+	Dir   uint64                 `protobuf:"varint,2,opt,name=dir,proto3" json:"dir,omitempty"`
+	Path  []byte                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
+	// mode holds the S_IFMT type and the permission, before the umask.
+	Mode  uint32 `protobuf:"varint,4,opt,name=mode,proto3" json:"mode,omitempty"`
+	Umask uint32 `protobuf:"varint,5,opt,name=umask,proto3" json:"umask,omitempty"`
+	// rdev is the device number, Linux's dev_t encoding.
+	Rdev          uint64 `protobuf:"varint,6,opt,name=rdev,proto3" json:"rdev,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MknodRequest) Reset() {
+	*x = MknodRequest{}
+	mi := &file_vfspb_vfs_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MknodRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MknodRequest) ProtoMessage() {}
+
+func (x *MknodRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_vfspb_vfs_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MknodRequest.ProtoReflect.Descriptor instead.
+func (*MknodRequest) Descriptor() ([]byte, []int) {
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *MknodRequest) GetCred() *authpb.Cred {
+	if x != nil {
+		return x.Cred
+	}
+	return nil
+}
+
+func (x *MknodRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *MknodRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
+}
+
+func (x *MknodRequest) GetDir() uint64 {
+	if x != nil {
+		return x.Dir
+	}
+	return 0
+}
+
+func (x *MknodRequest) GetPath() []byte {
+	if x != nil {
+		return x.Path
+	}
+	return nil
+}
+
+func (x *MknodRequest) GetMode() uint32 {
+	if x != nil {
+		return x.Mode
+	}
+	return 0
+}
+
+func (x *MknodRequest) GetUmask() uint32 {
+	if x != nil {
+		return x.Umask
+	}
+	return 0
+}
+
+func (x *MknodRequest) GetRdev() uint64 {
+	if x != nil {
+		return x.Rdev
+	}
+	return 0
+}
+
+type MknodReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MknodReply) Reset() {
+	*x = MknodReply{}
+	mi := &file_vfspb_vfs_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MknodReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MknodReply) ProtoMessage() {}
+
+func (x *MknodReply) ProtoReflect() protoreflect.Message {
+	mi := &file_vfspb_vfs_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MknodReply.ProtoReflect.Descriptor instead.
+func (*MknodReply) Descriptor() ([]byte, []int) {
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{22}
+}
+
 type UnlinkRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Cred  *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid   uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root  uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	Dir   uint64                 `protobuf:"varint,2,opt,name=dir,proto3" json:"dir,omitempty"`
 	Path  []byte                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
 	// flags: AT_REMOVEDIR.
@@ -1310,7 +1501,7 @@ type UnlinkRequest struct {
 
 func (x *UnlinkRequest) Reset() {
 	*x = UnlinkRequest{}
-	mi := &file_vfspb_vfs_proto_msgTypes[21]
+	mi := &file_vfspb_vfs_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1322,7 +1513,7 @@ func (x *UnlinkRequest) String() string {
 func (*UnlinkRequest) ProtoMessage() {}
 
 func (x *UnlinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[21]
+	mi := &file_vfspb_vfs_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1335,7 +1526,7 @@ func (x *UnlinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnlinkRequest.ProtoReflect.Descriptor instead.
 func (*UnlinkRequest) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{21}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *UnlinkRequest) GetCred() *authpb.Cred {
@@ -1343,6 +1534,20 @@ func (x *UnlinkRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *UnlinkRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *UnlinkRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *UnlinkRequest) GetDir() uint64 {
@@ -1374,7 +1579,7 @@ type UnlinkReply struct {
 
 func (x *UnlinkReply) Reset() {
 	*x = UnlinkReply{}
-	mi := &file_vfspb_vfs_proto_msgTypes[22]
+	mi := &file_vfspb_vfs_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1386,7 +1591,7 @@ func (x *UnlinkReply) String() string {
 func (*UnlinkReply) ProtoMessage() {}
 
 func (x *UnlinkReply) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[22]
+	mi := &file_vfspb_vfs_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1399,12 +1604,14 @@ func (x *UnlinkReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnlinkReply.ProtoReflect.Descriptor instead.
 func (*UnlinkReply) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{22}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{24}
 }
 
 type RenameRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Cred    *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid     uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root    uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	OldDir  uint64                 `protobuf:"varint,2,opt,name=old_dir,json=oldDir,proto3" json:"old_dir,omitempty"`
 	OldPath []byte                 `protobuf:"bytes,3,opt,name=old_path,json=oldPath,proto3" json:"old_path,omitempty"`
 	NewDir  uint64                 `protobuf:"varint,4,opt,name=new_dir,json=newDir,proto3" json:"new_dir,omitempty"`
@@ -1417,7 +1624,7 @@ type RenameRequest struct {
 
 func (x *RenameRequest) Reset() {
 	*x = RenameRequest{}
-	mi := &file_vfspb_vfs_proto_msgTypes[23]
+	mi := &file_vfspb_vfs_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1636,7 @@ func (x *RenameRequest) String() string {
 func (*RenameRequest) ProtoMessage() {}
 
 func (x *RenameRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[23]
+	mi := &file_vfspb_vfs_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1649,7 @@ func (x *RenameRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenameRequest.ProtoReflect.Descriptor instead.
 func (*RenameRequest) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{23}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RenameRequest) GetCred() *authpb.Cred {
@@ -1450,6 +1657,20 @@ func (x *RenameRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *RenameRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *RenameRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *RenameRequest) GetOldDir() uint64 {
@@ -1495,7 +1716,7 @@ type RenameReply struct {
 
 func (x *RenameReply) Reset() {
 	*x = RenameReply{}
-	mi := &file_vfspb_vfs_proto_msgTypes[24]
+	mi := &file_vfspb_vfs_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1507,7 +1728,7 @@ func (x *RenameReply) String() string {
 func (*RenameReply) ProtoMessage() {}
 
 func (x *RenameReply) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[24]
+	mi := &file_vfspb_vfs_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1520,12 +1741,14 @@ func (x *RenameReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenameReply.ProtoReflect.Descriptor instead.
 func (*RenameReply) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{24}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{26}
 }
 
 type LinkRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Cred    *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid     uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root    uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	OldDir  uint64                 `protobuf:"varint,2,opt,name=old_dir,json=oldDir,proto3" json:"old_dir,omitempty"`
 	OldPath []byte                 `protobuf:"bytes,3,opt,name=old_path,json=oldPath,proto3" json:"old_path,omitempty"`
 	NewDir  uint64                 `protobuf:"varint,4,opt,name=new_dir,json=newDir,proto3" json:"new_dir,omitempty"`
@@ -1538,7 +1761,7 @@ type LinkRequest struct {
 
 func (x *LinkRequest) Reset() {
 	*x = LinkRequest{}
-	mi := &file_vfspb_vfs_proto_msgTypes[25]
+	mi := &file_vfspb_vfs_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1550,7 +1773,7 @@ func (x *LinkRequest) String() string {
 func (*LinkRequest) ProtoMessage() {}
 
 func (x *LinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[25]
+	mi := &file_vfspb_vfs_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1563,7 +1786,7 @@ func (x *LinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkRequest.ProtoReflect.Descriptor instead.
 func (*LinkRequest) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{25}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *LinkRequest) GetCred() *authpb.Cred {
@@ -1571,6 +1794,20 @@ func (x *LinkRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *LinkRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *LinkRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *LinkRequest) GetOldDir() uint64 {
@@ -1616,7 +1853,7 @@ type LinkReply struct {
 
 func (x *LinkReply) Reset() {
 	*x = LinkReply{}
-	mi := &file_vfspb_vfs_proto_msgTypes[26]
+	mi := &file_vfspb_vfs_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1628,7 +1865,7 @@ func (x *LinkReply) String() string {
 func (*LinkReply) ProtoMessage() {}
 
 func (x *LinkReply) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[26]
+	mi := &file_vfspb_vfs_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1641,12 +1878,14 @@ func (x *LinkReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkReply.ProtoReflect.Descriptor instead.
 func (*LinkReply) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{26}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{28}
 }
 
 type SymlinkRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Cred          *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid           uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root          uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	Target        []byte                 `protobuf:"bytes,2,opt,name=target,proto3" json:"target,omitempty"`
 	Dir           uint64                 `protobuf:"varint,3,opt,name=dir,proto3" json:"dir,omitempty"`
 	Path          []byte                 `protobuf:"bytes,4,opt,name=path,proto3" json:"path,omitempty"`
@@ -1656,7 +1895,7 @@ type SymlinkRequest struct {
 
 func (x *SymlinkRequest) Reset() {
 	*x = SymlinkRequest{}
-	mi := &file_vfspb_vfs_proto_msgTypes[27]
+	mi := &file_vfspb_vfs_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1668,7 +1907,7 @@ func (x *SymlinkRequest) String() string {
 func (*SymlinkRequest) ProtoMessage() {}
 
 func (x *SymlinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[27]
+	mi := &file_vfspb_vfs_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1681,7 +1920,7 @@ func (x *SymlinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SymlinkRequest.ProtoReflect.Descriptor instead.
 func (*SymlinkRequest) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{27}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SymlinkRequest) GetCred() *authpb.Cred {
@@ -1689,6 +1928,20 @@ func (x *SymlinkRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *SymlinkRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *SymlinkRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *SymlinkRequest) GetTarget() []byte {
@@ -1720,7 +1973,7 @@ type SymlinkReply struct {
 
 func (x *SymlinkReply) Reset() {
 	*x = SymlinkReply{}
-	mi := &file_vfspb_vfs_proto_msgTypes[28]
+	mi := &file_vfspb_vfs_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1732,7 +1985,7 @@ func (x *SymlinkReply) String() string {
 func (*SymlinkReply) ProtoMessage() {}
 
 func (x *SymlinkReply) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[28]
+	mi := &file_vfspb_vfs_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1745,12 +1998,14 @@ func (x *SymlinkReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SymlinkReply.ProtoReflect.Descriptor instead.
 func (*SymlinkReply) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{28}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{30}
 }
 
 type ReadlinkRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Cred          *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid           uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root          uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	Dir           uint64                 `protobuf:"varint,2,opt,name=dir,proto3" json:"dir,omitempty"`
 	Path          []byte                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1759,7 +2014,7 @@ type ReadlinkRequest struct {
 
 func (x *ReadlinkRequest) Reset() {
 	*x = ReadlinkRequest{}
-	mi := &file_vfspb_vfs_proto_msgTypes[29]
+	mi := &file_vfspb_vfs_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1771,7 +2026,7 @@ func (x *ReadlinkRequest) String() string {
 func (*ReadlinkRequest) ProtoMessage() {}
 
 func (x *ReadlinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[29]
+	mi := &file_vfspb_vfs_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1784,7 +2039,7 @@ func (x *ReadlinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadlinkRequest.ProtoReflect.Descriptor instead.
 func (*ReadlinkRequest) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{29}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ReadlinkRequest) GetCred() *authpb.Cred {
@@ -1792,6 +2047,20 @@ func (x *ReadlinkRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *ReadlinkRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *ReadlinkRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *ReadlinkRequest) GetDir() uint64 {
@@ -1817,7 +2086,7 @@ type ReadlinkReply struct {
 
 func (x *ReadlinkReply) Reset() {
 	*x = ReadlinkReply{}
-	mi := &file_vfspb_vfs_proto_msgTypes[30]
+	mi := &file_vfspb_vfs_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1829,7 +2098,7 @@ func (x *ReadlinkReply) String() string {
 func (*ReadlinkReply) ProtoMessage() {}
 
 func (x *ReadlinkReply) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[30]
+	mi := &file_vfspb_vfs_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1842,7 +2111,7 @@ func (x *ReadlinkReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadlinkReply.ProtoReflect.Descriptor instead.
 func (*ReadlinkReply) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{30}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ReadlinkReply) GetTarget() []byte {
@@ -1855,6 +2124,8 @@ func (x *ReadlinkReply) GetTarget() []byte {
 type ChmodRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Cred          *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid           uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root          uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	Dir           uint64                 `protobuf:"varint,2,opt,name=dir,proto3" json:"dir,omitempty"`
 	Path          []byte                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
 	Mode          uint32                 `protobuf:"varint,4,opt,name=mode,proto3" json:"mode,omitempty"`
@@ -1865,7 +2136,7 @@ type ChmodRequest struct {
 
 func (x *ChmodRequest) Reset() {
 	*x = ChmodRequest{}
-	mi := &file_vfspb_vfs_proto_msgTypes[31]
+	mi := &file_vfspb_vfs_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1877,7 +2148,7 @@ func (x *ChmodRequest) String() string {
 func (*ChmodRequest) ProtoMessage() {}
 
 func (x *ChmodRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[31]
+	mi := &file_vfspb_vfs_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1890,7 +2161,7 @@ func (x *ChmodRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChmodRequest.ProtoReflect.Descriptor instead.
 func (*ChmodRequest) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{31}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ChmodRequest) GetCred() *authpb.Cred {
@@ -1898,6 +2169,20 @@ func (x *ChmodRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *ChmodRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *ChmodRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *ChmodRequest) GetDir() uint64 {
@@ -1936,7 +2221,7 @@ type ChmodReply struct {
 
 func (x *ChmodReply) Reset() {
 	*x = ChmodReply{}
-	mi := &file_vfspb_vfs_proto_msgTypes[32]
+	mi := &file_vfspb_vfs_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1948,7 +2233,7 @@ func (x *ChmodReply) String() string {
 func (*ChmodReply) ProtoMessage() {}
 
 func (x *ChmodReply) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[32]
+	mi := &file_vfspb_vfs_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1961,12 +2246,14 @@ func (x *ChmodReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChmodReply.ProtoReflect.Descriptor instead.
 func (*ChmodReply) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{32}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{34}
 }
 
 type ChownRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Cred  *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid   uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root  uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	Dir   uint64                 `protobuf:"varint,2,opt,name=dir,proto3" json:"dir,omitempty"`
 	Path  []byte                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
 	// 0xffffffff (-1) leaves the id unchanged.
@@ -1979,7 +2266,7 @@ type ChownRequest struct {
 
 func (x *ChownRequest) Reset() {
 	*x = ChownRequest{}
-	mi := &file_vfspb_vfs_proto_msgTypes[33]
+	mi := &file_vfspb_vfs_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1991,7 +2278,7 @@ func (x *ChownRequest) String() string {
 func (*ChownRequest) ProtoMessage() {}
 
 func (x *ChownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[33]
+	mi := &file_vfspb_vfs_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2004,7 +2291,7 @@ func (x *ChownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChownRequest.ProtoReflect.Descriptor instead.
 func (*ChownRequest) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{33}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ChownRequest) GetCred() *authpb.Cred {
@@ -2012,6 +2299,20 @@ func (x *ChownRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *ChownRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *ChownRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *ChownRequest) GetDir() uint64 {
@@ -2057,7 +2358,7 @@ type ChownReply struct {
 
 func (x *ChownReply) Reset() {
 	*x = ChownReply{}
-	mi := &file_vfspb_vfs_proto_msgTypes[34]
+	mi := &file_vfspb_vfs_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2069,7 +2370,7 @@ func (x *ChownReply) String() string {
 func (*ChownReply) ProtoMessage() {}
 
 func (x *ChownReply) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[34]
+	mi := &file_vfspb_vfs_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2082,12 +2383,14 @@ func (x *ChownReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChownReply.ProtoReflect.Descriptor instead.
 func (*ChownReply) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{34}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{36}
 }
 
 type UtimensRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Cred  *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid   uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root  uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	Dir   uint64                 `protobuf:"varint,2,opt,name=dir,proto3" json:"dir,omitempty"`
 	Path  []byte                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
 	// Unset means "now" for both, as utimensat with a NULL times does.
@@ -2100,7 +2403,7 @@ type UtimensRequest struct {
 
 func (x *UtimensRequest) Reset() {
 	*x = UtimensRequest{}
-	mi := &file_vfspb_vfs_proto_msgTypes[35]
+	mi := &file_vfspb_vfs_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2112,7 +2415,7 @@ func (x *UtimensRequest) String() string {
 func (*UtimensRequest) ProtoMessage() {}
 
 func (x *UtimensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[35]
+	mi := &file_vfspb_vfs_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2125,7 +2428,7 @@ func (x *UtimensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UtimensRequest.ProtoReflect.Descriptor instead.
 func (*UtimensRequest) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{35}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *UtimensRequest) GetCred() *authpb.Cred {
@@ -2133,6 +2436,20 @@ func (x *UtimensRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *UtimensRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *UtimensRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *UtimensRequest) GetDir() uint64 {
@@ -2178,7 +2495,7 @@ type UtimensReply struct {
 
 func (x *UtimensReply) Reset() {
 	*x = UtimensReply{}
-	mi := &file_vfspb_vfs_proto_msgTypes[36]
+	mi := &file_vfspb_vfs_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2190,7 +2507,7 @@ func (x *UtimensReply) String() string {
 func (*UtimensReply) ProtoMessage() {}
 
 func (x *UtimensReply) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[36]
+	mi := &file_vfspb_vfs_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2203,12 +2520,14 @@ func (x *UtimensReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UtimensReply.ProtoReflect.Descriptor instead.
 func (*UtimensReply) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{36}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{38}
 }
 
 type TruncateRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Cred   *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid    uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root   uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	Dir    uint64                 `protobuf:"varint,2,opt,name=dir,proto3" json:"dir,omitempty"`
 	Path   []byte                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
 	Length int64                  `protobuf:"varint,4,opt,name=length,proto3" json:"length,omitempty"`
@@ -2220,7 +2539,7 @@ type TruncateRequest struct {
 
 func (x *TruncateRequest) Reset() {
 	*x = TruncateRequest{}
-	mi := &file_vfspb_vfs_proto_msgTypes[37]
+	mi := &file_vfspb_vfs_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2232,7 +2551,7 @@ func (x *TruncateRequest) String() string {
 func (*TruncateRequest) ProtoMessage() {}
 
 func (x *TruncateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[37]
+	mi := &file_vfspb_vfs_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2245,7 +2564,7 @@ func (x *TruncateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TruncateRequest.ProtoReflect.Descriptor instead.
 func (*TruncateRequest) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{37}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *TruncateRequest) GetCred() *authpb.Cred {
@@ -2253,6 +2572,20 @@ func (x *TruncateRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *TruncateRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *TruncateRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *TruncateRequest) GetDir() uint64 {
@@ -2291,7 +2624,7 @@ type TruncateReply struct {
 
 func (x *TruncateReply) Reset() {
 	*x = TruncateReply{}
-	mi := &file_vfspb_vfs_proto_msgTypes[38]
+	mi := &file_vfspb_vfs_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2303,7 +2636,7 @@ func (x *TruncateReply) String() string {
 func (*TruncateReply) ProtoMessage() {}
 
 func (x *TruncateReply) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[38]
+	mi := &file_vfspb_vfs_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2316,7 +2649,7 @@ func (x *TruncateReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TruncateReply.ProtoReflect.Descriptor instead.
 func (*TruncateReply) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{38}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{40}
 }
 
 type FsyncRequest struct {
@@ -2329,7 +2662,7 @@ type FsyncRequest struct {
 
 func (x *FsyncRequest) Reset() {
 	*x = FsyncRequest{}
-	mi := &file_vfspb_vfs_proto_msgTypes[39]
+	mi := &file_vfspb_vfs_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2341,7 +2674,7 @@ func (x *FsyncRequest) String() string {
 func (*FsyncRequest) ProtoMessage() {}
 
 func (x *FsyncRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[39]
+	mi := &file_vfspb_vfs_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2354,7 +2687,7 @@ func (x *FsyncRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FsyncRequest.ProtoReflect.Descriptor instead.
 func (*FsyncRequest) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{39}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *FsyncRequest) GetFile() uint64 {
@@ -2379,7 +2712,7 @@ type FsyncReply struct {
 
 func (x *FsyncReply) Reset() {
 	*x = FsyncReply{}
-	mi := &file_vfspb_vfs_proto_msgTypes[40]
+	mi := &file_vfspb_vfs_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2391,7 +2724,7 @@ func (x *FsyncReply) String() string {
 func (*FsyncReply) ProtoMessage() {}
 
 func (x *FsyncReply) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[40]
+	mi := &file_vfspb_vfs_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2404,12 +2737,14 @@ func (x *FsyncReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FsyncReply.ProtoReflect.Descriptor instead.
 func (*FsyncReply) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{40}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{42}
 }
 
 type StatfsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Cred          *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid           uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root          uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	Dir           uint64                 `protobuf:"varint,2,opt,name=dir,proto3" json:"dir,omitempty"`
 	Path          []byte                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
 	Flags         uint32                 `protobuf:"varint,4,opt,name=flags,proto3" json:"flags,omitempty"`
@@ -2419,7 +2754,7 @@ type StatfsRequest struct {
 
 func (x *StatfsRequest) Reset() {
 	*x = StatfsRequest{}
-	mi := &file_vfspb_vfs_proto_msgTypes[41]
+	mi := &file_vfspb_vfs_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2431,7 +2766,7 @@ func (x *StatfsRequest) String() string {
 func (*StatfsRequest) ProtoMessage() {}
 
 func (x *StatfsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[41]
+	mi := &file_vfspb_vfs_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2444,7 +2779,7 @@ func (x *StatfsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatfsRequest.ProtoReflect.Descriptor instead.
 func (*StatfsRequest) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{41}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *StatfsRequest) GetCred() *authpb.Cred {
@@ -2452,6 +2787,20 @@ func (x *StatfsRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *StatfsRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *StatfsRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *StatfsRequest) GetDir() uint64 {
@@ -2495,7 +2844,7 @@ type StatfsReply struct {
 
 func (x *StatfsReply) Reset() {
 	*x = StatfsReply{}
-	mi := &file_vfspb_vfs_proto_msgTypes[42]
+	mi := &file_vfspb_vfs_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2507,7 +2856,7 @@ func (x *StatfsReply) String() string {
 func (*StatfsReply) ProtoMessage() {}
 
 func (x *StatfsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[42]
+	mi := &file_vfspb_vfs_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2520,7 +2869,7 @@ func (x *StatfsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatfsReply.ProtoReflect.Descriptor instead.
 func (*StatfsReply) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{42}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *StatfsReply) GetType() uint64 {
@@ -2603,6 +2952,8 @@ func (x *StatfsReply) GetFlags() uint64 {
 type MountRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Cred   *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid    uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root   uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	Source []byte                 `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
 	Dir    uint64                 `protobuf:"varint,3,opt,name=dir,proto3" json:"dir,omitempty"`
 	Target []byte                 `protobuf:"bytes,4,opt,name=target,proto3" json:"target,omitempty"`
@@ -2616,7 +2967,7 @@ type MountRequest struct {
 
 func (x *MountRequest) Reset() {
 	*x = MountRequest{}
-	mi := &file_vfspb_vfs_proto_msgTypes[43]
+	mi := &file_vfspb_vfs_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2628,7 +2979,7 @@ func (x *MountRequest) String() string {
 func (*MountRequest) ProtoMessage() {}
 
 func (x *MountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[43]
+	mi := &file_vfspb_vfs_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2641,7 +2992,7 @@ func (x *MountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MountRequest.ProtoReflect.Descriptor instead.
 func (*MountRequest) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{43}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *MountRequest) GetCred() *authpb.Cred {
@@ -2649,6 +3000,20 @@ func (x *MountRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *MountRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *MountRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *MountRequest) GetSource() []byte {
@@ -2701,7 +3066,7 @@ type MountReply struct {
 
 func (x *MountReply) Reset() {
 	*x = MountReply{}
-	mi := &file_vfspb_vfs_proto_msgTypes[44]
+	mi := &file_vfspb_vfs_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2713,7 +3078,7 @@ func (x *MountReply) String() string {
 func (*MountReply) ProtoMessage() {}
 
 func (x *MountReply) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[44]
+	mi := &file_vfspb_vfs_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2726,12 +3091,14 @@ func (x *MountReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MountReply.ProtoReflect.Descriptor instead.
 func (*MountReply) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{44}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{46}
 }
 
 type UmountRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Cred   *authpb.Cred           `protobuf:"bytes,1,opt,name=cred,proto3" json:"cred,omitempty"`
+	Pid    uint32                 `protobuf:"varint,14,opt,name=pid,proto3" json:"pid,omitempty"`
+	Root   uint64                 `protobuf:"varint,15,opt,name=root,proto3" json:"root,omitempty"`
 	Dir    uint64                 `protobuf:"varint,2,opt,name=dir,proto3" json:"dir,omitempty"`
 	Target []byte                 `protobuf:"bytes,3,opt,name=target,proto3" json:"target,omitempty"`
 	// flags are umount2(2)'s MNT_* flags.
@@ -2742,7 +3109,7 @@ type UmountRequest struct {
 
 func (x *UmountRequest) Reset() {
 	*x = UmountRequest{}
-	mi := &file_vfspb_vfs_proto_msgTypes[45]
+	mi := &file_vfspb_vfs_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2754,7 +3121,7 @@ func (x *UmountRequest) String() string {
 func (*UmountRequest) ProtoMessage() {}
 
 func (x *UmountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[45]
+	mi := &file_vfspb_vfs_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2767,7 +3134,7 @@ func (x *UmountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UmountRequest.ProtoReflect.Descriptor instead.
 func (*UmountRequest) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{45}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *UmountRequest) GetCred() *authpb.Cred {
@@ -2775,6 +3142,20 @@ func (x *UmountRequest) GetCred() *authpb.Cred {
 		return x.Cred
 	}
 	return nil
+}
+
+func (x *UmountRequest) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *UmountRequest) GetRoot() uint64 {
+	if x != nil {
+		return x.Root
+	}
+	return 0
 }
 
 func (x *UmountRequest) GetDir() uint64 {
@@ -2806,7 +3187,7 @@ type UmountReply struct {
 
 func (x *UmountReply) Reset() {
 	*x = UmountReply{}
-	mi := &file_vfspb_vfs_proto_msgTypes[46]
+	mi := &file_vfspb_vfs_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2818,7 +3199,7 @@ func (x *UmountReply) String() string {
 func (*UmountReply) ProtoMessage() {}
 
 func (x *UmountReply) ProtoReflect() protoreflect.Message {
-	mi := &file_vfspb_vfs_proto_msgTypes[46]
+	mi := &file_vfspb_vfs_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2831,7 +3212,7 @@ func (x *UmountReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UmountReply.ProtoReflect.Descriptor instead.
 func (*UmountReply) Descriptor() ([]byte, []int) {
-	return file_vfspb_vfs_proto_rawDescGZIP(), []int{46}
+	return file_vfspb_vfs_proto_rawDescGZIP(), []int{48}
 }
 
 var File_vfspb_vfs_proto protoreflect.FileDescriptor
@@ -2858,9 +3239,11 @@ const file_vfspb_vfs_proto_rawDesc = "" +
 	"\x05atime\x18\v \x01(\v2\x14.aramid.vfs.TimespecR\x05atime\x12*\n" +
 	"\x05mtime\x18\f \x01(\v2\x14.aramid.vfs.TimespecR\x05mtime\x12*\n" +
 	"\x05ctime\x18\r \x01(\v2\x14.aramid.vfs.TimespecR\x05ctime\x12*\n" +
-	"\x05btime\x18\x0e \x01(\v2\x14.aramid.vfs.TimespecR\x05btime\"\x9a\x01\n" +
+	"\x05btime\x18\x0e \x01(\v2\x14.aramid.vfs.TimespecR\x05btime\"\xc0\x01\n" +
 	"\vOpenRequest\x12%\n" +
 	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x10\n" +
 	"\x03dir\x18\x02 \x01(\x04R\x03dir\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\fR\x04path\x12\x14\n" +
 	"\x05flags\x18\x04 \x01(\rR\x05flags\x12\x12\n" +
@@ -2900,9 +3283,11 @@ const file_vfspb_vfs_proto_rawDesc = "" +
 	"\x06offset\x18\x02 \x01(\x03R\x06offset\x12\x16\n" +
 	"\x06whence\x18\x03 \x01(\rR\x06whence\"#\n" +
 	"\tSeekReply\x12\x16\n" +
-	"\x06offset\x18\x01 \x01(\x03R\x06offset\"p\n" +
+	"\x06offset\x18\x01 \x01(\x03R\x06offset\"\x96\x01\n" +
 	"\vStatRequest\x12%\n" +
 	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x10\n" +
 	"\x03dir\x18\x02 \x01(\x04R\x03dir\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\fR\x04path\x12\x14\n" +
 	"\x05flags\x18\x04 \x01(\rR\x05flags\"1\n" +
@@ -2917,76 +3302,107 @@ const file_vfspb_vfs_proto_rawDesc = "" +
 	"\x04type\x18\x03 \x01(\rR\x04type\x12\x12\n" +
 	"\x04name\x18\x04 \x01(\fR\x04name\"=\n" +
 	"\rGetdentsReply\x12,\n" +
-	"\aentries\x18\x01 \x03(\v2\x12.aramid.vfs.DirentR\aentries\"\x85\x01\n" +
+	"\aentries\x18\x01 \x03(\v2\x12.aramid.vfs.DirentR\aentries\"\xab\x01\n" +
 	"\fMkdirRequest\x12%\n" +
 	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x10\n" +
 	"\x03dir\x18\x02 \x01(\x04R\x03dir\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\fR\x04path\x12\x12\n" +
 	"\x04mode\x18\x04 \x01(\rR\x04mode\x12\x14\n" +
 	"\x05umask\x18\x05 \x01(\rR\x05umask\"\f\n" +
 	"\n" +
-	"MkdirReply\"r\n" +
+	"MkdirReply\"\xbf\x01\n" +
+	"\fMknodRequest\x12%\n" +
+	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x10\n" +
+	"\x03dir\x18\x02 \x01(\x04R\x03dir\x12\x12\n" +
+	"\x04path\x18\x03 \x01(\fR\x04path\x12\x12\n" +
+	"\x04mode\x18\x04 \x01(\rR\x04mode\x12\x14\n" +
+	"\x05umask\x18\x05 \x01(\rR\x05umask\x12\x12\n" +
+	"\x04rdev\x18\x06 \x01(\x04R\x04rdev\"\f\n" +
+	"\n" +
+	"MknodReply\"\x98\x01\n" +
 	"\rUnlinkRequest\x12%\n" +
 	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x10\n" +
 	"\x03dir\x18\x02 \x01(\x04R\x03dir\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\fR\x04path\x12\x14\n" +
 	"\x05flags\x18\x04 \x01(\rR\x05flags\"\r\n" +
-	"\vUnlinkReply\"\xb4\x01\n" +
+	"\vUnlinkReply\"\xda\x01\n" +
 	"\rRenameRequest\x12%\n" +
-	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x17\n" +
+	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x17\n" +
 	"\aold_dir\x18\x02 \x01(\x04R\x06oldDir\x12\x19\n" +
 	"\bold_path\x18\x03 \x01(\fR\aoldPath\x12\x17\n" +
 	"\anew_dir\x18\x04 \x01(\x04R\x06newDir\x12\x19\n" +
 	"\bnew_path\x18\x05 \x01(\fR\anewPath\x12\x14\n" +
 	"\x05flags\x18\x06 \x01(\rR\x05flags\"\r\n" +
-	"\vRenameReply\"\xb2\x01\n" +
+	"\vRenameReply\"\xd8\x01\n" +
 	"\vLinkRequest\x12%\n" +
-	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x17\n" +
+	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x17\n" +
 	"\aold_dir\x18\x02 \x01(\x04R\x06oldDir\x12\x19\n" +
 	"\bold_path\x18\x03 \x01(\fR\aoldPath\x12\x17\n" +
 	"\anew_dir\x18\x04 \x01(\x04R\x06newDir\x12\x19\n" +
 	"\bnew_path\x18\x05 \x01(\fR\anewPath\x12\x14\n" +
 	"\x05flags\x18\x06 \x01(\rR\x05flags\"\v\n" +
-	"\tLinkReply\"u\n" +
+	"\tLinkReply\"\x9b\x01\n" +
 	"\x0eSymlinkRequest\x12%\n" +
-	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x16\n" +
+	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x16\n" +
 	"\x06target\x18\x02 \x01(\fR\x06target\x12\x10\n" +
 	"\x03dir\x18\x03 \x01(\x04R\x03dir\x12\x12\n" +
 	"\x04path\x18\x04 \x01(\fR\x04path\"\x0e\n" +
-	"\fSymlinkReply\"^\n" +
+	"\fSymlinkReply\"\x84\x01\n" +
 	"\x0fReadlinkRequest\x12%\n" +
 	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x10\n" +
 	"\x03dir\x18\x02 \x01(\x04R\x03dir\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\fR\x04path\"'\n" +
 	"\rReadlinkReply\x12\x16\n" +
-	"\x06target\x18\x01 \x01(\fR\x06target\"\x85\x01\n" +
+	"\x06target\x18\x01 \x01(\fR\x06target\"\xab\x01\n" +
 	"\fChmodRequest\x12%\n" +
 	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x10\n" +
 	"\x03dir\x18\x02 \x01(\x04R\x03dir\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\fR\x04path\x12\x12\n" +
 	"\x04mode\x18\x04 \x01(\rR\x04mode\x12\x14\n" +
 	"\x05flags\x18\x05 \x01(\rR\x05flags\"\f\n" +
 	"\n" +
-	"ChmodReply\"\x95\x01\n" +
+	"ChmodReply\"\xbb\x01\n" +
 	"\fChownRequest\x12%\n" +
 	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x10\n" +
 	"\x03dir\x18\x02 \x01(\x04R\x03dir\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\fR\x04path\x12\x10\n" +
 	"\x03uid\x18\x04 \x01(\rR\x03uid\x12\x10\n" +
 	"\x03gid\x18\x05 \x01(\rR\x03gid\x12\x14\n" +
 	"\x05flags\x18\x06 \x01(\rR\x05flags\"\f\n" +
 	"\n" +
-	"ChownReply\"\xcb\x01\n" +
+	"ChownReply\"\xf1\x01\n" +
 	"\x0eUtimensRequest\x12%\n" +
 	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x10\n" +
 	"\x03dir\x18\x02 \x01(\x04R\x03dir\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\fR\x04path\x12*\n" +
 	"\x05atime\x18\x04 \x01(\v2\x14.aramid.vfs.TimespecR\x05atime\x12*\n" +
 	"\x05mtime\x18\x05 \x01(\v2\x14.aramid.vfs.TimespecR\x05mtime\x12\x14\n" +
 	"\x05flags\x18\x06 \x01(\rR\x05flags\"\x0e\n" +
-	"\fUtimensReply\"\x8c\x01\n" +
+	"\fUtimensReply\"\xb2\x01\n" +
 	"\x0fTruncateRequest\x12%\n" +
 	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x10\n" +
 	"\x03dir\x18\x02 \x01(\x04R\x03dir\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\fR\x04path\x12\x16\n" +
 	"\x06length\x18\x04 \x01(\x03R\x06length\x12\x14\n" +
@@ -2996,9 +3412,11 @@ const file_vfspb_vfs_proto_rawDesc = "" +
 	"\x04file\x18\x01 \x01(\x04R\x04file\x12\x1a\n" +
 	"\bdatasync\x18\x02 \x01(\bR\bdatasync\"\f\n" +
 	"\n" +
-	"FsyncReply\"r\n" +
+	"FsyncReply\"\x98\x01\n" +
 	"\rStatfsRequest\x12%\n" +
 	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x10\n" +
 	"\x03dir\x18\x02 \x01(\x04R\x03dir\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\fR\x04path\x12\x14\n" +
 	"\x05flags\x18\x04 \x01(\rR\x05flags\"\x85\x02\n" +
@@ -3014,9 +3432,11 @@ const file_vfspb_vfs_proto_rawDesc = "" +
 	"\anamelen\x18\t \x01(\x04R\anamelen\x12\x16\n" +
 	"\x06frsize\x18\n" +
 	" \x01(\x04R\x06frsize\x12\x14\n" +
-	"\x05flags\x18\v \x01(\x04R\x05flags\"\xb9\x01\n" +
+	"\x05flags\x18\v \x01(\x04R\x05flags\"\xdf\x01\n" +
 	"\fMountRequest\x12%\n" +
-	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x16\n" +
+	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\fR\x06source\x12\x10\n" +
 	"\x03dir\x18\x03 \x01(\x04R\x03dir\x12\x16\n" +
 	"\x06target\x18\x04 \x01(\fR\x06target\x12\x16\n" +
@@ -3024,13 +3444,15 @@ const file_vfspb_vfs_proto_rawDesc = "" +
 	"\x05flags\x18\x06 \x01(\x04R\x05flags\x12\x12\n" +
 	"\x04data\x18\a \x01(\fR\x04data\"\f\n" +
 	"\n" +
-	"MountReply\"v\n" +
+	"MountReply\"\x9c\x01\n" +
 	"\rUmountRequest\x12%\n" +
 	"\x04cred\x18\x01 \x01(\v2\x11.aramid.auth.CredR\x04cred\x12\x10\n" +
+	"\x03pid\x18\x0e \x01(\rR\x03pid\x12\x12\n" +
+	"\x04root\x18\x0f \x01(\x04R\x04root\x12\x10\n" +
 	"\x03dir\x18\x02 \x01(\x04R\x03dir\x12\x16\n" +
 	"\x06target\x18\x03 \x01(\fR\x06target\x12\x14\n" +
 	"\x05flags\x18\x04 \x01(\rR\x05flags\"\r\n" +
-	"\vUmountReply2\xa9\f\n" +
+	"\vUmountReply2\xe4\f\n" +
 	"\x03Vfs\x12T\n" +
 	"\x0eRegisterBuffer\x12!.aramid.rpc.RegisterBufferRequest\x1a\x1f.aramid.rpc.RegisterBufferReply\x12Z\n" +
 	"\x10UnregisterBuffer\x12#.aramid.rpc.UnregisterBufferRequest\x1a!.aramid.rpc.UnregisterBufferReply\x126\n" +
@@ -3043,7 +3465,8 @@ const file_vfspb_vfs_proto_rawDesc = "" +
 	"\x04Seek\x12\x17.aramid.vfs.SeekRequest\x1a\x15.aramid.vfs.SeekReply\x126\n" +
 	"\x04Stat\x12\x17.aramid.vfs.StatRequest\x1a\x15.aramid.vfs.StatReply\x12B\n" +
 	"\bGetdents\x12\x1b.aramid.vfs.GetdentsRequest\x1a\x19.aramid.vfs.GetdentsReply\x129\n" +
-	"\x05Mkdir\x12\x18.aramid.vfs.MkdirRequest\x1a\x16.aramid.vfs.MkdirReply\x12<\n" +
+	"\x05Mkdir\x12\x18.aramid.vfs.MkdirRequest\x1a\x16.aramid.vfs.MkdirReply\x129\n" +
+	"\x05Mknod\x12\x18.aramid.vfs.MknodRequest\x1a\x16.aramid.vfs.MknodReply\x12<\n" +
 	"\x06Unlink\x12\x19.aramid.vfs.UnlinkRequest\x1a\x17.aramid.vfs.UnlinkReply\x12<\n" +
 	"\x06Rename\x12\x19.aramid.vfs.RenameRequest\x1a\x17.aramid.vfs.RenameReply\x126\n" +
 	"\x04Link\x12\x17.aramid.vfs.LinkRequest\x1a\x15.aramid.vfs.LinkReply\x12?\n" +
@@ -3070,7 +3493,7 @@ func file_vfspb_vfs_proto_rawDescGZIP() []byte {
 	return file_vfspb_vfs_proto_rawDescData
 }
 
-var file_vfspb_vfs_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_vfspb_vfs_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_vfspb_vfs_proto_goTypes = []any{
 	(*Timespec)(nil),                    // 0: aramid.vfs.Timespec
 	(*Stat)(nil),                        // 1: aramid.vfs.Stat
@@ -3093,124 +3516,129 @@ var file_vfspb_vfs_proto_goTypes = []any{
 	(*GetdentsReply)(nil),               // 18: aramid.vfs.GetdentsReply
 	(*MkdirRequest)(nil),                // 19: aramid.vfs.MkdirRequest
 	(*MkdirReply)(nil),                  // 20: aramid.vfs.MkdirReply
-	(*UnlinkRequest)(nil),               // 21: aramid.vfs.UnlinkRequest
-	(*UnlinkReply)(nil),                 // 22: aramid.vfs.UnlinkReply
-	(*RenameRequest)(nil),               // 23: aramid.vfs.RenameRequest
-	(*RenameReply)(nil),                 // 24: aramid.vfs.RenameReply
-	(*LinkRequest)(nil),                 // 25: aramid.vfs.LinkRequest
-	(*LinkReply)(nil),                   // 26: aramid.vfs.LinkReply
-	(*SymlinkRequest)(nil),              // 27: aramid.vfs.SymlinkRequest
-	(*SymlinkReply)(nil),                // 28: aramid.vfs.SymlinkReply
-	(*ReadlinkRequest)(nil),             // 29: aramid.vfs.ReadlinkRequest
-	(*ReadlinkReply)(nil),               // 30: aramid.vfs.ReadlinkReply
-	(*ChmodRequest)(nil),                // 31: aramid.vfs.ChmodRequest
-	(*ChmodReply)(nil),                  // 32: aramid.vfs.ChmodReply
-	(*ChownRequest)(nil),                // 33: aramid.vfs.ChownRequest
-	(*ChownReply)(nil),                  // 34: aramid.vfs.ChownReply
-	(*UtimensRequest)(nil),              // 35: aramid.vfs.UtimensRequest
-	(*UtimensReply)(nil),                // 36: aramid.vfs.UtimensReply
-	(*TruncateRequest)(nil),             // 37: aramid.vfs.TruncateRequest
-	(*TruncateReply)(nil),               // 38: aramid.vfs.TruncateReply
-	(*FsyncRequest)(nil),                // 39: aramid.vfs.FsyncRequest
-	(*FsyncReply)(nil),                  // 40: aramid.vfs.FsyncReply
-	(*StatfsRequest)(nil),               // 41: aramid.vfs.StatfsRequest
-	(*StatfsReply)(nil),                 // 42: aramid.vfs.StatfsReply
-	(*MountRequest)(nil),                // 43: aramid.vfs.MountRequest
-	(*MountReply)(nil),                  // 44: aramid.vfs.MountReply
-	(*UmountRequest)(nil),               // 45: aramid.vfs.UmountRequest
-	(*UmountReply)(nil),                 // 46: aramid.vfs.UmountReply
-	(*authpb.Cred)(nil),                 // 47: aramid.auth.Cred
-	(*rpc.Region)(nil),                  // 48: aramid.rpc.Region
-	(*rpc.Data)(nil),                    // 49: aramid.rpc.Data
-	(*rpc.RegisterBufferRequest)(nil),   // 50: aramid.rpc.RegisterBufferRequest
-	(*rpc.UnregisterBufferRequest)(nil), // 51: aramid.rpc.UnregisterBufferRequest
-	(*rpc.RegisterBufferReply)(nil),     // 52: aramid.rpc.RegisterBufferReply
-	(*rpc.UnregisterBufferReply)(nil),   // 53: aramid.rpc.UnregisterBufferReply
+	(*MknodRequest)(nil),                // 21: aramid.vfs.MknodRequest
+	(*MknodReply)(nil),                  // 22: aramid.vfs.MknodReply
+	(*UnlinkRequest)(nil),               // 23: aramid.vfs.UnlinkRequest
+	(*UnlinkReply)(nil),                 // 24: aramid.vfs.UnlinkReply
+	(*RenameRequest)(nil),               // 25: aramid.vfs.RenameRequest
+	(*RenameReply)(nil),                 // 26: aramid.vfs.RenameReply
+	(*LinkRequest)(nil),                 // 27: aramid.vfs.LinkRequest
+	(*LinkReply)(nil),                   // 28: aramid.vfs.LinkReply
+	(*SymlinkRequest)(nil),              // 29: aramid.vfs.SymlinkRequest
+	(*SymlinkReply)(nil),                // 30: aramid.vfs.SymlinkReply
+	(*ReadlinkRequest)(nil),             // 31: aramid.vfs.ReadlinkRequest
+	(*ReadlinkReply)(nil),               // 32: aramid.vfs.ReadlinkReply
+	(*ChmodRequest)(nil),                // 33: aramid.vfs.ChmodRequest
+	(*ChmodReply)(nil),                  // 34: aramid.vfs.ChmodReply
+	(*ChownRequest)(nil),                // 35: aramid.vfs.ChownRequest
+	(*ChownReply)(nil),                  // 36: aramid.vfs.ChownReply
+	(*UtimensRequest)(nil),              // 37: aramid.vfs.UtimensRequest
+	(*UtimensReply)(nil),                // 38: aramid.vfs.UtimensReply
+	(*TruncateRequest)(nil),             // 39: aramid.vfs.TruncateRequest
+	(*TruncateReply)(nil),               // 40: aramid.vfs.TruncateReply
+	(*FsyncRequest)(nil),                // 41: aramid.vfs.FsyncRequest
+	(*FsyncReply)(nil),                  // 42: aramid.vfs.FsyncReply
+	(*StatfsRequest)(nil),               // 43: aramid.vfs.StatfsRequest
+	(*StatfsReply)(nil),                 // 44: aramid.vfs.StatfsReply
+	(*MountRequest)(nil),                // 45: aramid.vfs.MountRequest
+	(*MountReply)(nil),                  // 46: aramid.vfs.MountReply
+	(*UmountRequest)(nil),               // 47: aramid.vfs.UmountRequest
+	(*UmountReply)(nil),                 // 48: aramid.vfs.UmountReply
+	(*authpb.Cred)(nil),                 // 49: aramid.auth.Cred
+	(*rpc.Region)(nil),                  // 50: aramid.rpc.Region
+	(*rpc.Data)(nil),                    // 51: aramid.rpc.Data
+	(*rpc.RegisterBufferRequest)(nil),   // 52: aramid.rpc.RegisterBufferRequest
+	(*rpc.UnregisterBufferRequest)(nil), // 53: aramid.rpc.UnregisterBufferRequest
+	(*rpc.RegisterBufferReply)(nil),     // 54: aramid.rpc.RegisterBufferReply
+	(*rpc.UnregisterBufferReply)(nil),   // 55: aramid.rpc.UnregisterBufferReply
 }
 var file_vfspb_vfs_proto_depIdxs = []int32{
 	0,  // 0: aramid.vfs.Stat.atime:type_name -> aramid.vfs.Timespec
 	0,  // 1: aramid.vfs.Stat.mtime:type_name -> aramid.vfs.Timespec
 	0,  // 2: aramid.vfs.Stat.ctime:type_name -> aramid.vfs.Timespec
 	0,  // 3: aramid.vfs.Stat.btime:type_name -> aramid.vfs.Timespec
-	47, // 4: aramid.vfs.OpenRequest.cred:type_name -> aramid.auth.Cred
+	49, // 4: aramid.vfs.OpenRequest.cred:type_name -> aramid.auth.Cred
 	1,  // 5: aramid.vfs.OpenReply.stat:type_name -> aramid.vfs.Stat
-	48, // 6: aramid.vfs.ReadRequest.dest:type_name -> aramid.rpc.Region
-	48, // 7: aramid.vfs.PreadRequest.dest:type_name -> aramid.rpc.Region
-	49, // 8: aramid.vfs.WriteRequest.data:type_name -> aramid.rpc.Data
-	49, // 9: aramid.vfs.PwriteRequest.data:type_name -> aramid.rpc.Data
-	47, // 10: aramid.vfs.StatRequest.cred:type_name -> aramid.auth.Cred
+	50, // 6: aramid.vfs.ReadRequest.dest:type_name -> aramid.rpc.Region
+	50, // 7: aramid.vfs.PreadRequest.dest:type_name -> aramid.rpc.Region
+	51, // 8: aramid.vfs.WriteRequest.data:type_name -> aramid.rpc.Data
+	51, // 9: aramid.vfs.PwriteRequest.data:type_name -> aramid.rpc.Data
+	49, // 10: aramid.vfs.StatRequest.cred:type_name -> aramid.auth.Cred
 	1,  // 11: aramid.vfs.StatReply.stat:type_name -> aramid.vfs.Stat
 	17, // 12: aramid.vfs.GetdentsReply.entries:type_name -> aramid.vfs.Dirent
-	47, // 13: aramid.vfs.MkdirRequest.cred:type_name -> aramid.auth.Cred
-	47, // 14: aramid.vfs.UnlinkRequest.cred:type_name -> aramid.auth.Cred
-	47, // 15: aramid.vfs.RenameRequest.cred:type_name -> aramid.auth.Cred
-	47, // 16: aramid.vfs.LinkRequest.cred:type_name -> aramid.auth.Cred
-	47, // 17: aramid.vfs.SymlinkRequest.cred:type_name -> aramid.auth.Cred
-	47, // 18: aramid.vfs.ReadlinkRequest.cred:type_name -> aramid.auth.Cred
-	47, // 19: aramid.vfs.ChmodRequest.cred:type_name -> aramid.auth.Cred
-	47, // 20: aramid.vfs.ChownRequest.cred:type_name -> aramid.auth.Cred
-	47, // 21: aramid.vfs.UtimensRequest.cred:type_name -> aramid.auth.Cred
-	0,  // 22: aramid.vfs.UtimensRequest.atime:type_name -> aramid.vfs.Timespec
-	0,  // 23: aramid.vfs.UtimensRequest.mtime:type_name -> aramid.vfs.Timespec
-	47, // 24: aramid.vfs.TruncateRequest.cred:type_name -> aramid.auth.Cred
-	47, // 25: aramid.vfs.StatfsRequest.cred:type_name -> aramid.auth.Cred
-	47, // 26: aramid.vfs.MountRequest.cred:type_name -> aramid.auth.Cred
-	47, // 27: aramid.vfs.UmountRequest.cred:type_name -> aramid.auth.Cred
-	50, // 28: aramid.vfs.Vfs.RegisterBuffer:input_type -> aramid.rpc.RegisterBufferRequest
-	51, // 29: aramid.vfs.Vfs.UnregisterBuffer:input_type -> aramid.rpc.UnregisterBufferRequest
-	2,  // 30: aramid.vfs.Vfs.Open:input_type -> aramid.vfs.OpenRequest
-	4,  // 31: aramid.vfs.Vfs.Close:input_type -> aramid.vfs.CloseRequest
-	6,  // 32: aramid.vfs.Vfs.Read:input_type -> aramid.vfs.ReadRequest
-	9,  // 33: aramid.vfs.Vfs.Write:input_type -> aramid.vfs.WriteRequest
-	7,  // 34: aramid.vfs.Vfs.Pread:input_type -> aramid.vfs.PreadRequest
-	10, // 35: aramid.vfs.Vfs.Pwrite:input_type -> aramid.vfs.PwriteRequest
-	12, // 36: aramid.vfs.Vfs.Seek:input_type -> aramid.vfs.SeekRequest
-	14, // 37: aramid.vfs.Vfs.Stat:input_type -> aramid.vfs.StatRequest
-	16, // 38: aramid.vfs.Vfs.Getdents:input_type -> aramid.vfs.GetdentsRequest
-	19, // 39: aramid.vfs.Vfs.Mkdir:input_type -> aramid.vfs.MkdirRequest
-	21, // 40: aramid.vfs.Vfs.Unlink:input_type -> aramid.vfs.UnlinkRequest
-	23, // 41: aramid.vfs.Vfs.Rename:input_type -> aramid.vfs.RenameRequest
-	25, // 42: aramid.vfs.Vfs.Link:input_type -> aramid.vfs.LinkRequest
-	27, // 43: aramid.vfs.Vfs.Symlink:input_type -> aramid.vfs.SymlinkRequest
-	29, // 44: aramid.vfs.Vfs.Readlink:input_type -> aramid.vfs.ReadlinkRequest
-	31, // 45: aramid.vfs.Vfs.Chmod:input_type -> aramid.vfs.ChmodRequest
-	33, // 46: aramid.vfs.Vfs.Chown:input_type -> aramid.vfs.ChownRequest
-	35, // 47: aramid.vfs.Vfs.Utimens:input_type -> aramid.vfs.UtimensRequest
-	37, // 48: aramid.vfs.Vfs.Truncate:input_type -> aramid.vfs.TruncateRequest
-	39, // 49: aramid.vfs.Vfs.Fsync:input_type -> aramid.vfs.FsyncRequest
-	41, // 50: aramid.vfs.Vfs.Statfs:input_type -> aramid.vfs.StatfsRequest
-	43, // 51: aramid.vfs.Vfs.Mount:input_type -> aramid.vfs.MountRequest
-	45, // 52: aramid.vfs.Vfs.Umount:input_type -> aramid.vfs.UmountRequest
-	52, // 53: aramid.vfs.Vfs.RegisterBuffer:output_type -> aramid.rpc.RegisterBufferReply
-	53, // 54: aramid.vfs.Vfs.UnregisterBuffer:output_type -> aramid.rpc.UnregisterBufferReply
-	3,  // 55: aramid.vfs.Vfs.Open:output_type -> aramid.vfs.OpenReply
-	5,  // 56: aramid.vfs.Vfs.Close:output_type -> aramid.vfs.CloseReply
-	8,  // 57: aramid.vfs.Vfs.Read:output_type -> aramid.vfs.ReadReply
-	11, // 58: aramid.vfs.Vfs.Write:output_type -> aramid.vfs.WriteReply
-	8,  // 59: aramid.vfs.Vfs.Pread:output_type -> aramid.vfs.ReadReply
-	11, // 60: aramid.vfs.Vfs.Pwrite:output_type -> aramid.vfs.WriteReply
-	13, // 61: aramid.vfs.Vfs.Seek:output_type -> aramid.vfs.SeekReply
-	15, // 62: aramid.vfs.Vfs.Stat:output_type -> aramid.vfs.StatReply
-	18, // 63: aramid.vfs.Vfs.Getdents:output_type -> aramid.vfs.GetdentsReply
-	20, // 64: aramid.vfs.Vfs.Mkdir:output_type -> aramid.vfs.MkdirReply
-	22, // 65: aramid.vfs.Vfs.Unlink:output_type -> aramid.vfs.UnlinkReply
-	24, // 66: aramid.vfs.Vfs.Rename:output_type -> aramid.vfs.RenameReply
-	26, // 67: aramid.vfs.Vfs.Link:output_type -> aramid.vfs.LinkReply
-	28, // 68: aramid.vfs.Vfs.Symlink:output_type -> aramid.vfs.SymlinkReply
-	30, // 69: aramid.vfs.Vfs.Readlink:output_type -> aramid.vfs.ReadlinkReply
-	32, // 70: aramid.vfs.Vfs.Chmod:output_type -> aramid.vfs.ChmodReply
-	34, // 71: aramid.vfs.Vfs.Chown:output_type -> aramid.vfs.ChownReply
-	36, // 72: aramid.vfs.Vfs.Utimens:output_type -> aramid.vfs.UtimensReply
-	38, // 73: aramid.vfs.Vfs.Truncate:output_type -> aramid.vfs.TruncateReply
-	40, // 74: aramid.vfs.Vfs.Fsync:output_type -> aramid.vfs.FsyncReply
-	42, // 75: aramid.vfs.Vfs.Statfs:output_type -> aramid.vfs.StatfsReply
-	44, // 76: aramid.vfs.Vfs.Mount:output_type -> aramid.vfs.MountReply
-	46, // 77: aramid.vfs.Vfs.Umount:output_type -> aramid.vfs.UmountReply
-	53, // [53:78] is the sub-list for method output_type
-	28, // [28:53] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	49, // 13: aramid.vfs.MkdirRequest.cred:type_name -> aramid.auth.Cred
+	49, // 14: aramid.vfs.MknodRequest.cred:type_name -> aramid.auth.Cred
+	49, // 15: aramid.vfs.UnlinkRequest.cred:type_name -> aramid.auth.Cred
+	49, // 16: aramid.vfs.RenameRequest.cred:type_name -> aramid.auth.Cred
+	49, // 17: aramid.vfs.LinkRequest.cred:type_name -> aramid.auth.Cred
+	49, // 18: aramid.vfs.SymlinkRequest.cred:type_name -> aramid.auth.Cred
+	49, // 19: aramid.vfs.ReadlinkRequest.cred:type_name -> aramid.auth.Cred
+	49, // 20: aramid.vfs.ChmodRequest.cred:type_name -> aramid.auth.Cred
+	49, // 21: aramid.vfs.ChownRequest.cred:type_name -> aramid.auth.Cred
+	49, // 22: aramid.vfs.UtimensRequest.cred:type_name -> aramid.auth.Cred
+	0,  // 23: aramid.vfs.UtimensRequest.atime:type_name -> aramid.vfs.Timespec
+	0,  // 24: aramid.vfs.UtimensRequest.mtime:type_name -> aramid.vfs.Timespec
+	49, // 25: aramid.vfs.TruncateRequest.cred:type_name -> aramid.auth.Cred
+	49, // 26: aramid.vfs.StatfsRequest.cred:type_name -> aramid.auth.Cred
+	49, // 27: aramid.vfs.MountRequest.cred:type_name -> aramid.auth.Cred
+	49, // 28: aramid.vfs.UmountRequest.cred:type_name -> aramid.auth.Cred
+	52, // 29: aramid.vfs.Vfs.RegisterBuffer:input_type -> aramid.rpc.RegisterBufferRequest
+	53, // 30: aramid.vfs.Vfs.UnregisterBuffer:input_type -> aramid.rpc.UnregisterBufferRequest
+	2,  // 31: aramid.vfs.Vfs.Open:input_type -> aramid.vfs.OpenRequest
+	4,  // 32: aramid.vfs.Vfs.Close:input_type -> aramid.vfs.CloseRequest
+	6,  // 33: aramid.vfs.Vfs.Read:input_type -> aramid.vfs.ReadRequest
+	9,  // 34: aramid.vfs.Vfs.Write:input_type -> aramid.vfs.WriteRequest
+	7,  // 35: aramid.vfs.Vfs.Pread:input_type -> aramid.vfs.PreadRequest
+	10, // 36: aramid.vfs.Vfs.Pwrite:input_type -> aramid.vfs.PwriteRequest
+	12, // 37: aramid.vfs.Vfs.Seek:input_type -> aramid.vfs.SeekRequest
+	14, // 38: aramid.vfs.Vfs.Stat:input_type -> aramid.vfs.StatRequest
+	16, // 39: aramid.vfs.Vfs.Getdents:input_type -> aramid.vfs.GetdentsRequest
+	19, // 40: aramid.vfs.Vfs.Mkdir:input_type -> aramid.vfs.MkdirRequest
+	21, // 41: aramid.vfs.Vfs.Mknod:input_type -> aramid.vfs.MknodRequest
+	23, // 42: aramid.vfs.Vfs.Unlink:input_type -> aramid.vfs.UnlinkRequest
+	25, // 43: aramid.vfs.Vfs.Rename:input_type -> aramid.vfs.RenameRequest
+	27, // 44: aramid.vfs.Vfs.Link:input_type -> aramid.vfs.LinkRequest
+	29, // 45: aramid.vfs.Vfs.Symlink:input_type -> aramid.vfs.SymlinkRequest
+	31, // 46: aramid.vfs.Vfs.Readlink:input_type -> aramid.vfs.ReadlinkRequest
+	33, // 47: aramid.vfs.Vfs.Chmod:input_type -> aramid.vfs.ChmodRequest
+	35, // 48: aramid.vfs.Vfs.Chown:input_type -> aramid.vfs.ChownRequest
+	37, // 49: aramid.vfs.Vfs.Utimens:input_type -> aramid.vfs.UtimensRequest
+	39, // 50: aramid.vfs.Vfs.Truncate:input_type -> aramid.vfs.TruncateRequest
+	41, // 51: aramid.vfs.Vfs.Fsync:input_type -> aramid.vfs.FsyncRequest
+	43, // 52: aramid.vfs.Vfs.Statfs:input_type -> aramid.vfs.StatfsRequest
+	45, // 53: aramid.vfs.Vfs.Mount:input_type -> aramid.vfs.MountRequest
+	47, // 54: aramid.vfs.Vfs.Umount:input_type -> aramid.vfs.UmountRequest
+	54, // 55: aramid.vfs.Vfs.RegisterBuffer:output_type -> aramid.rpc.RegisterBufferReply
+	55, // 56: aramid.vfs.Vfs.UnregisterBuffer:output_type -> aramid.rpc.UnregisterBufferReply
+	3,  // 57: aramid.vfs.Vfs.Open:output_type -> aramid.vfs.OpenReply
+	5,  // 58: aramid.vfs.Vfs.Close:output_type -> aramid.vfs.CloseReply
+	8,  // 59: aramid.vfs.Vfs.Read:output_type -> aramid.vfs.ReadReply
+	11, // 60: aramid.vfs.Vfs.Write:output_type -> aramid.vfs.WriteReply
+	8,  // 61: aramid.vfs.Vfs.Pread:output_type -> aramid.vfs.ReadReply
+	11, // 62: aramid.vfs.Vfs.Pwrite:output_type -> aramid.vfs.WriteReply
+	13, // 63: aramid.vfs.Vfs.Seek:output_type -> aramid.vfs.SeekReply
+	15, // 64: aramid.vfs.Vfs.Stat:output_type -> aramid.vfs.StatReply
+	18, // 65: aramid.vfs.Vfs.Getdents:output_type -> aramid.vfs.GetdentsReply
+	20, // 66: aramid.vfs.Vfs.Mkdir:output_type -> aramid.vfs.MkdirReply
+	22, // 67: aramid.vfs.Vfs.Mknod:output_type -> aramid.vfs.MknodReply
+	24, // 68: aramid.vfs.Vfs.Unlink:output_type -> aramid.vfs.UnlinkReply
+	26, // 69: aramid.vfs.Vfs.Rename:output_type -> aramid.vfs.RenameReply
+	28, // 70: aramid.vfs.Vfs.Link:output_type -> aramid.vfs.LinkReply
+	30, // 71: aramid.vfs.Vfs.Symlink:output_type -> aramid.vfs.SymlinkReply
+	32, // 72: aramid.vfs.Vfs.Readlink:output_type -> aramid.vfs.ReadlinkReply
+	34, // 73: aramid.vfs.Vfs.Chmod:output_type -> aramid.vfs.ChmodReply
+	36, // 74: aramid.vfs.Vfs.Chown:output_type -> aramid.vfs.ChownReply
+	38, // 75: aramid.vfs.Vfs.Utimens:output_type -> aramid.vfs.UtimensReply
+	40, // 76: aramid.vfs.Vfs.Truncate:output_type -> aramid.vfs.TruncateReply
+	42, // 77: aramid.vfs.Vfs.Fsync:output_type -> aramid.vfs.FsyncReply
+	44, // 78: aramid.vfs.Vfs.Statfs:output_type -> aramid.vfs.StatfsReply
+	46, // 79: aramid.vfs.Vfs.Mount:output_type -> aramid.vfs.MountReply
+	48, // 80: aramid.vfs.Vfs.Umount:output_type -> aramid.vfs.UmountReply
+	55, // [55:81] is the sub-list for method output_type
+	29, // [29:55] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_vfspb_vfs_proto_init() }
@@ -3224,7 +3652,7 @@ func file_vfspb_vfs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_vfspb_vfs_proto_rawDesc), len(file_vfspb_vfs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   47,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,6 +23,7 @@ const (
 	VfsStatOrdinal             uint32 = 0x51bc0529 // /aramid.vfs.Vfs/Stat
 	VfsGetdentsOrdinal         uint32 = 0x596ef3f1 // /aramid.vfs.Vfs/Getdents
 	VfsMkdirOrdinal            uint32 = 0x1909b3c2 // /aramid.vfs.Vfs/Mkdir
+	VfsMknodOrdinal            uint32 = 0x9e865ac4 // /aramid.vfs.Vfs/Mknod
 	VfsUnlinkOrdinal           uint32 = 0xfe1651a4 // /aramid.vfs.Vfs/Unlink
 	VfsRenameOrdinal           uint32 = 0xafb0fbe9 // /aramid.vfs.Vfs/Rename
 	VfsLinkOrdinal             uint32 = 0xf50f1dd7 // /aramid.vfs.Vfs/Link
@@ -52,6 +53,7 @@ var VfsMethods = []rpc.Method{
 	{Ordinal: VfsStatOrdinal, Name: "/aramid.vfs.Vfs/Stat"},
 	{Ordinal: VfsGetdentsOrdinal, Name: "/aramid.vfs.Vfs/Getdents"},
 	{Ordinal: VfsMkdirOrdinal, Name: "/aramid.vfs.Vfs/Mkdir"},
+	{Ordinal: VfsMknodOrdinal, Name: "/aramid.vfs.Vfs/Mknod"},
 	{Ordinal: VfsUnlinkOrdinal, Name: "/aramid.vfs.Vfs/Unlink"},
 	{Ordinal: VfsRenameOrdinal, Name: "/aramid.vfs.Vfs/Rename"},
 	{Ordinal: VfsLinkOrdinal, Name: "/aramid.vfs.Vfs/Link"},
@@ -90,6 +92,9 @@ type VfsServer interface {
 	// advances it.
 	Getdents(context.Context, *GetdentsRequest) (*GetdentsReply, error)
 	Mkdir(context.Context, *MkdirRequest) (*MkdirReply, error)
+	// Mknod makes a regular file, fifo, socket or device node, as
+	// mknodat(2); device nodes need CAP_MKNOD.
+	Mknod(context.Context, *MknodRequest) (*MknodReply, error)
 	// Unlink removes a name; with AT_REMOVEDIR it is rmdir.
 	Unlink(context.Context, *UnlinkRequest) (*UnlinkReply, error)
 	Rename(context.Context, *RenameRequest) (*RenameReply, error)
@@ -167,6 +172,11 @@ func (UnimplementedVfsServer) Getdents(context.Context, *GetdentsRequest) (*Getd
 
 // Mkdir returns ENOSYS.
 func (UnimplementedVfsServer) Mkdir(context.Context, *MkdirRequest) (*MkdirReply, error) {
+	return nil, syscall.ENOSYS
+}
+
+// Mknod returns ENOSYS.
+func (UnimplementedVfsServer) Mknod(context.Context, *MknodRequest) (*MknodReply, error) {
 	return nil, syscall.ENOSYS
 }
 
@@ -349,6 +359,15 @@ func (c *VfsClient) Getdents(ctx context.Context, in *GetdentsRequest) (*Getdent
 func (c *VfsClient) Mkdir(ctx context.Context, in *MkdirRequest) (*MkdirReply, error) {
 	out := new(MkdirReply)
 	if err := rpc.Invoke(ctx, c.t, VfsMkdirOrdinal, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Mknod calls /aramid.vfs.Vfs/Mknod.
+func (c *VfsClient) Mknod(ctx context.Context, in *MknodRequest) (*MknodReply, error) {
+	out := new(MknodReply)
+	if err := rpc.Invoke(ctx, c.t, VfsMknodOrdinal, in, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -560,6 +579,12 @@ func (d vfsDispatcher) Dispatch(ctx context.Context, req rpc.Message) (rpc.Messa
 			return rpc.ErrorReply(err), req.Handles
 		}
 		return rpc.Reply(d.s.Mkdir(ctx, in))
+	case VfsMknodOrdinal:
+		in := new(MknodRequest)
+		if err := rpc.Unmarshal(body, req.Handles, in); err != nil {
+			return rpc.ErrorReply(err), req.Handles
+		}
+		return rpc.Reply(d.s.Mknod(ctx, in))
 	case VfsUnlinkOrdinal:
 		in := new(UnlinkRequest)
 		if err := rpc.Unmarshal(body, req.Handles, in); err != nil {

@@ -2,7 +2,7 @@
 // on its command line from the boot bundle, gives each a bootstrap channel,
 // runs the name service on those channels, and restarts a server that dies,
 // at most three times. An argument ending in "!" is a task: init waits for
-// every task to finish and then exits. Commas in an argument separate the
+// every task to finish and then exits; with no tasks it runs for ever. Commas in an argument separate the
 // program's own arguments ("evil,priv!" runs "evil priv" as a task).
 package main
 
@@ -136,15 +136,20 @@ func main() {
 	fmt.Printf("init: pid %d, starting %v\n", os.Getpid(), os.Args[1:])
 	r := newRegistry()
 	var tasks sync.WaitGroup
+	ntasks := 0
 	for _, a := range os.Args[1:] {
 		task := strings.HasSuffix(a, "!")
 		cmd := strings.ReplaceAll(strings.TrimSuffix(a, "!"), ",", " ")
 		if task {
+			ntasks++
 			tasks.Add(1)
 			go func() { defer tasks.Done(); supervise(r, cmd, true) }()
 		} else {
 			go supervise(r, cmd, false)
 		}
+	}
+	if ntasks == 0 {
+		select {} // only servers: supervise them for ever
 	}
 	tasks.Wait()
 	fmt.Println("init: all tasks finished")

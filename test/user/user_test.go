@@ -8,6 +8,7 @@ package user_test
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ func TestUserSpace(t *testing.T) {
 	if kernel == "" || bundle == "" {
 		t.Skip("ARAMID_KERNEL and ARAMID_BUNDLE not set; run make test-user")
 	}
-	vm, err := qemu.Start(kernel, "aramid.noselftest aramid.exit echo pinger! evil,kernel! evil,priv! hog! abuse!", "-initrd", bundle)
+	vm, err := qemu.Start(kernel, "aramid.noselftest aramid.exit echo authd pinger! authcheck! evil,kernel! evil,priv! hog! abuse! forktest!", "-initrd", bundle)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,6 @@ func TestUserSpace(t *testing.T) {
 		"pinger: 10000 calls with handle passing ok",
 		"pinger: 64 KiB memory object shared with echo both ways",
 		"pinger: ring-3 self-test gc:",
-		"process echo (pid 3) killed: #PF page fault (vector 14)",
 		"faulting instruction at",
 		"init: restarting echo (1 of 3)",
 		"pinger: calls to the restarted echo ok",
@@ -45,6 +45,9 @@ func TestUserSpace(t *testing.T) {
 		"HLT  [hlt]",
 		"init: hog: killed at its memory limit",
 		"ABUSE PASS",
+		"AUTHD PASS",
+		"FORK PASS",
+		"init: forktest: exit status 0",
 		"init: abuse: exit status 0",
 		"init: all tasks finished",
 		"kernel: init exited with status 0x0",
@@ -52,6 +55,9 @@ func TestUserSpace(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("console lacks %q", want)
 		}
+	}
+	if !regexp.MustCompile(`process echo \(pid \d+\) killed: #PF page fault \(vector 14\)`).MatchString(out) {
+		t.Error("no report of echo's page fault")
 	}
 	for _, bad := range []string{"still alive", "FAIL", "KERNEL FAULT", "kernel panic", "unimplemented system call"} {
 		if strings.Contains(out, bad) {

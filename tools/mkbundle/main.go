@@ -45,10 +45,14 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	if err := writeEntry(w, 0, "TRAILER!!!", 0, nil); err == nil {
+	err = writeEntry(w, 0, "TRAILER!!!", 0, nil)
+	if err == nil {
 		err = w.Flush()
 	}
-	if err := f.Close(); err != nil {
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "mkbundle:", err)
 		os.Exit(1)
 	}

@@ -28,8 +28,16 @@ func Halt()
 func lgdt(p uintptr)
 func lidt(p uintptr)
 func ltr(sel uint16)
+
+// Entry points whose addresses are taken in assembly.
+//
+//lint:ignore U1000 referenced from assembly
 func idleLoop()
+
+//lint:ignore U1000 referenced from assembly
 func trapCommon()
+
+//lint:ignore U1000 referenced from assembly
 func syscallEntry()
 
 // Addresses of assembly entry points, taken in assembly so that they are the

@@ -47,15 +47,18 @@ var handler Handler
 
 // trapDepth counts traps being dispatched; runawayMsg is printed, from
 // assembly, when they nest too deep.
-var (
-	trapDepth  uint64
-	runawayMsg = [...]byte{'\r', '\n', 'K', 'E', 'R', 'N', 'E', 'L', ':', ' ', 'r', 'u', 'n', 'a', 'w', 'a', 'y', ' ', 'n', 'e', 's', 't', 'e', 'd', ' ', 't', 'r', 'a', 'p', 's', '\r', '\n'}
-)
+//
+//lint:ignore U1000 used by trap_amd64.s
+var trapDepth uint64
 
+var runawayMsg = [...]byte{'\r', '\n', 'K', 'E', 'R', 'N', 'E', 'L', ':', ' ', 'r', 'u', 'n', 'a', 'w', 'a', 'y', ' ', 'n', 'e', 's', 't', 'e', 'd', ' ', 't', 'r', 'a', 'p', 's', '\r', '\n'}
+
+//lint:ignore U1000 used by trap_amd64.s
 const runawayLen = len(runawayMsg)
 
 // dispatch is called by trapCommon.
 //
+//lint:ignore U1000 called from trap_amd64.s
 //go:nosplit
 func dispatch(f *Frame, fx *FXArea) {
 	handler(f, fx)
@@ -63,6 +66,8 @@ func dispatch(f *Frame, fx *FXArea) {
 
 // kernelTLS is the FS base the trap path uses while it runs on behalf of a
 // ring-3 thread.
+//
+//lint:ignore U1000 used by trap_amd64.s
 var kernelTLS uint64
 
 // SetKernelTLS sets the TLS block for traps from ring 3.
@@ -70,14 +75,18 @@ var kernelTLS uint64
 //go:nosplit
 func SetKernelTLS(addr uint64) { kernelTLS = addr }
 
-var (
-	syscallStack    [64 << 10]byte
-	syscallStackTop uintptr
-	syscallSavedSP  uintptr
-)
+// The stack syscallEntry switches to, and the caller's stack pointer while
+// it does.
+var syscallStack [64 << 10]byte
 
-// enableSyscall points SYSCALL at syscallEntry. Only kernel code issues
-// SYSCALL for now, so STAR's user half is set up for later use.
+//lint:ignore U1000 read by trap_amd64.s
+var syscallStackTop uintptr
+
+//lint:ignore U1000 used by trap_amd64.s
+var syscallSavedSP uintptr
+
+// enableSyscall points SYSCALL at syscallEntry. STAR also gives the
+// user selectors, though ring 3 returns with IRETQ rather than SYSRET.
 //
 //go:nosplit
 func enableSyscall() {
@@ -87,4 +96,24 @@ func enableSyscall() {
 	Wrmsr(MSRLSTAR, uint64(syscallEntryAddr))
 	// Mask IF, TF, DF and AC on entry, as Linux does.
 	Wrmsr(MSRFMASK, 0x47700)
+}
+
+var vectorNames = [32]string{
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment check",
+	"#MC machine check", "#XM SIMD error", "#VE virtualization",
+	"#CP control protection", "", "", "", "", "", "", "", "", "#SX security", "",
+}
+
+// VectorName names a CPU exception vector.
+//
+//go:nosplit
+func VectorName(v uint64) string {
+	if v < 32 {
+		return vectorNames[v]
+	}
+	return "interrupt"
 }

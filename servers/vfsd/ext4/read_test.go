@@ -28,12 +28,15 @@ var variants = []struct {
 	{"1k-default", 24 << 10, []string{"-t", "ext4", "-b", "1024"}, true, false},
 	{"4k-32bit-nocsum", 48 << 10, []string{"-t", "ext4", "-b", "4096", "-O", "^64bit,^metadata_csum"}, true, false},
 	{"1k-32bit-uninit_bg", 24 << 10, []string{"-t", "ext4", "-b", "1024", "-O", "^64bit,^metadata_csum,uninit_bg"}, true, false},
-	// Small groups make many groups and a partial last group.
-	{"4k-small-groups", 41 << 10, []string{"-t", "ext4", "-b", "4096", "-g", "2048"}, true, false},
+	// Small groups make many groups and a partial last group; lazy
+	// inode table init leaves itable_unused and unzeroed tables to honour.
+	{"4k-small-groups", 41 << 10, []string{"-t", "ext4", "-b", "4096", "-g", "2048", "-E", "lazy_itable_init=1"}, true, false},
 	{"1k-no-flex_bg", 20<<10 + 7, []string{"-t", "ext4", "-b", "1024", "-O", "^flex_bg"}, true, false},
 	{"4k-inline_data", 48 << 10, []string{"-t", "ext4", "-b", "4096", "-O", "inline_data"}, false, false},
 	{"1k-ext2-indirect", 24 << 10, []string{"-t", "ext2", "-b", "1024"}, true, true},
 	{"4k-ext3", 48 << 10, []string{"-t", "ext3", "-b", "4096"}, true, true},
+	{"1k-meta_bg", 24 << 10, []string{"-t", "ext4", "-b", "1024", "-O", "meta_bg,^resize_inode"}, true, true},
+	{"1k-sparse_super2", 24 << 10, []string{"-t", "ext4", "-b", "1024", "-O", "sparse_super2"}, true, false},
 }
 
 // TestReadImages builds each variant from the same kind of tree,
@@ -155,6 +158,51 @@ func TestJournalNeedsRecovery(t *testing.T) {
 	var me *ext4.MountError
 	if !errors.As(err, &me) || !errors.Is(err, syscall.EUCLEAN) || !strings.Contains(err.Error(), "recovery") {
 		t.Fatalf("Open = %v, want a recovery error", err)
+	}
+}
+
+// TestRefusedFeatures: images with features the engine cannot read are
+// refused at mount with a message naming the problem.
+func TestRefusedFeatures(t *testing.T) {
+	needTools(t)
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"-t", "ext4", "-O", "bigalloc", "-C", "16384"}, "bigalloc"},
+		{[]string{"-t", "ext4", "-O", "encrypt"}, "unsupported incompatible features"},
+		{[]string{"-t", "ext4", "-O", "casefold"}, "unsupported incompatible features"},
+	} {
+		img := filepath.Join(t.TempDir(), "img")
+		mkfs(t, img, "", 16<<10, c.args...)
+		dev, err := openDev(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ext4.Open(dev, ext4.Options{})
+		dev.Close()
+		if err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%v: Open = %v, want an error about %s", c.args, err, c.msg)
+		}
+	}
+}
+
+// TestReadOnlyFeatures: images whose features the writer does not keep
+// consistent (quota files, MMP) mount read-only and say why.
+func TestReadOnlyFeatures(t *testing.T) {
+	needTools(t)
+	for _, feature := range []string{"quota", "mmp"} {
+		img := filepath.Join(t.TempDir(), "img")
+		mkfs(t, img, "", 16<<10, "-t", "ext4", "-O", feature)
+		fs, dev := openImage(t, img, false)
+		if fs.ReadOnlyReason() == "" {
+			t.Errorf("%s: mounted writable", feature)
+		}
+		if _, err := fs.Mkdir(fs.Root(), "x", 0o755, 0, 0); err != syscall.EROFS {
+			t.Errorf("%s: Mkdir = %v, want EROFS", feature, err)
+		}
+		fs.Close()
+		dev.Close()
 	}
 }
 

@@ -21,36 +21,41 @@ func (fs *FS) setExtents(in *inode, exts []extent, oldNodes []uint64) error {
 		le.PutUint16(items[k][6:], uint16(e.pblk>>32))
 		le.PutUint32(items[k][8:], uint32(e.pblk))
 	}
-	pool := oldNodes
+	// Reserve every block the new tree needs before writing any, so that
+	// ENOSPC leaves the old tree intact.
+	need := 0
+	for n := len(items); n > 4; {
+		n = (n + per - 1) / per
+		need += n
+	}
+	pool := append([]uint64(nil), oldNodes...)
 	var used []uint64
 	goal := uint64(0)
 	if len(exts) > 0 {
 		goal = exts[0].pblk
 	}
-	take := func() (uint64, error) {
-		if len(pool) > 0 {
-			b := pool[0]
-			pool = pool[1:]
-			return b, nil
-		}
+	for len(pool) < need {
 		b, _, err := fs.allocBlocks(goal, 1)
-		if err == nil {
-			used = append(used, b)
+		if err != nil {
+			for _, b := range used {
+				fs.freeBlocks(b, 1)
+			}
+			return err
 		}
-		return b, err
+		used = append(used, b)
+		pool = append(pool, b)
+	}
+	take := func() uint64 {
+		b := pool[0]
+		pool = pool[1:]
+		return b
 	}
 	depth := 0
 	for len(items) > 4 {
 		var next [][12]byte
 		for start := 0; start < len(items); start += per {
 			chunk := items[start:min(start+per, len(items))]
-			blk, err := take()
-			if err != nil {
-				for _, b := range used {
-					fs.freeBlocks(b, 1)
-				}
-				return err
-			}
+			blk := take()
 			b := make([]byte, fs.sb.blockSize)
 			putNode(b, chunk, per, depth)
 			if fs.sb.metaCsum() {
@@ -72,7 +77,7 @@ func (fs *FS) setExtents(in *inode, exts []extent, oldNodes []uint64) error {
 	root := in.b[inBlock : inBlock+inBlockLen]
 	clear(root)
 	putNode(root, items, 4, depth)
-	newCount := len(oldNodes) - len(pool) + len(used)
+	newCount := need
 	for _, b := range pool {
 		if err := fs.freeBlocks(b, 1); err != nil {
 			return err
@@ -131,6 +136,14 @@ func (fs *FS) writeData(in *inode, p []byte, off int64) error {
 	if err != nil {
 		return err
 	}
+	// Record the new mapping first: if that fails (ENOSPC for a tree
+	// block) nothing has been written yet.
+	if changed {
+		if err := fs.setExtents(in, append([]extent(nil), final...), nodes); err != nil {
+			fs.undoAlloc(in, allocated)
+			return err
+		}
+	}
 	for _, e := range final {
 		lo, hi := max(int64(e.lblk)*bs, off), min(int64(e.end())*bs, end)
 		if lo >= hi {
@@ -139,13 +152,6 @@ func (fs *FS) writeData(in *inode, p []byte, off int64) error {
 		if err := fs.writeRun(e, p[lo-off:hi-off], lo, wasInit); err != nil {
 			return err
 		}
-	}
-	if !changed {
-		return nil
-	}
-	if err := fs.setExtents(in, final, nodes); err != nil {
-		fs.undoAlloc(in, allocated)
-		return err
 	}
 	return nil
 }

@@ -12,6 +12,8 @@ package fs
 import (
 	"syscall"
 	"time"
+
+	"aramid/servers/authd/dac"
 )
 
 // Attr is an inode's metadata, in stat(2)'s units.
@@ -103,9 +105,10 @@ type FS interface {
 
 // Binder is implemented by filesystems whose answers depend on who asks,
 // such as /proc/self. The namespace layer calls Bind with the caller's
-// process id and uses the result for that caller's operations.
+// process id and credential and uses the result for that caller's
+// operations.
 type Binder interface {
-	Bind(pid int32) FS
+	Bind(pid int32, cred *dac.Cred) FS
 }
 
 // DType returns the getdents d_type for a st_mode.

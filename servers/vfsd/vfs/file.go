@@ -78,7 +78,7 @@ func (v *VFS) openCreate(p *Proc, w *walker, pr parent, flags int, mode uint32) 
 		}
 		l, err := w.lastNoFollow(pr)
 		if err == syscall.ENOENT {
-			d, err := v.createIn(p, pr)
+			d, err := v.createIn(p, pr, false)
 			if err != nil {
 				return Loc{}, false, err
 			}
@@ -250,17 +250,26 @@ func (f *File) pread(b []byte, off int64) (int, error) {
 func (f *File) Write(b []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	off := f.off
 	if f.flags&oAppend != 0 && f.dev == nil {
-		a, err := f.fs.Stat(f.Loc.Ino)
-		if err != nil {
-			return 0, err
-		}
-		off = int64(a.Size)
+		off, n, err := f.appendWrite(b)
+		f.off = off + int64(n)
+		return n, err
 	}
-	n, err := f.pwrite(b, off)
-	f.off = off + int64(n)
+	n, err := f.pwrite(b, f.off)
+	f.off += int64(n)
 	return n, err
+}
+
+// appendWrite writes b at the end of the file and says where that was.
+func (f *File) appendWrite(b []byte) (int64, int, error) {
+	f.v.appendMu.Lock()
+	defer f.v.appendMu.Unlock()
+	a, err := f.fs.Stat(f.Loc.Ino)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := f.pwrite(b, int64(a.Size))
+	return int64(a.Size), n, err
 }
 
 // Pwrite writes at off without moving the file offset. As on Linux, a
@@ -270,13 +279,8 @@ func (f *File) Pwrite(b []byte, off int64) (int, error) {
 		return 0, syscall.EINVAL
 	}
 	if f.flags&oAppend != 0 && f.dev == nil {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		a, err := f.fs.Stat(f.Loc.Ino)
-		if err != nil {
-			return 0, err
-		}
-		off = int64(a.Size)
+		_, n, err := f.appendWrite(b)
+		return n, err
 	}
 	return f.pwrite(b, off)
 }

@@ -79,6 +79,22 @@ var hostScripts = map[string][]string{
 		"symlink d/f/ slashlink", "stat slashlink",
 	},
 	"maxsymlinks": maxSymlinkScript(),
+	"permissions": {
+		"mkdir pub", "chmod pub 1777", "mkdir priv", "chmod priv 0700", "creat priv/f",
+		"creat pub/rootfile", "chmod pub/rootfile 0666", "mkdir ro", "chmod ro 0555", "creat f",
+		"mkdir shared", "chmod shared 0777", "creat shared/x", "mkdir shared/d", "mkdir sg",
+		"chown sg 0 50", "chmod sg 2777", "creat sg/sx", "chmod sg/sx 02755", "chown sg/sx 1000 1000",
+		"creat suid", "chmod suid 04777",
+		"as 1000",
+		"stat priv/f", "open priv O_RDONLY", "stat priv", "creat ro/x", "mkdir ro/x", "mkdir ro",
+		"open f O_WRONLY", "open f O_RDONLY", "open f O_RDONLY|O_TRUNC", "truncate f 0", "chmod f 0777",
+		"unlink pub/rootfile", "open pub/rootfile O_RDWR", "creat pub/mine", "stat pub/mine",
+		"unlink pub/mine", "creat pub/mine2", "rename pub/mine2 pub/rootfile", "rename shared/x shared/y",
+		"rename shared/d pub/d", "rename shared/d shared/e", "mkdir sg/d", "stat sg/d", "creat sg/g",
+		"stat sg/g", "chmod sg/sx 02755", "stat sg/sx", "chown pub/mine2 1000 50", "chown pub/mine2 0 1000",
+		"link priv/f pub/l", "rmdir shared/e", "symlink x ro/l", "unlink shared", "chmod pub 0777",
+		"truncate suid 1", "stat suid",
+	},
 	"names": {
 		"mkdir d", "creat d/f",
 		"creat REP(a,255)", "creat REP(a,256)", "stat REP(a,256)", "stat d/REP(b,256)/x",
@@ -91,7 +107,7 @@ var hostScripts = map[string][]string{
 		"open g/ O_CREAT|O_WRONLY", "open f/ O_RDONLY", "unlink f/", "rename f g/",
 		"rename f/ g", "mkdir e", "rename e/ e2/", "stat e2", "symlink d dl", "rmdir dl/",
 		"unlink dl/", "unlink dl", "creat d/x", "symlink f/ fs", "lstat fs", "link f h/",
-		"mkfifo p/", "symlink d sl/",
+		"mkfifo p/", "symlink d sl/", "mkfifo f/", "mkfifo d/", "symlink x f/", "link f d/",
 	},
 	"open": {
 		"mkdir d", "creat f", "symlink f fl", "symlink nothere dang", "symlink d dl",
@@ -130,12 +146,8 @@ func maxSymlinkScript() []string {
 }
 
 func TestScriptsAgainstHost(t *testing.T) {
-	for name, script := range hostScripts {
+	for name, lines := range hostScripts {
 		t.Run(name, func(t *testing.T) {
-			lines := make([]string, len(script))
-			for i, l := range script {
-				lines[i] = l
-			}
 			want := onHost(t, lines)
 			v, p := rootProc(t)
 			r := &vfsRunner{v, p}

@@ -51,9 +51,11 @@ func owner(c *dac.Cred, dir fs.Attr, mode uint32) (uid, gid, perm uint32) {
 	return uid, gid, perm
 }
 
-// createIn checks that the caller may add name to dir and returns dir's
-// attributes; existing names are EEXIST.
-func (v *VFS) createIn(p *Proc, pr parent) (Stat, error) {
+// createIn checks that the caller may add pr's name to its directory and
+// returns the directory's attributes. The errors come in filename_create's
+// order: EEXIST for an existing name, ENOENT for a trailing slash on a
+// non-directory, EROFS, then the permission check.
+func (v *VFS) createIn(p *Proc, pr parent, wantDir bool) (Stat, error) {
 	if pr.kind != lastNorm {
 		return Stat{}, syscall.EEXIST
 	}
@@ -65,6 +67,9 @@ func (v *VFS) createIn(p *Proc, pr parent) (Stat, error) {
 		return Stat{}, syscall.EEXIST
 	} else if err != syscall.ENOENT {
 		return Stat{}, err
+	}
+	if pr.trailing && !wantDir {
+		return Stat{}, syscall.ENOENT
 	}
 	if err := writable(pr.dir.M); err != nil {
 		return Stat{}, err
@@ -78,13 +83,20 @@ func (v *VFS) createIn(p *Proc, pr parent) (Stat, error) {
 	return d, nil
 }
 
-// Mkdir makes a directory; mode is already masked by the umask.
-func (v *VFS) Mkdir(p *Proc, dir Loc, path string, mode uint32) error {
+// newEntry resolves the parent of a path to be created and checks it
+// with createIn.
+func (v *VFS) newEntry(p *Proc, dir Loc, path string, wantDir bool) (parent, Stat, error) {
 	pr, err := v.walker(p).parentOf(p.start(dir), path)
 	if err != nil {
-		return err
+		return parent{}, Stat{}, err
 	}
-	d, err := v.createIn(p, pr)
+	d, err := v.createIn(p, pr, wantDir)
+	return pr, d, err
+}
+
+// Mkdir makes a directory; mode is already masked by the umask.
+func (v *VFS) Mkdir(p *Proc, dir Loc, path string, mode uint32) error {
+	pr, d, err := v.newEntry(p, dir, path, true)
 	if err != nil {
 		return err
 	}
@@ -109,14 +121,7 @@ func (v *VFS) Mknod(p *Proc, dir Loc, path string, mode uint32, rdev uint64) err
 	default:
 		return syscall.EINVAL
 	}
-	pr, err := v.walker(p).parentOf(p.start(dir), path)
-	if err != nil {
-		return err
-	}
-	if pr.trailing && pr.kind == lastNorm {
-		return syscall.ENOENT
-	}
-	d, err := v.createIn(p, pr)
+	pr, d, err := v.newEntry(p, dir, path, false)
 	if err != nil {
 		return err
 	}
@@ -130,14 +135,7 @@ func (v *VFS) Symlink(p *Proc, target string, dir Loc, path string) error {
 	if err := checkPath(target); err != nil {
 		return err
 	}
-	pr, err := v.walker(p).parentOf(p.start(dir), path)
-	if err != nil {
-		return err
-	}
-	if pr.trailing && pr.kind == lastNorm {
-		return syscall.ENOENT
-	}
-	d, err := v.createIn(p, pr)
+	pr, d, err := v.newEntry(p, dir, path, false)
 	if err != nil {
 		return err
 	}
@@ -162,18 +160,12 @@ func (v *VFS) ReadlinkLoc(p *Proc, l Loc) (string, error) {
 
 // Link gives the file at old a new name.
 func (v *VFS) Link(p *Proc, old Loc, dir Loc, path string) error {
-	pr, err := v.walker(p).parentOf(p.start(dir), path)
-	if err != nil {
-		return err
-	}
-	if pr.trailing && pr.kind == lastNorm {
-		return syscall.ENOENT
-	}
 	a, err := v.stat(p, old)
 	if err != nil {
 		return err
 	}
-	if _, err := v.createIn(p, pr); err != nil {
+	pr, _, err := v.newEntry(p, dir, path, false)
+	if err != nil {
 		return err
 	}
 	if pr.dir.M != old.M {

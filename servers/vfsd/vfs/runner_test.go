@@ -2,6 +2,8 @@ package vfs
 
 import (
 	"syscall"
+
+	"aramid/servers/authd/dac"
 )
 
 // vfsRunner runs script lines on a namespace as root.
@@ -41,13 +43,31 @@ func (r *vfsRunner) open(path string, flags int) error {
 	}
 	return f.Close()
 }
-func (r *vfsRunner) stat(path string, follow bool) (uint32, int64, error) {
+func (r *vfsRunner) stat(path string, follow bool) (statResult, error) {
 	l, err := r.v.Resolve(r.p, Loc{}, path, follow)
 	if err != nil {
-		return 0, 0, err
+		return statResult{}, err
 	}
 	a, err := r.v.Stat(r.p, l)
-	return a.Mode, int64(a.Size), err
+	return statResult{a.Mode, a.UID, a.GID, int64(a.Size)}, err
+}
+func (r *vfsRunner) chmod(path string, mode uint32) error {
+	l, err := r.v.Resolve(r.p, Loc{}, path, true)
+	if err != nil {
+		return err
+	}
+	return r.v.Chmod(r.p, l, mode)
+}
+func (r *vfsRunner) chown(path string, uid, gid int) error {
+	l, err := r.v.Resolve(r.p, Loc{}, path, true)
+	if err != nil {
+		return err
+	}
+	return r.v.Chown(r.p, l, int64(uid), int64(gid))
+}
+func (r *vfsRunner) as(uid int) error {
+	r.p.Cred = &dac.Cred{FSUID: uint32(uid), FSGID: uint32(uid)}
+	return nil
 }
 func (r *vfsRunner) chdir(path string) error {
 	l, err := r.v.Resolve(r.p, Loc{}, path, true)
@@ -103,7 +123,7 @@ func (hostRunner) open(path string, flags int) error {
 	}
 	return syscall.Close(fd)
 }
-func (hostRunner) stat(path string, follow bool) (uint32, int64, error) {
+func (hostRunner) stat(path string, follow bool) (statResult, error) {
 	var st syscall.Stat_t
 	var err error
 	if follow {
@@ -111,7 +131,23 @@ func (hostRunner) stat(path string, follow bool) (uint32, int64, error) {
 	} else {
 		err = syscall.Lstat(path, &st)
 	}
-	return st.Mode, st.Size, err
+	return statResult{st.Mode, st.Uid, st.Gid, st.Size}, err
+}
+func (hostRunner) chmod(path string, mode uint32) error { return syscall.Chmod(path, mode) }
+func (hostRunner) chown(path string, uid, gid int) error {
+	return syscall.Chown(path, uid, gid)
+}
+
+// as drops to uid for the rest of the script; Go applies the set*id
+// calls to every thread of the process.
+func (hostRunner) as(uid int) error {
+	if err := syscall.Setgroups(nil); err != nil {
+		return err
+	}
+	if err := syscall.Setgid(uid); err != nil {
+		return err
+	}
+	return syscall.Setuid(uid)
 }
 func (hostRunner) chdir(path string) error  { return syscall.Chdir(path) }
 func (hostRunner) mkfifo(path string) error { return syscall.Mkfifo(path, 0644) }

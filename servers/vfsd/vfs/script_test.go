@@ -17,9 +17,12 @@ import (
 //	link OLD NEW       rename OLD NEW    readlink PATH
 //	open PATH FLAGS    stat PATH         lstat PATH
 //	chdir PATH         mkfifo PATH       truncate PATH SIZE
+//	chmod PATH MODE    chown PATH UID GID
+//	as UID             (from here on, act as user and group UID, without
+//	                   supplementary groups or capabilities)
 //
 // FLAGS is a '|'-joined list of O_ names. The result of a line is "ok",
-// an errno name, or for stat the file type and size.
+// an errno name, or for stat the file type, permission, owner and size.
 type runner interface {
 	mkdir(path string) error
 	rmdir(path string) error
@@ -30,10 +33,18 @@ type runner interface {
 	rename(old, new string) error
 	readlink(path string) (string, error)
 	open(path string, flags int) error
-	stat(path string, follow bool) (mode uint32, size int64, err error)
+	stat(path string, follow bool) (statResult, error)
 	chdir(path string) error
 	mkfifo(path string) error
 	truncate(path string, size int64) error
+	chmod(path string, mode uint32) error
+	chown(path string, uid, gid int) error
+	as(uid int) error
+}
+
+type statResult struct {
+	mode, uid, gid uint32
+	size           int64
 }
 
 var openFlags = map[string]int{
@@ -102,18 +113,29 @@ func run(r runner, line string) string {
 		}
 		return res(r.open(arg(1), f))
 	case "stat", "lstat":
-		m, size, err := r.stat(arg(1), a[0] == "stat")
+		m, err := r.stat(arg(1), a[0] == "stat")
 		if err != nil {
 			return res(err)
 		}
-		if m&syscall.S_IFMT != syscall.S_IFREG {
-			size = 0
+		if m.mode&syscall.S_IFMT != syscall.S_IFREG {
+			m.size = 0
 		}
-		return fmt.Sprintf("type %o size %d", m&syscall.S_IFMT, size)
+		return fmt.Sprintf("type %o perm %04o owner %d:%d size %d", m.mode&syscall.S_IFMT,
+			m.mode&07777, m.uid, m.gid, m.size)
 	case "chdir":
 		return res(r.chdir(arg(1)))
 	case "mkfifo":
 		return res(r.mkfifo(arg(1)))
+	case "chmod":
+		m, _ := strconv.ParseUint(arg(2), 8, 32)
+		return res(r.chmod(arg(1), uint32(m)))
+	case "chown":
+		u, _ := strconv.Atoi(arg(2))
+		g, _ := strconv.Atoi(arg(3))
+		return res(r.chown(arg(1), u, g))
+	case "as":
+		u, _ := strconv.Atoi(arg(1))
+		return res(r.as(u))
 	case "truncate":
 		n, _ := strconv.ParseInt(arg(2), 10, 64)
 		return res(r.truncate(arg(1), n))

@@ -65,6 +65,10 @@ type VFS struct {
 	mounts  map[mountKey]*Mount
 	nextDev uint32
 	devices devfs.Registry
+	// appendMu makes an O_APPEND write's size lookup and write one step,
+	// so appenders through different open files never overwrite each
+	// other (nginx's workers share their log files this way).
+	appendMu sync.Mutex
 }
 
 // New returns a namespace whose root is rootFS; character device nodes
@@ -136,7 +140,7 @@ func (v *VFS) isMountPoint(l Loc) bool {
 // fsFor returns m's filesystem as p sees it.
 func (m *Mount) fsFor(p *Proc) fs.FS {
 	if b, ok := m.FS.(fs.Binder); ok {
-		return b.Bind(p.PID)
+		return b.Bind(p.PID, p.Cred)
 	}
 	return m.FS
 }

@@ -378,3 +378,38 @@ func TestDirentTypes(t *testing.T) {
 	wantErr(t, "read a directory", err, syscall.EISDIR)
 	var _ fs.FS = v.Root().M.FS
 }
+
+func BenchmarkResolve(b *testing.B) {
+	v, p := rootProc(b)
+	must(b, v.Mkdir(p, Loc{}, "usr", 0755))
+	must(b, v.Mkdir(p, Loc{}, "usr/lib", 0755))
+	must(b, v.Symlink(p, "usr/lib", Loc{}, "lib"))
+	open(b, v, p, "usr/lib/libc.so.6", syscall.O_CREAT|syscall.O_WRONLY).Close()
+	for b.Loop() {
+		if _, err := v.Resolve(p, Loc{}, "/lib/libc.so.6", true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestConcurrentAppend has two open files append to one inode at once,
+// as nginx's workers do to a log: no write may overwrite another.
+func TestConcurrentAppend(t *testing.T) {
+	v, p := rootProc(t)
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		f := open(t, v, p, "log", syscall.O_CREAT|syscall.O_WRONLY|syscall.O_APPEND)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 500; i++ {
+				f.Write([]byte("0123456789\n"))
+			}
+		}()
+	}
+	wg.Wait()
+	st, _ := open(t, v, p, "log", syscall.O_RDONLY).Stat()
+	if st.Size != 2*500*11 {
+		t.Errorf("log is %d bytes, want %d", st.Size, 2*500*11)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"aramid/lib/abi"
@@ -38,6 +39,40 @@ func raw(nr uintptr, args ...uintptr) error {
 
 const kernelAddr = 0xffffffff80201000
 
+// waitMany checks waiting on several channels and a process at once.
+func waitMany() {
+	var ends [3][2]ipc.Handle
+	for i := range ends {
+		ends[i][0], ends[i][1], _ = ipc.Channel()
+	}
+	set := []ipc.Handle{ends[0][1], ends[1][1], ends[2][1]}
+	if _, err := ipc.WaitMany(set, 20*time.Millisecond); err != syscall.ETIMEDOUT {
+		fmt.Printf("abuse: FAIL wait on idle channels: %v, want ETIMEDOUT\n", err)
+		failed++
+	}
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		ipc.Write(ends[1][0], []byte("x"), nil)
+	}()
+	if i, err := ipc.WaitMany(set, -1); i != 1 || err != nil {
+		fmt.Printf("abuse: FAIL wait for a message: index %d, %v; want 1\n", i, err)
+		failed++
+	}
+	ipc.Close(ends[2][0])
+	if i, err := ipc.WaitMany([]ipc.Handle{ends[0][1], ends[2][1]}, -1); i != 1 || err != nil {
+		fmt.Printf("abuse: FAIL wait for a closed peer: index %d, %v; want 1\n", i, err)
+		failed++
+	}
+	p, err := ipc.Spawn("forktest", 0)
+	if err == nil {
+		if i, err := ipc.WaitMany([]ipc.Handle{ends[0][1], p}, -1); i != 1 || err != nil {
+			fmt.Printf("abuse: FAIL wait for a process: index %d, %v; want 1\n", i, err)
+			failed++
+		}
+	}
+	expect("wait on no handles", func() error { _, err := ipc.WaitMany(nil, -1); return err }(), syscall.EINVAL)
+}
+
 func main() {
 	a, b, err := ipc.Channel()
 	if err != nil {
@@ -52,7 +87,17 @@ func main() {
 	expect("oversize message", ipc.Write(a, make([]byte, abi.MaxMsg+1), nil), syscall.EMSGSIZE)
 	c, d, _ := ipc.Channel()
 	e, f, _ := ipc.Channel()
-	expect("too many handles", ipc.Write(a, nil, []ipc.Handle{c, d, e, f, 999}), syscall.E2BIG)
+	expect("too many handles", ipc.Write(a, nil, make([]ipc.Handle, abi.MaxMsgHandles+1)), syscall.E2BIG)
+	expect("a handle that does not exist", ipc.Write(a, nil, []ipc.Handle{c, d, e, f, 999}), syscall.EBADF)
+	expect("a 64 KiB message", ipc.Write(a, make([]byte, abi.MaxMsg), []ipc.Handle{c}), 0)
+	c = 0
+	whole := make([]byte, abi.MaxMsg)
+	got := make([]ipc.Handle, 1)
+	if n, nh, err := ipc.Read(b, whole, got); err != nil || n != abi.MaxMsg || nh != 1 {
+		fmt.Printf("abuse: FAIL reading a 64 KiB message: %d bytes, %d handles, %v\n", n, nh, err)
+		failed++
+	}
+	c = got[0]
 	expect("a channel carrying itself", ipc.Write(a, nil, []ipc.Handle{a}), syscall.EINVAL)
 	expect("a handle listed twice", ipc.Write(a, nil, []ipc.Handle{c, c}), syscall.EINVAL)
 
@@ -98,6 +143,7 @@ func main() {
 	expect("huge mmap", raw(syscall.SYS_MMAP, 0, 1<<62, 3, 0x22, ^uintptr(0), 0), syscall.ENOMEM)
 	expect("futex on a kernel address", raw(syscall.SYS_FUTEX, kernelAddr, 0, 0, 0, 0, 0), syscall.EFAULT)
 
+	waitMany()
 	if failed > 0 {
 		fmt.Printf("abuse: %d checks failed\n", failed)
 		os.Exit(1)

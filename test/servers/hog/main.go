@@ -13,7 +13,7 @@ func main() {
 		}
 		keep = append(keep, b)
 		if mib%64 == 0 {
-			fmt.Printf("hog: %d MiB\n", mib)
+			fmt.Printf("hog: %d MiB in %d blocks\n", mib, len(keep))
 		}
 	}
 }

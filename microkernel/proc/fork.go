@@ -1,0 +1,67 @@
+package proc
+
+import (
+	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/mm"
+	"aramid/microkernel/sched"
+)
+
+// forkCall is process_fork(bootstrap): a new process with a copy-on-write
+// copy of the caller's memory, its memory-object mappings, and one thread
+// — a copy of the calling one — that sees 0 returned. Handles are not
+// inherited, except the bootstrap channel if one is given. This is the
+// kernel half of Linux fork, which linuxd will build on.
+//
+//go:nosplit
+func forkCall(p int32, f *amd64.Frame, fx *amd64.FXArea, boot uint64) uint64 {
+	var bh *Handle
+	if boot != 0 {
+		hd, e := lookupHandle(p, boot, KindChannel, RightTransfer)
+		if e != 0 {
+			return neg(e)
+		}
+		bh = hd
+	}
+	i := int32(1)
+	for ; i < MaxProcs && Procs[i].state != pFree; i++ {
+	}
+	if i == MaxProcs {
+		return neg(eAGAIN)
+	}
+	parent, child := &Procs[p], &Procs[i]
+	gen := child.Gen + 1
+	*child = Process{}
+	child.state, child.Gen = pLive, gen
+	child.nameLen = copy(child.name[:], parent.Name())
+	nextPID++
+	child.PID = nextPID
+	if !mm.NewUserSpace(&child.Space, 0) {
+		child.state = pFree
+		return neg(eNOMEM)
+	}
+	if !parent.Space.CloneCOW(&child.Space) {
+		Kill(i, StatusMemory)
+		return neg(eNOMEM)
+	}
+	for k, v := range parent.mappings {
+		if v != 0 {
+			child.mappings[k] = v
+			vmos[v].refs++
+		}
+	}
+	if sched.ForkThread(f, fx, i, child.Space.Root) < 0 {
+		Kill(i, StatusMemory)
+		return neg(eAGAIN)
+	}
+	if bh != nil {
+		child.Handles[0] = *bh
+		*bh = Handle{}
+	}
+	child.refs++
+	h := install(p, Handle{Kind: KindProcess, Rights: RightWait | RightTransfer | RightDup, Obj: i})
+	if h == 0 {
+		child.refs--
+		return neg(eMFILE)
+	}
+	return h
+}

@@ -1,0 +1,84 @@
+package proc
+
+import (
+	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/clock"
+	"aramid/microkernel/sched"
+)
+
+// Waiting on several objects. A waiter blocks on one shared key; any event
+// that could make an object ready wakes all such waiters, and each
+// re-checks its own set when its call restarts. manyWaiting keeps the
+// common case (nobody waiting) free of that broadcast.
+const (
+	maxWaitMany = 64
+	waitManyKey = 5 << 32
+)
+
+var manyWaiting bool
+
+//go:nosplit
+func wakeManyWaiters() {
+	if manyWaiting {
+		manyWaiting = false
+		sched.Wake(sched.WaitEvent, waitManyKey, sched.MaxThreads)
+	}
+}
+
+// ready reports whether handle h of process p is ready: a channel with a
+// queued message or a closed peer, or a process that has exited.
+//
+//go:nosplit
+func ready(p int32, h uint64) (bool, uint64) {
+	hd, e := lookupHandle(p, h, KindNone, 0)
+	if e != 0 {
+		return false, e
+	}
+	switch hd.Kind {
+	case KindChannel:
+		ep := &endpoints[hd.Obj]
+		return ep.head != 0 || ep.peer == 0, 0
+	case KindProcess:
+		return Procs[hd.Obj].state == pZombie, 0
+	}
+	return false, eINVAL
+}
+
+// waitMany returns the index of the first ready handle among n at hs, or
+// blocks until one is ready or timeout nanoseconds pass (ETIMEDOUT; a
+// negative timeout waits for ever, zero polls).
+//
+//go:nosplit
+func waitMany(p int32, f *amd64.Frame, fx *amd64.FXArea, hs, n uint64, timeout int64) (uint64, bool) {
+	if n == 0 || n > maxWaitMany {
+		return neg(eINVAL), false
+	}
+	if !space(p).Access(hs, n*4, false) {
+		return neg(eFAULT), false
+	}
+	t := sched.Current()
+	for i := uint64(0); i < n; i++ {
+		ok, e := ready(p, uint64(get32(hs+4*i)))
+		if e != 0 {
+			t.WaitStart = 0
+			return neg(e), false
+		}
+		if ok {
+			t.WaitStart = 0
+			return i, false
+		}
+	}
+	if timeout == 0 {
+		return neg(eTIMEDOUT), false
+	}
+	if t.WaitStart == 0 {
+		t.WaitStart = clock.Nanotime() // kept across restarts
+	}
+	deadline := int64(0)
+	if timeout > 0 {
+		deadline = t.WaitStart + timeout
+	}
+	manyWaiting = true
+	sched.BlockRestart(f, fx, sched.WaitEvent, waitManyKey, deadline, neg(eTIMEDOUT))
+	return 0, true
+}

@@ -1,0 +1,210 @@
+// Package server serves the vfs protocol (proto/vfspb) over a vfs
+// namespace. A Service serves one client, normally linuxd, whose open
+// files and registered buffers it keeps: file ids are meaningful only on
+// the channel that made them.
+package server
+
+import (
+	"context"
+	"io"
+	"math"
+	"sync"
+	"syscall"
+
+	"aramid/proto/authpb"
+	"aramid/proto/rpc"
+	"aramid/proto/vfspb"
+	"aramid/servers/authd/cred"
+	"aramid/servers/vfsd/vfs"
+)
+
+// maxInline caps an inline read so its reply fits in one message.
+const maxInline = rpc.MaxMessageSize - 1024
+
+// Memory is a memory object a client registered for bulk data.
+type Memory interface {
+	io.ReaderAt
+	io.WriterAt
+	Size() int64
+}
+
+// Handles turns received handles into memory objects; the kernel and the
+// in-process test transport each provide one.
+type Handles interface {
+	Memory(h uint32) (Memory, error)
+	Close(h uint32) error
+}
+
+// Service serves one client.
+type Service struct {
+	v *vfs.VFS
+	h Handles
+
+	mu       sync.Mutex
+	files    map[uint64]*vfs.File
+	nextFile uint64
+	buffers  map[uint32]registered
+	nextBuf  uint32
+}
+
+type registered struct {
+	mem    Memory
+	handle uint32
+}
+
+var _ vfspb.VfsServer = (*Service)(nil)
+
+// New returns a Service for one client of namespace v.
+func New(v *vfs.VFS, h Handles) *Service {
+	return &Service{v: v, h: h, files: map[uint64]*vfs.File{}, buffers: map[uint32]registered{}}
+}
+
+// Release closes the client's files and releases its buffers, when its
+// channel closes.
+func (s *Service) Release() {
+	s.mu.Lock()
+	files, bufs := s.files, s.buffers
+	s.files, s.buffers = map[uint64]*vfs.File{}, map[uint32]registered{}
+	s.mu.Unlock()
+	for _, f := range files {
+		f.Close()
+	}
+	for _, b := range bufs {
+		s.h.Close(b.handle)
+	}
+}
+
+func (s *Service) RegisterBuffer(_ context.Context, req *rpc.RegisterBufferRequest) (*rpc.RegisterBufferReply, error) {
+	h := req.GetMemory().GetValue()
+	mem, err := s.h.Memory(h)
+	if err != nil {
+		s.h.Close(h)
+		return nil, syscall.EINVAL
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextBuf++
+	s.buffers[s.nextBuf] = registered{mem: mem, handle: h}
+	return &rpc.RegisterBufferReply{Buffer: s.nextBuf}, nil
+}
+
+func (s *Service) UnregisterBuffer(_ context.Context, req *rpc.UnregisterBufferRequest) (*rpc.UnregisterBufferReply, error) {
+	s.mu.Lock()
+	b, ok := s.buffers[req.GetBuffer()]
+	delete(s.buffers, req.GetBuffer())
+	s.mu.Unlock()
+	if !ok {
+		return nil, syscall.EINVAL
+	}
+	s.h.Close(b.handle)
+	return &rpc.UnregisterBufferReply{}, nil
+}
+
+// region returns the memory and offset a Region names, or EFAULT as the
+// kernel gives for a bad user pointer.
+func (s *Service) region(r *rpc.Region) (Memory, int64, int, error) {
+	s.mu.Lock()
+	b, ok := s.buffers[r.GetBuffer()]
+	s.mu.Unlock()
+	off, n := r.GetOffset(), r.GetLength()
+	if !ok || off > math.MaxInt64 || n > uint64(b.mem.Size()) || off > uint64(b.mem.Size())-n ||
+		n > math.MaxInt32 {
+		return nil, 0, 0, syscall.EFAULT
+	}
+	return b.mem, int64(off), int(n), nil
+}
+
+func (s *Service) file(id uint64) (*vfs.File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.files[id]
+	if f == nil {
+		return nil, syscall.EBADF
+	}
+	return f, nil
+}
+
+// caller is what every path request carries about who makes it.
+type caller interface {
+	GetCred() *authpb.Cred
+	GetPid() uint32
+	GetRoot() uint64
+}
+
+// proc builds the caller from a request: its credential, pid, root (a
+// file id, 0 for the namespace root) and dir, where relative paths
+// start (0 for the root).
+func (s *Service) proc(c caller, dir uint64) (*vfs.Proc, error) {
+	root := s.v.Root()
+	if c.GetRoot() != 0 {
+		f, err := s.file(c.GetRoot())
+		if err != nil {
+			return nil, err
+		}
+		root = f.Loc
+	}
+	p := &vfs.Proc{Cred: cred.DACFromProto(c.GetCred()), Root: root, Cwd: root, PID: int32(c.GetPid())}
+	if dir != 0 {
+		f, err := s.file(dir)
+		if err != nil {
+			return nil, err
+		}
+		p.Cwd = f.Loc
+	}
+	return p, nil
+}
+
+// target resolves the file a request names: with AT_EMPTY_PATH and no
+// path, dir itself.
+func (s *Service) target(c caller, dir uint64, path []byte, flags uint32, follow bool) (*vfs.Proc, vfs.Loc, error) {
+	p, err := s.proc(c, dir)
+	if err != nil {
+		return nil, vfs.Loc{}, err
+	}
+	if len(path) == 0 && flags&atEmptyPath != 0 {
+		return p, p.Cwd, nil
+	}
+	l, err := s.v.Resolve(p, vfs.Loc{}, string(path), follow)
+	return p, l, err
+}
+
+// *at flags.
+const (
+	atSymlinkNoFollow = 0x100
+	atRemoveDir       = 0x200
+	atSymlinkFollow   = 0x400
+	atEmptyPath       = 0x1000
+)
+
+func (s *Service) Open(_ context.Context, req *vfspb.OpenRequest) (*vfspb.OpenReply, error) {
+	p, err := s.proc(req, req.GetDir())
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.v.Open(p, vfs.Loc{}, string(req.GetPath()), int(req.GetFlags()), req.GetMode()&^req.GetUmask())
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	s.mu.Lock()
+	s.nextFile++
+	id := s.nextFile
+	s.files[id] = f
+	s.mu.Unlock()
+	return &vfspb.OpenReply{File: id, Stat: statProto(st)}, nil
+}
+
+func (s *Service) Close(_ context.Context, req *vfspb.CloseRequest) (*vfspb.CloseReply, error) {
+	s.mu.Lock()
+	f := s.files[req.GetFile()]
+	delete(s.files, req.GetFile())
+	s.mu.Unlock()
+	if f == nil {
+		return nil, syscall.EBADF
+	}
+	return &vfspb.CloseReply{}, f.Close()
+}

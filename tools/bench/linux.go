@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"debug/elf"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"aramid/tools/bench/cpio"
+)
+
+// linuxAppend is the reference kernel's command line: serial console, no
+// boot chatter (every console byte costs time under TCG), and a reboot,
+// which QEMU's -no-reboot turns into an exit, if init dies.
+const linuxAppend = "console=ttyS0 quiet panic=-1"
+
+// applets are the busybox commands the init script calls, linked to it.
+var applets = []string{"cat", "mount", "poweroff", "uname"}
+
+// newestVmlinuz picks the installed Debian kernel with the highest version.
+func newestVmlinuz() (string, error) {
+	images, _ := filepath.Glob("/boot/vmlinuz-*")
+	if len(images) == 0 {
+		return "", fmt.Errorf("no /boot/vmlinuz-*: install linux-image-amd64")
+	}
+	sort.Slice(images, func(i, j int) bool { return versionLess(images[i], images[j]) })
+	return images[len(images)-1], nil
+}
+
+// versionLess compares names like vmlinuz-6.1.0-56-amd64 number by number.
+func versionLess(a, b string) bool {
+	fa, fb := strings.FieldsFunc(a, notDigit), strings.FieldsFunc(b, notDigit)
+	for i := 0; i < len(fa) && i < len(fb); i++ {
+		x, _ := strconv.Atoi(fa[i])
+		y, _ := strconv.Atoi(fb[i])
+		if x != y {
+			return x < y
+		}
+	}
+	return len(fa) < len(fb)
+}
+
+func notDigit(r rune) bool { return r < '0' || r > '9' }
+
+// initScript is /init: it prints the facts that explain the Linux figures
+// (kernel release, clock source, Meltdown mitigation, which decides whether
+// every system call switches page tables), runs each workload and powers
+// off. A failing workload does not stop the others; the harness notices its
+// missing BENCH lines.
+func initScript(ws []Workload, n, runs int) string {
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\nexport PATH=/bin\n")
+	b.WriteString("mount -t proc proc /proc\nmount -t sysfs sysfs /sys\n")
+	b.WriteString(`echo "linux-info: $(uname -r), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource), meltdown: $(cat /sys/devices/system/cpu/vulnerabilities/meltdown)"` + "\n")
+	seen := map[string]bool{}
+	for _, w := range ws {
+		cmd := fmt.Sprintf("/linuxbench %s %d %d", strings.Join(w.LinuxArgs, " "), n, runs)
+		if !seen[cmd] {
+			seen[cmd] = true
+			b.WriteString(cmd + "\n")
+		}
+	}
+	b.WriteString("poweroff -f\n")
+	return b.String()
+}
+
+// staticELF reads an executable and checks that it needs no dynamic loader,
+// since the initramfs has none.
+func staticELF(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return nil, fmt.Errorf("%s is dynamically linked; the initramfs needs a static binary", path)
+		}
+	}
+	return data, nil
+}
+
+// writeInitramfs builds the reference initramfs: busybox, linuxbench and
+// /init. It needs no kernel modules: pipes, fork and getpid are built in.
+func writeInitramfs(out, busybox, prog string, script string) error {
+	bb, err := staticELF(busybox)
+	if err != nil {
+		return err
+	}
+	lb, err := staticELF(prog)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	w := cpio.NewWriter(&buf)
+	errs := []error{
+		w.Dir("bin", 0o755), w.Dir("dev", 0o755), w.Dir("proc", 0o555), w.Dir("sys", 0o555),
+		w.CharDev("dev/console", 0o600, 5, 1),
+		w.File("bin/busybox", 0o755, bb),
+		w.Symlink("bin/sh", "busybox"),
+		w.File("linuxbench", 0o755, lb),
+		w.File("init", 0o755, []byte(script)),
+	}
+	for _, a := range applets {
+		errs = append(errs, w.Symlink("bin/"+a, "busybox"))
+	}
+	errs = append(errs, w.Close())
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(out, buf.Bytes(), 0o644)
+}
