@@ -230,7 +230,7 @@ func (fs *FS) editEntry(d *inode, name string, edit func(b []byte, e rawEntry, p
 	}
 	var found rawEntry
 	done := false
-	err := fs.dirBlocks(d, func(_ uint32, pblk uint64, shared []byte) (bool, error) {
+	err := fs.dirBlocks(d, func(lblk uint32, pblk uint64, shared []byte) (bool, error) {
 		var prev *rawEntry
 		var hit bool
 		err := fs.entries(shared, 0, func(e rawEntry) bool {
@@ -248,6 +248,11 @@ func (fs *FS) editEntry(d *inode, name string, edit func(b []byte, e rawEntry, p
 		b := append([]byte(nil), shared...)
 		edit(b, found, prev)
 		done = true
+		if lblk == 0 && d.flags()&flagIndex != 0 {
+			// ".." of an indexed directory lives in the index root,
+			// whose checksum covers the index, not a dirent tail.
+			fs.setDxCsum(d, b, 24+int(b[24+5]))
+		}
 		return false, fs.storeDirBlock(d, pblk, b)
 	})
 	if err != nil {

@@ -121,6 +121,17 @@ func TestHtreeInsert(t *testing.T) {
 					t.Fatalf("%q: found %v usable %v removed %v", name, found, usable, removed[name])
 				}
 			}
+			// Moving an indexed directory rewrites ".." in its index root.
+			other, err := fs.Mkdir(fs.Root(), "other", 0o755, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := fs.Rename(fs.Root(), "big", other, "big"); err != nil {
+				t.Fatal(err)
+			}
+			if up, err := fs.Lookup(d, ".."); err != nil || up != other {
+				t.Fatalf(".. of the moved directory: %d %v, want %d", up, err, other)
+			}
 			if err := fs.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -128,13 +139,13 @@ func TestHtreeInsert(t *testing.T) {
 			if strings.HasPrefix(v.name, "1k") {
 				// 1 KiB blocks force a second index level and a split
 				// of a second-level node (two entries in the root).
-				ht := stdout(t, "debugfs", "-R", "htree /big", img)
+				ht := stdout(t, "debugfs", "-R", "htree /other/big", img)
 				if !strings.Contains(ht, "Indirect levels: 1") || !regexp.MustCompile(`Number of entries \(count\): [2-9]\n`).MatchString(ht) {
 					t.Fatalf("index did not grow as expected:\n%.500s", ht)
 				}
 			}
 			// Entries freed at the start of a block show up with inode 0.
-			ls := stdout(t, "debugfs", "-R", "ls -p /big", img)
+			ls := stdout(t, "debugfs", "-R", "ls -p /other/big", img)
 			live := 0
 			for _, l := range strings.Split(ls, "\n") {
 				if strings.Contains(l, "added") && !strings.HasPrefix(l, "/0/") {

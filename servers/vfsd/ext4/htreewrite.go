@@ -321,11 +321,16 @@ func (fs *FS) dxCsumOK(d *inode, b []byte, off int) bool {
 		return true
 	}
 	t := dxTail(b, off)
-	return t+8 <= len(b) && fs.dxCsum(d, b, off) == le.Uint32(b[t+4:])
+	return t+8 <= len(b) && off+8*int(le.Uint16(b[off+2:])) <= t && fs.dxCsum(d, b, off) == le.Uint32(b[t+4:])
 }
 
 func (fs *FS) setDxCsum(d *inode, b []byte, off int) {
-	if fs.sb.metaCsum() {
-		le.PutUint32(b[dxTail(b, off)+4:], fs.dxCsum(d, b, off))
+	if !fs.sb.metaCsum() || off+4 > len(b) {
+		return
 	}
+	t := dxTail(b, off)
+	if t+8 > len(b) || off+8*int(le.Uint16(b[off+2:])) > t {
+		return // not an index block we could have written
+	}
+	le.PutUint32(b[t+4:], fs.dxCsum(d, b, off))
 }

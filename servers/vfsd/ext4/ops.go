@@ -195,7 +195,7 @@ func (fs *FS) Symlink(dir uint32, name, target string, uid, gid uint32) (uint32,
 	if len(target) == 0 {
 		return 0, syscall.ENOENT
 	}
-	if len(target) >= int(fs.sb.blockSize) || len(target) >= 4096 {
+	if len(target) >= 4096 { // PATH_MAX, checked before anything else
 		return 0, syscall.ENAMETOOLONG
 	}
 	if err := fs.wlock(); err != nil {
@@ -205,6 +205,11 @@ func (fs *FS) Symlink(dir uint32, name, target string, uid, gid uint32) (uint32,
 	d, err := fs.dirForCreate(dir, name)
 	if err != nil {
 		return 0, err
+	}
+	// Like ext4_symlink, the block size limit applies after the name
+	// was found free.
+	if len(target) >= int(fs.sb.blockSize) {
+		return 0, syscall.ENAMETOOLONG
 	}
 	in, err := fs.newInode(dir, sIFLNK|0777, uid, gid)
 	if err != nil {

@@ -449,6 +449,14 @@ func loadModel(t *testing.T, src string) model {
 	return m
 }
 
+// seed is the workload's random seed; EXT4_SEED overrides the default.
+func seed() uint64 {
+	if n, err := strconv.ParseUint(os.Getenv("EXT4_SEED"), 10, 64); err == nil {
+		return n
+	}
+	return 42
+}
+
 // opsPerVariant is the length of each randomized run; EXT4_OPS overrides.
 func opsPerVariant() int {
 	if n, err := strconv.Atoi(os.Getenv("EXT4_OPS")); err == nil && n > 0 {
@@ -494,7 +502,7 @@ func TestRandomWorkload(t *testing.T) {
 			}
 			fs, dev := openImage(t, img, false)
 			defer dev.Close()
-			w := &workload{t: t, fs: fs, r: rand.New(rand.NewPCG(uint64(k), 42)), m: m}
+			w := &workload{t: t, fs: fs, r: rand.New(rand.NewPCG(uint64(k), seed())), m: m}
 			n := opsPerVariant()
 			for w.ops < n {
 				w.step()
