@@ -89,8 +89,8 @@ func addrFromSlice(b []byte) netip.Addr {
 
 // waitReadable waits, on events, until s is readable.
 func waitReadable(t *testing.T, l *lx, s uint64) {
-	ch := l.waitCh(s)
 	for {
+		ch := l.waitCh(s)
 		ready, err := l.c.Subscribe(context.Background(), subReq(s))
 		if err != nil {
 			t.Fatal(err)

@@ -122,8 +122,9 @@ type lx struct {
 	// slots are free 64 KiB pieces of mem, one per call in flight.
 	slots chan int64
 
-	mu   sync.Mutex
-	wake map[uint64]chan struct{}
+	mu     sync.Mutex
+	wake   map[uint64]chan struct{} // closed by the next notification
+	closed bool
 }
 
 // root is the credential lx's calls carry: uid 0 with every capability.
@@ -150,7 +151,18 @@ func newLx(t testing.TB, c *netpb.NetClient, tab *inproc.Table) *lx {
 	return l
 }
 
-func (l *lx) close() { l.ch.Close() }
+// close stops serving Notify and wakes every waiter, whose next call
+// then fails because the host is gone.
+func (l *lx) close() {
+	l.ch.Close()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	for _, ch := range l.wake {
+		close(ch)
+	}
+	clear(l.wake)
+}
 
 // Notify implements netpb.ReadinessServer.
 func (l *lx) Notify(_ context.Context, req *netpb.NotifyRequest) (*netpb.NotifyReply, error) {
@@ -158,10 +170,8 @@ func (l *lx) Notify(_ context.Context, req *netpb.NotifyRequest) (*netpb.NotifyR
 	defer l.mu.Unlock()
 	for _, ev := range req.Events {
 		if ch, ok := l.wake[ev.Cookie]; ok {
-			select {
-			case ch <- struct{}{}:
-			default:
-			}
+			close(ch)
+			l.wake[ev.Cookie] = make(chan struct{})
 		}
 	}
 	return &netpb.NotifyReply{}, nil
@@ -199,7 +209,7 @@ func (l *lx) mustSocket(family, typ int) uint64 {
 
 func (l *lx) subscribe(s uint64) {
 	l.mu.Lock()
-	l.wake[s] = make(chan struct{}, 1)
+	l.wake[s] = make(chan struct{})
 	l.mu.Unlock()
 	_, err := l.c.Subscribe(context.Background(), subReq(s))
 	if err != nil {
@@ -207,17 +217,26 @@ func (l *lx) subscribe(s uint64) {
 	}
 }
 
-func (l *lx) waitCh(s uint64) chan struct{} {
+// waitCh returns the channel that the next notification for s closes.
+// Every waiter takes it before trying its call, so an event in between is
+// not lost, and every waiter wakes: reader and writer of one socket wait
+// at once.
+func (l *lx) waitCh(s uint64) <-chan struct{} {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.wake[s]
+	if ch, ok := l.wake[s]; ok && !l.closed {
+		return ch
+	}
+	ch := make(chan struct{})
+	close(ch)
+	return ch
 }
 
 // retry runs op until it stops failing with EAGAIN, waiting for an event
 // on s between attempts: exactly how a blocking call works over netd.
 func (l *lx) retry(ctx context.Context, s uint64, op func() error) error {
-	ch := l.waitCh(s)
 	for {
+		ch := l.waitCh(s)
 		err := op()
 		if !errors.Is(err, syscall.EAGAIN) {
 			return err
@@ -277,9 +296,13 @@ func (l *lx) connect(ctx context.Context, s uint64, a netip.AddrPort) error {
 
 // finishConnect waits for the outcome of a connect in progress.
 func (l *lx) finishConnect(ctx context.Context, s uint64) error {
-	ch := l.waitCh(s)
 	for {
-		if soErr := l.getInt(s, syscall.SOL_SOCKET, syscall.SO_ERROR); soErr != 0 {
+		ch := l.waitCh(s)
+		r, err := l.c.GetSockOpt(ctx, &netpb.GetSockOptRequest{Socket: s, Level: syscall.SOL_SOCKET, Name: syscall.SO_ERROR, Length: 4})
+		if err != nil {
+			return err
+		}
+		if soErr := binary.LittleEndian.Uint32(r.Value); soErr != 0 {
 			return syscall.Errno(soErr)
 		}
 		if _, err := l.c.GetPeerName(ctx, &netpb.GetPeerNameRequest{Socket: s}); err == nil {

@@ -40,7 +40,7 @@ var (
 // client starts vfsd on a tmpfs root behind the generated client over the
 // in-process transport, and returns the client and the client's handle
 // table.
-func client(t *testing.T) (*vfspb.VfsClient, *inproc.Table) {
+func client(t testing.TB) (*vfspb.VfsClient, *inproc.Table) {
 	t.Helper()
 	v := vfs.New(tmpfs.New(tmpfs.Options{Mode: 0755}), 0, devfs.Standard(&bytes.Buffer{}, nil))
 	srv := inproc.NewTable()

@@ -117,6 +117,7 @@ func (v *VFS) openLoc(p *Proc, l Loc, flags int, created bool) (*File, error) {
 		if flags&oDirectory != 0 && typ != syscall.S_IFDIR {
 			return nil, syscall.ENOTDIR
 		}
+		l.M.open.Add(1)
 		return f, nil
 	}
 	if err := v.mayOpen(p, l, a, flags, created); err != nil {
@@ -136,6 +137,7 @@ func (v *VFS) openLoc(p *Proc, l Loc, flags int, created bool) (*File, error) {
 		}
 	}
 	f.fs.Acquire(l.Ino)
+	l.M.open.Add(1)
 	return f, nil
 }
 
@@ -193,6 +195,7 @@ func (f *File) Close() error {
 		return syscall.EBADF
 	}
 	f.closed = true
+	f.Loc.M.open.Add(-1)
 	if f.flags&oPath != 0 {
 		return nil
 	}

@@ -210,6 +210,9 @@ func (v *VFS) Unlink(p *Proc, dir Loc, path string) error {
 	if pr.kind != lastNorm {
 		return syscall.EISDIR
 	}
+	if err := writable(pr.dir.M); err != nil {
+		return err
+	}
 	a, l, err := v.victim(p, pr)
 	if err != nil {
 		return err
@@ -222,9 +225,6 @@ func (v *VFS) Unlink(p *Proc, dir Loc, path string) error {
 	}
 	if v.isMountPoint(l) {
 		return syscall.EBUSY
-	}
-	if err := writable(pr.dir.M); err != nil {
-		return err
 	}
 	return pr.dir.M.fsFor(p).Unlink(pr.dir.Ino, pr.name)
 }
@@ -243,6 +243,9 @@ func (v *VFS) Rmdir(p *Proc, dir Loc, path string) error {
 	case lastRoot:
 		return syscall.EBUSY
 	}
+	if err := writable(pr.dir.M); err != nil {
+		return err
+	}
 	a, l, err := v.victim(p, pr)
 	if err != nil {
 		return err
@@ -252,9 +255,6 @@ func (v *VFS) Rmdir(p *Proc, dir Loc, path string) error {
 	}
 	if v.isMountPoint(l) || l == p.Root {
 		return syscall.EBUSY
-	}
-	if err := writable(pr.dir.M); err != nil {
-		return err
 	}
 	return pr.dir.M.fsFor(p).Rmdir(pr.dir.Ino, pr.name)
 }
@@ -284,6 +284,9 @@ func (v *VFS) Rename(p *Proc, oldDir Loc, oldPath string, newDir Loc, newPath st
 	}
 	if op.kind != lastNorm || np.kind != lastNorm {
 		return syscall.EBUSY
+	}
+	if err := writable(op.dir.M); err != nil {
+		return err
 	}
 	src, sl, err := v.victim(p, op)
 	if err != nil {
@@ -329,14 +332,14 @@ func (v *VFS) Rename(p *Proc, oldDir Loc, oldPath string, newDir Loc, newPath st
 		target, op.dir == np.dir); err != nil {
 		return err
 	}
-	if err := writable(op.dir.M); err != nil {
-		return err
-	}
 	return op.dir.M.fsFor(p).Rename(op.dir.Ino, op.name, np.dir.Ino, np.name)
 }
 
 // Chmod changes l's permission bits.
 func (v *VFS) Chmod(p *Proc, l Loc, mode uint32) error {
+	if err := writable(l.M); err != nil {
+		return err
+	}
 	a, err := v.stat(p, l)
 	if err != nil {
 		return err
@@ -345,24 +348,21 @@ func (v *VFS) Chmod(p *Proc, l Loc, mode uint32) error {
 	if err != nil {
 		return err
 	}
-	if err := writable(l.M); err != nil {
-		return err
-	}
 	perm := nm & 07777
 	return l.M.fsFor(p).SetAttr(l.Ino, fs.SetAttr{Mode: &perm})
 }
 
 // Chown changes l's owner and group; -1 leaves one unchanged.
 func (v *VFS) Chown(p *Proc, l Loc, uid, gid int64) error {
+	if err := writable(l.M); err != nil {
+		return err
+	}
 	a, err := v.stat(p, l)
 	if err != nil {
 		return err
 	}
 	nm, err := dac.CheckChown(p.Cred, dacFile(a.Attr), uid, gid)
 	if err != nil {
-		return err
-	}
-	if err := writable(l.M); err != nil {
 		return err
 	}
 	var s fs.SetAttr
@@ -392,15 +392,15 @@ func (v *VFS) Utimens(p *Proc, l Loc, atime, mtime Time) error {
 	if atime.Omit && mtime.Omit {
 		return nil
 	}
+	if err := writable(l.M); err != nil {
+		return err
+	}
 	a, err := v.stat(p, l)
 	if err != nil {
 		return err
 	}
 	explicit := !(atime.Now || atime.Omit) || !(mtime.Now || mtime.Omit)
 	if err := dac.CheckUtimes(p.Cred, dacFile(a.Attr), explicit); err != nil {
-		return err
-	}
-	if err := writable(l.M); err != nil {
 		return err
 	}
 	now := time.Now()
@@ -432,6 +432,9 @@ func (v *VFS) Truncate(p *Proc, l Loc, size int64) error {
 	}
 	if a.Mode&syscall.S_IFMT != syscall.S_IFREG {
 		return syscall.EINVAL
+	}
+	if err := writable(l.M); err != nil {
+		return err
 	}
 	if err := dac.Check(p.Cred, dacFile(a.Attr), dac.MayWrite); err != nil {
 		return err

@@ -12,6 +12,7 @@ package vfs
 
 import (
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"aramid/servers/authd/dac"
@@ -35,6 +36,9 @@ type Mount struct {
 	// parent and point say where the mount is attached; nil for the root.
 	parent *Mount
 	point  uint64
+	// open counts the open files on the mount; it cannot be unmounted
+	// while any is open.
+	open atomic.Int64
 }
 
 // Loc is a place in the namespace: an inode on a mount.
@@ -112,7 +116,7 @@ func (v *VFS) Unmount(at Loc) error {
 	if at.Ino != m.FS.Root() {
 		return syscall.EINVAL
 	}
-	if m.parent == nil {
+	if m.parent == nil || m.open.Load() > 0 {
 		return syscall.EBUSY
 	}
 	for k := range v.mounts {

@@ -138,6 +138,9 @@ func TestMounts(t *testing.T) {
 	wantErr(t, "rmdir mount point", v.Rmdir(p, Loc{}, "/mnt"), syscall.EBUSY)
 	wantErr(t, "rename mount point", v.Rename(p, Loc{}, "/mnt", Loc{}, "/mnt2", 0), syscall.EBUSY)
 	wantErr(t, "unmount a non-root", v.Unmount(sub), syscall.EINVAL)
+	busy := open(t, v, p, "/mnt/sub", syscall.O_RDONLY|syscall.O_DIRECTORY)
+	wantErr(t, "unmount with an open file", v.Unmount(Loc{m, m.FS.Root()}), syscall.EBUSY)
+	must(t, busy.Close())
 	must(t, v.Unmount(Loc{m, m.FS.Root()}))
 	if _, err := v.Resolve(p, Loc{}, "/mnt/hidden", true); err != nil {
 		t.Errorf("after unmount: %v", err)
@@ -159,6 +162,15 @@ func TestReadOnlyMount(t *testing.T) {
 	wantErr(t, "open for read", err, nil)
 	wantErr(t, "unlink", v.Unlink(p, Loc{}, "ro/f"), syscall.EROFS)
 	wantErr(t, "mkdir existing", v.Mkdir(p, Loc{}, "ro/f", 0755), syscall.EEXIST)
+	user := &Proc{Cred: &dac.Cred{FSUID: 1000, FSGID: 1000}, Root: v.Root(), Cwd: v.Root()}
+	wantErr(t, "unlink missing", v.Unlink(p, Loc{}, "ro/missing"), syscall.EROFS)
+	wantErr(t, "rmdir missing", v.Rmdir(p, Loc{}, "ro/missing"), syscall.EROFS)
+	wantErr(t, "rename as a user", v.Rename(user, Loc{}, "ro/f", Loc{}, "ro/g", 0), syscall.EROFS)
+	f, _ := v.Resolve(p, Loc{}, "ro/f", true)
+	wantErr(t, "chmod as a user", v.Chmod(user, f, 0777), syscall.EROFS)
+	wantErr(t, "chown as a user", v.Chown(user, f, 1000, -1), syscall.EROFS)
+	wantErr(t, "utimens as a user", v.Utimens(user, f, Time{Now: true}, Time{Now: true}), syscall.EROFS)
+	wantErr(t, "truncate as a user", v.Truncate(user, f, 0), syscall.EROFS)
 }
 
 func TestDevices(t *testing.T) {
