@@ -156,6 +156,9 @@ func TestScriptsAgainstHost(t *testing.T) {
 			v, p := rootProc(t)
 			r := &vfsRunner{v, p}
 			for i, l := range lines {
+				if strings.HasPrefix(l, "as ") && at(want, i) != "ok" {
+					t.Skipf("the host cannot change user: %s", at(want, i))
+				}
 				got := run(r, l)
 				if i >= len(want) || got != want[i] {
 					t.Errorf("%q: vfs %q, linux %q", l, got, at(want, i))
