@@ -24,7 +24,7 @@ import (
 type kernelHandles struct{ kchan.Dialer }
 
 func (kernelHandles) Memory(uint32) (netd.Memory, error) { return nil, syscall.ENOSYS }
-func (kernelHandles) Close(h uint32) error                { return ipc.Close(ipc.Handle(h)) }
+func (kernelHandles) Close(h uint32) error               { return ipc.Close(ipc.Handle(h)) }
 
 func main() {
 	cfg, err := netd.ParseArgs(os.Args[1:])
