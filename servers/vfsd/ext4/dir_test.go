@@ -42,6 +42,9 @@ func TestReadDirCookiesStable(t *testing.T) {
 		}
 		for _, e := range ents {
 			seen[e.Name]++
+			if int64(e.Next) <= 0 {
+				t.Fatalf("cookie %#x is not a positive off_t", e.Next)
+			}
 		}
 		cookie = ents[len(ents)-1].Next
 		// Churn: add new names (splitting leaves) and remove some we

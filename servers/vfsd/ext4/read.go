@@ -442,7 +442,9 @@ func (fs *FS) dirEntry(e rawEntry, next uint64) DirEntry {
 }
 
 // hashCookie marks cookies that are hash positions rather than offsets.
-const hashCookie = 1 << 63
+// Bit 63 stays clear so that cookies are valid, positive off_t values
+// (getdents d_off, lseek, telldir).
+const hashCookie = 1 << 62
 
 // readDirHashed lists a directory in (major, minor) hash order. A
 // directory that lost its index since the listing began is hashed with
@@ -467,10 +469,10 @@ func (fs *FS) readDirHashed(d *inode, cookie uint64, max int) ([]DirEntry, error
 		case ".":
 			pos = hashCookie
 		case "..":
-			pos = hashCookie | 1<<32
+			pos = hashCookie | 1<<31
 		default:
 			major, minor, _ := fs.dirHash2(e.name, ver)
-			pos = hashCookie | uint64(major>>1)<<32 | uint64(minor)
+			pos = hashCookie | uint64(major>>1)<<31 | uint64(minor>>1)
 		}
 		if pos >= cookie {
 			e.name = append([]byte(nil), e.name...)
