@@ -10,7 +10,7 @@ QEMU_FLAGS := -M pc -cpu max -m 512 -no-reboot -nographic \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 # Kernel command line for make qemu: the words that are not aramid.* are
 # the programs init starts (see docs/user-space.md).
-APPEND ?= echo authd
+APPEND ?= echo authd vfsd netd
 
 ## kernel: build the bootable kernel image (build/kernel.elf)
 kernel:

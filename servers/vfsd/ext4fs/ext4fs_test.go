@@ -42,6 +42,20 @@ func image(t *testing.T) string {
 	return img
 }
 
+// open mounts the engine on img read-write.
+func open(t *testing.T, img string) *ext4.FS {
+	t.Helper()
+	dev, err := blockdev.OpenFile(img, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := ext4.Open(dev, ext4.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func fsck(t *testing.T, img string) {
 	t.Helper()
 	if out, err := exec.Command("e2fsck", "-fn", img).CombinedOutput(); err != nil {
@@ -54,14 +68,7 @@ func fsck(t *testing.T, img string) {
 // and removals, after which e2fsck must find the image clean.
 func TestExt4Root(t *testing.T) {
 	img := image(t)
-	dev, err := blockdev.OpenFile(img, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := ext4.Open(dev, ext4.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := open(t, img)
 	v, err := server.Namespace(server.Config{Root: ext4fs.New(e), Console: os.Stderr})
 	if err != nil {
 		t.Fatal(err)
@@ -170,14 +177,7 @@ func TestExt4GetdentsStable(t *testing.T) {
 	}
 	exec.Command("e2fsck", "-fyD", img).Run() // builds the htree index; exit 1 is expected
 	fsck(t, img)
-	dev, err := blockdev.OpenFile(img, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := ext4.Open(dev, ext4.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := open(t, img)
 	v := vfs.New(ext4fs.New(e), 0, nil)
 	p := &vfs.Proc{Cred: &dac.Cred{Caps: dac.AllCaps}, Root: v.Root(), Cwd: v.Root()}
 	d, err := v.Open(p, vfs.Loc{}, "/many", syscall.O_RDONLY|syscall.O_DIRECTORY, 0)

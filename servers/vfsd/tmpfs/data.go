@@ -8,15 +8,9 @@ import (
 func (f *FS) ReadAt(ino uint64, p []byte, off int64) (int, error) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	in, err := f.get(ino)
+	in, err := f.dataAt(ino, off)
 	if err != nil {
 		return 0, err
-	}
-	if err := regular(in); err != nil {
-		return 0, err
-	}
-	if off < 0 {
-		return 0, syscall.EINVAL
 	}
 	size := int64(in.attr.Size)
 	if off >= size {
@@ -39,6 +33,21 @@ func (f *FS) ReadAt(ino uint64, p []byte, off int64) (int, error) {
 	return len(p), nil
 }
 
+// dataAt returns the regular file ino for I/O at off.
+func (f *FS) dataAt(ino uint64, off int64) (*inode, error) {
+	in, err := f.get(ino)
+	if err != nil {
+		return nil, err
+	}
+	if err := regular(in); err != nil {
+		return nil, err
+	}
+	if off < 0 {
+		return nil, syscall.EINVAL
+	}
+	return in, nil
+}
+
 func regular(in *inode) error {
 	if in.dir != nil {
 		return syscall.EISDIR
@@ -53,15 +62,9 @@ func regular(in *inode) error {
 func (f *FS) WriteAt(ino uint64, p []byte, off int64) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	in, err := f.get(ino)
+	in, err := f.dataAt(ino, off)
 	if err != nil {
 		return 0, err
-	}
-	if err := regular(in); err != nil {
-		return 0, err
-	}
-	if off < 0 {
-		return 0, syscall.EINVAL
 	}
 	if len(p) == 0 {
 		return 0, nil

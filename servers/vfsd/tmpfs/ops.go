@@ -131,7 +131,6 @@ func (f *FS) Readlink(ino uint64) (string, error) {
 	if in.attr.Mode&syscall.S_IFMT != syscall.S_IFLNK {
 		return "", syscall.EINVAL
 	}
-	in.attr.Atime = f.opt.Now()
 	return in.target, nil
 }
 
