@@ -41,9 +41,11 @@ func main() {
 	}
 	c := vfspb.NewVfsClient(kchan.NewClient(h))
 	ctx := context.Background()
+	_, err = c.Mkdir(ctx, &vfspb.MkdirRequest{Cred: root, Path: []byte("/srv"), Mode: 0o755})
+	want("mkdir /srv", err, 0)
 	_, err = c.Mkdir(ctx, &vfspb.MkdirRequest{Cred: root, Path: []byte("/tmp"), Mode: 0o755})
-	want("mkdir /tmp", err, 0)
-	op, err := c.Open(ctx, &vfspb.OpenRequest{Cred: root, Path: []byte("/tmp/hello"),
+	want("mkdir of the /tmp mount point", err, syscall.EEXIST)
+	op, err := c.Open(ctx, &vfspb.OpenRequest{Cred: root, Path: []byte("/srv/hello"),
 		Flags: syscall.O_CREAT | syscall.O_EXCL | syscall.O_RDWR, Mode: 0o644})
 	want("create /tmp/hello", err, 0)
 	text := []byte("hello from another process\n")
@@ -57,14 +59,18 @@ func main() {
 	if string(r.Data) != string(text) {
 		fail("read back %q", r.Data)
 	}
-	st, err := c.Stat(ctx, &vfspb.StatRequest{Cred: root, Path: []byte("/tmp/hello")})
+	st, err := c.Stat(ctx, &vfspb.StatRequest{Cred: root, Path: []byte("/srv/hello")})
 	want("stat", err, 0)
 	if st.Stat.Size != int64(len(text)) || st.Stat.Mode != syscall.S_IFREG|0o644 {
 		fail("stat size %d mode %o", st.Stat.Size, st.Stat.Mode)
 	}
-	_, err = c.Open(ctx, &vfspb.OpenRequest{Cred: user, Path: []byte("/tmp/hello"), Flags: syscall.O_WRONLY})
+	_, err = c.Open(ctx, &vfspb.OpenRequest{Cred: user, Path: []byte("/srv/hello"), Flags: syscall.O_WRONLY})
 	want("a user opening root's 0644 file for writing", err, syscall.EACCES)
-	_, err = c.Open(ctx, &vfspb.OpenRequest{Cred: root, Path: []byte("/tmp/missing")})
+	_, err = c.Open(ctx, &vfspb.OpenRequest{Cred: root, Path: []byte("/srv/missing")})
 	want("open of a missing file", err, syscall.ENOENT)
-	fmt.Println("VFSD PASS: create, write, read back, stat and DAC errnos across processes")
+	null, err := c.Open(ctx, &vfspb.OpenRequest{Cred: user, Path: []byte("/dev/null"), Flags: syscall.O_RDWR})
+	want("open /dev/null", err, 0)
+	_, err = c.Write(ctx, &vfspb.WriteRequest{File: null.File, Data: &rpc.Data{Where: &rpc.Data_Inline{Inline: text}}})
+	want("write /dev/null", err, 0)
+	fmt.Println("VFSD PASS: create, write, read back, stat, /dev/null and DAC errnos across processes")
 }

@@ -1,6 +1,8 @@
-// Command vfsd runs the file server as an Aramid process: a tmpfs root with
-// devfs, served as "vfs" through init's name service over the kernel's
-// channels (proto/kchan), one vfs session per connection.
+// Command vfsd runs the file server as an Aramid process: the standard
+// namespace (server.Namespace: devfs on /dev, tmpfs on /tmp and /run) on a
+// tmpfs root until a block driver exists, served as "vfs" through init's
+// name service over the kernel's channels (proto/kchan), one vfs session per
+// connection.
 //
 // Registered buffers (bulk data in memory objects) are not wired to kernel
 // memory objects yet: clients use inline data, which the protocol allows
@@ -16,10 +18,8 @@ import (
 	"aramid/lib/ipc"
 	"aramid/proto/kchan"
 	"aramid/proto/vfspb"
-	"aramid/servers/vfsd/devfs"
 	"aramid/servers/vfsd/server"
 	"aramid/servers/vfsd/tmpfs"
-	"aramid/servers/vfsd/vfs"
 )
 
 // noMemory refuses registered buffers (see the package comment).
@@ -29,13 +29,17 @@ func (noMemory) Memory(uint32) (server.Memory, error) { return nil, syscall.ENOS
 func (noMemory) Close(h uint32) error                 { return ipc.Close(ipc.Handle(h)) }
 
 func main() {
-	v := vfs.New(tmpfs.New(tmpfs.Options{Mode: 0o755}), 0, devfs.Standard(os.Stdout, os.Stdin))
+	v, err := server.Namespace(server.Config{Root: tmpfs.New(tmpfs.Options{Mode: 0o755}), Console: os.Stdout, Input: os.Stdin})
+	if err != nil {
+		fmt.Println("vfsd:", err)
+		os.Exit(1)
+	}
 	svc, err := ipc.Register("vfs")
 	if err != nil {
 		fmt.Println("vfsd:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("vfsd: serving a tmpfs root (pid %d)\n", os.Getpid())
+	fmt.Printf("vfsd: serving /, /dev, /tmp and /run (pid %d)\n", os.Getpid())
 	err = ipc.Serve(svc, func(conn ipc.Handle) {
 		s := server.New(v, noMemory{})
 		kchan.Serve(context.Background(), conn, vfspb.NewVfsDispatcher(s))
