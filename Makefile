@@ -14,7 +14,7 @@ include $(sort $(wildcard mk/*.mk))
 
 ## help: list the targets with a line of help each
 help:
-	@grep -hE '^## [a-z-]+:' $(MAKEFILE_LIST) | sed -E 's/^## ([a-z-]+): /\1\t/' | sort | column -t -s "$$(printf '\t')"
+	@grep -hE '^## [a-z0-9-]+:' $(MAKEFILE_LIST) | sed -E 's/^## ([a-z0-9-]+): /\1\t/' | sort | awk -F'\t' '{ printf "%-12s %s\n", $$1, $$2 }'
 
 ## test: run every test (host unit tests, generated-code check, QEMU boots)
 test: $(TESTS)
