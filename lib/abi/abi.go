@@ -25,6 +25,7 @@ const (
 	// SysWaitMany waits until one of n handles is ready: a channel with a
 	// message or a closed peer, or a process that has exited.
 	SysWaitMany = NativeBase + 11 // (handles *uint32, n, timeout ns or -1) -> index
+	SysVmoSize  = NativeBase + 12 // (h) -> size in bytes
 )
 
 // Handle rights.

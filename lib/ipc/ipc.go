@@ -6,6 +6,7 @@
 package ipc
 
 import (
+	"io"
 	"syscall"
 	"time"
 	"unsafe"
@@ -164,4 +165,50 @@ func MapVMO(h Handle, size int, prot int) ([]byte, error) {
 func WaitMany(handles []Handle, timeout time.Duration) (int, error) {
 	r, _, e := syscall.Syscall(abi.SysWaitMany, handlesPtr(handles), uintptr(len(handles)), uintptr(timeout))
 	return int(r), errno(r, e)
+}
+
+// Memory is a mapped memory object used as a byte store: what servers
+// receive as a client's registered buffer for bulk data.
+type Memory struct {
+	b []byte
+}
+
+// MapMemory maps the memory object h writable. The mapping lasts until the
+// process exits.
+func MapMemory(h Handle) (*Memory, error) {
+	size, _, e := syscall.RawSyscall(abi.SysVmoSize, uintptr(h), 0, 0)
+	if e != 0 {
+		return nil, e
+	}
+	b, err := MapVMO(h, int(size), ProtRead|ProtWrite)
+	if err != nil {
+		return nil, err
+	}
+	return &Memory{b: b}, nil
+}
+
+// Bytes is the whole object.
+func (m *Memory) Bytes() []byte { return m.b }
+
+// Size is the object's size in bytes.
+func (m *Memory) Size() int64 { return int64(len(m.b)) }
+
+// ReadAt reads from the object at off.
+func (m *Memory) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off > int64(len(m.b)) {
+		return 0, syscall.EFAULT
+	}
+	n := copy(p, m.b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// WriteAt writes into the object at off; it never grows.
+func (m *Memory) WriteAt(p []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(p)) > int64(len(m.b)) {
+		return 0, syscall.EFAULT
+	}
+	return copy(m.b[off:], p), nil
 }

@@ -23,6 +23,7 @@ const (
 	SysVmoMap        = abi.SysVmoMap
 	SysProcessFork   = abi.SysProcessFork
 	SysWaitMany      = abi.SysWaitMany
+	SysVmoSize       = abi.SysVmoSize
 )
 
 // Linux errno values used by native calls.
@@ -93,6 +94,12 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return vmoMap(p, a1, a2&2 != 0), false
 	case SysProcessFork:
 		return forkCall(p, f, fx, a1), false
+	case SysVmoSize:
+		hd, e := lookupHandle(p, a1, KindVMO, 0)
+		if e != 0 {
+			return neg(e), false
+		}
+		return uint64(vmos[hd.Obj].npages) * mm.PageSize, false
 	case SysWaitMany:
 		return waitMany(p, f, fx, a1, a2, int64(a3))
 	}

@@ -47,7 +47,7 @@ func TestUserSpace(t *testing.T) {
 		"ABUSE PASS",
 		"AUTHD PASS",
 		"FORK PASS",
-		"VFSD PASS",
+		"VFSD PASS: create, write, read back, stat, /dev/null, bulk data in shared memory",
 		"NETD PASS",
 		"init: forktest: exit status 0",
 		"init: abuse: exit status 0",

@@ -28,10 +28,8 @@ import (
 // kernelHandles resolves received handles with the kernel's calls.
 type kernelHandles struct{ kchan.Dialer }
 
-// Memory refuses buffer registration: a memory object must be mapped
-// with its size, and neither the kernel nor RegisterBuffer tells it yet.
-// Clients fall back to inline data.
-func (kernelHandles) Memory(uint32) (netd.Memory, error) { return nil, syscall.ENOSYS }
+// Memory maps a client's registered buffer, a kernel memory object.
+func (kernelHandles) Memory(h uint32) (netd.Memory, error) { return ipc.MapMemory(ipc.Handle(h)) }
 
 func (kernelHandles) Close(h uint32) error { return ipc.Close(ipc.Handle(h)) }
 

@@ -3,17 +3,13 @@
 // tmpfs root until a block driver exists, served as "vfs" through init's
 // name service over the kernel's channels (proto/kchan), one vfs session per
 // connection.
-//
-// Registered buffers (bulk data in memory objects) are not wired to kernel
-// memory objects yet: clients use inline data, which the protocol allows
-// up to a message.
+// Registered buffers (bulk data) are kernel memory objects.
 package main
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"syscall"
 
 	"aramid/lib/ipc"
 	"aramid/proto/kchan"
@@ -22,11 +18,12 @@ import (
 	"aramid/servers/vfsd/tmpfs"
 )
 
-// noMemory refuses registered buffers (see the package comment).
-type noMemory struct{}
+// kernelHandles resolves received handles: registered buffers are kernel
+// memory objects, mapped for the life of the process.
+type kernelHandles struct{}
 
-func (noMemory) Memory(uint32) (server.Memory, error) { return nil, syscall.ENOSYS }
-func (noMemory) Close(h uint32) error                 { return ipc.Close(ipc.Handle(h)) }
+func (kernelHandles) Memory(h uint32) (server.Memory, error) { return ipc.MapMemory(ipc.Handle(h)) }
+func (kernelHandles) Close(h uint32) error                   { return ipc.Close(ipc.Handle(h)) }
 
 func main() {
 	v, err := server.Namespace(server.Config{Root: tmpfs.New(tmpfs.Options{Mode: 0o755}), Console: os.Stdout, Input: os.Stdin})
@@ -41,7 +38,7 @@ func main() {
 	}
 	fmt.Printf("vfsd: serving /, /dev, /tmp and /run (pid %d)\n", os.Getpid())
 	err = ipc.Serve(svc, func(conn ipc.Handle) {
-		s := server.New(v, noMemory{})
+		s := server.New(v, kernelHandles{})
 		kchan.Serve(context.Background(), conn, vfspb.NewVfsDispatcher(s))
 		s.Release()
 		ipc.Close(conn)
