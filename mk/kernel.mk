@@ -19,9 +19,16 @@ kernel:
 	$(GO) run ./boot/imagetool $(KERNEL)
 
 ## qemu: build and boot Aramid with its user-space bundle on this terminal (quit: Ctrl-A X)
-qemu: kernel bundle
+qemu: no-rootfs kernel bundle
 	@$(NEED) qemu-system-x86
 	qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUNDLE) -append "$(APPEND)"
+
+# no-rootfs refuses ROOTFS= clearly rather than ignoring it.
+no-rootfs:
+	@if [ -n "$(ROOTFS)" ]; then \
+		echo "make qemu ROOTFS=$(ROOTFS): booting a Linux root filesystem needs linuxd and a block driver, which do not exist yet (see README.md)" >&2; \
+		exit 2; \
+	fi
 
 ## test-boot: boot QEMU: in-kernel self-test of the hosted Go runtime, crash report
 test-boot: kernel
@@ -29,4 +36,4 @@ test-boot: kernel
 	ARAMID_KERNEL=$(abspath $(KERNEL)) $(GO) test -count=1 -timeout 20m -v ./test/boot/
 
 TESTS += test-boot
-.PHONY: kernel qemu test-boot
+.PHONY: kernel qemu no-rootfs test-boot
