@@ -1,7 +1,8 @@
-// Package hosting answers, in ring 0, the Linux system calls that the
-// kernel's own Go runtime makes. The kernel is an ordinary GOOS=linux
-// binary; wherever its runtime would ask Linux for memory, threads, time or
-// sleep, it asks this package instead (docs/runtime-hosting.md).
+// Package hosting answers the Linux system calls that a Go runtime makes:
+// the kernel's own, in ring 0, and those of Aramid's native processes (our
+// Go servers), in ring 3, each in its own address space. Wherever such a
+// runtime would ask Linux for memory, threads, time or sleep, it asks this
+// package instead (docs/runtime-hosting.md, docs/user-space.md).
 //
 // Everything here runs on the trap path: interrupts disabled, on the
 // syscall stack, go:nosplit, no allocation, no Go pointer stores.

@@ -1,4 +1,5 @@
-// Package sched runs kernel threads: the Go runtime's Ms. It is a small
+// Package sched runs threads: the kernel runtime's Ms and the threads of
+// user processes. It is a small
 // preemptive round-robin scheduler whose only state is a fixed table of
 // thread records, each holding a complete register state (Frame, FX area,
 // FS base). Threads never run kernel code on their own stacks: a thread that
