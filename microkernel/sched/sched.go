@@ -1,8 +1,7 @@
 // Package sched runs threads: the kernel runtime's Ms and the threads of
-// user processes. It is a small
-// preemptive round-robin scheduler whose only state is a fixed table of
-// thread records, each holding a complete register state (Frame, FX area,
-// FS base). Threads never run kernel code on their own stacks: a thread that
+// user processes. It is a small preemptive round-robin scheduler whose only
+// state is a fixed table of thread records, each holding a complete
+// register state (Frame with its FS base, and FX area). Threads never run kernel code on their own stacks: a thread that
 // blocks in a system call is simply not resumed until it is woken, with the
 // result it will see in RAX. So there are no per-thread kernel stacks, and
 // all of this runs with interrupts disabled on the trap stack.
