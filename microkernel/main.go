@@ -160,12 +160,21 @@ func monitor() {
 		switch in.Text() {
 		case "":
 		case "help":
-			fmt.Println("commands: mem, threads, uptime, halt")
+			fmt.Println("commands: mem, ps, threads, uptime, halt")
 		case "mem":
 			st := mm.Stats()
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			fmt.Printf("RAM %d MiB, free %d MiB; Go heap %.1f MiB, %d GC cycles\n", st.TotalBytes>>20, st.FreeBytes>>20, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
+		case "ps":
+			fmt.Printf("%5s  %-12s %-8s %s\n", "PID", "NAME", "STATE", "MEMORY")
+			for _, p := range proc.List() {
+				state := "running"
+				if p.Zombie {
+					state = fmt.Sprintf("exit %#x", p.Status)
+				}
+				fmt.Printf("%5d  %-12s %-8s %d KiB\n", p.PID, p.Name, state, p.Pages*4)
+			}
 		case "threads":
 			sched.Dump()
 		case "uptime":

@@ -127,3 +127,33 @@ func FutexKey(addr uint64) uint64 {
 	}
 	return addr
 }
+
+// Info is a snapshot of one process, for the kernel monitor.
+type Info struct {
+	PID    int32
+	Name   string
+	Zombie bool
+	Status int64
+	Pages  uint64
+}
+
+// List returns a snapshot of the process table. It runs in a goroutine, so
+// it holds interrupts off while it copies.
+func List() []Info {
+	var raw [MaxProcs]Process
+	fl := amd64.DisableInterrupts()
+	n := 0
+	for i := 1; i < MaxProcs; i++ {
+		if Procs[i].state != pFree {
+			raw[n] = Procs[i]
+			n++
+		}
+	}
+	amd64.RestoreInterrupts(fl)
+	out := make([]Info, n)
+	for i := range out {
+		p := &raw[i]
+		out[i] = Info{PID: p.PID, Name: string(p.Name()), Zombie: p.state == pZombie, Status: p.Status, Pages: p.Space.Pages}
+	}
+	return out
+}
