@@ -3,35 +3,23 @@ package loader
 import (
 	"bytes"
 	"debug/elf"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"aramid/tools/cpio"
 )
 
-// newc builds a cpio archive the way the bundle tool does.
+// newc builds a cpio archive with the writer the bundle tool uses.
 func newc(files map[string][]byte, order []string) []byte {
 	var b bytes.Buffer
-	pad := func() {
-		for b.Len()%4 != 0 {
-			b.WriteByte(0)
-		}
-	}
-	write := func(name string, mode uint32, data []byte) {
-		fmt.Fprintf(&b, "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
-			0, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name)+1, 0)
-		b.WriteString(name)
-		b.WriteByte(0)
-		pad()
-		b.Write(data)
-		pad()
-	}
-	write(".", 0o40755, nil)
+	w := cpio.NewWriter(&b)
+	w.Dir(".", 0o755)
 	for _, n := range order {
-		write(n, 0o100755, files[n])
+		w.File(n, 0o755, files[n])
 	}
-	write("TRAILER!!!", 0, nil)
+	w.Close()
 	return b.Bytes()
 }
 

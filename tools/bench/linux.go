@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"aramid/tools/bench/cpio"
+	"aramid/tools/cpio"
 )
 
 // linuxAppend is the reference kernel's command line: serial console, no

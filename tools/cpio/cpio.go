@@ -1,5 +1,7 @@
-// Package cpio writes "newc" cpio archives, the format Linux unpacks as an
-// initramfs. It writes only what an initramfs needs: directories, regular
+// Package cpio writes "newc" cpio archives: the initramfs of the Linux
+// reference boot (tools/bench) and Aramid's boot bundle (tools/mkbundle),
+// which the kernel reads with microkernel/loader. It writes only what an
+// initramfs needs: directories, regular
 // files, symbolic links and device nodes, all owned by root, with the
 // modification time zero so the same inputs give the same bytes.
 package cpio
