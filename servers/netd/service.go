@@ -23,11 +23,7 @@ const capNetBindService = 1 << 10
 const maxInline = rpc.MaxMessageSize - 1024
 
 // Memory is a memory object a client registered for bulk data.
-type Memory interface {
-	io.ReaderAt
-	io.WriterAt
-	Size() int64
-}
+type Memory = rpc.Memory
 
 // Handles turns the handles netd receives into objects: channels to call
 // back on, and memory objects. The kernel and the in-process test
@@ -47,15 +43,10 @@ type Service struct {
 	h Handles
 	w *Watcher
 
-	mu      sync.Mutex
-	buffers map[uint32]registered
-	nextBuf uint32
-	stop    context.CancelFunc // ends the notifier; nil until Watch
-}
+	bufs rpc.Buffers
 
-type registered struct {
-	mem    Memory
-	handle uint32
+	mu   sync.Mutex
+	stop context.CancelFunc // ends the notifier; nil until Watch
 }
 
 var (
@@ -65,22 +56,21 @@ var (
 
 // NewService returns a Service for one client whose handles h resolves.
 func (n *Server) NewService(h Handles) *Service {
-	return &Service{n: n, h: h, w: n.NewWatcher(), buffers: map[uint32]registered{}}
+	return &Service{n: n, h: h, w: n.NewWatcher()}
 }
 
 // Release ends the client's subscriptions and releases its buffers. Its
 // sockets stay: they belong to the processes, not to the channel.
 func (s *Service) Release() {
 	s.mu.Lock()
-	stop, bufs := s.stop, s.buffers
-	s.buffers = map[uint32]registered{}
+	stop := s.stop
 	s.mu.Unlock()
 	if stop != nil {
 		stop()
 	}
 	s.w.Close()
-	for _, b := range bufs {
-		s.h.Close(b.handle)
+	for _, h := range s.bufs.Clear() {
+		s.h.Close(h)
 	}
 }
 
@@ -91,36 +81,26 @@ func (s *Service) RegisterBuffer(_ context.Context, req *rpc.RegisterBufferReque
 		s.h.Close(h)
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.nextBuf++
-	s.buffers[s.nextBuf] = registered{mem: mem, handle: h}
-	return &rpc.RegisterBufferReply{Buffer: s.nextBuf}, nil
+	return &rpc.RegisterBufferReply{Buffer: s.bufs.Add(mem, h)}, nil
 }
 
 func (s *Service) UnregisterBuffer(_ context.Context, req *rpc.UnregisterBufferRequest) (*rpc.UnregisterBufferReply, error) {
-	s.mu.Lock()
-	b, ok := s.buffers[req.GetBuffer()]
-	delete(s.buffers, req.GetBuffer())
-	s.mu.Unlock()
+	h, ok := s.bufs.Remove(req.GetBuffer())
 	if !ok {
 		return nil, syscall.EINVAL
 	}
-	s.h.Close(b.handle)
+	s.h.Close(h)
 	return &rpc.UnregisterBufferReply{}, nil
 }
 
 // region returns the bytes a Region names, or EFAULT as the kernel gives
 // for a bad user pointer.
 func (s *Service) region(r *rpc.Region) (*io.SectionReader, Memory, error) {
-	s.mu.Lock()
-	b, ok := s.buffers[r.GetBuffer()]
-	s.mu.Unlock()
-	off, n := r.GetOffset(), r.GetLength()
-	if !ok || off > math.MaxInt64 || n > uint64(b.mem.Size()) || off > uint64(b.mem.Size())-n {
-		return nil, nil, syscall.EFAULT
+	mem, off, n, err := s.bufs.Region(r)
+	if err != nil {
+		return nil, nil, err
 	}
-	return io.NewSectionReader(b.mem, int64(off), int64(n)), b.mem, nil
+	return io.NewSectionReader(mem, off, n), mem, nil
 }
 
 func (s *Service) Socket(_ context.Context, req *netpb.SocketRequest) (*netpb.SocketReply, error) {

@@ -6,7 +6,6 @@ package server
 
 import (
 	"context"
-	"io"
 	"math"
 	"sync"
 	"syscall"
@@ -22,11 +21,7 @@ import (
 const maxInline = rpc.MaxMessageSize - 1024
 
 // Memory is a memory object a client registered for bulk data.
-type Memory interface {
-	io.ReaderAt
-	io.WriterAt
-	Size() int64
-}
+type Memory = rpc.Memory
 
 // Handles turns received handles into memory objects; the kernel and the
 // in-process test transport each provide one.
@@ -40,37 +35,32 @@ type Service struct {
 	v *vfs.VFS
 	h Handles
 
+	bufs rpc.Buffers
+
 	mu       sync.Mutex
 	files    map[uint64]*vfs.File
 	nextFile uint64
-	buffers  map[uint32]registered
-	nextBuf  uint32
-}
-
-type registered struct {
-	mem    Memory
-	handle uint32
 }
 
 var _ vfspb.VfsServer = (*Service)(nil)
 
 // New returns a Service for one client of namespace v.
 func New(v *vfs.VFS, h Handles) *Service {
-	return &Service{v: v, h: h, files: map[uint64]*vfs.File{}, buffers: map[uint32]registered{}}
+	return &Service{v: v, h: h, files: map[uint64]*vfs.File{}}
 }
 
 // Release closes the client's files and releases its buffers, when its
 // channel closes.
 func (s *Service) Release() {
 	s.mu.Lock()
-	files, bufs := s.files, s.buffers
-	s.files, s.buffers = map[uint64]*vfs.File{}, map[uint32]registered{}
+	files := s.files
+	s.files = map[uint64]*vfs.File{}
 	s.mu.Unlock()
 	for _, f := range files {
 		f.Close()
 	}
-	for _, b := range bufs {
-		s.h.Close(b.handle)
+	for _, h := range s.bufs.Clear() {
+		s.h.Close(h)
 	}
 }
 
@@ -81,37 +71,27 @@ func (s *Service) RegisterBuffer(_ context.Context, req *rpc.RegisterBufferReque
 		s.h.Close(h)
 		return nil, syscall.EINVAL
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.nextBuf++
-	s.buffers[s.nextBuf] = registered{mem: mem, handle: h}
-	return &rpc.RegisterBufferReply{Buffer: s.nextBuf}, nil
+	return &rpc.RegisterBufferReply{Buffer: s.bufs.Add(mem, h)}, nil
 }
 
 func (s *Service) UnregisterBuffer(_ context.Context, req *rpc.UnregisterBufferRequest) (*rpc.UnregisterBufferReply, error) {
-	s.mu.Lock()
-	b, ok := s.buffers[req.GetBuffer()]
-	delete(s.buffers, req.GetBuffer())
-	s.mu.Unlock()
+	h, ok := s.bufs.Remove(req.GetBuffer())
 	if !ok {
 		return nil, syscall.EINVAL
 	}
-	s.h.Close(b.handle)
+	s.h.Close(h)
 	return &rpc.UnregisterBufferReply{}, nil
 }
 
-// region returns the memory and offset a Region names, or EFAULT as the
-// kernel gives for a bad user pointer.
+// region returns the memory, offset and length a Region names, or EFAULT
+// as the kernel gives for a bad user pointer. A single I/O is limited to
+// what an int counts.
 func (s *Service) region(r *rpc.Region) (Memory, int64, int, error) {
-	s.mu.Lock()
-	b, ok := s.buffers[r.GetBuffer()]
-	s.mu.Unlock()
-	off, n := r.GetOffset(), r.GetLength()
-	if !ok || off > math.MaxInt64 || n > uint64(b.mem.Size()) || off > uint64(b.mem.Size())-n ||
-		n > math.MaxInt32 {
+	mem, off, n, err := s.bufs.Region(r)
+	if err != nil || n > math.MaxInt32 {
 		return nil, 0, 0, syscall.EFAULT
 	}
-	return b.mem, int64(off), int(n), nil
+	return mem, off, int(n), nil
 }
 
 func (s *Service) file(id uint64) (*vfs.File, error) {
