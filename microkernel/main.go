@@ -132,7 +132,7 @@ func runInit(bundle []byte, cmdline string) int64 {
 	}
 	fmt.Printf("kernel: started %s (pid %d)\n", cmdline, proc.Procs[i].PID)
 	for atomic.LoadUint32(&proc.Procs[i].ExitWord) == 0 {
-		syscall.Syscall6(syscall.SYS_FUTEX, proc.ExitWordAddr(i), futexWaitPrivate, 0, 0, 0, 0)
+		hosting.WaitWord(proc.ExitWordAddr(i), 0)
 	}
 	st := proc.Procs[i].Status
 	fmt.Printf("kernel: init exited with status %#x\n", st)
@@ -141,8 +141,6 @@ func runInit(bundle []byte, cmdline string) int64 {
 		c.Syscalls, c.Native, c.Faults, c.Ticks, c.IRQs, sched.Switches)
 	return st
 }
-
-const futexWaitPrivate = 128
 
 // crashTest dereferences an address nothing maps, to show the crash report.
 func crashTest() {

@@ -11,10 +11,9 @@ import (
 	"golang.org/x/arch/x86/x86asm"
 
 	"aramid/microkernel/dev"
+	"aramid/microkernel/hosting"
 	"aramid/microkernel/mm"
 )
-
-const futexWaitPrivate = 128
 
 //go:nosplit
 func addrOfWord() uintptr { return uintptr(unsafe.Pointer(&crashWord)) }
@@ -27,7 +26,7 @@ func StartReporter() {
 		atomic.StoreInt32(&reporterTID, int32(syscall.Gettid()))
 		close(ready)
 		for atomic.LoadUint32(&crashWord) == 0 {
-			syscall.Syscall6(syscall.SYS_FUTEX, addrOfWord(), futexWaitPrivate, 0, 0, 0, 0)
+			hosting.WaitWord(addrOfWord(), 0)
 		}
 		report(os.Stdout, &rec)
 		dev.QEMUExit(dev.ExitFailure)

@@ -3,8 +3,8 @@ package crash
 import (
 	"fmt"
 	"sync/atomic"
-	"syscall"
 
+	"aramid/microkernel/hosting"
 	"aramid/microkernel/proc"
 )
 
@@ -17,7 +17,7 @@ func StartUserReporter() {
 		for {
 			seq := atomic.LoadUint32(&proc.FaultSeq)
 			if seq == seen {
-				syscall.Syscall6(syscall.SYS_FUTEX, proc.FaultSeqAddr(), futexWaitPrivate, uintptr(seq), 0, 0, 0)
+				hosting.WaitWord(proc.FaultSeqAddr(), seq)
 				continue
 			}
 			for ; seen != seq; seen++ {

@@ -23,6 +23,13 @@ func unshare(pa uint64) {
 	Phys.Free(pa)
 }
 
+// copyFrame copies physical frame src to dst through the direct map.
+//
+//go:nosplit
+func copyFrame(dst, src uint64) {
+	*(*[PageSize]byte)(Ptr(PhysToVirt(dst))) = *(*[PageSize]byte)(Ptr(PhysToVirt(src)))
+}
+
 // breakCOW gives the space its own writable copy of a COW page.
 //
 //go:nosplit
@@ -41,7 +48,7 @@ func (s *Space) breakCOW(e *uint64, va uint64) int {
 	if !ok {
 		return FaultOOM
 	}
-	*(*[PageSize]byte)(Ptr(PhysToVirt(np))) = *(*[PageSize]byte)(Ptr(PhysToVirt(pa)))
+	copyFrame(np, pa)
 	frameRefs[f]--
 	s.Pages++
 	*e = np | *e&(PTEUser|PTENoExec) | PTEPresent | PTEWrite
@@ -86,7 +93,7 @@ func (v *forker) Visit(va, pte uint64) uint64 {
 		v.failed = true
 		return pte
 	}
-	*(*[PageSize]byte)(Ptr(PhysToVirt(np))) = *(*[PageSize]byte)(Ptr(PhysToVirt(pa)))
+	copyFrame(np, pa)
 	*e = np | pte&^pteAddrMask
 	return pte
 }

@@ -22,23 +22,12 @@ func forkCall(p int32, f *amd64.Frame, fx *amd64.FXArea, boot uint64) uint64 {
 		}
 		bh = hd
 	}
-	i := int32(1)
-	for ; i < MaxProcs && Procs[i].state != pFree; i++ {
+	parent := &Procs[p]
+	i, e := newProcess(parent.Name(), parent.Space.Limit*mm.PageSize)
+	if e != 0 {
+		return neg(e)
 	}
-	if i == MaxProcs {
-		return neg(eAGAIN)
-	}
-	parent, child := &Procs[p], &Procs[i]
-	gen := child.Gen + 1
-	*child = Process{}
-	child.state, child.Gen = pLive, gen
-	child.nameLen = copy(child.name[:], parent.Name())
-	nextPID++
-	child.PID = nextPID
-	if !mm.NewUserSpace(&child.Space, 0) {
-		child.state = pFree
-		return neg(eNOMEM)
-	}
+	child := &Procs[i]
 	if !parent.Space.CloneCOW(&child.Space) {
 		Kill(i, StatusMemory)
 		return neg(eNOMEM)

@@ -61,22 +61,11 @@ func Spawn(cmdline []byte, boot Handle) (int32, uint64) {
 		console.Print("\n")
 		return 0, eNOEXEC
 	}
-	i := int32(1)
-	for ; i < MaxProcs && Procs[i].state != pFree; i++ {
-	}
-	if i == MaxProcs {
-		return 0, eAGAIN
+	i, e := newProcess(name, DefaultLimit)
+	if e != 0 {
+		return 0, e
 	}
 	p := &Procs[i]
-	gen := p.Gen + 1
-	*p = Process{state: pLive, Gen: gen}
-	nextPID++
-	p.PID = nextPID
-	p.nameLen = copy(p.name[:], name)
-	if !mm.NewUserSpace(&p.Space, DefaultLimit) {
-		p.state = pFree
-		return 0, eNOMEM
-	}
 	sp, ok := loadProgram(&p.Space, img, prog, cmdline)
 	if !ok {
 		Kill(i, StatusMemory)
@@ -88,6 +77,32 @@ func Spawn(cmdline []byte, boot Handle) (int32, uint64) {
 	if sched.SpawnUser(i, p.Space.Root, prog.Entry, sp) < 0 {
 		Kill(i, StatusMemory)
 		return 0, eAGAIN
+	}
+	return i, 0
+}
+
+// newProcess takes a free slot of the process table for a live process
+// called name, with a new pid and an empty address space limited to limit
+// bytes. It returns the slot, or an errno.
+//
+//go:nosplit
+func newProcess(name []byte, limit uint64) (int32, uint64) {
+	i := int32(1)
+	for ; i < MaxProcs && Procs[i].state != pFree; i++ {
+	}
+	if i == MaxProcs {
+		return 0, eAGAIN
+	}
+	p := &Procs[i]
+	gen := p.Gen + 1
+	*p = Process{}
+	p.state, p.Gen = pLive, gen
+	nextPID++
+	p.PID = nextPID
+	p.nameLen = copy(p.name[:], name)
+	if !mm.NewUserSpace(&p.Space, limit) {
+		p.state = pFree
+		return 0, eNOMEM
 	}
 	return i, 0
 }
