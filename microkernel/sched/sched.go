@@ -279,7 +279,7 @@ func Yield(f *amd64.Frame, fx *amd64.FXArea) {
 //go:nosplit
 func Block(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64) {
 	threads[current].restart = false
-	park(f, fx, reason, key, deadline, result, timeoutResult)
+	park(f, fx, reason, key, deadline, result, timeoutResult, 0)
 }
 
 // BlockRestart parks the current thread like Block, but when it is woken it
@@ -289,33 +289,24 @@ func Block(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline 
 //
 //go:nosplit
 func BlockRestart(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, timeoutResult uint64) {
-	nr := f.RAX
-	f.RIP -= 2 // SYSCALL is two bytes long
-	threads[current].restart = true
-	park(f, fx, reason, key, deadline, nr, timeoutResult)
+	blockRestart(f, fx, reason, key, deadline, timeoutResult, 0)
 }
 
-// BlockRestartOn is BlockRestart that runs thread tid next, if it is
-// runnable, instead of going round the run queue: the hand-off from an IPC
-// caller to the server thread it just woke.
+// BlockRestartOn is BlockRestart without a deadline that runs thread tid
+// next, if it is runnable, instead of going round the run queue: the
+// hand-off from an IPC caller to the server thread it just woke.
 //
 //go:nosplit
 func BlockRestartOn(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, tid int32) {
+	blockRestart(f, fx, reason, key, 0, 0, tid)
+}
+
+//go:nosplit
+func blockRestart(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, timeoutResult uint64, next int32) {
 	nr := f.RAX
-	f.RIP -= 2
-	t := &threads[current]
-	t.restart = true
-	f.RAX = nr
-	t.state = blocked
-	t.reason, t.key, t.deadline = reason, key, 0
-	save(f, fx)
-	for i := 1; i < MaxThreads; i++ {
-		if threads[i].TID == tid && threads[i].state == runnable {
-			switchTo(i, f, fx)
-			return
-		}
-	}
-	switchTo(pick(), f, fx)
+	f.RIP -= 2 // SYSCALL is two bytes long
+	threads[current].restart = true
+	park(f, fx, reason, key, deadline, nr, timeoutResult, next)
 }
 
 // WakeOne wakes the first thread blocked on (reason, key) and returns its
@@ -333,8 +324,11 @@ func WakeOne(reason uint8, key uint64) int32 {
 	return 0
 }
 
+// park blocks the current thread and switches to thread next if it is
+// runnable (0: none in particular), else to the next in the rotation.
+//
 //go:nosplit
-func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64) {
+func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64, next int32) {
 	t := &threads[current]
 	f.RAX = result
 	t.state = blocked
@@ -342,7 +336,14 @@ func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline i
 	t.key = key
 	t.deadline = deadline
 	t.timeoutResult = timeoutResult
-	reschedule(f, fx)
+	save(f, fx)
+	for i := 1; next != 0 && i < MaxThreads; i++ {
+		if threads[i].TID == next && threads[i].state == runnable {
+			switchTo(i, f, fx)
+			return
+		}
+	}
+	switchTo(pick(), f, fx)
 }
 
 // Wake makes up to n threads blocked on (reason, key) runnable and returns
