@@ -22,7 +22,6 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"aramid/boot"
@@ -127,7 +126,7 @@ func runInit(bundle []byte, cmdline string) int64 {
 	i, errno := proc.Spawn([]byte(cmdline), proc.Handle{})
 	amd64.RestoreInterrupts(fl)
 	if errno != 0 {
-		fmt.Printf("kernel: cannot start %q: %v\n", cmdline, syscall.Errno(errno))
+		fmt.Printf("kernel: cannot start %q: %v\n", cmdline, errno)
 		return -1
 	}
 	fmt.Printf("kernel: started %s (pid %d)\n", cmdline, proc.Procs[i].PID)

@@ -1,6 +1,8 @@
 package hosting
 
 import (
+	"syscall"
+
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/console"
 	"aramid/microkernel/proc"
@@ -81,14 +83,14 @@ func newFD(kind int) uint64 {
 			return uint64(i)
 		}
 	}
-	return errno(24) // EMFILE
+	return errno(syscall.EMFILE)
 }
 
 //go:nosplit
 func closeFD(fd int) uint64 {
 	e := lookup(fd)
 	if e == nil {
-		return errno(eBADF)
+		return errno(syscall.EBADF)
 	}
 	if fd > 2 {
 		*e = fdEntry{}
@@ -99,15 +101,15 @@ func closeFD(fd int) uint64 {
 //go:nosplit
 func preadFD(fd int) uint64 {
 	if lookup(fd) == nil {
-		return errno(eBADF)
+		return errno(syscall.EBADF)
 	}
-	return errno(eSPIPE)
+	return errno(syscall.ESPIPE)
 }
 
 //go:nosplit
 func fcntl(fd, cmd int) uint64 {
 	if lookup(fd) == nil {
-		return errno(eBADF)
+		return errno(syscall.EBADF)
 	}
 	if cmd == fGetFL {
 		return oRDWR
@@ -119,10 +121,10 @@ func fcntl(fd, cmd int) uint64 {
 func sysWrite(fd int, buf, n uint64) uint64 {
 	e := lookup(fd)
 	if e == nil {
-		return errno(eBADF)
+		return errno(syscall.EBADF)
 	}
 	if !valid(buf, n, false) {
-		return errno(eFAULT)
+		return errno(syscall.EFAULT)
 	}
 	switch e.kind {
 	case kindConsole:
@@ -130,13 +132,13 @@ func sysWrite(fd int, buf, n uint64) uint64 {
 		return n
 	case kindEventfd:
 		if n < 8 {
-			return errno(eINVAL)
+			return errno(syscall.EINVAL)
 		}
 		e.counter += get64(buf)
 		wakeEpollers()
 		return 8
 	}
-	return errno(eINVAL)
+	return errno(syscall.EINVAL)
 }
 
 // writev writes each buffer of an iovec array in turn (musl's stdio uses
@@ -145,10 +147,10 @@ func sysWrite(fd int, buf, n uint64) uint64 {
 //go:nosplit
 func writev(fd int, iov, n uint64) uint64 {
 	if n > 1024 {
-		return errno(eINVAL)
+		return errno(syscall.EINVAL)
 	}
 	if !valid(iov, n*16, false) {
-		return errno(eFAULT)
+		return errno(syscall.EFAULT)
 	}
 	total := uint64(0)
 	for i := uint64(0); i < n; i++ {
@@ -168,10 +170,10 @@ func writev(fd int, iov, n uint64) uint64 {
 func sysRead(f *amd64.Frame, fx *amd64.FXArea, fd int, buf, n uint64) (uint64, bool) {
 	e := lookup(fd)
 	if e == nil {
-		return errno(eBADF), false
+		return errno(syscall.EBADF), false
 	}
 	if !valid(buf, n, true) {
-		return errno(eFAULT), false
+		return errno(syscall.EFAULT), false
 	}
 	switch e.kind {
 	case kindConsole:
@@ -183,16 +185,16 @@ func sysRead(f *amd64.Frame, fx *amd64.FXArea, fd int, buf, n uint64) (uint64, b
 		return uint64(got), false
 	case kindEventfd:
 		if n < 8 {
-			return errno(eINVAL), false
+			return errno(syscall.EINVAL), false
 		}
 		if e.counter == 0 {
-			return errno(eAGAIN), false
+			return errno(syscall.EAGAIN), false
 		}
 		put64(buf, e.counter)
 		e.counter = 0
 		return 8, false
 	}
-	return errno(eINVAL), false
+	return errno(syscall.EINVAL), false
 }
 
 //go:nosplit
@@ -208,10 +210,10 @@ func eventfd(initval uint64) uint64 {
 func epollCtl(epfd, op, fd int, ev uint64) uint64 {
 	ep, target := lookup(epfd), lookup(fd)
 	if ep == nil || target == nil {
-		return errno(eBADF)
+		return errno(syscall.EBADF)
 	}
 	if ep.kind != kindEpoll || fd == epfd {
-		return errno(eINVAL)
+		return errno(syscall.EINVAL)
 	}
 	i := 0
 	for i < ep.nwatch && ep.watches[i].fd != fd {
@@ -220,16 +222,16 @@ func epollCtl(epfd, op, fd int, ev uint64) uint64 {
 	switch op {
 	case epollCtlAdd, epollCtlMod:
 		if op == epollCtlAdd && i < ep.nwatch {
-			return errno(17) // EEXIST
+			return errno(syscall.EEXIST)
 		}
 		if op == epollCtlMod && i == ep.nwatch {
-			return errno(eNOENT)
+			return errno(syscall.ENOENT)
 		}
 		if !valid(ev, 12, false) {
-			return errno(eFAULT)
+			return errno(syscall.EFAULT)
 		}
 		if i == maxWatches {
-			return errno(eNOMEM)
+			return errno(syscall.ENOMEM)
 		}
 		ep.watches[i] = watch{fd: fd, events: get32(ev), data: get64(ev + 4)}
 		if i == ep.nwatch {
@@ -237,12 +239,12 @@ func epollCtl(epfd, op, fd int, ev uint64) uint64 {
 		}
 	case epollCtlDel:
 		if i == ep.nwatch {
-			return errno(eNOENT)
+			return errno(syscall.ENOENT)
 		}
 		ep.nwatch--
 		ep.watches[i] = ep.watches[ep.nwatch]
 	default:
-		return errno(eINVAL)
+		return errno(syscall.EINVAL)
 	}
 	return 0
 }
@@ -254,13 +256,13 @@ func epollCtl(epfd, op, fd int, ev uint64) uint64 {
 func epollWait(f *amd64.Frame, fx *amd64.FXArea, epfd int, events uint64, max, timeout int) (uint64, bool) {
 	ep := lookup(epfd)
 	if ep == nil {
-		return errno(eBADF), false
+		return errno(syscall.EBADF), false
 	}
 	if ep.kind != kindEpoll || max <= 0 {
-		return errno(eINVAL), false
+		return errno(syscall.EINVAL), false
 	}
 	if !valid(events, uint64(max)*12, true) {
-		return errno(eFAULT), false
+		return errno(syscall.EFAULT), false
 	}
 	n := 0
 	for i := 0; i < ep.nwatch && n < max; i++ {

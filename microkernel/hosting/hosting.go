@@ -9,6 +9,8 @@
 package hosting
 
 import (
+	"syscall"
+
 	"aramid/lib/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/console"
@@ -16,28 +18,14 @@ import (
 	"aramid/microkernel/sched"
 )
 
-// Linux errno values.
-const (
-	ePERM   = 1
-	eNOENT  = 2
-	eINTR   = 4
-	eBADF   = 9
-	eAGAIN  = 11
-	eNOMEM  = 12
-	eFAULT  = 14
-	eINVAL  = 22
-	eNOTTY  = 25
-	eSPIPE  = 29
-	eNOSYS  = 38
-	eTIMEDO = 110
-)
-
 // Trace prints every system call and its result (kernel command line
 // aramid.strace).
 var Trace bool
 
+// errno is what RAX holds when a call fails with e: -e, as in Linux.
+//
 //go:nosplit
-func errno(e uint64) uint64 { return -e }
+func errno(e syscall.Errno) uint64 { return -uint64(e) }
 
 // Syscall handles one system call trapped in f. Calls that block park the
 // thread and leave another thread's state in f.
@@ -83,9 +71,9 @@ func call(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return writev(int(a1), a2, a3), false
 	case sysno.Ioctl:
 		if lookup(int(a1)) == nil {
-			return errno(eBADF), false
+			return errno(syscall.EBADF), false
 		}
-		return errno(eNOTTY), false
+		return errno(syscall.ENOTTY), false
 	case sysno.SetTidAddress:
 		return uint64(sched.TID()), false
 	case sysno.Close:
@@ -93,7 +81,7 @@ func call(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	case sysno.Openat, sysno.Readlinkat:
 		// Native processes have no files (os.Executable probes
 		// /proc/self/exe); Linux processes will get linuxd's answers.
-		return errno(eNOENT), false
+		return errno(syscall.ENOENT), false
 	case sysno.Pread64:
 		return preadFD(int(a1)), false
 	case sysno.Fcntl:
@@ -136,7 +124,7 @@ func call(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	case sysno.Prlimit64:
 		return prlimit(int(a2), a4), false
 	case sysno.Prctl:
-		return errno(eINVAL), false
+		return errno(syscall.EINVAL), false
 	case sysno.Uname:
 		return uname(a1), false
 	case sysno.Getrandom:
@@ -151,7 +139,7 @@ func call(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return epollWait(f, fx, int(a1), a2, int(a3), int(int32(a4)))
 	}
 	unimplemented(f)
-	return errno(eNOSYS), false
+	return errno(syscall.ENOSYS), false
 }
 
 // unimplemented reports a call the layer does not answer, so a new runtime

@@ -1,6 +1,8 @@
 package hosting
 
 import (
+	"syscall"
+
 	"unsafe"
 
 	"aramid/lib/sysno"
@@ -55,16 +57,16 @@ func bytesAt(addr, n uint64) []byte {
 //
 //go:nosplit
 func memoryCall(f *amd64.Frame) uint64 {
-	var e uintptr
+	var e syscall.Errno
 	sp := currentSpace()
 	switch f.RAX {
 	case sysno.Mmap:
 		if int32(f.R8) != -1 {
-			return errno(eBADF) // file mappings: the kernel has no files
+			return errno(syscall.EBADF) // file mappings: the kernel has no files
 		}
 		addr, err := sp.Mmap(f.RDI, f.RSI, int(f.RDX), int(f.R10))
 		if err != 0 {
-			return errno(uint64(err))
+			return errno(err)
 		}
 		return addr
 	case sysno.Munmap:
@@ -75,7 +77,7 @@ func memoryCall(f *amd64.Frame) uint64 {
 		e = sp.Mprotect(f.RDI, f.RSI, int(f.RDX))
 	}
 	if e != 0 {
-		return errno(uint64(e))
+		return errno(e)
 	}
 	return 0
 }

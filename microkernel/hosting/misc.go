@@ -1,6 +1,8 @@
 package hosting
 
 import (
+	"syscall"
+
 	"aramid/lib/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/clock"
@@ -32,21 +34,21 @@ func signalCall(f *amd64.Frame) uint64 {
 	case sysno.RtSigaction:
 		if f.RDX != 0 {
 			if !valid(f.RDX, 32, true) {
-				return errno(eFAULT)
+				return errno(syscall.EFAULT)
 			}
 			zero(f.RDX, 32)
 		}
 	case sysno.RtSigprocmask:
 		if f.RDX != 0 {
 			if !valid(f.RDX, 8, true) {
-				return errno(eFAULT)
+				return errno(syscall.EFAULT)
 			}
 			zero(f.RDX, 8)
 		}
 	case sysno.Sigaltstack:
 		if f.RSI != 0 {
 			if !valid(f.RSI, 24, true) {
-				return errno(eFAULT)
+				return errno(syscall.EFAULT)
 			}
 			zero(f.RSI, 24)
 			*(*int32)(ptr(f.RSI + 8)) = 2 // SS_DISABLE
@@ -91,7 +93,7 @@ func timeCall(f *amd64.Frame) uint64 {
 	if f.RAX == sysno.Gettimeofday {
 		if f.RDI != 0 {
 			if !valid(f.RDI, 16, true) {
-				return errno(eFAULT)
+				return errno(syscall.EFAULT)
 			}
 			ns := clock.Walltime()
 			put64(f.RDI, uint64(ns/1e9))
@@ -100,13 +102,13 @@ func timeCall(f *amd64.Frame) uint64 {
 		return 0
 	}
 	if !valid(f.RSI, 16, true) {
-		return errno(eFAULT)
+		return errno(syscall.EFAULT)
 	}
 	ns := clock.Nanotime()
 	if f.RDI == clockRealtime || f.RDI == clockRealtimeCoarse {
 		ns = clock.Walltime()
 	} else if f.RDI > 7 {
-		return errno(eINVAL)
+		return errno(syscall.EINVAL)
 	}
 	put64(f.RSI, uint64(ns/1e9))
 	put64(f.RSI+8, uint64(ns%1e9))
@@ -124,12 +126,12 @@ func archPrctl(f *amd64.Frame, code, addr uint64) uint64 {
 		return 0
 	case archGetFS:
 		if !valid(addr, 8, true) {
-			return errno(eFAULT)
+			return errno(syscall.EFAULT)
 		}
 		put64(addr, f.FSBase)
 		return 0
 	}
-	return errno(eINVAL)
+	return errno(syscall.EINVAL)
 }
 
 // affinity reports one CPU: the kernel schedules runtime threads on the
@@ -138,10 +140,10 @@ func archPrctl(f *amd64.Frame, code, addr uint64) uint64 {
 //go:nosplit
 func affinity(size, mask uint64) uint64 {
 	if size < 8 {
-		return errno(eINVAL)
+		return errno(syscall.EINVAL)
 	}
 	if !valid(mask, 8, true) {
-		return errno(eFAULT)
+		return errno(syscall.EFAULT)
 	}
 	put64(mask, 1)
 	return 8
@@ -153,7 +155,7 @@ func prlimit(resource int, old uint64) uint64 {
 		return 0
 	}
 	if !valid(old, 16, true) {
-		return errno(eFAULT)
+		return errno(syscall.EFAULT)
 	}
 	lim := uint64(1<<63 - 1) // RLIM_INFINITY
 	if resource == rlimitNofile {
@@ -168,7 +170,7 @@ func prlimit(resource int, old uint64) uint64 {
 func uname(buf uint64) uint64 {
 	const field = 65
 	if !valid(buf, 6*field, true) {
-		return errno(eFAULT)
+		return errno(syscall.EFAULT)
 	}
 	zero(buf, 6*field)
 	for i, s := range [...]string{"Aramid", "aramid", "0.1", "aramid microkernel", "x86_64", ""} {
@@ -183,7 +185,7 @@ func uname(buf uint64) uint64 {
 //go:nosplit
 func getrandom(buf, n uint64) uint64 {
 	if !valid(buf, n, true) {
-		return errno(eFAULT)
+		return errno(syscall.EFAULT)
 	}
 	b := bytesAt(buf, n)
 	for i := 0; i < len(b); i += 8 {

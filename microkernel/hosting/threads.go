@@ -1,6 +1,8 @@
 package hosting
 
 import (
+	"syscall"
+
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/console"
@@ -29,7 +31,7 @@ const (
 func clone(f *amd64.Frame, fx *amd64.FXArea) uint64 {
 	flags := f.RDI
 	if flags&(cloneVM|cloneThread) != cloneVM|cloneThread {
-		return errno(eINVAL)
+		return errno(syscall.EINVAL)
 	}
 	tls := f.FSBase
 	if flags&cloneSetTLS != 0 {
@@ -37,7 +39,7 @@ func clone(f *amd64.Frame, fx *amd64.FXArea) uint64 {
 	}
 	tid := sched.Clone(f, fx, f.RSI, tls)
 	if tid < 0 {
-		return errno(eAGAIN)
+		return errno(syscall.EAGAIN)
 	}
 	return uint64(tid)
 }
@@ -49,27 +51,27 @@ func clone(f *amd64.Frame, fx *amd64.FXArea) uint64 {
 func futex(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	addr, op, val, ts := f.RDI, f.RSI&^(futexPrivateFlag|futexClockRT), f.RDX, f.R10
 	if !valid(addr, 4, false) || addr%4 != 0 {
-		return errno(eFAULT), false
+		return errno(syscall.EFAULT), false
 	}
 	switch op {
 	case futexWait:
 		if get32(addr) != uint32(val) {
-			return errno(eAGAIN), false
+			return errno(syscall.EAGAIN), false
 		}
 		deadline := int64(0)
 		if ts != 0 {
 			d, ok := duration(ts)
 			if !ok {
-				return errno(eINVAL), false
+				return errno(syscall.EINVAL), false
 			}
 			deadline = clock.Nanotime() + d
 		}
-		sched.Block(f, fx, sched.WaitFutex, proc.FutexKey(addr), deadline, 0, errno(eTIMEDO))
+		sched.Block(f, fx, sched.WaitFutex, proc.FutexKey(addr), deadline, 0, errno(syscall.ETIMEDOUT))
 		return 0, true
 	case futexWake:
 		return uint64(sched.Wake(sched.WaitFutex, proc.FutexKey(addr), int(int32(val)))), false
 	}
-	return errno(eNOSYS), false
+	return errno(syscall.ENOSYS), false
 }
 
 // sleep implements nanosleep and clock_nanosleep.
@@ -82,7 +84,7 @@ func sleep(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	}
 	d, ok := duration(ts)
 	if !ok {
-		return errno(eINVAL), false
+		return errno(syscall.EINVAL), false
 	}
 	deadline := clock.Nanotime() + d
 	if abs {

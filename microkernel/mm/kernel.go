@@ -123,9 +123,3 @@ type MemStats struct {
 func Stats() MemStats {
 	return MemStats{TotalBytes: physTop, FreeBytes: Phys.FreeCount() * PageSize}
 }
-
-// Linux errno values returned to the runtime.
-const (
-	errENOMEM = 12
-	errEINVAL = 22
-)

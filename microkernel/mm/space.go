@@ -1,6 +1,10 @@
 package mm
 
-import "aramid/microkernel/arch/amd64"
+import (
+	"syscall"
+
+	"aramid/microkernel/arch/amd64"
+)
 
 // Linux mmap constants.
 const (
@@ -62,24 +66,24 @@ func NewUserSpace(s *Space, limit uint64) bool {
 // errno on failure.
 //
 //go:nosplit
-func (s *Space) Mmap(addr, length uint64, prot, flags int) (uint64, uintptr) {
+func (s *Space) Mmap(addr, length uint64, prot, flags int) (uint64, syscall.Errno) {
 	if length == 0 || flags&mapAnonymous == 0 {
-		return 0, errEINVAL
+		return 0, syscall.EINVAL
 	}
 	length = (length + PageSize - 1) &^ (PageSize - 1)
 	if flags&mapFixed != 0 {
 		if addr%PageSize != 0 || !s.inside(addr, length) {
-			return 0, errENOMEM
+			return 0, syscall.ENOMEM
 		}
 	} else {
 		if s.Hi-s.Next < length {
-			return 0, errENOMEM
+			return 0, syscall.ENOMEM
 		}
 		addr = s.Next
 		s.Next += length
 	}
 	if !s.setProt(addr, addr+length, prot) {
-		return 0, errENOMEM
+		return 0, syscall.ENOMEM
 	}
 	return addr, 0
 }
@@ -100,9 +104,9 @@ func (s *Space) inside(addr, n uint64) bool {
 // Munmap releases [addr, addr+length).
 //
 //go:nosplit
-func (s *Space) Munmap(addr, length uint64) uintptr {
+func (s *Space) Munmap(addr, length uint64) syscall.Errno {
 	if addr%PageSize != 0 || !s.inside(addr, length) {
-		return errEINVAL
+		return syscall.EINVAL
 	}
 	s.release(addr, addr+length, false)
 	return 0
@@ -113,9 +117,9 @@ func (s *Space) Munmap(addr, length uint64) uintptr {
 // ignored, as Linux may.
 //
 //go:nosplit
-func (s *Space) Madvise(addr, length uint64, advice int) uintptr {
+func (s *Space) Madvise(addr, length uint64, advice int) syscall.Errno {
 	if addr%PageSize != 0 || addr+length < addr {
-		return errEINVAL
+		return syscall.EINVAL
 	}
 	if (advice == madvDontneed || advice == madvFree) && s.inside(addr, length) {
 		s.release(addr, addr+length, true)
@@ -126,13 +130,13 @@ func (s *Space) Madvise(addr, length uint64, advice int) uintptr {
 // Mprotect changes the protection of [addr, addr+length).
 //
 //go:nosplit
-func (s *Space) Mprotect(addr, length uint64, prot int) uintptr {
+func (s *Space) Mprotect(addr, length uint64, prot int) syscall.Errno {
 	length = (length + PageSize - 1) &^ (PageSize - 1)
 	if addr%PageSize != 0 || !s.inside(addr, length) {
-		return errENOMEM
+		return syscall.ENOMEM
 	}
 	if !s.setProt(addr, addr+length, prot) {
-		return errENOMEM
+		return syscall.ENOMEM
 	}
 	return 0
 }

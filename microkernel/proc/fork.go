@@ -1,6 +1,8 @@
 package proc
 
 import (
+	"syscall"
+
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/sched"
@@ -30,7 +32,7 @@ func forkCall(p int32, f *amd64.Frame, fx *amd64.FXArea, boot uint64) uint64 {
 	child := &Procs[i]
 	if !parent.Space.CloneCOW(&child.Space) {
 		Kill(i, StatusMemory)
-		return neg(eNOMEM)
+		return neg(syscall.ENOMEM)
 	}
 	for k, v := range parent.mappings {
 		if v != 0 {
@@ -40,7 +42,7 @@ func forkCall(p int32, f *amd64.Frame, fx *amd64.FXArea, boot uint64) uint64 {
 	}
 	if sched.ForkThread(f, fx, i, child.Space.Root) < 0 {
 		Kill(i, StatusMemory)
-		return neg(eAGAIN)
+		return neg(syscall.EAGAIN)
 	}
 	if bh != nil {
 		child.Handles[0] = *bh
@@ -50,7 +52,7 @@ func forkCall(p int32, f *amd64.Frame, fx *amd64.FXArea, boot uint64) uint64 {
 	h := install(p, Handle{Kind: KindProcess, Rights: RightWait | RightTransfer | RightDup, Obj: i})
 	if h == 0 {
 		child.refs--
-		return neg(eMFILE)
+		return neg(syscall.EMFILE)
 	}
 	return h
 }

@@ -1,6 +1,10 @@
 package proc
 
-import "aramid/lib/abi"
+import (
+	"syscall"
+
+	"aramid/lib/abi"
+)
 
 // Handle kinds.
 const (
@@ -32,19 +36,19 @@ type Handle struct {
 // for no such handle, EINVAL for the wrong kind, EACCES for missing rights.
 //
 //go:nosplit
-func lookupHandle(p int32, h uint64, kind uint8, rights uint32) (*Handle, uint64) {
+func lookupHandle(p int32, h uint64, kind uint8, rights uint32) (*Handle, syscall.Errno) {
 	if h == 0 || h > MaxHandles {
-		return nil, eBADF
+		return nil, syscall.EBADF
 	}
 	hd := &Procs[p].Handles[h-1]
 	if hd.Kind == KindNone {
-		return nil, eBADF
+		return nil, syscall.EBADF
 	}
 	if kind != KindNone && hd.Kind != kind {
-		return nil, eINVAL
+		return nil, syscall.EINVAL
 	}
 	if hd.Rights&rights != rights {
-		return nil, eACCES
+		return nil, syscall.EACCES
 	}
 	return hd, 0
 }

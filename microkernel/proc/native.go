@@ -1,6 +1,8 @@
 package proc
 
 import (
+	"syscall"
+
 	"aramid/lib/abi"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/mm"
@@ -26,26 +28,8 @@ const (
 	SysVmoSize       = abi.SysVmoSize
 )
 
-// Linux errno values used by native calls.
-const (
-	eBADF     = 9
-	eAGAIN    = 11
-	eNOMEM    = 12
-	eACCES    = 13
-	eFAULT    = 14
-	eINVAL    = 22
-	eMFILE    = 24
-	ePIPE     = 32
-	eNOENT    = 2
-	eNOEXEC   = 8
-	e2BIG     = 7
-	eNOSYS    = 38
-	eMSGSIZE  = 90
-	eTIMEDOUT = 110
-)
-
 //go:nosplit
-func neg(e uint64) uint64 { return -e }
+func neg(e syscall.Errno) uint64 { return -uint64(e) }
 
 // Native handles a native system call from a user thread.
 //
@@ -53,7 +37,7 @@ func neg(e uint64) uint64 { return -e }
 func Native(f *amd64.Frame, fx *amd64.FXArea) {
 	p := Current()
 	if p == 0 {
-		f.RAX = neg(eNOSYS)
+		f.RAX = neg(syscall.ENOSYS)
 		return
 	}
 	r, parked := native(p, f, fx)
@@ -103,7 +87,7 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	case SysWaitMany:
 		return waitMany(p, f, fx, a1, a2, int64(a3))
 	}
-	return neg(eNOSYS), false
+	return neg(syscall.ENOSYS), false
 }
 
 //go:nosplit
@@ -130,13 +114,13 @@ func dup(p int32, h uint64, rights uint32) uint64 {
 		return neg(e)
 	}
 	if rights&^hd.Rights != 0 {
-		return neg(eACCES) // a duplicate can only have fewer rights
+		return neg(syscall.EACCES) // a duplicate can only have fewer rights
 	}
 	nh := *hd
 	nh.Rights = rights
 	v := install(p, nh)
 	if v == 0 {
-		return neg(eMFILE)
+		return neg(syscall.EMFILE)
 	}
 	addRef(&nh)
 	return v
@@ -145,11 +129,11 @@ func dup(p int32, h uint64, rights uint32) uint64 {
 //go:nosplit
 func channelCreate(p int32, out uint64) uint64 {
 	if !space(p).Access(out, 8, true) {
-		return neg(eFAULT)
+		return neg(syscall.EFAULT)
 	}
 	a, b, ok := newChannel()
 	if !ok {
-		return neg(eNOMEM)
+		return neg(syscall.ENOMEM)
 	}
 	const rights = RightRead | RightWrite | RightTransfer | RightDup
 	ha := install(p, Handle{Kind: KindChannel, Rights: rights, Obj: a})
@@ -161,7 +145,7 @@ func channelCreate(p int32, out uint64) uint64 {
 			releaseEndpoint(a)
 		}
 		releaseEndpoint(b)
-		return neg(eMFILE)
+		return neg(syscall.EMFILE)
 	}
 	put32(out, uint32(ha))
 	put32(out+4, uint32(hb))
@@ -179,21 +163,21 @@ func write(p int32, h, buf, n, hs, nh uint64) (uint64, int32) {
 		return neg(e), 0
 	}
 	if n > MaxMsg {
-		return neg(eMSGSIZE), 0
+		return neg(syscall.EMSGSIZE), 0
 	}
 	if nh > MaxMsgHandles {
-		return neg(e2BIG), 0
+		return neg(syscall.E2BIG), 0
 	}
 	sp := space(p)
 	if !sp.Access(buf, n, false) || !sp.Access(hs, nh*4, false) {
-		return neg(eFAULT), 0
+		return neg(syscall.EFAULT), 0
 	}
 	peer := endpoints[hd.Obj].peer
 	if peer == 0 {
-		return neg(ePIPE), 0
+		return neg(syscall.EPIPE), 0
 	}
 	if endpoints[peer].count >= maxQueued {
-		return neg(eAGAIN), 0
+		return neg(syscall.EAGAIN), 0
 	}
 	for i := uint64(0); i < nh; i++ {
 		v := uint64(get32(hs + 4*i))
@@ -201,22 +185,22 @@ func write(p int32, h, buf, n, hs, nh uint64) (uint64, int32) {
 			return neg(e), 0
 		}
 		if v == h {
-			return neg(eINVAL), 0 // a channel cannot carry its own handle
+			return neg(syscall.EINVAL), 0 // a channel cannot carry its own handle
 		}
 		for j := uint64(0); j < i; j++ {
 			if uint64(get32(hs+4*j)) == v {
-				return neg(eINVAL), 0
+				return neg(syscall.EINVAL), 0
 			}
 		}
 	}
 	m := allocMessage()
 	if m == 0 {
-		return neg(eNOMEM), 0
+		return neg(syscall.ENOMEM), 0
 	}
 	msg := &messages[m]
 	msg.n, msg.nh = 0, int32(nh)
 	if !fillMessage(msg, userBytes(buf, n)) {
-		return neg(eNOMEM), 0
+		return neg(syscall.ENOMEM), 0
 	}
 	for i := uint64(0); i < nh; i++ {
 		t := &Procs[p].Handles[get32(hs+4*i)-1]
@@ -239,12 +223,12 @@ func read(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, a
 	}
 	sp := space(p)
 	if !sp.Access(actual, 8, true) {
-		return neg(eFAULT), false
+		return neg(syscall.EFAULT), false
 	}
 	ep := &endpoints[hd.Obj]
 	if ep.head == 0 {
 		if ep.peer == 0 {
-			return neg(ePIPE), false
+			return neg(syscall.EPIPE), false
 		}
 		sched.BlockRestartOn(f, fx, sched.WaitEvent, endpointKey(hd.Obj), handoff)
 		return 0, true
@@ -253,10 +237,10 @@ func read(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, a
 	put32(actual, uint32(m.n))
 	put32(actual+4, uint32(m.nh))
 	if uint64(m.n) > bufCap || uint64(m.nh) > hCap {
-		return neg(eMSGSIZE), false
+		return neg(syscall.EMSGSIZE), false
 	}
 	if !sp.Access(buf, uint64(m.n), true) || !sp.Access(hs, uint64(m.nh)*4, true) {
-		return neg(eFAULT), false
+		return neg(syscall.EFAULT), false
 	}
 	free := 0
 	for i := range Procs[p].Handles {
@@ -265,7 +249,7 @@ func read(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, a
 		}
 	}
 	if free < int(m.nh) {
-		return neg(eMFILE), false
+		return neg(syscall.EMFILE), false
 	}
 	drainMessage(m, userBytes(buf, uint64(m.n)))
 	for i := int32(0); i < m.nh; i++ {
@@ -285,7 +269,7 @@ func read(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, a
 //go:nosplit
 func call(p int32, f *amd64.Frame, fx *amd64.FXArea, h, args uint64) (uint64, bool) {
 	if !space(p).Access(args, 9*8, false) {
-		return neg(eFAULT), false
+		return neg(syscall.EFAULT), false
 	}
 	var a [9]uint64
 	for i := range a {

@@ -1,6 +1,8 @@
 package proc
 
 import (
+	"syscall"
+
 	"aramid/microkernel/console"
 	"aramid/microkernel/loader"
 	"aramid/microkernel/mm"
@@ -38,7 +40,7 @@ const (
 // index, or an errno.
 //
 //go:nosplit
-func Spawn(cmdline []byte, boot Handle) (int32, uint64) {
+func Spawn(cmdline []byte, boot Handle) (int32, syscall.Errno) {
 	name := cmdline
 	for i, c := range cmdline {
 		if c == ' ' {
@@ -48,7 +50,7 @@ func Spawn(cmdline []byte, boot Handle) (int32, uint64) {
 	}
 	img, ok := loader.Find(Bundle, str(name))
 	if !ok {
-		return 0, eNOENT
+		return 0, syscall.ENOENT
 	}
 	prog := &spawnProg
 	if err := loader.Parse(img, prog); err != nil {
@@ -59,7 +61,7 @@ func Spawn(cmdline []byte, boot Handle) (int32, uint64) {
 			console.Print(string(e))
 		}
 		console.Print("\n")
-		return 0, eNOEXEC
+		return 0, syscall.ENOEXEC
 	}
 	i, e := newProcess(name, DefaultLimit)
 	if e != 0 {
@@ -69,14 +71,14 @@ func Spawn(cmdline []byte, boot Handle) (int32, uint64) {
 	sp, ok := loadProgram(&p.Space, img, prog, cmdline)
 	if !ok {
 		Kill(i, StatusMemory)
-		return 0, eNOMEM
+		return 0, syscall.ENOMEM
 	}
 	if boot.Kind != KindNone {
 		p.Handles[0] = boot
 	}
 	if sched.SpawnUser(i, p.Space.Root, prog.Entry, sp) < 0 {
 		Kill(i, StatusMemory)
-		return 0, eAGAIN
+		return 0, syscall.EAGAIN
 	}
 	return i, 0
 }
@@ -86,12 +88,12 @@ func Spawn(cmdline []byte, boot Handle) (int32, uint64) {
 // bytes. It returns the slot, or an errno.
 //
 //go:nosplit
-func newProcess(name []byte, limit uint64) (int32, uint64) {
+func newProcess(name []byte, limit uint64) (int32, syscall.Errno) {
 	i := int32(1)
 	for ; i < MaxProcs && Procs[i].state != pFree; i++ {
 	}
 	if i == MaxProcs {
-		return 0, eAGAIN
+		return 0, syscall.EAGAIN
 	}
 	p := &Procs[i]
 	gen := p.Gen + 1
@@ -102,7 +104,7 @@ func newProcess(name []byte, limit uint64) (int32, uint64) {
 	p.nameLen = copy(p.name[:], name)
 	if !mm.NewUserSpace(&p.Space, limit) {
 		p.state = pFree
-		return 0, eNOMEM
+		return 0, syscall.ENOMEM
 	}
 	return i, 0
 }
@@ -219,7 +221,7 @@ func putStr(page *[mm.PageSize]byte, off *int, s string) uint64 {
 //go:nosplit
 func spawnCall(p int32, cmd, n, boot uint64) uint64 {
 	if n == 0 || n > 256 || !space(p).Access(cmd, n, false) {
-		return neg(eFAULT)
+		return neg(syscall.EFAULT)
 	}
 	line := &spawnLine
 	copy(line[:n], userBytes(cmd, n))
@@ -242,7 +244,7 @@ func spawnCall(p int32, cmd, n, boot uint64) uint64 {
 	v := install(p, Handle{Kind: KindProcess, Rights: RightWait | RightTransfer | RightDup, Obj: child})
 	if v == 0 {
 		Procs[child].refs--
-		return neg(eMFILE)
+		return neg(syscall.EMFILE)
 	}
 	return v
 }

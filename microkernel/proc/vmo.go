@@ -1,6 +1,10 @@
 package proc
 
-import "aramid/microkernel/mm"
+import (
+	"syscall"
+
+	"aramid/microkernel/mm"
+)
 
 // Memory objects: pages that several processes can map at once, the way
 // bulk data (file contents, packets) is meant to move between servers
@@ -27,17 +31,17 @@ var vmos [MaxVMOs]vmo
 func vmoCreate(p int32, size uint64) uint64 {
 	n := (size + mm.PageSize - 1) / mm.PageSize
 	if n == 0 || n > MaxVMOPages {
-		return neg(eINVAL)
+		return neg(syscall.EINVAL)
 	}
 	sp := space(p)
 	if sp.Limit != 0 && sp.Pages+n > sp.Limit {
-		return neg(eNOMEM)
+		return neg(syscall.ENOMEM)
 	}
 	v := int32(1)
 	for ; v < MaxVMOs && vmos[v].refs != 0; v++ {
 	}
 	if v == MaxVMOs {
-		return neg(eNOMEM)
+		return neg(syscall.ENOMEM)
 	}
 	o := &vmos[v]
 	o.npages = 0
@@ -45,7 +49,7 @@ func vmoCreate(p int32, size uint64) uint64 {
 		pa, ok := mm.AllocZeroed()
 		if !ok {
 			freeFrames(o)
-			return neg(eNOMEM)
+			return neg(syscall.ENOMEM)
 		}
 		o.frames[i] = pa
 		o.npages++
@@ -55,7 +59,7 @@ func vmoCreate(p int32, size uint64) uint64 {
 	h := install(p, Handle{Kind: KindVMO, Rights: RightRead | RightWrite | RightMap | RightTransfer | RightDup, Obj: v})
 	if h == 0 {
 		dropVMO(v)
-		return neg(eMFILE)
+		return neg(syscall.EMFILE)
 	}
 	return h
 }
@@ -80,12 +84,12 @@ func vmoMap(p int32, h uint64, write bool) uint64 {
 		slot++
 	}
 	if slot == maxMappings {
-		return neg(eNOMEM)
+		return neg(syscall.ENOMEM)
 	}
 	o := &vmos[hd.Obj]
 	addr, ok := pr.Space.MapShared(o.frames[:o.npages], write)
 	if !ok {
-		return neg(eNOMEM)
+		return neg(syscall.ENOMEM)
 	}
 	o.refs++
 	pr.mappings[slot] = hd.Obj

@@ -1,6 +1,8 @@
 package proc
 
 import (
+	"syscall"
+
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/sched"
@@ -29,7 +31,7 @@ func wakeManyWaiters() {
 // queued message or a closed peer, or a process that has exited.
 //
 //go:nosplit
-func ready(p int32, h uint64) (bool, uint64) {
+func ready(p int32, h uint64) (bool, syscall.Errno) {
 	hd, e := lookupHandle(p, h, KindNone, 0)
 	if e != 0 {
 		return false, e
@@ -41,7 +43,7 @@ func ready(p int32, h uint64) (bool, uint64) {
 	case KindProcess:
 		return Procs[hd.Obj].state == pZombie, 0
 	}
-	return false, eINVAL
+	return false, syscall.EINVAL
 }
 
 // waitMany returns the index of the first ready handle among n at hs, or
@@ -51,10 +53,10 @@ func ready(p int32, h uint64) (bool, uint64) {
 //go:nosplit
 func waitMany(p int32, f *amd64.Frame, fx *amd64.FXArea, hs, n uint64, timeout int64) (uint64, bool) {
 	if n == 0 || n > maxWaitMany {
-		return neg(eINVAL), false
+		return neg(syscall.EINVAL), false
 	}
 	if !space(p).Access(hs, n*4, false) {
-		return neg(eFAULT), false
+		return neg(syscall.EFAULT), false
 	}
 	t := sched.Current()
 	for i := uint64(0); i < n; i++ {
@@ -69,7 +71,7 @@ func waitMany(p int32, f *amd64.Frame, fx *amd64.FXArea, hs, n uint64, timeout i
 		}
 	}
 	if timeout == 0 {
-		return neg(eTIMEDOUT), false
+		return neg(syscall.ETIMEDOUT), false
 	}
 	if t.WaitStart == 0 {
 		t.WaitStart = clock.Nanotime() // kept across restarts
@@ -79,6 +81,6 @@ func waitMany(p int32, f *amd64.Frame, fx *amd64.FXArea, hs, n uint64, timeout i
 		deadline = t.WaitStart + timeout
 	}
 	manyWaiting = true
-	sched.BlockRestart(f, fx, sched.WaitEvent, waitManyKey, deadline, neg(eTIMEDOUT))
+	sched.BlockRestart(f, fx, sched.WaitEvent, waitManyKey, deadline, neg(syscall.ETIMEDOUT))
 	return 0, true
 }
