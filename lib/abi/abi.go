@@ -60,3 +60,84 @@ type CallArgs struct {
 	RBuf, RCap, RHandles, RHCap     uint64
 	Actual                          uint64 // *[2]uint32: bytes, handles
 }
+
+// Calls for the Linux personality (linuxd). A Linux process is one whose
+// system calls the kernel forwards, as a LinuxMsg, to the syscall port it
+// was created with; linuxd takes them with SysPortWait and answers with a
+// LinuxReply (docs/linux.md).
+const (
+	// SysPortCreate makes a syscall port, the queue of forwarded calls.
+	SysPortCreate = NativeBase + 0x10 // () -> port h
+	// SysPortWait answers one forwarded call (reply.TID != 0), then waits
+	// for the next and stores it at msg. With a reply, the CPU goes
+	// straight to the answered thread while linuxd waits.
+	SysPortWait = NativeBase + 0x11 // (port h, msg *LinuxMsg, reply *LinuxReply or 0)
+	// SysPortReply answers one forwarded call without waiting.
+	SysPortReply = NativeBase + 0x12 // (port h, reply *LinuxReply)
+	// SysLinuxCreate makes an empty Linux process (no memory, no threads)
+	// whose calls go to the port, tagged with cookie.
+	SysLinuxCreate = NativeBase + 0x13 // (port h, name, len, cookie) -> process h
+	// SysProcessRead and SysProcessWrite copy between the caller and a
+	// Linux process's memory; unmapped or protected ranges are EFAULT.
+	SysProcessRead  = NativeBase + 0x14 // (process h, addr, buf, n)
+	SysProcessWrite = NativeBase + 0x15 // (process h, addr, buf, n)
+	// SysProcessVM maps, unmaps or protects memory of a Linux process.
+	SysProcessVM = NativeBase + 0x16 // (process h, op, addr, len, prot) -> addr
+	// SysThreadStart starts a thread in a Linux process with registers.
+	SysThreadStart = NativeBase + 0x17 // (process h, regs *Regs) -> tid
+	// SysProcessKill ends a process with a status.
+	SysProcessKill = NativeBase + 0x18 // (process h, status)
+	// SysLinuxFork copies a Linux process whose thread tid is waiting for
+	// a reply: the child has one thread, a copy of that one, which also
+	// waits for a reply.
+	SysLinuxFork = NativeBase + 0x19 // (process h, tid, cookie, out tid *uint32) -> process h
+	// SysBundleRead reads a file of the boot bundle.
+	SysBundleRead = NativeBase + 0x1a // (name, len, off, buf, n) -> bytes read
+	// SysProcessFutex wakes up to n threads waiting on a futex in a Linux
+	// process (CLONE_CHILD_CLEARTID).
+	SysProcessFutex = NativeBase + 0x1b // (process h, addr, n) -> woken
+)
+
+// Operations of SysProcessVM.
+const (
+	VMMap     = 1 // anonymous demand-zero memory; addr 0: anywhere
+	VMUnmap   = 2
+	VMProtect = 3
+	VMReset   = 4 // unmap everything and end every thread but addr (a tid)
+)
+
+// Regs is a Linux thread's general register state.
+type Regs struct {
+	RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP uint64
+	R8, R9, R10, R11, R12, R13, R14, R15   uint64
+	RIP, RFLAGS, FSBase                    uint64
+}
+
+// Kinds of LinuxMsg.
+const (
+	MsgSyscall = 0 // Regs.RAX is the call number
+	MsgFault   = 1 // a CPU exception: Vector, Err, Addr (CR2)
+)
+
+// LinuxMsg is one forwarded system call or fault, in a fixed layout.
+type LinuxMsg struct {
+	Kind, TID         uint32
+	Cookie            uint64
+	Vector, Err, Addr uint64
+	Regs              Regs
+}
+
+// Actions of a LinuxReply.
+const (
+	ReplyReturn = 0 // RAX = Value
+	ReplyRegs   = 1 // load Regs (sigreturn, signal delivery)
+	ReplyExec   = 2 // load Regs and reset the FPU state (execve)
+	ReplyExit   = 3 // end the thread
+)
+
+// LinuxReply answers a forwarded call.
+type LinuxReply struct {
+	TID, Action uint32
+	Value       uint64
+	Regs        Regs
+}

@@ -171,3 +171,23 @@ var Implemented = []uint64{
 	sysno.Getrandom, sysno.EpollCreate1, sysno.Eventfd2, sysno.EpollCtl,
 	sysno.EpollPwait, sysno.EpollWait, sysno.Writev, sysno.Ioctl, sysno.SetTidAddress,
 }
+
+const mapAnonymous = 0x20
+
+// LocalLinux reports whether a Linux process's system call in f is one the
+// kernel answers itself instead of forwarding it to linuxd: calls that
+// only touch the kernel's own state (memory, futexes, time, the FS base)
+// and are hot enough that two address-space switches would dominate them.
+// docs/linux.md lists them and why.
+//
+//go:nosplit
+func LocalLinux(f *amd64.Frame) bool {
+	switch f.RAX {
+	case sysno.Mmap:
+		return f.R10&mapAnonymous != 0
+	case sysno.Munmap, sysno.Mprotect, sysno.Madvise, sysno.Futex, sysno.SchedYield,
+		sysno.ClockGettime, sysno.Gettimeofday, sysno.ArchPrctl:
+		return true
+	}
+	return false
+}

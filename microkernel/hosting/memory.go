@@ -61,7 +61,7 @@ func memoryCall(f *amd64.Frame) uint64 {
 	sp := currentSpace()
 	switch f.RAX {
 	case sysno.Mmap:
-		if int32(f.R8) != -1 {
+		if f.R10&mapAnonymous == 0 {
 			return errno(syscall.EBADF) // file mappings: the kernel has no files
 		}
 		addr, err := sp.Mmap(f.RDI, f.RSI, int(f.RDX), int(f.R10))

@@ -8,6 +8,7 @@ import (
 	"aramid/microkernel/clock"
 	"aramid/microkernel/console"
 	"aramid/microkernel/dev"
+	"aramid/microkernel/mm"
 	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
 )
@@ -122,6 +123,9 @@ func nowPlusMs(ms int) int64 { return clock.Nanotime() + int64(ms)*1e6 }
 func archPrctl(f *amd64.Frame, code, addr uint64) uint64 {
 	switch code {
 	case archSetFS:
+		if proc.Current() != 0 && addr >= mm.UserTop {
+			return errno(syscall.EPERM) // WRMSR would fault in ring 0, as Linux refuses
+		}
 		f.FSBase = addr // applied when the trap returns
 		return 0
 	case archGetFS:

@@ -23,6 +23,14 @@ func unshare(pa uint64) {
 	Phys.Free(pa)
 }
 
+// shared reports whether a private frame has other owners.
+//
+//go:nosplit
+func shared(pa uint64) bool {
+	f := pa / PageSize
+	return f < cowFrames && frameRefs[f] > 0
+}
+
 // copyFrame copies physical frame src to dst through the direct map.
 //
 //go:nosplit

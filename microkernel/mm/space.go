@@ -127,7 +127,9 @@ func (s *Space) Madvise(addr, length uint64, advice int) syscall.Errno {
 	return 0
 }
 
-// Mprotect changes the protection of [addr, addr+length).
+// Mprotect changes the protection of [addr, addr+length) in place: mapped
+// pages keep their contents, as in Linux. Pages that were never mapped (or
+// were PROT_NONE) become demand-zero pages; PROT_NONE drops pages.
 //
 //go:nosplit
 func (s *Space) Mprotect(addr, length uint64, prot int) syscall.Errno {
@@ -135,10 +137,54 @@ func (s *Space) Mprotect(addr, length uint64, prot int) syscall.Errno {
 	if addr%PageSize != 0 || !s.inside(addr, length) {
 		return syscall.ENOMEM
 	}
-	if !s.setProt(addr, addr+length, prot) {
-		return syscall.ENOMEM
+	if prot == 0 {
+		s.release(addr, addr+length, false)
+		return 0
+	}
+	for va := addr; va < addr+length; va += PageSize {
+		e := Walk(&kt, s.Root, va, true, s.User)
+		if e == nil {
+			return syscall.ENOMEM
+		}
+		*e = s.protectEntry(*e, prot)
+		amd64.Invlpg(uintptr(va))
 	}
 	return 0
+}
+
+// protectEntry returns entry e with protection prot. A present frame that
+// others still share (after fork) becomes copy-on-write rather than
+// writable.
+//
+//go:nosplit
+func (s *Space) protectEntry(e uint64, prot int) uint64 {
+	bits := demandBits(prot, s.User)
+	if e&PTEPresent == 0 {
+		return PTEDemand | bits
+	}
+	e &^= PTEWrite | PTECOW | PTENoExec | PTEUser
+	if bits&PTEWrite != 0 && e&PTEShared == 0 && shared(e&pteAddrMask) {
+		return e | bits&^PTEWrite | PTECOW
+	}
+	return e | bits
+}
+
+// demandBits are the entry bits, beside present or demand, of a page with
+// protection prot.
+//
+//go:nosplit
+func demandBits(prot int, user bool) uint64 {
+	var pte uint64
+	if prot&protWrite != 0 {
+		pte |= PTEWrite
+	}
+	if prot&protExec == 0 {
+		pte |= PTENoExec
+	}
+	if user {
+		pte |= PTEUser
+	}
+	return pte
 }
 
 // setProt makes [start, end) demand-zero pages with protection prot,
@@ -150,13 +196,7 @@ func (s *Space) setProt(start, end uint64, prot int) bool {
 	if prot == 0 {
 		return true
 	}
-	pte := uint64(PTEDemand)
-	if prot&protWrite != 0 {
-		pte |= PTEWrite
-	}
-	if s.User {
-		pte |= PTEUser
-	}
+	pte := PTEDemand | demandBits(prot, s.User)
 	for va := start; va < end; va += PageSize {
 		e := Walk(&kt, s.Root, va, true, s.User)
 		if e == nil {
@@ -165,6 +205,33 @@ func (s *Space) setProt(start, end uint64, prot int) bool {
 		*e = pte
 	}
 	return true
+}
+
+// Reset empties the user half for a new program (execve): every page is
+// released and the mmap window starts again.
+//
+//go:nosplit
+func (s *Space) Reset() {
+	s.release(UserMin, UserTop, false)
+	s.Next = s.Lo
+}
+
+// Window returns the direct-map bytes of the page holding va from va to the
+// page's end, after checking and faulting in the access like Access: the
+// way the kernel reads or writes the memory of a process other than the
+// current one.
+//
+//go:nosplit
+func (s *Space) Window(va uint64, write bool) ([]byte, bool) {
+	if !s.Access(va, 1, write) {
+		return nil, false
+	}
+	pa, ok := Translate(&kt, s.Root, va)
+	if !ok {
+		return nil, false
+	}
+	n := PageSize - va%PageSize
+	return (*[PageSize]byte)(Ptr(PhysToVirt(pa)))[:n:n], true
 }
 
 // pageVisitor frees present pages in a range, leaving either nothing or a
@@ -192,7 +259,7 @@ func (v *pageVisitor) Visit(va, pte uint64) uint64 {
 	unshare(pte & pteAddrMask)
 	v.freed++
 	if v.keep {
-		return PTEDemand | pte&(PTEWrite|PTEUser)
+		return PTEDemand | pte&(PTEWrite|PTEUser|PTENoExec)
 	}
 	return 0
 }
@@ -227,7 +294,7 @@ func (s *Space) Fault(va uint64, write bool) int {
 		return FaultOOM
 	}
 	s.Pages++
-	*e = pa | PTEPresent | PTENoExec | *e&(PTEWrite|PTEUser)
+	*e = pa | PTEPresent | *e&(PTEWrite|PTEUser|PTENoExec)
 	amd64.Invlpg(uintptr(va &^ (PageSize - 1)))
 	return FaultFixed
 }

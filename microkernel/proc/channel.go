@@ -113,6 +113,8 @@ func dropOne(e int32) {
 				dropProcessRef(h.Obj)
 			case KindVMO:
 				dropVMO(h.Obj)
+			case KindPort:
+				releasePort(h.Obj)
 			}
 		}
 		freeMessage(m)

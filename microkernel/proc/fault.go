@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"aramid/lib/abi"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/console"
 	"aramid/microkernel/mm"
@@ -41,6 +42,11 @@ func UserFault(f *amd64.Frame, fx *amd64.FXArea, cr2 uint64) {
 		case mm.FaultLimit:
 			status = StatusMemory
 		}
+	}
+	if p.port != 0 && status != StatusMemory {
+		// linuxd turns the fault into a signal (docs/linux.md).
+		forward(f, fx, pending{kind: abi.MsgFault, vector: f.Vector, err: f.Err, addr: cr2})
+		return
 	}
 	console.Print("\n")
 	Report(i)

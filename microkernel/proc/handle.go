@@ -12,6 +12,7 @@ const (
 	KindChannel
 	KindProcess
 	KindVMO
+	KindPort // a syscall port (linux.go)
 )
 
 // Handle rights (lib/abi).
@@ -78,6 +79,8 @@ func closeHandle(hd *Handle) {
 		dropProcessRef(hd.Obj)
 	case KindVMO:
 		dropVMO(hd.Obj)
+	case KindPort:
+		releasePort(hd.Obj)
 	}
 	*hd = Handle{}
 }
@@ -102,5 +105,7 @@ func addRef(hd *Handle) {
 		Procs[hd.Obj].refs++
 	case KindVMO:
 		vmos[hd.Obj].refs++
+	case KindPort:
+		ports[hd.Obj].refs++
 	}
 }

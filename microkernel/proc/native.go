@@ -87,6 +87,38 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	case SysWaitMany:
 		return waitMany(p, f, fx, a1, a2, int64(a3))
 	}
+	return linuxdCall(p, f, fx)
+}
+
+// linuxdCall dispatches the calls that serve the Linux personality.
+//
+//go:nosplit
+func linuxdCall(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
+	a1, a2, a3, a4, a5 := f.RDI, f.RSI, f.RDX, f.R10, f.R8
+	switch f.RAX {
+	case abi.SysPortCreate:
+		return portCreate(p), false
+	case abi.SysPortWait:
+		return portWait(p, f, fx, a1, a2, a3)
+	case abi.SysPortReply:
+		return portReply(p, a1, a2), false
+	case abi.SysLinuxCreate:
+		return linuxCreate(p, a1, a2, a3, a4), false
+	case abi.SysProcessRead, abi.SysProcessWrite:
+		return processCopy(p, a1, a2, a3, a4, f.RAX == abi.SysProcessWrite), false
+	case abi.SysProcessVM:
+		return processVM(p, a1, a2, a3, a4, a5), false
+	case abi.SysThreadStart:
+		return threadStart(p, a1, a2), false
+	case abi.SysProcessKill:
+		return processKill(p, a1, a2), false
+	case abi.SysLinuxFork:
+		return linuxFork(p, a1, a2, a3, a4), false
+	case abi.SysBundleRead:
+		return bundleRead(p, a1, a2, a3, a4, a5), false
+	case abi.SysProcessFutex:
+		return processFutex(p, a1, a2, a3), false
+	}
 	return neg(syscall.ENOSYS), false
 }
 

@@ -48,7 +48,11 @@ type Process struct {
 	// ExitWord becomes 1 when the process has exited; kernel goroutines
 	// futex-wait on it.
 	ExitWord uint32
-	refs     int32              // process handles that name this process
+	refs     int32 // process handles that name this process
+	// port is the syscall port a Linux process's calls are forwarded to
+	// (0: a native process); cookie is linuxd's name for the process.
+	port     int32
+	cookie   uint64
 	mappings [maxMappings]int32 // memory objects mapped (0 = free slot)
 }
 
@@ -91,6 +95,10 @@ func Kill(i int32, status int64) {
 			p.mappings[k] = 0
 		}
 	}
+	if p.port != 0 {
+		releasePort(p.port)
+		p.port = 0
+	}
 	p.state = pZombie
 	p.Status = status
 	p.ExitWord = 1
@@ -121,12 +129,10 @@ func Report(i int32) {
 // addresses are below 2^47, so the process index fits above them.
 //
 //go:nosplit
-func FutexKey(addr uint64) uint64 {
-	if p := Current(); p != 0 {
-		return addr | uint64(p)<<48
-	}
-	return addr
-}
+func FutexKey(addr uint64) uint64 { return futexKeyOf(Current(), addr) }
+
+//go:nosplit
+func futexKeyOf(p int32, addr uint64) uint64 { return addr | uint64(p)<<48 }
 
 // Info is a snapshot of one process, for the kernel monitor.
 type Info struct {

@@ -34,6 +34,7 @@ const (
 	WaitFutex // key: futex address
 	WaitSleep
 	WaitEvent // key: event object id (epoll, console)
+	WaitLinux // key: syscall port; a Linux thread waiting for linuxd's reply
 )
 
 // Thread is one kernel thread.
@@ -409,4 +410,68 @@ func Stats() (live, blockedN int) {
 		}
 	}
 	return
+}
+
+// Forward parks the current thread until linuxd answers its system call
+// (Resume), and runs thread next instead if it is runnable: the hand-off
+// from a Linux thread to the linuxd thread that takes its call.
+//
+//go:nosplit
+func Forward(f *amd64.Frame, fx *amd64.FXArea, key uint64, next int32) {
+	threads[current].restart = false
+	park(f, fx, WaitLinux, key, 0, f.RAX, 0, next)
+}
+
+// Find returns the live thread with id tid, or nil.
+//
+//go:nosplit
+func Find(tid int32) *Thread {
+	for i := 1; i < MaxThreads; i++ {
+		if t := &threads[i]; t.TID == tid && t.state != free && t.state != dead {
+			return t
+		}
+	}
+	return nil
+}
+
+// AwaitsReply reports whether t is parked in Forward on key.
+//
+//go:nosplit
+func (t *Thread) AwaitsReply(key uint64) bool {
+	return t.state == blocked && t.reason == WaitLinux && t.key == key
+}
+
+// AwaitReply parks a thread that is not running as if it had called
+// Forward on key: a forked Linux thread waits for linuxd to say how it
+// returns from fork.
+//
+//go:nosplit
+func (t *Thread) AwaitReply(key uint64) {
+	t.state, t.reason, t.key, t.restart = blocked, WaitLinux, key, false
+}
+
+// Resume makes a parked thread runnable; its Frame is what it resumes with.
+//
+//go:nosplit
+func (t *Thread) Resume() { t.state = runnable }
+
+// End ends a thread that is not running.
+//
+//go:nosplit
+func (t *Thread) End() { t.state = dead }
+
+// ResetFX gives t the FPU state of a fresh thread (execve).
+//
+//go:nosplit
+func (t *Thread) ResetFX() { defaultFX(&t.FX) }
+
+// KillOthers ends every thread of process proc except keep.
+//
+//go:nosplit
+func KillOthers(proc, keep int32) {
+	for i := 1; i < MaxThreads; i++ {
+		if t := &threads[i]; t.Proc == proc && t.TID != keep && t.state != free {
+			t.state = dead
+		}
+	}
 }

@@ -27,9 +27,10 @@ const (
 // sized for goroutine stacks; the trap stacks are 32-64 KiB. An indirect
 // call makes it check each handler's chain on its own.
 var (
-	nativeCall = proc.Native
-	linuxCall  = hosting.Syscall
-	userFault  = proc.UserFault
+	nativeCall  = proc.Native
+	linuxCall   = hosting.Syscall
+	forwardCall = proc.Forward
+	userFault   = proc.UserFault
 )
 
 // Counts of traps by kind, for the kernel's statistics.
@@ -44,6 +45,12 @@ func Handle(f *amd64.Frame, fx *amd64.FXArea) {
 	count(f.Vector, f.RAX)
 	user := f.CS&3 != 0
 	switch v := f.Vector; {
+	case v == amd64.SyscallVector && user && proc.IsLinux():
+		if hosting.LocalLinux(f) {
+			linuxCall(f, fx)
+		} else {
+			forwardCall(f, fx)
+		}
 	case v == amd64.SyscallVector && user && f.RAX >= proc.NativeBase:
 		nativeCall(f, fx)
 	case v == amd64.SyscallVector:

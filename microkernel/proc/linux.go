@@ -1,0 +1,491 @@
+package proc
+
+import (
+	"syscall"
+	"unsafe"
+
+	"aramid/lib/abi"
+	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/loader"
+	"aramid/microkernel/mm"
+	"aramid/microkernel/sched"
+)
+
+// Linux processes and syscall ports: the kernel half of the Linux
+// personality (docs/linux.md).
+//
+// A Linux process is created empty by linuxd (linux_create) and tied to a
+// syscall port. Every system call it makes, except the few purely local
+// ones the kernel answers itself (LocalLinux), parks the calling thread and
+// queues it on the port; no message is built or allocated, because the
+// message is the parked thread's own saved registers. linuxd takes the
+// next call with port_wait, which copies those registers out in the fixed
+// LinuxMsg layout, and answers with a LinuxReply: a result, new registers,
+// or the end of the thread. Both directions hand the CPU straight to the
+// thread that was woken, so a forwarded call costs two address-space
+// switches and no trip through the run queue.
+
+const (
+	maxPorts   = 4
+	portKeyTag = 6 << 32
+	ringSize   = 2 * sched.MaxThreads
+)
+
+// pending is one forwarded call or fault waiting to be taken.
+type pending struct {
+	tid               int32
+	kind              uint32
+	vector, err, addr uint64
+}
+
+// port is a syscall port: a ring of forwarded calls not yet taken.
+type port struct {
+	refs    int32 // handles; the last one closed kills the port's processes
+	ring    [ringSize]pending
+	head, n int32
+}
+
+var ports [maxPorts]port
+
+// Scratch for the trap path, whose nosplit frames must stay small.
+var (
+	msgScratch  abi.LinuxMsg
+	regsScratch abi.Regs
+)
+
+//go:nosplit
+func portKey(i int32) uint64 { return portKeyTag | uint64(i) }
+
+// IsLinux reports whether the running thread belongs to a Linux process.
+//
+//go:nosplit
+func IsLinux() bool { return Procs[Current()].port != 0 }
+
+// releasePort drops a handle to port i. With the last one, linuxd is gone:
+// its processes can never be answered, so they are killed.
+//
+//go:nosplit
+func releasePort(i int32) {
+	pt := &ports[i]
+	pt.refs--
+	if pt.refs > 0 {
+		return
+	}
+	killOrphans(i)
+	*pt = port{}
+}
+
+// killOrphans is orphans, called through a function value: Kill closes
+// handles, which may release a port, which kills. The recursion ends at
+// once (Linux processes hold no ports), but the linker's nosplit check
+// cannot see that; an indirect call makes it check each chain alone.
+var killOrphans func(int32)
+
+func init() { killOrphans = orphans }
+
+// orphans kills the processes of port i.
+//
+//go:nosplit
+func orphans(i int32) {
+	for k := int32(1); k < MaxProcs; k++ {
+		if Procs[k].state == pLive && Procs[k].port == i {
+			Kill(k, StatusSignal|9)
+		}
+	}
+}
+
+// Forward queues the running Linux thread's system call on its port and
+// parks the thread until linuxd answers.
+//
+//go:nosplit
+func Forward(f *amd64.Frame, fx *amd64.FXArea) {
+	forward(f, fx, pending{kind: abi.MsgSyscall})
+}
+
+//go:nosplit
+func forward(f *amd64.Frame, fx *amd64.FXArea, m pending) {
+	i := Procs[Current()].port
+	pt := &ports[i]
+	if pt.n == ringSize {
+		Kill(Current(), StatusMemory)
+		sched.Reschedule(f, fx)
+		return
+	}
+	m.tid = sched.TID()
+	pt.ring[(pt.head+pt.n)%ringSize] = m
+	pt.n++
+	woken := sched.WakeOne(sched.WaitEvent, portKey(i))
+	sched.Forward(f, fx, portKey(i), woken)
+}
+
+// portCreate is port_create(): a new syscall port.
+//
+//go:nosplit
+func portCreate(p int32) uint64 {
+	for i := int32(1); i < maxPorts; i++ {
+		if ports[i].refs == 0 {
+			v := install(p, Handle{Kind: KindPort, Rights: RightRead | RightWrite | RightDup, Obj: i})
+			if v == 0 {
+				return neg(syscall.EMFILE)
+			}
+			ports[i] = port{refs: 1}
+			return v
+		}
+	}
+	return neg(syscall.ENOMEM)
+}
+
+// portWait is port_wait(port, msg, reply): answer reply's thread if reply
+// is not 0, then take the next forwarded call into msg, blocking while
+// there is none.
+//
+//go:nosplit
+func portWait(p int32, f *amd64.Frame, fx *amd64.FXArea, h, msg, rep uint64) (uint64, bool) {
+	hd, e := lookupHandle(p, h, KindPort, RightRead)
+	if e != 0 {
+		return neg(e), false
+	}
+	if !space(p).Access(msg, uint64(unsafe.Sizeof(abi.LinuxMsg{})), true) {
+		return neg(syscall.EFAULT), false
+	}
+	var next int32
+	if rep != 0 {
+		tid, e := reply(p, hd.Obj, rep)
+		if e != 0 {
+			return neg(e), false
+		}
+		next = tid
+		f.RDX = 0 // the wait restarts after blocking; it must not answer again
+	}
+	if take(hd.Obj, msg) {
+		return 0, false
+	}
+	sched.BlockRestartOn(f, fx, sched.WaitEvent, portKey(hd.Obj), next)
+	return 0, true
+}
+
+// take copies the next live forwarded call of port i to msg (in the
+// caller's space, already checked) and reports whether there was one.
+//
+//go:nosplit
+func take(i int32, msg uint64) bool {
+	pt := &ports[i]
+	for pt.n > 0 {
+		m := pt.ring[pt.head]
+		pt.head = (pt.head + 1) % ringSize
+		pt.n--
+		t := sched.Find(m.tid)
+		if t == nil || !t.AwaitsReply(portKey(i)) {
+			continue // killed while queued
+		}
+		out := &msgScratch
+		*out = abi.LinuxMsg{Kind: m.kind, TID: uint32(m.tid), Cookie: Procs[t.Proc].cookie, Vector: m.vector, Err: m.err, Addr: m.addr}
+		getRegs(&out.Regs, &t.Frame)
+		*(*abi.LinuxMsg)(mm.Ptr(uintptr(msg))) = *out
+		return true
+	}
+	return false
+}
+
+// reply applies the LinuxReply at addr to the thread it names, which must
+// be waiting on port i, and returns that thread's id.
+//
+//go:nosplit
+func reply(p, i int32, addr uint64) (int32, syscall.Errno) {
+	if !space(p).Access(addr, uint64(unsafe.Sizeof(abi.LinuxReply{})), false) {
+		return 0, syscall.EFAULT
+	}
+	r := (*abi.LinuxReply)(mm.Ptr(uintptr(addr)))
+	t := sched.Find(int32(r.TID))
+	if t == nil || !t.AwaitsReply(portKey(i)) {
+		return 0, syscall.ESRCH
+	}
+	switch r.Action {
+	case abi.ReplyReturn:
+		t.Frame.RAX = r.Value
+	case abi.ReplyRegs, abi.ReplyExec:
+		regsScratch = r.Regs
+		if !setRegs(&t.Frame, &regsScratch) {
+			return 0, syscall.EINVAL
+		}
+		if r.Action == abi.ReplyExec {
+			t.ResetFX()
+		}
+	case abi.ReplyExit:
+		t.End()
+		return 0, 0
+	default:
+		return 0, syscall.EINVAL
+	}
+	t.Resume()
+	return int32(r.TID), 0
+}
+
+// portReply is port_reply(port, reply).
+//
+//go:nosplit
+func portReply(p int32, h, rep uint64) uint64 {
+	hd, e := lookupHandle(p, h, KindPort, RightRead)
+	if e != 0 {
+		return neg(e)
+	}
+	if _, e := reply(p, hd.Obj, rep); e != 0 {
+		return neg(e)
+	}
+	return 0
+}
+
+//go:nosplit
+func getRegs(r *abi.Regs, f *amd64.Frame) {
+	*r = abi.Regs{
+		RAX: f.RAX, RBX: f.RBX, RCX: f.RCX, RDX: f.RDX, RSI: f.RSI, RDI: f.RDI, RBP: f.RBP, RSP: f.RSP,
+		R8: f.R8, R9: f.R9, R10: f.R10, R11: f.R11, R12: f.R12, R13: f.R13, R14: f.R14, R15: f.R15,
+		RIP: f.RIP, RFLAGS: f.RFLAGS, FSBase: f.FSBase,
+	}
+}
+
+// userFlags are the RFLAGS bits a user program may set: the arithmetic
+// flags, DF and AC. IOPL, IF and the rest stay the kernel's.
+const userFlags = 0x40cd5
+
+// setRegs loads r into f. Addresses that IRETQ or WRMSR would fault on in
+// ring 0 (outside the canonical lower half) are refused.
+//
+//go:nosplit
+func setRegs(f *amd64.Frame, r *abi.Regs) bool {
+	if r.RIP >= mm.UserTop || r.RSP > mm.UserTop || r.FSBase >= mm.UserTop {
+		return false
+	}
+	f.RAX, f.RBX, f.RCX, f.RDX, f.RSI, f.RDI, f.RBP, f.RSP = r.RAX, r.RBX, r.RCX, r.RDX, r.RSI, r.RDI, r.RBP, r.RSP
+	f.R8, f.R9, f.R10, f.R11, f.R12, f.R13, f.R14, f.R15 = r.R8, r.R9, r.R10, r.R11, r.R12, r.R13, r.R14, r.R15
+	f.RIP, f.FSBase = r.RIP, r.FSBase
+	f.RFLAGS = r.RFLAGS&userFlags | amd64.FlagIF | amd64.FlagReserved
+	return true
+}
+
+// linuxCreate is linux_create(port, name, len, cookie): an empty Linux
+// process whose calls go to the port.
+//
+//go:nosplit
+func linuxCreate(p int32, h, name, n, cookie uint64) uint64 {
+	hd, e := lookupHandle(p, h, KindPort, RightWrite)
+	if e != 0 {
+		return neg(e)
+	}
+	if n > 32 || !space(p).Access(name, n, false) {
+		return neg(syscall.EFAULT)
+	}
+	i, e := newProcess(userBytes(name, n), DefaultLimit)
+	if e != 0 {
+		return neg(e)
+	}
+	return adopt(p, i, hd.Obj, cookie)
+}
+
+// adopt ties new process i to port pt and gives p a handle to it that
+// allows everything linuxd does to a Linux process.
+//
+//go:nosplit
+func adopt(p, i, pt int32, cookie uint64) uint64 {
+	q := &Procs[i]
+	q.port, q.cookie = pt, cookie
+	q.refs++
+	v := install(p, Handle{Kind: KindProcess, Rights: RightRead | RightWrite | RightWait | RightTransfer | RightDup, Obj: i})
+	if v == 0 {
+		q.refs--
+		Kill(i, StatusMemory)
+		return neg(syscall.EMFILE)
+	}
+	return v
+}
+
+// linuxTarget resolves a handle to a live Linux process with rights.
+//
+//go:nosplit
+func linuxTarget(p int32, h uint64, rights uint32) (int32, syscall.Errno) {
+	hd, e := lookupHandle(p, h, KindProcess, rights)
+	if e != 0 {
+		return 0, e
+	}
+	if q := &Procs[hd.Obj]; q.state != pLive || q.port == 0 {
+		return 0, syscall.ESRCH
+	}
+	return hd.Obj, 0
+}
+
+// processCopy is process_read and process_write: n bytes between buf in
+// the caller and addr in a Linux process, page by page through the direct
+// map. Protection is respected: writing a read-only page is EFAULT.
+//
+//go:nosplit
+func processCopy(p int32, h, addr, buf, n uint64, write bool) uint64 {
+	rights := uint32(RightRead)
+	if write {
+		rights = RightWrite
+	}
+	i, e := linuxTarget(p, h, rights)
+	if e != 0 {
+		return neg(e)
+	}
+	if !space(p).Access(buf, n, !write) || addr+n < addr {
+		return neg(syscall.EFAULT)
+	}
+	for off := uint64(0); off < n; {
+		w, ok := Procs[i].Space.Window(addr+off, write)
+		if !ok {
+			return neg(syscall.EFAULT)
+		}
+		local := userBytes(buf+off, n-off)
+		var k int
+		if write {
+			k = copy(w, local)
+		} else {
+			k = copy(local, w)
+		}
+		off += uint64(k)
+	}
+	return n
+}
+
+// processVM is process_vm(process, op, addr, len, prot).
+//
+//go:nosplit
+func processVM(p int32, h, op, addr, length, prot uint64) uint64 {
+	i, e := linuxTarget(p, h, RightWrite)
+	if e != 0 {
+		return neg(e)
+	}
+	s := &Procs[i].Space
+	switch op {
+	case abi.VMMap:
+		flags := 0x22 // MAP_PRIVATE|MAP_ANONYMOUS
+		if addr != 0 {
+			flags |= 0x10 // MAP_FIXED
+		}
+		a, e := s.Mmap(addr, length, int(prot), flags)
+		if e != 0 {
+			return neg(e)
+		}
+		return a
+	case abi.VMUnmap:
+		e = s.Munmap(addr, length)
+	case abi.VMProtect:
+		e = s.Mprotect(addr, length, int(prot))
+	case abi.VMReset:
+		sched.KillOthers(i, int32(addr))
+		s.Reset()
+	default:
+		e = syscall.EINVAL
+	}
+	return neg(e)
+}
+
+// threadStart is thread_start(process, regs): a new thread of a Linux
+// process with the given registers.
+//
+//go:nosplit
+func threadStart(p int32, h, regs uint64) uint64 {
+	i, e := linuxTarget(p, h, RightWrite)
+	if e != 0 {
+		return neg(e)
+	}
+	if !space(p).Access(regs, uint64(unsafe.Sizeof(abi.Regs{})), false) {
+		return neg(syscall.EFAULT)
+	}
+	r := &regsScratch
+	*r = *(*abi.Regs)(mm.Ptr(uintptr(regs)))
+	tid := sched.SpawnUser(i, Procs[i].Space.Root, 0, 0)
+	if tid < 0 {
+		return neg(syscall.EAGAIN)
+	}
+	if t := sched.Find(tid); !setRegs(&t.Frame, r) {
+		t.End()
+		return neg(syscall.EINVAL)
+	}
+	return uint64(tid)
+}
+
+// linuxFork is linux_fork(process, tid, cookie, out): a copy-on-write copy
+// of a Linux process whose thread tid is waiting for linuxd. The child's
+// one thread is a copy of it, also waiting for linuxd's reply, which says
+// how it returns from fork (its own stack and TLS, for clone).
+//
+//go:nosplit
+func linuxFork(p int32, h, tid, cookie, out uint64) uint64 {
+	pi, e := linuxTarget(p, h, RightWrite)
+	if e != 0 {
+		return neg(e)
+	}
+	parent := &Procs[pi]
+	t := sched.Find(int32(tid))
+	if t == nil || t.Proc != pi || !t.AwaitsReply(portKey(parent.port)) {
+		return neg(syscall.ESRCH)
+	}
+	if !space(p).Access(out, 4, true) {
+		return neg(syscall.EFAULT)
+	}
+	i, e := newProcess(parent.Name(), parent.Space.Limit*mm.PageSize)
+	if e != 0 {
+		return neg(e)
+	}
+	child := &Procs[i]
+	if !parent.Space.CloneCOW(&child.Space) {
+		Kill(i, StatusMemory)
+		return neg(syscall.ENOMEM)
+	}
+	ct := sched.ForkThread(&t.Frame, &t.FX, i, child.Space.Root)
+	if ct < 0 {
+		Kill(i, StatusMemory)
+		return neg(syscall.EAGAIN)
+	}
+	sched.Find(ct).AwaitReply(portKey(parent.port))
+	v := adopt(p, i, parent.port, cookie)
+	if int64(v) > 0 {
+		put32(out, uint32(ct))
+	}
+	return v
+}
+
+// processKill is process_kill(process, status) for a Linux process.
+//
+//go:nosplit
+func processKill(p int32, h, status uint64) uint64 {
+	i, e := linuxTarget(p, h, RightWrite)
+	if e != 0 {
+		return neg(e)
+	}
+	Kill(i, int64(status))
+	return 0
+}
+
+// processFutex is process_futex(process, addr, n): wake up to n threads of
+// a Linux process waiting on the futex at addr.
+//
+//go:nosplit
+func processFutex(p int32, h, addr, n uint64) uint64 {
+	i, e := linuxTarget(p, h, RightWrite)
+	if e != 0 {
+		return neg(e)
+	}
+	return uint64(sched.Wake(sched.WaitFutex, futexKeyOf(i, addr), int(n)))
+}
+
+// bundleRead is bundle_read(name, len, off, buf, n): bytes of a file of
+// the boot bundle, how linuxd and vfsd reach the root image before there
+// is a disk.
+//
+//go:nosplit
+func bundleRead(p int32, name, nlen, off, buf, n uint64) uint64 {
+	sp := space(p)
+	if nlen > 256 || !sp.Access(name, nlen, false) || !sp.Access(buf, n, true) {
+		return neg(syscall.EFAULT)
+	}
+	img, ok := loader.Find(Bundle, str(userBytes(name, nlen)))
+	if !ok {
+		return neg(syscall.ENOENT)
+	}
+	if off >= uint64(len(img)) {
+		return 0
+	}
+	return uint64(copy(userBytes(buf, n), img[off:]))
+}

@@ -1,0 +1,134 @@
+package file
+
+import (
+	"sync"
+	"syscall"
+)
+
+// Wait says how a read or write that cannot go on at once behaves.
+type Wait struct {
+	// NonBlock makes it EAGAIN instead of waiting.
+	NonBlock bool
+	// Interrupted, when set, is checked before each wait: true ends the
+	// wait with EINTR (a signal arrived, or the caller is gone).
+	Interrupted func() bool
+}
+
+func (w Wait) interrupted() bool { return w.Interrupted != nil && w.Interrupted() }
+
+// Waiter is a file whose reads and writes may wait.
+type Waiter interface {
+	ReadWait(b []byte, w Wait) (int, error)
+	WriteWait(b []byte, w Wait) (int, error)
+	Readable() bool
+	Writable() bool
+}
+
+// PipeSize is a pipe's capacity, Linux's default.
+const PipeSize = 64 << 10
+
+// Pipe is the buffer between a pipe's two ends. Waiting happens on the
+// caller's condition variable (linuxd's one lock), so a blocked reader or
+// writer releases that lock while it waits.
+type Pipe struct {
+	cond             *sync.Cond
+	buf              []byte
+	readers, writers int
+}
+
+// NewPipe returns the read and write ends of a new pipe whose waits use
+// cond.
+func NewPipe(cond *sync.Cond) (*PipeEnd, *PipeEnd) {
+	p := &Pipe{cond: cond, readers: 1, writers: 1}
+	return &PipeEnd{p: p}, &PipeEnd{p: p, write: true}
+}
+
+// PipeEnd is one end of a pipe.
+type PipeEnd struct {
+	p     *Pipe
+	write bool
+}
+
+// Read implements fd.File.
+func (e *PipeEnd) Read(b []byte) (int, error) { return e.ReadWait(b, Wait{}) }
+
+// Write implements fd.File.
+func (e *PipeEnd) Write(b []byte) (int, error) { return e.WriteWait(b, Wait{}) }
+
+// ReadWait waits for data or for the last writer to go.
+func (e *PipeEnd) ReadWait(b []byte, w Wait) (int, error) {
+	if e.write {
+		return 0, syscall.EBADF
+	}
+	p := e.p
+	for len(p.buf) == 0 {
+		if p.writers == 0 || len(b) == 0 {
+			return 0, nil
+		}
+		if w.NonBlock {
+			return 0, syscall.EAGAIN
+		}
+		if w.interrupted() {
+			return 0, syscall.EINTR
+		}
+		p.cond.Wait()
+	}
+	n := copy(b, p.buf)
+	p.buf = p.buf[n:]
+	p.cond.Broadcast()
+	return n, nil
+}
+
+// WriteWait waits for room; with no reader left it is EPIPE (the caller
+// raises SIGPIPE).
+func (e *PipeEnd) WriteWait(b []byte, w Wait) (int, error) {
+	if !e.write {
+		return 0, syscall.EBADF
+	}
+	p := e.p
+	done := 0
+	for done < len(b) {
+		if p.readers == 0 {
+			return done, syscall.EPIPE
+		}
+		room := PipeSize - len(p.buf)
+		if room == 0 {
+			if w.NonBlock {
+				if done > 0 {
+					return done, nil
+				}
+				return 0, syscall.EAGAIN
+			}
+			if w.interrupted() {
+				if done > 0 {
+					return done, nil
+				}
+				return 0, syscall.EINTR
+			}
+			p.cond.Wait()
+			continue
+		}
+		n := min(room, len(b)-done)
+		p.buf = append(p.buf, b[done:done+n]...)
+		done += n
+		p.cond.Broadcast()
+	}
+	return done, nil
+}
+
+// Readable reports whether a read would not block (poll).
+func (e *PipeEnd) Readable() bool { return len(e.p.buf) > 0 || e.p.writers == 0 }
+
+// Writable reports whether a write would not block (poll).
+func (e *PipeEnd) Writable() bool { return len(e.p.buf) < PipeSize || e.p.readers == 0 }
+
+// Close implements fd.File.
+func (e *PipeEnd) Close() error {
+	if e.write {
+		e.p.writers--
+	} else {
+		e.p.readers--
+	}
+	e.p.cond.Broadcast()
+	return nil
+}

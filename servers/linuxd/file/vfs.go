@@ -1,0 +1,150 @@
+// Package file holds the kinds of open file a Linux process can have in
+// linuxd: files of vfsd, pipes, and the console terminal.
+package file
+
+import (
+	"context"
+	"syscall"
+
+	"aramid/proto/authpb"
+	"aramid/proto/rpc"
+	"aramid/proto/vfspb"
+)
+
+// maxInline bounds the bytes one read or write moves inline in a message
+// (a message is at most 64 KiB with its header).
+const maxInline = 60 << 10
+
+// VFS is linuxd's connection to vfsd.
+type VFS struct {
+	C *vfspb.VfsClient
+}
+
+// Caller is who asks vfsd, and relative to what: the credential, pid,
+// root and the directory that relative paths start from (a vfsd file id;
+// 0: the root).
+type Caller struct {
+	Cred *authpb.Cred
+	PID  uint32
+	Dir  uint64
+}
+
+// RootCred is the credential of uid 0 with every capability.
+func RootCred() *authpb.Cred {
+	const all = 1<<41 - 1
+	return &authpb.Cred{CapEffective: all, CapPermitted: all, CapBounding: all}
+}
+
+// Open opens path and returns the file with its attributes.
+func (v *VFS) Open(c Caller, path string, flags, mode, umask uint32) (*Node, error) {
+	r, err := v.C.Open(context.Background(), &vfspb.OpenRequest{Cred: c.Cred, Pid: c.PID, Dir: c.Dir,
+		Path: []byte(path), Flags: flags, Mode: mode, Umask: umask})
+	if err != nil {
+		return nil, err
+	}
+	return &Node{v: v, ID: r.GetFile(), Stat: r.GetStat()}, nil
+}
+
+// Stat returns the attributes of path (flags: AT_SYMLINK_NOFOLLOW,
+// AT_EMPTY_PATH).
+func (v *VFS) Stat(c Caller, path string, flags uint32) (*vfspb.Stat, error) {
+	r, err := v.C.Stat(context.Background(), &vfspb.StatRequest{Cred: c.Cred, Pid: c.PID, Dir: c.Dir, Path: []byte(path), Flags: flags})
+	return r.GetStat(), err
+}
+
+// ReadFile reads the whole regular file at path, checking that c may
+// execute it (execve).
+func (v *VFS) ReadFile(c Caller, path string) ([]byte, error) {
+	n, err := v.Open(c, path, syscall.O_RDONLY, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer n.Close()
+	st := n.Stat
+	if st.GetMode()&syscall.S_IFMT != syscall.S_IFREG {
+		return nil, syscall.EACCES
+	}
+	if st.GetMode()&0o111 == 0 {
+		return nil, syscall.EACCES
+	}
+	buf := make([]byte, st.GetSize())
+	for off := 0; off < len(buf); {
+		k, err := n.Pread(buf[off:], int64(off))
+		if err != nil {
+			return nil, err
+		}
+		if k == 0 {
+			return buf[:off], nil
+		}
+		off += k
+	}
+	return buf, nil
+}
+
+// Node is an open vfsd file.
+type Node struct {
+	v    *VFS
+	ID   uint64
+	Stat *vfspb.Stat
+	// Path is where it was opened, for getcwd after fchdir.
+	Path string
+}
+
+func ctx() context.Context { return context.Background() }
+
+// Read implements fd.File.
+func (n *Node) Read(b []byte) (int, error) {
+	r, err := n.v.C.Read(ctx(), &vfspb.ReadRequest{File: n.ID, Length: uint64(min(len(b), maxInline))})
+	if err != nil {
+		return 0, err
+	}
+	return copy(b, r.GetData()), nil
+}
+
+// Write implements fd.File.
+func (n *Node) Write(b []byte) (int, error) {
+	b = b[:min(len(b), maxInline)]
+	r, err := n.v.C.Write(ctx(), &vfspb.WriteRequest{File: n.ID, Data: &rpc.Data{Where: &rpc.Data_Inline{Inline: b}}})
+	return int(r.GetCount()), err
+}
+
+// Pread reads at off without moving the offset.
+func (n *Node) Pread(b []byte, off int64) (int, error) {
+	r, err := n.v.C.Pread(ctx(), &vfspb.PreadRequest{File: n.ID, Offset: off, Length: uint64(min(len(b), maxInline))})
+	if err != nil {
+		return 0, err
+	}
+	return copy(b, r.GetData()), nil
+}
+
+// Pwrite writes at off without moving the offset.
+func (n *Node) Pwrite(b []byte, off int64) (int, error) {
+	b = b[:min(len(b), maxInline)]
+	r, err := n.v.C.Pwrite(ctx(), &vfspb.PwriteRequest{File: n.ID, Offset: off, Data: &rpc.Data{Where: &rpc.Data_Inline{Inline: b}}})
+	return int(r.GetCount()), err
+}
+
+// Seek moves the offset.
+func (n *Node) Seek(off int64, whence int) (int64, error) {
+	r, err := n.v.C.Seek(ctx(), &vfspb.SeekRequest{File: n.ID, Offset: off, Whence: uint32(whence)})
+	return r.GetOffset(), err
+}
+
+// Fstat returns the file's attributes now.
+func (n *Node) Fstat() (*vfspb.Stat, error) {
+	const atEmptyPath = 0x1000
+	r, err := n.v.C.Stat(ctx(), &vfspb.StatRequest{Dir: n.ID, Flags: atEmptyPath, Cred: RootCred()})
+	return r.GetStat(), err
+}
+
+// Getdents returns directory entries that fit size bytes of dirent64.
+func (n *Node) Getdents(size int) ([]*vfspb.Dirent, error) {
+	r, err := n.v.C.Getdents(ctx(), &vfspb.GetdentsRequest{File: n.ID, Size: uint32(size)})
+	return r.GetEntries(), err
+}
+
+// Close implements fd.File.
+func (n *Node) Close() error {
+	_, err := n.v.C.Close(ctx(), &vfspb.CloseRequest{File: n.ID})
+	return err
+}

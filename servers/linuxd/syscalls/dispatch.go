@@ -1,0 +1,114 @@
+package syscalls
+
+import (
+	"fmt"
+	"io"
+
+	"aramid/lib/abi"
+	"aramid/lib/sysno"
+	"aramid/servers/linuxd/task"
+)
+
+// Dispatcher turns forwarded calls and faults into handler runs and
+// replies.
+type Dispatcher struct {
+	K *task.Kernel
+	// Trace, when set, gets one strace-style line per call of the
+	// processes Traced selects.
+	Trace  io.Writer
+	Traced func(p *task.Process) bool
+}
+
+// Handle serves one message with K.Mu held. It returns the reply to send,
+// or nil when there is none to send now: the caller is gone, or a call
+// that may wait went on to its own goroutine, which replies itself.
+func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
+	t := d.K.Thread(int(m.TID))
+	if t == nil {
+		return nil // its process ended while the call was queued
+	}
+	if m.Kind == abi.MsgFault {
+		return d.fault(t, m)
+	}
+	c := &Ctx{K: d.K, T: t, R: m.Regs}
+	e, ok := Lookup(m.Regs.RAX)
+	if ok && e.MayBlock != nil && e.MayBlock(c) {
+		go func() {
+			d.K.Mu.Lock()
+			r := d.run(c, e, ok)
+			d.K.Mu.Unlock()
+			if r != nil {
+				d.K.Host.Reply(r)
+			}
+		}()
+		return nil
+	}
+	return d.run(c, e, ok)
+}
+
+func (d *Dispatcher) run(c *Ctx, e Entry, ok bool) *abi.LinuxReply {
+	var v uint64
+	if !ok {
+		v = errnoOf(errNoSys(c))
+	} else if r, err := e.Fn(c); err != nil {
+		v = errnoOf(err)
+	} else {
+		v = r
+	}
+	d.trace(c, v)
+	if c.NoReply || c.T.P.Exited {
+		return nil
+	}
+	if c.Reply != nil {
+		c.Reply.TID = uint32(c.T.TID)
+		return c.Reply
+	}
+	regs := c.R
+	if d.K.Deliver(c.T, &regs, v, e.Restart) {
+		return &abi.LinuxReply{TID: uint32(c.T.TID), Action: abi.ReplyRegs, Regs: regs}
+	}
+	if c.T.P.Exited {
+		return nil
+	}
+	return &abi.LinuxReply{TID: uint32(c.T.TID), Action: abi.ReplyReturn, Value: v}
+}
+
+func (d *Dispatcher) trace(c *Ctx, v uint64) {
+	if d.Trace == nil || d.Traced == nil || !d.Traced(c.T.P) {
+		return
+	}
+	r := &c.R
+	res := fmt.Sprintf("%d", int64(v))
+	if e := -int64(v); e > 0 && e < 4096 {
+		res = fmt.Sprintf("-1 %s", errnoName(e))
+	}
+	fmt.Fprintf(d.Trace, "[pid %d] %s(%#x, %#x, %#x, %#x) = %s\n", c.T.TID, sysno.Name(r.RAX), r.RDI, r.RSI, r.RDX, r.R10, res)
+}
+
+// fault turns a CPU exception in a Linux thread into its signal: handled,
+// it runs the handler; otherwise the process ends, reported on the
+// console as Linux's shell would report it.
+func (d *Dispatcher) fault(t *task.Thread, m *abi.LinuxMsg) *abi.LinuxReply {
+	sig := task.SIGSEGV
+	switch m.Vector {
+	case 0, 16, 19:
+		sig = task.SIGFPE
+	case 6:
+		sig = task.SIGILL
+	case 1, 3:
+		sig = task.SIGTRAP
+	case 17:
+		sig = task.SIGBUS
+	}
+	regs := m.Regs
+	if t.P.Actions[sig].Handler > 1 && t.Mask&task.Bit(sig) == 0 {
+		t.Pending |= task.Bit(sig)
+		if d.K.Deliver(t, &regs, regs.RAX, false) {
+			return &abi.LinuxReply{TID: uint32(t.TID), Action: abi.ReplyRegs, Regs: regs}
+		}
+	}
+	fmt.Printf("linuxd: pid %d (%s) killed by signal %d: CPU exception %d at rip %#x, address %#x\n",
+		t.P.PID, t.P.Comm, sig, m.Vector, regs.RIP, m.Addr)
+	d.K.Exit(t.P, sig|0x80)
+	return nil
+}

@@ -1,0 +1,219 @@
+package task
+
+import (
+	"encoding/binary"
+	"syscall"
+
+	"aramid/lib/abi"
+)
+
+// NSig is the number of signals, as Linux's _NSIG.
+const NSig = 64
+
+// Signals by number (x86-64).
+const (
+	SIGHUP    = 1
+	SIGINT    = 2
+	SIGQUIT   = 3
+	SIGILL    = 4
+	SIGTRAP   = 5
+	SIGABRT   = 6
+	SIGBUS    = 7
+	SIGFPE    = 8
+	SIGKILL   = 9
+	SIGSEGV   = 11
+	SIGPIPE   = 13
+	SIGALRM   = 14
+	SIGTERM   = 15
+	SIGCHLD   = 17
+	SIGCONT   = 18
+	SIGSTOP   = 19
+	SIGTSTP   = 20
+	SIGTTIN   = 21
+	SIGTTOU   = 22
+	SIGURG    = 23
+	SIGWINCH  = 28
+	sigDfl    = 0
+	sigIgn    = 1
+	saSiginfo = 0x4
+	saRestart = 0x10000000
+	saNodefer = 0x40000000
+	saReset   = 0x80000000
+)
+
+// SigAction is struct sigaction as rt_sigaction moves it.
+type SigAction struct {
+	Handler, Flags, Restorer, Mask uint64
+}
+
+// Bit is sig's bit in a signal set.
+func Bit(sig int) uint64 { return 1 << (sig - 1) }
+
+// unblockable are the signals no mask holds back.
+const unblockable = 1<<(SIGKILL-1) | 1<<(SIGSTOP-1)
+
+// defaultIgnored are the signals whose default action is to do nothing.
+// Stopping signals are among them until job control exists.
+func defaultIgnored(sig int) bool {
+	switch sig {
+	case SIGCHLD, SIGURG, SIGWINCH, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU:
+		return true
+	}
+	return false
+}
+
+// dumpsCore are the signals whose default action also dumps core, which
+// the wait status reports (0x80).
+func dumpsCore(sig int) bool {
+	switch sig {
+	case SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV:
+		return true
+	}
+	return false
+}
+
+// Signal sends sig to process p. A signal with the default action of
+// ending the process ends it at once; one with a handler becomes pending
+// and is delivered when a thread next returns from a system call.
+func (k *Kernel) Signal(p *Process, sig int) {
+	if p.Exited || sig <= 0 || sig > NSig {
+		return
+	}
+	if sig == SIGKILL {
+		k.Exit(p, SIGKILL)
+		return
+	}
+	switch act := p.Actions[sig]; act.Handler {
+	case sigIgn:
+		return
+	case sigDfl:
+		if defaultIgnored(sig) {
+			return
+		}
+		if p.blockedEverywhere(sig) {
+			p.Pending |= Bit(sig)
+			return
+		}
+		status := sig
+		if dumpsCore(sig) {
+			status |= 0x80
+		}
+		k.Exit(p, status)
+		return
+	}
+	p.Pending |= Bit(sig)
+	k.Cond.Broadcast()
+}
+
+// SignalGroup sends sig to every process of process group pgrp.
+func (k *Kernel) SignalGroup(pgrp, sig int) {
+	for _, p := range k.procs {
+		if p.PGID == pgrp && !p.Exited {
+			k.Signal(p, sig)
+		}
+	}
+}
+
+func (p *Process) blockedEverywhere(sig int) bool {
+	for _, t := range p.Threads {
+		if t.Mask&Bit(sig) == 0 {
+			return false
+		}
+	}
+	return len(p.Threads) > 0
+}
+
+// deliverable returns the signals t could take now.
+func (t *Thread) deliverable() uint64 {
+	return (t.Pending | t.P.Pending) &^ (t.Mask &^ unblockable)
+}
+
+// Interrupted reports whether a wait of t must end: its process is gone,
+// or a signal is ready for it.
+func (t *Thread) Interrupted() bool { return t.P.Exited || t.deliverable() != 0 }
+
+// Frame layout of x86-64 signal delivery (arch/x86/include/uapi/asm).
+const (
+	ucMcontext  = 40                 // offset of uc_mcontext in struct ucontext
+	ucSigmask   = ucMcontext + 256   // struct sigcontext is 256 bytes
+	ucSize      = ucSigmask + 8 + 8  // and a padded sigset
+	siginfoSize = 128
+	frameSize   = 8 + ucSize + siginfoSize
+	redZone     = 128
+)
+
+// sigcontext register order.
+func mcontext(r *abi.Regs) []uint64 {
+	return []uint64{r.R8, r.R9, r.R10, r.R11, r.R12, r.R13, r.R14, r.R15, r.RDI, r.RSI, r.RBP,
+		r.RBX, r.RDX, r.RAX, r.RCX, r.RSP, r.RIP, r.RFLAGS}
+}
+
+// Deliver runs the next deliverable signal's handler in t: it writes a
+// signal frame (siginfo, ucontext with the registers r would have
+// resumed with) on t's stack and points r at the handler. result is the
+// system call's result, for SA_RESTART. It reports whether it changed r.
+func (k *Kernel) Deliver(t *Thread, r *abi.Regs, result uint64, restartable bool) bool {
+	set := t.deliverable()
+	if set == 0 {
+		return false
+	}
+	sig := 1
+	for set&Bit(sig) == 0 {
+		sig++
+	}
+	t.Pending &^= Bit(sig)
+	t.P.Pending &^= Bit(sig)
+	act := t.P.Actions[sig]
+	if act.Handler == sigDfl || act.Handler == sigIgn {
+		return false // the default action was taken when it was sent
+	}
+	saved := *r
+	saved.RAX = result
+	if restartable && act.Flags&saRestart != 0 && int64(result) == -int64(syscall.EINTR) {
+		saved.RAX, saved.RIP = r.RAX, r.RIP-2 // run the call again
+	}
+	sp := (r.RSP - redZone - frameSize) &^ 15
+	sp -= 8 // as if the handler had been called: sp+8 is 16-aligned
+	frame := make([]byte, frameSize)
+	le := binary.LittleEndian
+	le.PutUint64(frame[0:], act.Restorer)
+	uc := frame[8:]
+	for i, v := range mcontext(&saved) {
+		le.PutUint64(uc[ucMcontext+8*i:], v)
+	}
+	le.PutUint16(uc[ucMcontext+8*18:], 0x33) // cs
+	le.PutUint64(uc[ucSigmask:], t.Mask)
+	info := frame[8+ucSize:]
+	le.PutUint32(info[0:], uint32(sig))
+	if err := t.Mem().WriteAt(frame, sp); err != nil {
+		k.Exit(t.P, SIGSEGV|0x80)
+		return false
+	}
+	if act.Flags&saNodefer == 0 {
+		t.Mask |= Bit(sig)
+	}
+	t.Mask |= act.Mask &^ unblockable
+	if act.Flags&saReset != 0 {
+		t.P.Actions[sig] = SigAction{}
+	}
+	r.RSP, r.RIP = sp, act.Handler
+	r.RDI, r.RSI, r.RDX, r.RAX = uint64(sig), sp+8+ucSize, sp+8, 0
+	return true
+}
+
+// Sigreturn restores the registers and mask that Deliver saved; r holds
+// the registers at the rt_sigreturn call, whose RSP points just past the
+// frame's return address.
+func (k *Kernel) Sigreturn(t *Thread, r *abi.Regs) error {
+	uc := make([]byte, ucSize)
+	if err := t.Mem().ReadAt(uc, r.RSP); err != nil {
+		return err
+	}
+	le := binary.LittleEndian
+	m := func(i int) uint64 { return le.Uint64(uc[ucMcontext+8*i:]) }
+	*r = abi.Regs{R8: m(0), R9: m(1), R10: m(2), R11: m(3), R12: m(4), R13: m(5), R14: m(6), R15: m(7),
+		RDI: m(8), RSI: m(9), RBP: m(10), RBX: m(11), RDX: m(12), RAX: m(13), RCX: m(14), RSP: m(15),
+		RIP: m(16), RFLAGS: m(17), FSBase: r.FSBase}
+	t.Mask = le.Uint64(uc[ucSigmask:]) &^ unblockable
+	return nil
+}

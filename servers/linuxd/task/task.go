@@ -1,0 +1,179 @@
+// Package task is linuxd's process tree: Linux processes and their
+// threads, pids, process groups and sessions, exit and wait, and signals.
+//
+// One lock (Kernel.Mu) guards all of it. System calls that wait (a pipe
+// read, wait4, a sleep) run on their own goroutine and wait on Kernel.Cond,
+// which releases the lock; anything that could end a wait broadcasts.
+package task
+
+import (
+	"sync"
+
+	"aramid/lib/abi"
+	"aramid/servers/linuxd/fd"
+	"aramid/servers/linuxd/file"
+	"aramid/servers/linuxd/usermem"
+)
+
+// Host is the microkernel as linuxd uses it: Linux processes it creates,
+// forks and answers. The real one is lib/ipc; tests use a fake.
+type Host interface {
+	Create(name string, cookie uint64) (Proc, error)
+	Fork(parent Proc, tid int, cookie uint64) (Proc, int, error)
+	Reply(r *abi.LinuxReply) error
+}
+
+// Proc is the kernel's side of one Linux process.
+type Proc interface {
+	usermem.Memory
+	VM(op int, addr, length uint64, prot int) (uint64, error)
+	StartThread(regs *abi.Regs) (int, error)
+	Kill(status int) error
+	FutexWake(addr uint64, n int) error
+	Close() error
+}
+
+// Kernel is linuxd's whole state.
+type Kernel struct {
+	Mu   sync.Mutex
+	Cond *sync.Cond
+	Host Host
+	VFS  *file.VFS
+	TTY  *file.TTY
+
+	procs   map[int]*Process
+	threads map[int]*Thread
+	// Reaper adopts orphans: the first process.
+	Reaper *Process
+}
+
+// New returns an empty kernel over host.
+func New(host Host, vfs *file.VFS) *Kernel {
+	k := &Kernel{Host: host, VFS: vfs, procs: map[int]*Process{}, threads: map[int]*Thread{}}
+	k.Cond = sync.NewCond(&k.Mu)
+	return k
+}
+
+// Process is one Linux process.
+type Process struct {
+	K              *Kernel
+	PID, PGID, SID int
+	Parent         *Process
+	Children       map[int]*Process
+	Proc           Proc
+	FDs            *fd.Table
+	Cwd            *file.Node
+	CwdPath        string
+	Umask          uint32
+	BrkStart, Brk  uint64
+	Threads        map[int]*Thread
+	Comm           string
+	Exe            string
+
+	// Exited is set once the process has ended; Status is its wait
+	// status. A zombie stays in its parent's Children until reaped.
+	Exited bool
+	Status int
+
+	Actions [NSig + 1]SigAction
+	Pending uint64 // signals sent to the process as a whole
+}
+
+// Thread is one thread of a Linux process. Its id is the kernel's thread
+// id, and the process's pid is its first thread's id, so linuxd needs no
+// table to translate ids.
+type Thread struct {
+	TID      int
+	P        *Process
+	Mask     uint64
+	Pending  uint64
+	ClearTID uint64
+	// AltStack is sigaltstack's stack.
+	AltStack [3]uint64 // sp, flags, size
+}
+
+// Mem is the thread's address space.
+func (t *Thread) Mem() usermem.Memory { return t.P.Proc }
+
+// Thread returns the live thread with id tid.
+func (k *Kernel) Thread(tid int) *Thread { return k.threads[tid] }
+
+// Process returns the live or zombie process pid.
+func (k *Kernel) Process(pid int) *Process { return k.procs[pid] }
+
+// Processes calls fn for every process.
+func (k *Kernel) Processes(fn func(*Process)) {
+	for _, p := range k.procs {
+		fn(p)
+	}
+}
+
+// NewProcess creates a process with one thread id tid over kernel process
+// kp, child of parent (nil for the first).
+func (k *Kernel) NewProcess(kp Proc, tid int, parent *Process, fds *fd.Table) *Process {
+	p := &Process{K: k, PID: tid, Proc: kp, FDs: fds, Children: map[int]*Process{}, Threads: map[int]*Thread{}, Umask: 0o022}
+	if parent != nil {
+		p.Parent, p.PGID, p.SID = parent, parent.PGID, parent.SID
+		p.CwdPath, p.Cwd, p.Umask, p.Comm, p.Exe = parent.CwdPath, parent.Cwd, parent.Umask, parent.Comm, parent.Exe
+		p.BrkStart, p.Brk, p.Actions = parent.BrkStart, parent.Brk, parent.Actions
+		parent.Children[p.PID] = p
+	} else {
+		p.PGID, p.SID, p.CwdPath = tid, tid, "/"
+		k.Reaper = p
+	}
+	k.procs[p.PID] = p
+	k.AddThread(p, tid)
+	return p
+}
+
+// AddThread records thread tid of p.
+func (k *Kernel) AddThread(p *Process, tid int) *Thread {
+	t := &Thread{TID: tid, P: p}
+	p.Threads[tid] = t
+	k.threads[tid] = t
+	return t
+}
+
+// RemoveThread forgets thread t (exit of one thread).
+func (k *Kernel) RemoveThread(t *Thread) {
+	delete(t.P.Threads, t.TID)
+	delete(k.threads, t.TID)
+}
+
+// Exit ends process p with wait status: its threads stop, its files close,
+// its children go to the reaper, and its parent learns of it.
+func (k *Kernel) Exit(p *Process, status int) {
+	if p.Exited {
+		return
+	}
+	p.Exited, p.Status = true, status
+	for tid := range p.Threads {
+		delete(k.threads, tid)
+	}
+	p.Threads = map[int]*Thread{}
+	p.Proc.Kill(status)
+	p.Proc.Close()
+	p.FDs.CloseAll()
+	for pid, c := range p.Children {
+		delete(p.Children, pid)
+		if k.Reaper != nil && k.Reaper != p {
+			c.Parent = k.Reaper
+			k.Reaper.Children[pid] = c
+		} else {
+			c.Parent = nil
+		}
+	}
+	if p.Parent == nil {
+		delete(k.procs, p.PID)
+	} else {
+		k.Signal(p.Parent, SIGCHLD)
+	}
+	k.Cond.Broadcast()
+}
+
+// Reap removes zombie child c of p and returns its wait status.
+func (k *Kernel) Reap(p, c *Process) int {
+	delete(p.Children, c.PID)
+	delete(k.procs, c.PID)
+	return c.Status
+}
