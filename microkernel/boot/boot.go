@@ -9,8 +9,8 @@ package boot
 import (
 	"unsafe"
 
-	"aramid/boot/pvh"
 	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/boot/pvh"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/console"
 	"aramid/microkernel/hosting"
@@ -19,7 +19,7 @@ import (
 	"aramid/microkernel/trap"
 )
 
-// Entry32 is the kernel's ELF entry point (link with -E aramid/boot.Entry32);
+// Entry32 is the kernel's ELF entry point (link with -E aramid/microkernel/boot.Entry32);
 // imagetool turns its address into the PVH entry note.
 func Entry32()
 

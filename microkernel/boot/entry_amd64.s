@@ -7,7 +7,8 @@
 
 #include "textflag.h"
 
-// Physical layout of the early boot region (must match layout.go).
+// Physical layout of the early boot region (docs/boot.md; mm.bootPML4 must
+// match the PML4 address).
 // 0x100000 PML4, 0x101000 PDPT (low), 0x102000 PD (0-1 GiB, 2 MiB pages),
 // 0x103000 PDPT (high, entry 510 = -2 GiB), 0x104000 GDT + GDTR + stack.
 

@@ -10,7 +10,7 @@ import (
 	"os"
 	"strconv"
 
-	"aramid/boot/pvh"
+	"aramid/microkernel/boot/pvh"
 )
 
 func main() {
