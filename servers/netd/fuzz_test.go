@@ -23,7 +23,7 @@ func FuzzService(f *testing.F) {
 			f.Fatal(err)
 		}
 	}
-	svc := n.NewService(tableHandles{inproc.NewTable()})
+	svc := n.NewService(inproc.NewTable())
 	f.Cleanup(svc.Release)
 	rpctest.FuzzDispatcher(f, netpb.NewNetDispatcher(svc), netpb.NetMethods)
 }

@@ -24,21 +24,6 @@ import (
 // for linuxd (lx) that builds blocking sockets on readiness events the
 // way linuxd must.
 
-// tableHandles resolves handles in an inproc table for a Service.
-type tableHandles struct{ *inproc.Table }
-
-func (t tableHandles) Memory(h uint32) (Memory, error) {
-	obj, err := t.Get(h)
-	if err != nil {
-		return nil, err
-	}
-	m, ok := obj.(*inproc.Memory)
-	if !ok {
-		return nil, syscall.EBADF
-	}
-	return m, nil
-}
-
 // host is one netd instance with a client connected to it.
 type host struct {
 	srv  *Server
@@ -90,7 +75,7 @@ func newHostClock(t testing.TB, cfg Config, dev Device, clock tcpip.Clock) *host
 		t.Fatal(err)
 	}
 	srvTab, cliTab := inproc.NewTable(), inproc.NewTable()
-	svc := srv.NewService(tableHandles{srvTab})
+	svc := srv.NewService(srvTab)
 	mux := rpc.NewMux()
 	if err := mux.Add(netpb.NetMethods, netpb.NewNetDispatcher(svc)); err != nil {
 		t.Fatal(err)

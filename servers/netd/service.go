@@ -25,25 +25,15 @@ const maxInline = rpc.MaxMessageSize - 1024
 // Memory is a memory object a client registered for bulk data.
 type Memory = rpc.Memory
 
-// Handles turns the handles netd receives into objects: channels to call
-// back on, and memory objects. The kernel and the in-process test
-// transport each provide one.
-type Handles interface {
-	rpc.Dialer
-	Memory(h uint32) (Memory, error)
-	Close(h uint32) error
-}
-
 // Service serves the net protocol (proto/netpb) to one client, normally
 // linuxd, on a Server. Every call is non-blocking, as the protocol says:
 // the client blocks by subscribing to readiness and retrying when told.
 // A Service also serves procd's SocketSource.
 type Service struct {
 	n *Server
-	h Handles
+	h rpc.Handles
 	w *Watcher
-
-	bufs rpc.Buffers
+	*rpc.Buffers
 
 	mu   sync.Mutex
 	stop context.CancelFunc // ends the notifier; nil until Watch
@@ -55,8 +45,8 @@ var (
 )
 
 // NewService returns a Service for one client whose handles h resolves.
-func (n *Server) NewService(h Handles) *Service {
-	return &Service{n: n, h: h, w: n.NewWatcher()}
+func (n *Server) NewService(h rpc.Handles) *Service {
+	return &Service{n: n, h: h, w: n.NewWatcher(), Buffers: rpc.NewBuffers(h)}
 }
 
 // Release ends the client's subscriptions and releases its buffers. Its
@@ -69,34 +59,13 @@ func (s *Service) Release() {
 		stop()
 	}
 	s.w.Close()
-	for _, h := range s.bufs.Clear() {
-		s.h.Close(h)
-	}
-}
-
-func (s *Service) RegisterBuffer(_ context.Context, req *rpc.RegisterBufferRequest) (*rpc.RegisterBufferReply, error) {
-	h := req.GetMemory().GetValue()
-	mem, err := s.h.Memory(h)
-	if err != nil {
-		s.h.Close(h)
-		return nil, err
-	}
-	return &rpc.RegisterBufferReply{Buffer: s.bufs.Add(mem, h)}, nil
-}
-
-func (s *Service) UnregisterBuffer(_ context.Context, req *rpc.UnregisterBufferRequest) (*rpc.UnregisterBufferReply, error) {
-	h, ok := s.bufs.Remove(req.GetBuffer())
-	if !ok {
-		return nil, syscall.EINVAL
-	}
-	s.h.Close(h)
-	return &rpc.UnregisterBufferReply{}, nil
+	s.ReleaseBuffers()
 }
 
 // region returns the bytes a Region names, or EFAULT as the kernel gives
 // for a bad user pointer.
 func (s *Service) region(r *rpc.Region) (*io.SectionReader, Memory, error) {
-	mem, off, n, err := s.bufs.Region(r)
+	mem, off, n, err := s.Region(r)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -23,19 +23,10 @@ const maxInline = rpc.MaxMessageSize - 1024
 // Memory is a memory object a client registered for bulk data.
 type Memory = rpc.Memory
 
-// Handles turns received handles into memory objects; the kernel and the
-// in-process test transport each provide one.
-type Handles interface {
-	Memory(h uint32) (Memory, error)
-	Close(h uint32) error
-}
-
 // Service serves one client.
 type Service struct {
 	v *vfs.VFS
-	h Handles
-
-	bufs rpc.Buffers
+	*rpc.Buffers
 
 	mu       sync.Mutex
 	files    map[uint64]*vfs.File
@@ -45,8 +36,8 @@ type Service struct {
 var _ vfspb.VfsServer = (*Service)(nil)
 
 // New returns a Service for one client of namespace v.
-func New(v *vfs.VFS, h Handles) *Service {
-	return &Service{v: v, h: h, files: map[uint64]*vfs.File{}}
+func New(v *vfs.VFS, h rpc.Handles) *Service {
+	return &Service{v: v, Buffers: rpc.NewBuffers(h), files: map[uint64]*vfs.File{}}
 }
 
 // Release closes the client's files and releases its buffers, when its
@@ -59,35 +50,14 @@ func (s *Service) Release() {
 	for _, f := range files {
 		f.Close()
 	}
-	for _, h := range s.bufs.Clear() {
-		s.h.Close(h)
-	}
-}
-
-func (s *Service) RegisterBuffer(_ context.Context, req *rpc.RegisterBufferRequest) (*rpc.RegisterBufferReply, error) {
-	h := req.GetMemory().GetValue()
-	mem, err := s.h.Memory(h)
-	if err != nil {
-		s.h.Close(h)
-		return nil, syscall.EINVAL
-	}
-	return &rpc.RegisterBufferReply{Buffer: s.bufs.Add(mem, h)}, nil
-}
-
-func (s *Service) UnregisterBuffer(_ context.Context, req *rpc.UnregisterBufferRequest) (*rpc.UnregisterBufferReply, error) {
-	h, ok := s.bufs.Remove(req.GetBuffer())
-	if !ok {
-		return nil, syscall.EINVAL
-	}
-	s.h.Close(h)
-	return &rpc.UnregisterBufferReply{}, nil
+	s.ReleaseBuffers()
 }
 
 // region returns the memory, offset and length a Region names, or EFAULT
 // as the kernel gives for a bad user pointer. A single I/O is limited to
 // what an int counts.
 func (s *Service) region(r *rpc.Region) (Memory, int64, int, error) {
-	mem, off, n, err := s.bufs.Region(r)
+	mem, off, n, err := s.Region(r)
 	if err != nil || n > math.MaxInt32 {
 		return nil, 0, 0, syscall.EFAULT
 	}

@@ -18,20 +18,6 @@ import (
 	"aramid/servers/vfsd/vfs"
 )
 
-type tableHandles struct{ *inproc.Table }
-
-func (t tableHandles) Memory(h uint32) (Memory, error) {
-	obj, err := t.Get(h)
-	if err != nil {
-		return nil, err
-	}
-	m, ok := obj.(*inproc.Memory)
-	if !ok {
-		return nil, syscall.EBADF
-	}
-	return m, nil
-}
-
 var (
 	root = &authpb.Cred{CapEffective: uint64(dac.AllCaps)}
 	user = &authpb.Cred{Fsuid: 1000, Fsgid: 1000, Euid: 1000, Egid: 1000}
@@ -44,7 +30,7 @@ func client(t testing.TB) (*vfspb.VfsClient, *inproc.Table) {
 	t.Helper()
 	v := vfs.New(tmpfs.New(tmpfs.Options{Mode: 0755}), 0, devfs.Standard(&bytes.Buffer{}, nil))
 	srv := inproc.NewTable()
-	svc := New(v, tableHandles{srv})
+	svc := New(v, srv)
 	ch := inproc.NewChannel(srv, vfspb.NewVfsDispatcher(svc))
 	t.Cleanup(func() { ch.Close(); svc.Release() })
 	tab := inproc.NewTable()
@@ -252,7 +238,7 @@ func TestGetdentsSize(t *testing.T) {
 func FuzzServer(f *testing.F) {
 	v := vfs.New(tmpfs.New(tmpfs.Options{Mode: 0755}), 0, devfs.Standard(&bytes.Buffer{}, nil))
 	srv := inproc.NewTable()
-	rpctest.FuzzDispatcher(f, vfspb.NewVfsDispatcher(New(v, tableHandles{srv})), vfspb.VfsMethods)
+	rpctest.FuzzDispatcher(f, vfspb.NewVfsDispatcher(New(v, srv)), vfspb.VfsMethods)
 }
 
 // TestRootAndMknod checks a chrooted caller (root is a directory's file

@@ -25,14 +25,6 @@ import (
 	"aramid/servers/netd"
 )
 
-// kernelHandles resolves received handles with the kernel's calls.
-type kernelHandles struct{ kchan.Dialer }
-
-// Memory maps a client's registered buffer, a kernel memory object.
-func (kernelHandles) Memory(h uint32) (netd.Memory, error) { return ipc.MapMemory(ipc.Handle(h)) }
-
-func (kernelHandles) Close(h uint32) error { return ipc.Close(ipc.Handle(h)) }
-
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "selftest" {
 		if err := selftest(); err != nil {
@@ -59,7 +51,7 @@ func main() {
 	}
 	fmt.Printf("netd: serving, loopback only (pid %d)\n", os.Getpid())
 	err = ipc.Serve(svc, func(conn ipc.Handle) {
-		s := srv.NewService(kernelHandles{})
+		s := srv.NewService(kchan.Handles{})
 		defer s.Release()
 		mux := rpc.NewMux()
 		mux.Add(netpb.NetMethods, netpb.NewNetDispatcher(s))
@@ -83,7 +75,7 @@ func offerSockets(srv *netd.Server) {
 		fmt.Println("netd:", err)
 		return
 	}
-	s := srv.NewService(kernelHandles{})
+	s := srv.NewService(kchan.Handles{})
 	go kchan.Serve(context.Background(), mine, procpb.NewSocketSourceDispatcher(s))
 	req := &procpb.RegisterSourceRequest{Kind: procpb.SourceKind_SOURCE_SOCKETS, Channel: &rpc.Handle{Value: uint32(theirs)}}
 	if _, err := procpb.NewProcClient(kchan.NewClient(proc)).RegisterSource(context.Background(), req); err != nil {

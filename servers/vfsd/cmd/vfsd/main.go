@@ -18,13 +18,6 @@ import (
 	"aramid/servers/vfsd/tmpfs"
 )
 
-// kernelHandles resolves received handles: registered buffers are kernel
-// memory objects, mapped for the life of the process.
-type kernelHandles struct{}
-
-func (kernelHandles) Memory(h uint32) (server.Memory, error) { return ipc.MapMemory(ipc.Handle(h)) }
-func (kernelHandles) Close(h uint32) error                   { return ipc.Close(ipc.Handle(h)) }
-
 func main() {
 	v, err := server.Namespace(server.Config{Root: tmpfs.New(tmpfs.Options{Mode: 0o755}), Console: os.Stdout, Input: os.Stdin})
 	if err != nil {
@@ -38,7 +31,7 @@ func main() {
 	}
 	fmt.Printf("vfsd: serving /, /dev, /tmp and /run (pid %d)\n", os.Getpid())
 	err = ipc.Serve(svc, func(conn ipc.Handle) {
-		s := server.New(v, kernelHandles{})
+		s := server.New(v, kchan.Handles{})
 		kchan.Serve(context.Background(), conn, vfspb.NewVfsDispatcher(s))
 		s.Release()
 		ipc.Close(conn)
