@@ -12,6 +12,7 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/lib/ipc"
+	"aramid/lib/names"
 	"aramid/proto/authpb"
 	"aramid/proto/kchan"
 	"aramid/proto/rpc"
@@ -70,7 +71,7 @@ func bulk(c *vfspb.VfsClient, file uint64) {
 var ctx = context.Background()
 
 func main() {
-	h, err := ipc.Lookup("vfs")
+	h, err := names.Lookup("vfs")
 	if err != nil {
 		fail("lookup vfs: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"aramid/lib/ipc"
+	"aramid/lib/names"
 	"aramid/proto/authpb"
 	"aramid/proto/kchan"
 	"aramid/proto/rpc"
@@ -19,11 +20,11 @@ import (
 
 // serve registers name and answers its connections with d.
 func serve(name string, d rpc.Dispatcher) error {
-	svc, err := ipc.Register(name)
+	svc, err := names.Register(name)
 	if err != nil {
 		return err
 	}
-	return ipc.Serve(svc, func(conn ipc.Handle) {
+	return names.Accept(svc, func(conn ipc.Handle) {
 		kchan.Serve(context.Background(), conn, d)
 		ipc.Close(conn)
 	})

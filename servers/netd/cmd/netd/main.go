@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"aramid/lib/ipc"
+	"aramid/lib/names"
 	"aramid/proto/kchan"
 	"aramid/proto/netpb"
 	"aramid/proto/procpb"
@@ -44,13 +45,13 @@ func main() {
 		os.Exit(1)
 	}
 	go offerSockets(srv)
-	svc, err := ipc.Register("net")
+	svc, err := names.Register("net")
 	if err != nil {
 		fmt.Println("netd: register:", err)
 		os.Exit(1)
 	}
 	fmt.Printf("netd: serving, loopback only (pid %d)\n", os.Getpid())
-	err = ipc.Serve(svc, func(conn ipc.Handle) {
+	err = names.Accept(svc, func(conn ipc.Handle) {
 		s := srv.NewService(kchan.Handles{})
 		defer s.Release()
 		mux := rpc.NewMux()
@@ -65,7 +66,7 @@ func main() {
 
 // offerSockets registers netd as procd's socket source, if procd runs.
 func offerSockets(srv *netd.Server) {
-	proc, err := ipc.Lookup("proc")
+	proc, err := names.Lookup("proc")
 	if err != nil {
 		fmt.Println("netd: no procd:", err)
 		return

@@ -12,6 +12,7 @@ import (
 	"os"
 
 	"aramid/lib/ipc"
+	"aramid/lib/names"
 	"aramid/proto/kchan"
 	"aramid/proto/vfspb"
 	"aramid/servers/vfsd/server"
@@ -24,13 +25,13 @@ func main() {
 		fmt.Println("vfsd:", err)
 		os.Exit(1)
 	}
-	svc, err := ipc.Register("vfs")
+	svc, err := names.Register("vfs")
 	if err != nil {
 		fmt.Println("vfsd:", err)
 		os.Exit(1)
 	}
 	fmt.Printf("vfsd: serving /, /dev, /tmp and /run (pid %d)\n", os.Getpid())
-	err = ipc.Serve(svc, func(conn ipc.Handle) {
+	err = names.Accept(svc, func(conn ipc.Handle) {
 		s := server.New(v, kchan.Handles{})
 		kchan.Serve(context.Background(), conn, vfspb.NewVfsDispatcher(s))
 		s.Release()
