@@ -1,8 +1,7 @@
 // Command netd runs the network server as an Aramid process. It reads its
 // static configuration from init's arguments (netd.ParseArgs), registers
-// the "net" service with init's name service, serves each connection over
-// the kernel's channels (proto/kchan), and offers its socket table to
-// procd. "netd selftest" instead runs a TCP echo over loopback and exits,
+// the "net" service with init's name service, and offers its socket table
+// to procd. "netd selftest" instead runs a TCP echo over loopback and exits,
 // to check that the netstack runs in this process at all.
 //
 // Until the virtio-net driver exists netd has the loopback interface only.
@@ -11,6 +10,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -19,6 +19,7 @@ import (
 
 	"aramid/lib/ipc"
 	"aramid/lib/names"
+	"aramid/lib/server"
 	"aramid/proto/kchan"
 	"aramid/proto/netpb"
 	"aramid/proto/procpb"
@@ -39,33 +40,34 @@ func main() {
 		fmt.Println(err)
 		os.Exit(2)
 	}
-	srv, err := netd.New(cfg, nil)
+	n, err := netd.New(cfg, nil)
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)
 	}
-	go offerSockets(srv)
-	svc, err := names.Register("net")
-	if err != nil {
-		fmt.Println("netd: register:", err)
+	srv := server.New("netd")
+	if err := srv.Publish("net", sockets(n)); err != nil {
+		fmt.Println("netd:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("netd: serving, loopback only (pid %d)\n", os.Getpid())
-	err = names.Accept(svc, func(conn ipc.Handle) {
-		s := srv.NewService(kchan.Handles{})
-		defer s.Release()
-		mux := rpc.NewMux()
-		mux.Add(netpb.NetMethods, netpb.NewNetDispatcher(s))
-		mux.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(s))
-		kchan.Serve(context.Background(), conn, mux)
-		ipc.Close(conn)
-	})
-	fmt.Println("netd:", err)
-	os.Exit(1)
+	go offerSockets(srv, n)
+	fmt.Println("netd: loopback only")
+	srv.Run()
+}
+
+// sockets serves the net protocol, and procd's SocketSource, on a
+// connection.
+func sockets(n *netd.Server) server.Open {
+	return func(m *rpc.Mux) (func(), error) {
+		s := n.NewService(kchan.Handles{})
+		return s.Release, errors.Join(
+			m.Add(netpb.NetMethods, netpb.NewNetDispatcher(s)),
+			m.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(s)))
+	}
 }
 
 // offerSockets registers netd as procd's socket source, if procd runs.
-func offerSockets(srv *netd.Server) {
+func offerSockets(srv *server.Server, n *netd.Server) {
 	proc, err := names.Lookup("proc")
 	if err != nil {
 		fmt.Println("netd: no procd:", err)
@@ -76,8 +78,10 @@ func offerSockets(srv *netd.Server) {
 		fmt.Println("netd:", err)
 		return
 	}
-	s := srv.NewService(kchan.Handles{})
-	go kchan.Serve(context.Background(), mine, procpb.NewSocketSourceDispatcher(s))
+	go srv.Serve(context.Background(), mine, func(m *rpc.Mux) (func(), error) {
+		s := n.NewService(kchan.Handles{})
+		return s.Release, m.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(s))
+	})
 	req := &procpb.RegisterSourceRequest{Kind: procpb.SourceKind_SOURCE_SOCKETS, Channel: &rpc.Handle{Value: uint32(theirs)}}
 	if _, err := procpb.NewProcClient(kchan.NewClient(proc)).RegisterSource(context.Background(), req); err != nil {
 		fmt.Println("netd: procd refused the socket source:", err)
