@@ -1,5 +1,5 @@
 // Command netd runs the network server as an Aramid process. It reads its
-// static configuration from init's arguments (netd.ParseArgs), registers
+// static configuration from init's arguments (config.ParseArgs), registers
 // the "net" service with init's name service, and offers its socket table
 // to procd. "netd selftest" instead runs a TCP echo over loopback and exits,
 // to check that the netstack runs in this process at all.
@@ -24,7 +24,10 @@ import (
 	"aramid/proto/netpb"
 	"aramid/proto/procpb"
 	"aramid/proto/rpc"
-	"aramid/servers/netd"
+	"aramid/servers/netd/config"
+	"aramid/servers/netd/procsource"
+	"aramid/servers/netd/service"
+	"aramid/servers/netd/sockets"
 )
 
 func main() {
@@ -35,18 +38,18 @@ func main() {
 		}
 		return
 	}
-	cfg, err := netd.ParseArgs(os.Args[1:])
+	cfg, err := config.ParseArgs(os.Args[1:])
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(2)
 	}
-	n, err := netd.New(cfg, nil)
+	n, err := sockets.New(cfg, nil, nil)
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)
 	}
 	srv := server.New("netd")
-	if err := srv.Publish("net", sockets(n)); err != nil {
+	if err := srv.Publish("net", serveNet(n)); err != nil {
 		fmt.Println("netd:", err)
 		os.Exit(1)
 	}
@@ -55,19 +58,19 @@ func main() {
 	srv.Run()
 }
 
-// sockets serves the net protocol, and procd's SocketSource, on a
+// serveNet serves the net protocol, and procd's SocketSource, on a
 // connection.
-func sockets(n *netd.Server) server.Open {
+func serveNet(n *sockets.Stack) server.Open {
 	return func(m *rpc.Mux) (func(), error) {
-		s := n.NewService(kchan.Handles{})
+		s := service.New(n, kchan.Handles{})
 		return s.Release, errors.Join(
 			m.Add(netpb.NetMethods, netpb.NewNetDispatcher(s)),
-			m.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(s)))
+			m.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(procsource.Source{Stack: n})))
 	}
 }
 
 // offerSockets registers netd as procd's socket source, if procd runs.
-func offerSockets(srv *server.Server, n *netd.Server) {
+func offerSockets(srv *server.Server, n *sockets.Stack) {
 	proc, err := names.Lookup("proc")
 	if err != nil {
 		fmt.Println("netd: no procd:", err)
@@ -79,8 +82,7 @@ func offerSockets(srv *server.Server, n *netd.Server) {
 		return
 	}
 	go srv.Serve(context.Background(), mine, func(m *rpc.Mux) (func(), error) {
-		s := n.NewService(kchan.Handles{})
-		return s.Release, m.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(s))
+		return nil, m.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(procsource.Source{Stack: n}))
 	})
 	req := &procpb.RegisterSourceRequest{Kind: procpb.SourceKind_SOURCE_SOCKETS, Channel: &rpc.Handle{Value: uint32(theirs)}}
 	if _, err := procpb.NewProcClient(kchan.NewClient(proc)).RegisterSource(context.Background(), req); err != nil {
@@ -91,14 +93,14 @@ func offerSockets(srv *server.Server, n *netd.Server) {
 // selftest echoes 4 MiB over a loopback TCP connection with the server's
 // blocking calls and reports the rate.
 func selftest() error {
-	srv, err := netd.New(netd.Config{}, nil)
+	srv, err := sockets.New(config.Config{}, nil, nil)
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
 	ctx := context.Background()
 	addr := netip.MustParseAddrPort("127.0.0.1:7")
-	root := netd.Cred{BindService: true}
+	root := sockets.Cred{BindService: true}
 	ln, err := srv.Socket(root, syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		return err

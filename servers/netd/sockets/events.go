@@ -1,4 +1,4 @@
-package netd
+package sockets
 
 import (
 	"context"
@@ -16,12 +16,12 @@ const (
 	PollErr   = uint32(waiter.EventErr)
 	PollHup   = uint32(waiter.EventHUp)
 	PollRdHup = uint32(waiter.EventRdHUp)
-	pollAll   = uint32(waiter.AllEvents)
+	PollAll   = uint32(waiter.AllEvents)
 )
 
 // Readiness reports which of the events in mask are true now, as one
 // poll(2) of the socket would. POLLERR and POLLHUP are always reported.
-func (n *Server) Readiness(id ID, mask uint32) (uint32, error) {
+func (n *Stack) Readiness(id ID, mask uint32) (uint32, error) {
 	s, err := n.lookup(id)
 	if err != nil {
 		return 0, err
@@ -54,7 +54,7 @@ type watchKey struct {
 // triggered epoll is built by linuxd asking Readiness for each socket it
 // got an event for, and for the sockets it still holds as ready.
 type Watcher struct {
-	n *Server
+	n *Stack
 
 	mu      sync.Mutex
 	entries map[watchKey]*watchEntry
@@ -69,7 +69,7 @@ type watchEntry struct {
 }
 
 // NewWatcher returns an empty Watcher.
-func (n *Server) NewWatcher() *Watcher {
+func (n *Stack) NewWatcher() *Watcher {
 	return &Watcher{n: n, entries: map[watchKey]*watchEntry{}, pending: map[watchKey]uint32{}, wake: make(chan struct{}, 1)}
 }
 

@@ -1,6 +1,7 @@
-package netd
+package service
 
 import (
+	"aramid/servers/netd/sockets"
 	"context"
 	"errors"
 	"net/netip"
@@ -31,12 +32,12 @@ func TestUDPDatagrams(t *testing.T) {
 	// MSG_PEEK leaves the datagram; a short buffer truncates it and
 	// MSG_TRUNC reports its real length.
 	send("one")
-	r, err := b.lx.recvFrom(ctx, srv, 64, MsgPeek)
+	r, err := b.lx.recvFrom(ctx, srv, 64, sockets.MsgPeek)
 	if err != nil || string(r.Data) != "one" {
 		t.Fatalf("peek = %v, %v; want one", r, err)
 	}
-	r, err = b.lx.recvFrom(ctx, srv, 2, MsgTrunc)
-	if err != nil || string(r.Data) != "on" || r.Count != 3 || r.Flags&MsgTrunc == 0 {
+	r, err = b.lx.recvFrom(ctx, srv, 2, sockets.MsgTrunc)
+	if err != nil || string(r.Data) != "on" || r.Count != 3 || r.Flags&sockets.MsgTrunc == 0 {
 		t.Fatalf("truncated recv = %+v, %v; want \"on\", count 3, MSG_TRUNC", r, err)
 	}
 	send("two")

@@ -1,4 +1,4 @@
-package netd
+package link
 
 import (
 	"net"

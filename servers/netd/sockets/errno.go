@@ -1,4 +1,4 @@
-package netd
+package sockets
 
 import (
 	"syscall"

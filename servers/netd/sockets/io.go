@@ -1,4 +1,4 @@
-package netd
+package sockets
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 // shared memory is copied once. A blocking stream send returns only when
 // all is queued, or with the count sent so far when SO_SNDTIMEO runs out
 // or ctx ends after some of it went.
-func (n *Server) Send(ctx context.Context, id ID, src io.ReaderAt, size int, to netip.AddrPort, flags int) (int, error) {
+func (n *Stack) Send(ctx context.Context, id ID, src io.ReaderAt, size int, to netip.AddrPort, flags int) (int, error) {
 	s, err := n.lookup(id)
 	if err != nil {
 		return 0, err
@@ -85,7 +85,7 @@ type Received struct {
 // Recv receives up to size bytes, as recvfrom(2) does, honouring
 // MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL and MSG_TRUNC. SO_RCVTIMEO bounds
 // the wait. End of stream is a zero-length result and no error.
-func (n *Server) Recv(ctx context.Context, id ID, size int, flags int) (Received, error) {
+func (n *Stack) Recv(ctx context.Context, id ID, size int, flags int) (Received, error) {
 	if size < 0 {
 		return Received{}, syscall.EINVAL
 	}
@@ -97,7 +97,7 @@ func (n *Server) Recv(ctx context.Context, id ID, size int, flags int) (Received
 
 // RecvTo is Recv storing the bytes at off in dst, which may be shared
 // memory: netstack copies its segments straight there.
-func (n *Server) RecvTo(ctx context.Context, id ID, dst io.WriterAt, off int64, size int, flags int) (Received, error) {
+func (n *Stack) RecvTo(ctx context.Context, id ID, dst io.WriterAt, off int64, size int, flags int) (Received, error) {
 	s, err := n.lookup(id)
 	if err != nil {
 		return Received{}, err
@@ -171,7 +171,7 @@ func (b sliceAt) WriteAt(p []byte, off int64) (int, error) {
 }
 
 // Shutdown shuts down part of a full-duplex connection, as shutdown(2).
-func (n *Server) Shutdown(id ID, how int) error {
+func (n *Stack) Shutdown(id ID, how int) error {
 	s, err := n.lookup(id)
 	if err != nil {
 		return err
@@ -195,7 +195,7 @@ func (n *Server) Shutdown(id ID, how int) error {
 // timeout Close waits, up to it, until the peer has acknowledged all
 // data and the FIN (the connection has left FIN_WAIT1, CLOSING and
 // LAST_ACK), as Linux does. The linger wait ends early when ctx does.
-func (n *Server) Close(ctx context.Context, id ID) error {
+func (n *Stack) Close(ctx context.Context, id ID) error {
 	n.mu.Lock()
 	s, ok := n.sockets[id]
 	delete(n.sockets, id)
@@ -249,7 +249,7 @@ func unacked(s *socket) bool {
 }
 
 // SockName returns the local address, as getsockname(2) does.
-func (n *Server) SockName(id ID) (netip.AddrPort, error) {
+func (n *Stack) SockName(id ID) (netip.AddrPort, error) {
 	s, err := n.lookup(id)
 	if err != nil {
 		return netip.AddrPort{}, err
@@ -262,7 +262,7 @@ func (n *Server) SockName(id ID) (netip.AddrPort, error) {
 }
 
 // PeerName returns the peer's address, as getpeername(2) does.
-func (n *Server) PeerName(id ID) (netip.AddrPort, error) {
+func (n *Stack) PeerName(id ID) (netip.AddrPort, error) {
 	s, err := n.lookup(id)
 	if err != nil {
 		return netip.AddrPort{}, err

@@ -1,12 +1,15 @@
-package netd
+package service
 
 import (
+	"aramid/servers/netd/config"
+	"aramid/servers/netd/link"
+	"aramid/servers/netd/procsource"
+	"aramid/servers/netd/sockets"
 	"context"
 	"encoding/binary"
 	"errors"
 	"net"
 	"net/netip"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -26,8 +29,8 @@ import (
 
 // host is one netd instance with a client connected to it.
 type host struct {
-	srv  *Server
-	svc  *Service
+	srv  *sockets.Stack
+	svc  *Session
 	proc *procpb.SocketSourceClient
 	lx   *lx
 }
@@ -51,12 +54,12 @@ var (
 func newPair(t testing.TB) (a, b *host) { return newPairMTU(t, 1500) }
 
 func newPairMTU(t testing.TB, mtu int) (a, b *host) {
-	da, db := Pipe(macA, macB, mtu)
-	ca, err := ParseArgs(nil)
+	da, db := link.Pipe(macA, macB, mtu)
+	ca, err := config.ParseArgs(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cb, err := ParseArgs([]string{"-addr", "10.0.2.2/24,fec0::2/64", "-gw", "", "-dns", ""})
+	cb, err := config.ParseArgs([]string{"-addr", "10.0.2.2/24,fec0::2/64", "-gw", "", "-dns", ""})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,22 +68,22 @@ func newPairMTU(t testing.TB, mtu int) (a, b *host) {
 
 // newHost starts a netd on dev (nil for loopback only) and connects a
 // client to it through the generated client.
-func newHost(t testing.TB, cfg Config, dev Device) *host {
+func newHost(t testing.TB, cfg config.Config, dev link.Device) *host {
 	return newHostClock(t, cfg, dev, nil)
 }
 
-func newHostClock(t testing.TB, cfg Config, dev Device, clock tcpip.Clock) *host {
-	srv, err := newServer(cfg, dev, clock)
+func newHostClock(t testing.TB, cfg config.Config, dev link.Device, clock tcpip.Clock) *host {
+	srv, err := sockets.New(cfg, dev, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srvTab, cliTab := inproc.NewTable(), inproc.NewTable()
-	svc := srv.NewService(srvTab)
+	svc := New(srv, srvTab)
 	mux := rpc.NewMux()
 	if err := mux.Add(netpb.NetMethods, netpb.NewNetDispatcher(svc)); err != nil {
 		t.Fatal(err)
 	}
-	if err := mux.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(svc)); err != nil {
+	if err := mux.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(procsource.Source{Stack: srv})); err != nil {
 		t.Fatal(err)
 	}
 	ch := inproc.NewChannel(srvTab, mux)
@@ -319,7 +322,7 @@ func (l *lx) write(ctx context.Context, s uint64, p []byte) error {
 		l.mem.WriteAt(chunk, off)
 		var n uint64
 		err := l.retry(ctx, s, func() error {
-			r, err := l.c.Send(ctx, &netpb.SendRequest{Socket: s, Flags: MsgNoSignal,
+			r, err := l.c.Send(ctx, &netpb.SendRequest{Socket: s, Flags: sockets.MsgNoSignal,
 				Data: &rpc.Data{Where: &rpc.Data_Region{Region: &rpc.Region{Buffer: l.buf, Offset: uint64(off), Length: uint64(len(chunk))}}}})
 			if err == nil {
 				n = r.Count
@@ -402,11 +405,12 @@ func recvReq(s uint64, n int) *netpb.RecvRequest {
 }
 
 func subReq(s uint64) *netpb.SubscribeRequest {
-	return &netpb.SubscribeRequest{Socket: s, Cookie: s, Events: PollIn | PollOut | PollRdHup}
+	return &netpb.SubscribeRequest{Socket: s, Cookie: s, Events: sockets.PollIn | sockets.PollOut | sockets.PollRdHup}
 }
 
 func connReq(s uint64, a netip.AddrPort) *netpb.ConnectRequest {
 	return &netpb.ConnectRequest{Socket: s, Addr: sa(a)}
 }
 
-func bytesReader(s string) *strings.Reader { return strings.NewReader(s) }
+// intBytes encodes an int option value as setsockopt(2) takes it.
+func intBytes(v int) []byte { return binary.LittleEndian.AppendUint32(nil, uint32(int32(v))) }

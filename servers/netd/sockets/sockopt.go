@@ -1,4 +1,4 @@
-package netd
+package sockets
 
 import (
 	"encoding/binary"
@@ -25,7 +25,7 @@ const (
 // bytes in Linux's amd64 layout: an int, struct linger, or struct timeval.
 // Options netd does not implement fail with ENOPROTOOPT, short values
 // with EINVAL.
-func (n *Server) SetSockOpt(id ID, level, name int, val []byte) error {
+func (n *Stack) SetSockOpt(id ID, level, name int, val []byte) error {
 	s, err := n.lookup(id)
 	if err != nil {
 		return err
@@ -55,7 +55,7 @@ func (n *Server) SetSockOpt(id ID, level, name int, val []byte) error {
 
 // GetSockOpt reads an option, as getsockopt(2) does, in the layout
 // SetSockOpt takes. The caller truncates to the user's optlen.
-func (n *Server) GetSockOpt(id ID, level, name int) ([]byte, error) {
+func (n *Stack) GetSockOpt(id ID, level, name int) ([]byte, error) {
 	s, err := n.lookup(id)
 	if err != nil {
 		return nil, err

@@ -1,9 +1,13 @@
-package netd
+package service
 
 import (
+	"aramid/servers/netd/config"
+	"aramid/servers/netd/link"
 	"context"
 	"encoding/binary"
 	"errors"
+	"golang.org/x/sys/unix"
+	"net"
 	"net/netip"
 	"syscall"
 	"testing"
@@ -12,9 +16,7 @@ import (
 	"aramid/proto/authpb"
 	"aramid/proto/netpb"
 	"aramid/proto/rpc"
-	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/faketime"
-	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
 )
 
 func TestConnectRefused(t *testing.T) {
@@ -54,13 +56,13 @@ func TestConnectionReset(t *testing.T) {
 // fails with ETIMEDOUT. A manual clock runs the timers at once.
 func TestConnectTimeout(t *testing.T) {
 	clock := faketime.NewManualClock()
-	da, _ := Pipe(macA, macB, 1500)
-	cfg, _ := ParseArgs(nil)
+	da, _ := link.Pipe(macA, macB, 1500)
+	cfg, _ := config.ParseArgs(nil)
 	a := newHostClock(t, cfg, da, clock)
 	hole := netip.MustParseAddr("10.0.2.77")
 	// A static neighbour entry to a MAC nobody has: no ARP failure, the
 	// SYNs just vanish.
-	if err := a.srv.stack.AddStaticNeighbor(externalNIC, ipv4.ProtocolNumber, tcpAddr(hole), tcpip.LinkAddress("\x02\x00\x00\x00\x00\x77")); err != nil {
+	if err := a.srv.AddNeighbor(hole, net.HardwareAddr("\x02\x00\x00\x00\x00\x77")); err != nil {
 		t.Fatal(err)
 	}
 	c := a.lx.mustSocket(syscall.AF_INET, syscall.SOCK_STREAM)
@@ -80,7 +82,7 @@ func TestConnectTimeout(t *testing.T) {
 
 // TestErrnos checks the errno of each misuse Linux names.
 func TestErrnos(t *testing.T) {
-	h := newHost(t, Config{}, nil)
+	h := newHost(t, config.Config{}, nil)
 	l := h.lx
 	ctx := context.Background()
 	lo := netip.MustParseAddrPort("127.0.0.1:7000")
@@ -114,9 +116,9 @@ func TestErrnos(t *testing.T) {
 		{"TCP option on UDP", l.setInt(udp, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1), syscall.ENOPROTOOPT},
 		{"IPv6 option on AF_INET", l.setInt(tcp, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, 1), syscall.ENOPROTOOPT},
 		{"short option value", errOf(l.c.SetSockOpt(ctx, &netpb.SetSockOptRequest{Socket: tcp, Level: syscall.SOL_SOCKET, Name: syscall.SO_KEEPALIVE, Value: []byte{1}})), syscall.EINVAL},
-		{"short timeval", errOf(l.c.SetSockOpt(ctx, &netpb.SetSockOptRequest{Socket: tcp, Level: syscall.SOL_SOCKET, Name: syscall.SO_RCVTIMEO, Value: timeval(0)[:8]})), syscall.EINVAL},
+		{"short timeval", errOf(l.c.SetSockOpt(ctx, &netpb.SetSockOptRequest{Socket: tcp, Level: syscall.SOL_SOCKET, Name: syscall.SO_RCVTIMEO, Value: make([]byte, 8)})), syscall.EINVAL},
 		{"timeval usec 1e6", errOf(l.c.SetSockOpt(ctx, &netpb.SetSockOptRequest{Socket: tcp, Level: syscall.SOL_SOCKET, Name: syscall.SO_RCVTIMEO, Value: binary.LittleEndian.AppendUint64(make([]byte, 8), 1e6)})), syscall.EDOM},
-		{"TCP_KEEPCNT 0", l.setInt(tcp, syscall.IPPROTO_TCP, tcpKeepCnt, 0), syscall.EINVAL},
+		{"TCP_KEEPCNT 0", l.setInt(tcp, syscall.IPPROTO_TCP, unix.TCP_KEEPCNT, 0), syscall.EINVAL},
 	}
 	for _, c := range cases {
 		if !errors.Is(c.err, c.want) {
@@ -180,7 +182,7 @@ func errOf[T any](_ T, err error) error { return err }
 // Protocol-level misuse: a region outside the registered buffer is
 // EFAULT, as a bad user pointer is; a second Watch is EBUSY.
 func TestServiceErrnos(t *testing.T) {
-	h := newHost(t, Config{}, nil)
+	h := newHost(t, config.Config{}, nil)
 	l := h.lx
 	ctx := context.Background()
 	u := l.mustSocket(syscall.AF_INET, syscall.SOCK_DGRAM)

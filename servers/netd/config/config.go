@@ -1,4 +1,6 @@
-package netd
+// Package config is netd's static network configuration: the addresses,
+// gateways and name servers init gives it on the command line.
+package config
 
 import (
 	"flag"
@@ -58,7 +60,7 @@ func ParseArgs(args []string) (Config, error) {
 	if c.DNS, err = parseList(*dns, netip.ParseAddr); err != nil {
 		return Config{}, fmt.Errorf("netd: -dns: %w", err)
 	}
-	return c, c.check()
+	return c, c.Check()
 }
 
 func parseList[T any](s string, parse func(string) (T, error)) ([]T, error) {
@@ -76,9 +78,9 @@ func parseList[T any](s string, parse func(string) (T, error)) ([]T, error) {
 	return out, nil
 }
 
-// check rejects a configuration the stack would misroute: a gateway must
+// Check rejects a configuration the stack would misroute: a gateway must
 // be on a configured subnet, and there is one per IP version.
-func (c Config) check() error {
+func (c Config) Check() error {
 	seen := map[bool]bool{}
 	for _, gw := range c.Gateways {
 		if seen[gw.Is4()] {

@@ -1,6 +1,7 @@
-package netd
+package service
 
 import (
+	"aramid/servers/netd/sockets"
 	"context"
 	"net/netip"
 	"syscall"
@@ -40,7 +41,7 @@ func TestSocketTable(t *testing.T) {
 	for _, e := range all.Sockets {
 		byInode[e.Inode] = e
 	}
-	inode := func(s uint64) uint64 { return b.srv.inode(socketID(s)) }
+	inode := func(s uint64) uint64 { return b.srv.Inode(socketID(s)) }
 	want := []struct {
 		sock          uint64
 		family        uint32
@@ -49,10 +50,10 @@ func TestSocketTable(t *testing.T) {
 		state         uint32
 		rx            uint32
 	}{
-		{ln4, 4, procpb.Protocol_PROTOCOL_TCP, netip.AddrPortFrom(addrB4, 80), netip.MustParseAddrPort("0.0.0.0:0"), tcpListen, 0},
-		{ln6, 6, procpb.Protocol_PROTOCOL_TCP, netip.MustParseAddrPort("[::]:443"), netip.MustParseAddrPort("[::]:0"), tcpListen, 0},
-		{udp, 4, procpb.Protocol_PROTOCOL_UDP, netip.MustParseAddrPort("0.0.0.0:53"), netip.MustParseAddrPort("0.0.0.0:0"), tcpClose, 0},
-		{conn, 4, procpb.Protocol_PROTOCOL_TCP, netip.AddrPortFrom(addrB4, 80), peer, tcpEstablished, 5},
+		{ln4, 4, procpb.Protocol_PROTOCOL_TCP, netip.AddrPortFrom(addrB4, 80), netip.MustParseAddrPort("0.0.0.0:0"), sockets.TCPListen, 0},
+		{ln6, 6, procpb.Protocol_PROTOCOL_TCP, netip.MustParseAddrPort("[::]:443"), netip.MustParseAddrPort("[::]:0"), sockets.TCPListen, 0},
+		{udp, 4, procpb.Protocol_PROTOCOL_UDP, netip.MustParseAddrPort("0.0.0.0:53"), netip.MustParseAddrPort("0.0.0.0:0"), sockets.TCPClose, 0},
+		{conn, 4, procpb.Protocol_PROTOCOL_TCP, netip.AddrPortFrom(addrB4, 80), peer, sockets.TCPEstablished, 5},
 	}
 	for _, w := range want {
 		e := byInode[inode(w.sock)]
@@ -95,7 +96,7 @@ func waitReadable(t *testing.T, l *lx, s uint64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ready.Ready&PollIn != 0 {
+		if ready.Ready&sockets.PollIn != 0 {
 			return
 		}
 		<-ch

@@ -1,4 +1,7 @@
-package netd
+// Package link is netd's side of network cards: the Device interface a
+// driver implements, its adaptation to a gVisor link endpoint, and Pipe,
+// two Devices joined back to back for host tests.
+package link
 
 import (
 	"net"
@@ -42,8 +45,8 @@ type deviceLink struct {
 	onClose    func()
 }
 
-// newLinkEndpoint returns the netstack link endpoint for dev.
-func newLinkEndpoint(dev Device) stack.LinkEndpoint {
+// NewEndpoint returns the netstack link endpoint for dev.
+func NewEndpoint(dev Device) stack.LinkEndpoint {
 	l := &deviceLink{dev: dev}
 	dev.Start(l.receive)
 	return ethernet.New(l)

@@ -1,6 +1,7 @@
-package netd
+package sockets
 
 import (
+	"aramid/servers/netd/config"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -69,8 +70,8 @@ func errnoOrNil(e syscall.Errno) error {
 	return e
 }
 
-// netdSockets calls a Server directly, non-blocking, as linuxd would.
-type netdSockets struct{ n *Server }
+// netdSockets calls a Stack directly, non-blocking, as linuxd would.
+type netdSockets struct{ n *Stack }
 
 func (d netdSockets) socket(family, typ int) (int, error) {
 	id, err := d.n.Socket(Cred{}, family, typ, 0)
@@ -131,7 +132,7 @@ func TestAgainstLinux(t *testing.T) {
 	} else {
 		host.close(s)
 	}
-	srv, err := New(Config{}, nil)
+	srv, err := New(config.Config{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,37 +1,16 @@
-package netd
+package sockets
 
 import (
+	"aramid/servers/netd/config"
 	"encoding/binary"
 	"syscall"
 	"testing"
-
-	"aramid/proto/inproc"
-	"aramid/proto/netpb"
-	"aramid/proto/rpc/rpctest"
 )
-
-// FuzzService feeds arbitrary request frames to netd's real dispatcher,
-// on a stack that already has a TCP and a UDP socket to act on.
-func FuzzService(f *testing.F) {
-	n, err := New(Config{}, nil)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(n.Stop)
-	for _, typ := range []int{syscall.SOCK_STREAM, syscall.SOCK_DGRAM} {
-		if _, err := n.Socket(Cred{}, syscall.AF_INET6, typ, 0); err != nil {
-			f.Fatal(err)
-		}
-	}
-	svc := n.NewService(inproc.NewTable())
-	f.Cleanup(svc.Release)
-	rpctest.FuzzDispatcher(f, netpb.NewNetDispatcher(svc), netpb.NetMethods)
-}
 
 // FuzzSockOpt sets options from arbitrary bytes and reads them back: a
 // bad value is an errno, never a panic.
 func FuzzSockOpt(f *testing.F) {
-	n, err := New(Config{}, nil)
+	n, err := New(config.Config{}, nil, nil)
 	if err != nil {
 		f.Fatal(err)
 	}

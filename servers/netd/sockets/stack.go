@@ -1,13 +1,16 @@
-// Package netd is Aramid's network server: gVisor's netstack behind
-// Linux socket semantics. linuxd turns socket syscalls into calls on a
-// Server, so every method returns the errno Linux would (a syscall.Errno),
+// Package sockets is netd's engine: gVisor's netstack behind Linux socket
+// semantics. linuxd turns socket syscalls into calls on a Stack (through
+// package service), so every method returns the errno Linux would (a syscall.Errno),
 // blocks where Linux blocks, and honours the per-socket timeouts there.
 //
 // See docs/netd.md for the design and for what is deliberately missing.
-package netd
+package sockets
 
 import (
+	"aramid/servers/netd/config"
+	"aramid/servers/netd/link"
 	"fmt"
+	"net"
 	"net/netip"
 	"sync"
 	"syscall"
@@ -38,10 +41,10 @@ type Cred struct {
 	BindService bool
 }
 
-// Server owns one network stack and every socket on it.
-type Server struct {
+// Stack owns one network stack and every socket on it.
+type Stack struct {
 	stack *stack.Stack
-	cfg   Config
+	cfg   config.Config
 
 	mu        sync.Mutex
 	sockets   map[ID]*socket
@@ -55,15 +58,11 @@ type Server struct {
 }
 
 // New builds a stack with a loopback interface and, if dev is not nil,
-// an Ethernet interface on dev configured by cfg.
-func New(cfg Config, dev Device) (*Server, error) {
-	return newServer(cfg, dev, nil)
-}
-
-// newServer is New with netstack's clock chosen; tests pass a manual one
-// to run TCP's timers without waiting for them.
-func newServer(cfg Config, dev Device, clock tcpip.Clock) (*Server, error) {
-	if err := cfg.check(); err != nil {
+// an Ethernet interface on dev configured by cfg. clock is netstack's
+// clock, nil for the real one; tests pass a manual one to run TCP's
+// timers without waiting for them.
+func New(cfg config.Config, dev link.Device, clock tcpip.Clock) (*Stack, error) {
+	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
 	s := stack.New(stack.Options{
@@ -75,7 +74,7 @@ func newServer(cfg Config, dev Device, clock tcpip.Clock) (*Server, error) {
 		HandleLocal:        true,
 		Clock:              clock,
 	})
-	n := &Server{stack: s, cfg: cfg, sockets: map[ID]*socket{}, nextInode: 1 << 20}
+	n := &Stack{stack: s, cfg: cfg, sockets: map[ID]*socket{}, nextInode: 1 << 20}
 	if err := n.configure(dev); err != nil {
 		s.Close()
 		return nil, err
@@ -85,7 +84,7 @@ func newServer(cfg Config, dev Device, clock tcpip.Clock) (*Server, error) {
 
 // configure creates the interfaces and routes and sets the TCP defaults
 // Linux has: SACK and receive-buffer auto-tuning on.
-func (n *Server) configure(dev Device) error {
+func (n *Stack) configure(dev link.Device) error {
 	sack := tcpip.TCPSACKEnabled(true)
 	moderate := tcpip.TCPModerateReceiveBufferOption(true)
 	for _, opt := range []tcpip.SettableTransportProtocolOption{&sack, &moderate} {
@@ -102,7 +101,7 @@ func (n *Server) configure(dev Device) error {
 		route(netip.MustParsePrefix("::1/128"), netip.Addr{}, loopbackNIC),
 	}
 	if dev != nil {
-		if err := n.addNIC(externalNIC, newLinkEndpoint(dev), n.cfg.Addrs...); err != nil {
+		if err := n.addNIC(externalNIC, link.NewEndpoint(dev), n.cfg.Addrs...); err != nil {
 			return err
 		}
 		for _, p := range n.cfg.Addrs {
@@ -120,7 +119,7 @@ func (n *Server) configure(dev Device) error {
 	return nil
 }
 
-func (n *Server) addNIC(id tcpip.NICID, ep stack.LinkEndpoint, addrs ...netip.Prefix) error {
+func (n *Stack) addNIC(id tcpip.NICID, ep stack.LinkEndpoint, addrs ...netip.Prefix) error {
 	if err := n.stack.CreateNIC(id, ep); err != nil {
 		return fmt.Errorf("netd: NIC %d: %v", id, err)
 	}
@@ -153,11 +152,24 @@ func route(dst netip.Prefix, gw netip.Addr, nic tcpip.NICID) tcpip.Route {
 	return r
 }
 
-// Config returns the configuration the server runs with.
-func (n *Server) Config() Config { return n.cfg }
+// AddNeighbor adds a static neighbour entry on the external interface, as
+// "ip neigh add ADDR lladdr MAC" does: frames to ip go to mac without ARP
+// or neighbour discovery.
+func (n *Stack) AddNeighbor(ip netip.Addr, mac net.HardwareAddr) error {
+	if err := n.stack.AddStaticNeighbor(externalNIC, netProto(ip), tcpAddr(ip), tcpip.LinkAddress(mac)); err != nil {
+		return errno(err)
+	}
+	return nil
+}
+
+// Stats returns netstack's counters (the source of /proc/net/snmp).
+func (n *Stack) Stats() tcpip.Stats { return n.stack.Stats() }
+
+// Config returns the configuration the stack runs with.
+func (n *Stack) Config() config.Config { return n.cfg }
 
 // Stop resets every socket and stops the stack.
-func (n *Server) Stop() {
+func (n *Stack) Stop() {
 	n.mu.Lock()
 	socks := n.sockets
 	n.sockets = map[ID]*socket{}
@@ -170,7 +182,7 @@ func (n *Server) Stop() {
 }
 
 // lookup returns the socket id names, or EBADF.
-func (n *Server) lookup(id ID) (*socket, error) {
+func (n *Stack) lookup(id ID) (*socket, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if s, ok := n.sockets[id]; ok {
@@ -180,7 +192,7 @@ func (n *Server) lookup(id ID) (*socket, error) {
 }
 
 // add enters s in the table and gives it an ID and an inode number.
-func (n *Server) add(s *socket) ID {
+func (n *Stack) add(s *socket) ID {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for {
@@ -195,8 +207,8 @@ func (n *Server) add(s *socket) ID {
 	return s.id
 }
 
-// inode returns the inode number of socket id, 0 if there is none.
-func (n *Server) inode(id ID) uint64 {
+// Inode returns the inode number of socket id, 0 if there is none.
+func (n *Stack) Inode(id ID) uint64 {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if s, ok := n.sockets[id]; ok {

@@ -1,6 +1,7 @@
-package netd
+package service
 
 import (
+	"aramid/servers/netd/config"
 	"context"
 	"net/netip"
 	"syscall"
@@ -24,7 +25,7 @@ func benchPeers(b *testing.B, mtu int) (cli, srv *lx, to netip.AddrPort) {
 		ha, hb := newPairMTU(b, mtu)
 		return ha.lx, hb.lx, netip.AddrPortFrom(addrB4, 5001)
 	}
-	h := newHost(b, Config{}, nil)
+	h := newHost(b, config.Config{}, nil)
 	return h.lx, h.lx, netip.MustParseAddrPort("127.0.0.1:5001")
 }
 

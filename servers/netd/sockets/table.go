@@ -1,4 +1,4 @@
-package netd
+package sockets
 
 import (
 	"net/netip"
@@ -13,10 +13,10 @@ import (
 // netstack's public states use the same numbers; its internal ones map
 // onto TCP_CLOSE.
 const (
-	tcpEstablished = 1
-	tcpSynSent     = 2
-	tcpClose       = 7
-	tcpListen      = 10
+	TCPEstablished = 1
+	TCPSynSent     = 2
+	TCPClose       = 7
+	TCPListen      = 10
 )
 
 // SocketEntry is one line of /proc/net/{tcp,tcp6,udp,udp6}. It mirrors
@@ -37,7 +37,7 @@ type SocketEntry struct {
 // ones included, sorted by inode, and TCP connections that are closed
 // but still in the protocol. Like Linux, it lists an AF_INET6 socket once,
 // as tcp6 or udp6, even when it carries IPv4 traffic.
-func (n *Server) SocketTable() []SocketEntry {
+func (n *Stack) SocketTable() []SocketEntry {
 	n.mu.Lock()
 	socks := make([]*socket, 0, len(n.sockets)+len(n.closing))
 	for _, s := range n.sockets {
@@ -66,7 +66,7 @@ func (s *socket) entry(owned bool) SocketEntry {
 	local, _ := s.ep.GetLocalAddress()
 	remote, _ := s.ep.GetRemoteAddress()
 	e.Local, e.Remote = addrPort(s.family, local), addrPort(s.family, remote)
-	if e.State == tcpListen {
+	if e.State == TCPListen {
 		// Linux shows a listener's backlog in tx_queue and its accept
 		// queue's length in rx_queue; netstack does not expose the
 		// latter, so it stays 0.
@@ -89,15 +89,15 @@ func (s *socket) state() int {
 	st := tcp.EndpointState(s.ep.State())
 	if s.proto == syscall.IPPROTO_UDP {
 		if _, err := s.ep.GetRemoteAddress(); err == nil {
-			return tcpEstablished
+			return TCPEstablished
 		}
-		return tcpClose
+		return TCPClose
 	}
 	switch st {
 	case tcp.StateInitial, tcp.StateBound, tcp.StateError:
-		return tcpClose
+		return TCPClose
 	case tcp.StateConnecting:
-		return tcpSynSent
+		return TCPSynSent
 	}
 	return int(st)
 }
@@ -106,7 +106,7 @@ func (s *socket) state() int {
 // finished with. Close calls it whenever the list has doubled since the
 // last pruning, so the list stays proportional to the connections still
 // in TIME_WAIT and the like, even if nobody reads the table.
-func (n *Server) pruneClosingLocked() {
+func (n *Stack) pruneClosingLocked() {
 	live := n.closing[:0]
 	for _, s := range n.closing {
 		if st := tcp.EndpointState(s.ep.State()); st != tcp.StateClose && st != tcp.StateError && st != tcp.StateInitial {

@@ -1,4 +1,6 @@
-package netd
+// Package service is netd's protocol adapter: it serves the net protocol
+// (proto/netpb) on a sockets.Stack, one Session per client channel.
+package service
 
 import (
 	"bytes"
@@ -12,8 +14,8 @@ import (
 
 	"aramid/proto/authpb"
 	"aramid/proto/netpb"
-	"aramid/proto/procpb"
 	"aramid/proto/rpc"
+	"aramid/servers/netd/sockets"
 )
 
 // capNetBindService is CAP_NET_BIND_SERVICE's bit in a capability set.
@@ -25,33 +27,29 @@ const maxInline = rpc.MaxMessageSize - 1024
 // Memory is a memory object a client registered for bulk data.
 type Memory = rpc.Memory
 
-// Service serves the net protocol (proto/netpb) to one client, normally
-// linuxd, on a Server. Every call is non-blocking, as the protocol says:
-// the client blocks by subscribing to readiness and retrying when told.
-// A Service also serves procd's SocketSource.
-type Service struct {
-	n *Server
+// Session serves the net protocol to one client, normally linuxd, on a
+// Stack. Every call is non-blocking, as the protocol says: the client
+// blocks by subscribing to readiness and retrying when told.
+type Session struct {
+	n *sockets.Stack
 	h rpc.Handles
-	w *Watcher
+	w *sockets.Watcher
 	*rpc.Buffers
 
 	mu   sync.Mutex
 	stop context.CancelFunc // ends the notifier; nil until Watch
 }
 
-var (
-	_ netpb.NetServer           = (*Service)(nil)
-	_ procpb.SocketSourceServer = (*Service)(nil)
-)
+var _ netpb.NetServer = (*Session)(nil)
 
-// NewService returns a Service for one client whose handles h resolves.
-func (n *Server) NewService(h rpc.Handles) *Service {
-	return &Service{n: n, h: h, w: n.NewWatcher(), Buffers: rpc.NewBuffers(h)}
+// New returns a Session for one client whose handles h resolves.
+func New(n *sockets.Stack, h rpc.Handles) *Session {
+	return &Session{n: n, h: h, w: n.NewWatcher(), Buffers: rpc.NewBuffers(h)}
 }
 
 // Release ends the client's subscriptions and releases its buffers. Its
 // sockets stay: they belong to the processes, not to the channel.
-func (s *Service) Release() {
+func (s *Session) Release() {
 	s.mu.Lock()
 	stop := s.stop
 	s.mu.Unlock()
@@ -64,7 +62,7 @@ func (s *Service) Release() {
 
 // region returns the bytes a Region names, or EFAULT as the kernel gives
 // for a bad user pointer.
-func (s *Service) region(r *rpc.Region) (*io.SectionReader, Memory, error) {
+func (s *Session) region(r *rpc.Region) (*io.SectionReader, Memory, error) {
 	mem, off, n, err := s.Region(r)
 	if err != nil {
 		return nil, nil, err
@@ -72,27 +70,27 @@ func (s *Service) region(r *rpc.Region) (*io.SectionReader, Memory, error) {
 	return io.NewSectionReader(mem, off, n), mem, nil
 }
 
-func (s *Service) Socket(_ context.Context, req *netpb.SocketRequest) (*netpb.SocketReply, error) {
+func (s *Session) Socket(_ context.Context, req *netpb.SocketRequest) (*netpb.SocketReply, error) {
 	id, err := s.n.Socket(credOf(req.GetCred()), int(req.GetDomain()), int(req.GetType()), int(req.GetProtocol()))
 	if err != nil {
 		return nil, err
 	}
-	return &netpb.SocketReply{Socket: uint64(id), Inode: s.n.inode(id)}, nil
+	return &netpb.SocketReply{Socket: uint64(id), Inode: s.n.Inode(id)}, nil
 }
 
 // credOf keeps what netd needs of a Linux credential: the fsuid, which
 // Linux records as a socket's owner, and CAP_NET_BIND_SERVICE.
-func credOf(c *authpb.Cred) Cred {
-	return Cred{UID: c.GetFsuid(), BindService: c.GetCapEffective()&capNetBindService != 0}
+func credOf(c *authpb.Cred) sockets.Cred {
+	return sockets.Cred{UID: c.GetFsuid(), BindService: c.GetCapEffective()&capNetBindService != 0}
 }
 
 // socketID converts a protocol socket number; one netd never issued is
 // EBADF, like a bad fd.
-func socketID(v uint64) ID {
+func socketID(v uint64) sockets.ID {
 	if v > math.MaxUint32 {
 		return 0
 	}
-	return ID(v)
+	return sockets.ID(v)
 }
 
 // addrOf converts a SockAddr. Its family must match its address length.
@@ -126,7 +124,7 @@ func sockAddr(ap netip.AddrPort) *netpb.SockAddr {
 	return a
 }
 
-func (s *Service) Bind(_ context.Context, req *netpb.BindRequest) (*netpb.BindReply, error) {
+func (s *Session) Bind(_ context.Context, req *netpb.BindRequest) (*netpb.BindReply, error) {
 	ap, err := addrOf(req.GetAddr())
 	if err != nil {
 		return nil, err
@@ -134,19 +132,19 @@ func (s *Service) Bind(_ context.Context, req *netpb.BindRequest) (*netpb.BindRe
 	return &netpb.BindReply{}, s.n.Bind(credOf(req.GetCred()), socketID(req.GetSocket()), ap)
 }
 
-func (s *Service) Listen(_ context.Context, req *netpb.ListenRequest) (*netpb.ListenReply, error) {
+func (s *Session) Listen(_ context.Context, req *netpb.ListenRequest) (*netpb.ListenReply, error) {
 	return &netpb.ListenReply{}, s.n.Listen(socketID(req.GetSocket()), int(req.GetBacklog()))
 }
 
-func (s *Service) Accept(ctx context.Context, req *netpb.AcceptRequest) (*netpb.AcceptReply, error) {
+func (s *Session) Accept(ctx context.Context, req *netpb.AcceptRequest) (*netpb.AcceptReply, error) {
 	id, peer, err := s.n.Accept(ctx, socketID(req.GetSocket()), true)
 	if err != nil {
 		return nil, err
 	}
-	return &netpb.AcceptReply{Socket: uint64(id), Inode: s.n.inode(id), Peer: sockAddr(peer)}, nil
+	return &netpb.AcceptReply{Socket: uint64(id), Inode: s.n.Inode(id), Peer: sockAddr(peer)}, nil
 }
 
-func (s *Service) Connect(ctx context.Context, req *netpb.ConnectRequest) (*netpb.ConnectReply, error) {
+func (s *Session) Connect(ctx context.Context, req *netpb.ConnectRequest) (*netpb.ConnectReply, error) {
 	id := socketID(req.GetSocket())
 	if req.GetAddr().GetFamily() == syscall.AF_UNSPEC {
 		return &netpb.ConnectReply{}, s.n.Disconnect(id)
@@ -158,7 +156,7 @@ func (s *Service) Connect(ctx context.Context, req *netpb.ConnectRequest) (*netp
 	return &netpb.ConnectReply{}, s.n.Connect(ctx, id, ap, true)
 }
 
-func (s *Service) Send(ctx context.Context, req *netpb.SendRequest) (*netpb.SendReply, error) {
+func (s *Session) Send(ctx context.Context, req *netpb.SendRequest) (*netpb.SendReply, error) {
 	var to netip.AddrPort
 	if req.GetTo() != nil {
 		var err error
@@ -178,7 +176,7 @@ func (s *Service) Send(ctx context.Context, req *netpb.SendRequest) (*netpb.Send
 		b := req.GetData().GetInline()
 		src, size = bytes.NewReader(b), len(b)
 	}
-	n, err := s.n.Send(ctx, socketID(req.GetSocket()), src, size, to, int(req.GetFlags())|MsgDontWait)
+	n, err := s.n.Send(ctx, socketID(req.GetSocket()), src, size, to, int(req.GetFlags())|sockets.MsgDontWait)
 	if err != nil {
 		return nil, err
 	}
@@ -187,10 +185,10 @@ func (s *Service) Send(ctx context.Context, req *netpb.SendRequest) (*netpb.Send
 
 // Recv returns the data inline, or with a Dest region stores it there
 // straight from netstack's segments.
-func (s *Service) Recv(ctx context.Context, req *netpb.RecvRequest) (*netpb.RecvReply, error) {
+func (s *Session) Recv(ctx context.Context, req *netpb.RecvRequest) (*netpb.RecvReply, error) {
 	id := socketID(req.GetSocket())
-	flags := int(req.GetFlags()) | MsgDontWait
-	var r Received
+	flags := int(req.GetFlags()) | sockets.MsgDontWait
+	var r sockets.Received
 	var err error
 	if d := req.GetDest(); d != nil {
 		sec, mem, rerr := s.region(d)
@@ -212,19 +210,19 @@ func (s *Service) Recv(ctx context.Context, req *netpb.RecvRequest) (*netpb.Recv
 	return reply, nil
 }
 
-func (s *Service) Shutdown(_ context.Context, req *netpb.ShutdownRequest) (*netpb.ShutdownReply, error) {
+func (s *Session) Shutdown(_ context.Context, req *netpb.ShutdownRequest) (*netpb.ShutdownReply, error) {
 	return &netpb.ShutdownReply{}, s.n.Shutdown(socketID(req.GetSocket()), int(req.GetHow()))
 }
 
 // Close closes the socket and ends this client's subscriptions to it.
 // It is the one call that may wait: for SO_LINGER, as close(2) does.
-func (s *Service) Close(ctx context.Context, req *netpb.CloseRequest) (*netpb.CloseReply, error) {
+func (s *Session) Close(ctx context.Context, req *netpb.CloseRequest) (*netpb.CloseReply, error) {
 	id := socketID(req.GetSocket())
 	s.w.UnwatchSocket(id)
 	return &netpb.CloseReply{}, s.n.Close(ctx, id)
 }
 
-func (s *Service) GetSockName(_ context.Context, req *netpb.GetSockNameRequest) (*netpb.SockAddrReply, error) {
+func (s *Session) GetSockName(_ context.Context, req *netpb.GetSockNameRequest) (*netpb.SockAddrReply, error) {
 	ap, err := s.n.SockName(socketID(req.GetSocket()))
 	if err != nil {
 		return nil, err
@@ -232,7 +230,7 @@ func (s *Service) GetSockName(_ context.Context, req *netpb.GetSockNameRequest) 
 	return &netpb.SockAddrReply{Addr: sockAddr(ap)}, nil
 }
 
-func (s *Service) GetPeerName(_ context.Context, req *netpb.GetPeerNameRequest) (*netpb.SockAddrReply, error) {
+func (s *Session) GetPeerName(_ context.Context, req *netpb.GetPeerNameRequest) (*netpb.SockAddrReply, error) {
 	ap, err := s.n.PeerName(socketID(req.GetSocket()))
 	if err != nil {
 		return nil, err
@@ -240,12 +238,12 @@ func (s *Service) GetPeerName(_ context.Context, req *netpb.GetPeerNameRequest) 
 	return &netpb.SockAddrReply{Addr: sockAddr(ap)}, nil
 }
 
-func (s *Service) SetSockOpt(_ context.Context, req *netpb.SetSockOptRequest) (*netpb.SetSockOptReply, error) {
+func (s *Session) SetSockOpt(_ context.Context, req *netpb.SetSockOptRequest) (*netpb.SetSockOptReply, error) {
 	return &netpb.SetSockOptReply{}, s.n.SetSockOpt(socketID(req.GetSocket()), int(req.GetLevel()), int(req.GetName()), req.GetValue())
 }
 
 // GetSockOpt truncates the value to the caller's optlen, as Linux does.
-func (s *Service) GetSockOpt(_ context.Context, req *netpb.GetSockOptRequest) (*netpb.GetSockOptReply, error) {
+func (s *Session) GetSockOpt(_ context.Context, req *netpb.GetSockOptRequest) (*netpb.GetSockOptReply, error) {
 	v, err := s.n.GetSockOpt(socketID(req.GetSocket()), int(req.GetLevel()), int(req.GetName()))
 	if err != nil {
 		return nil, err
@@ -255,7 +253,7 @@ func (s *Service) GetSockOpt(_ context.Context, req *netpb.GetSockOptRequest) (*
 
 // Watch dials the client's Readiness channel and starts the notifier,
 // the one goroutine that carries this client's events to it.
-func (s *Service) Watch(_ context.Context, req *netpb.WatchRequest) (*netpb.WatchReply, error) {
+func (s *Session) Watch(_ context.Context, req *netpb.WatchRequest) (*netpb.WatchReply, error) {
 	h := req.GetChannel().GetValue()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -277,7 +275,7 @@ func (s *Service) Watch(_ context.Context, req *netpb.WatchRequest) (*netpb.Watc
 // notify forwards events until the client goes away. Each event carries
 // the socket's readiness when it is sent; an edge whose readiness is
 // already gone again (another reader took the data) is not sent.
-func (s *Service) notify(ctx context.Context, c *netpb.ReadinessClient) {
+func (s *Session) notify(ctx context.Context, c *netpb.ReadinessClient) {
 	for {
 		evs, err := s.w.Wait(ctx, 256)
 		if err != nil {
@@ -285,7 +283,7 @@ func (s *Service) notify(ctx context.Context, c *netpb.ReadinessClient) {
 		}
 		req := &netpb.NotifyRequest{Events: make([]*netpb.Event, 0, len(evs))}
 		for _, ev := range evs {
-			ready, err := s.n.Readiness(ev.Socket, pollAll)
+			ready, err := s.n.Readiness(ev.Socket, sockets.PollAll)
 			if err != nil || ready&ev.Events == 0 {
 				continue
 			}
@@ -300,7 +298,7 @@ func (s *Service) notify(ctx context.Context, c *netpb.ReadinessClient) {
 	}
 }
 
-func (s *Service) Subscribe(_ context.Context, req *netpb.SubscribeRequest) (*netpb.SubscribeReply, error) {
+func (s *Session) Subscribe(_ context.Context, req *netpb.SubscribeRequest) (*netpb.SubscribeReply, error) {
 	s.mu.Lock()
 	watching := s.stop != nil
 	s.mu.Unlock()
@@ -314,33 +312,7 @@ func (s *Service) Subscribe(_ context.Context, req *netpb.SubscribeRequest) (*ne
 	return &netpb.SubscribeReply{Ready: ready}, nil
 }
 
-func (s *Service) Unsubscribe(_ context.Context, req *netpb.UnsubscribeRequest) (*netpb.UnsubscribeReply, error) {
+func (s *Session) Unsubscribe(_ context.Context, req *netpb.UnsubscribeRequest) (*netpb.UnsubscribeReply, error) {
 	s.w.Unwatch(socketID(req.GetSocket()), req.GetCookie())
 	return &netpb.UnsubscribeReply{}, nil
-}
-
-// ListSockets serves procd: the socket table, filtered as asked.
-func (s *Service) ListSockets(_ context.Context, req *procpb.ListSocketsRequest) (*procpb.ListSocketsReply, error) {
-	reply := &procpb.ListSocketsReply{}
-	for _, e := range s.n.SocketTable() {
-		fam, proto := uint32(6), procpb.Protocol_PROTOCOL_TCP
-		if e.Family == syscall.AF_INET {
-			fam = 4
-		}
-		if e.Protocol == syscall.IPPROTO_UDP {
-			proto = procpb.Protocol_PROTOCOL_UDP
-		}
-		if (req.GetFamily() != 0 && req.GetFamily() != fam) ||
-			(req.GetProtocol() != procpb.Protocol_PROTOCOL_UNSPECIFIED && req.GetProtocol() != proto) {
-			continue
-		}
-		reply.Sockets = append(reply.Sockets, &procpb.SocketEntry{
-			Family: fam, Protocol: proto,
-			LocalAddr: e.Local.Addr().AsSlice(), LocalPort: uint32(e.Local.Port()),
-			RemoteAddr: e.Remote.Addr().AsSlice(), RemotePort: uint32(e.Remote.Port()),
-			State: uint32(e.State), TxQueue: e.TxQueue, RxQueue: e.RxQueue,
-			Uid: e.UID, Inode: e.Inode,
-		})
-	}
-	return reply, nil
 }

@@ -1,20 +1,22 @@
-package netd
+package sockets
 
 import (
+	"aramid/servers/netd/config"
 	"bytes"
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// These tests use the Server's own blocking calls, which linuxd does not
+// These tests use the Stack's own blocking calls, which linuxd does not
 // need (the protocol is non-blocking) but netd-internal clients may.
 
-func loopbackServer(t *testing.T) *Server {
-	n, err := New(Config{}, nil)
+func loopbackServer(t *testing.T) *Stack {
+	n, err := New(config.Config{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +26,7 @@ func loopbackServer(t *testing.T) *Server {
 
 // connectedPair returns both ends of a loopback TCP connection; the
 // listener gets the options in opts first.
-func connectedPair(t *testing.T, n *Server, port uint16, opts ...[3]int) (client, server ID) {
+func connectedPair(t *testing.T, n *Stack, port uint16, opts ...[3]int) (client, server ID) {
 	ctx := context.Background()
 	addr := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port)
 	ln, err := n.Socket(Cred{}, syscall.AF_INET, syscall.SOCK_STREAM, 0)
@@ -198,3 +200,5 @@ func TestAcceptInheritsOptions(t *testing.T) {
 		}
 	}
 }
+
+func bytesReader(s string) *strings.Reader { return strings.NewReader(s) }

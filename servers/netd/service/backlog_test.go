@@ -1,4 +1,4 @@
-package netd
+package service
 
 import (
 	"context"
@@ -57,7 +57,7 @@ func TestAcceptBacklogOverflow(t *testing.T) {
 	if len(seen) != len(cs) {
 		t.Errorf("accepted connections carried %v, want one byte from each of %d clients", seen, len(cs))
 	}
-	st := b.srv.stack.Stats().TCP
+	st := b.srv.Stats().TCP
 	if st.ListenOverflowSynDrop.Value()+st.ListenOverflowSynCookieSent.Value()+st.ListenOverflowAckDrop.Value() == 0 {
 		t.Error("four simultaneous connects did not overflow an accept queue of two")
 	}

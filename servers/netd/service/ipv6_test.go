@@ -1,6 +1,7 @@
-package netd
+package service
 
 import (
+	"aramid/servers/netd/config"
 	"context"
 	"errors"
 	"net/netip"
@@ -33,7 +34,7 @@ func TestIPv6TCPBetweenHosts(t *testing.T) {
 // A [::] listener takes IPv4 connections too and shows their peers
 // IPv4-mapped, unless IPV6_V6ONLY is set: nginx's `listen [::]:80`.
 func TestIPv6DualStack(t *testing.T) {
-	h := newHost(t, Config{}, nil)
+	h := newHost(t, config.Config{}, nil)
 	l := h.lx
 	ctx := context.Background()
 	ln := l.listener(syscall.AF_INET6, netip.MustParseAddrPort("[::]:80"), 8)

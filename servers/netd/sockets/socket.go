@@ -1,4 +1,4 @@
-package netd
+package sockets
 
 import (
 	"context"
@@ -55,7 +55,7 @@ func (s *socket) timeouts() (rcv, snd time.Duration) {
 
 // Socket creates a socket, as socket(2) does. SOCK_NONBLOCK and
 // SOCK_CLOEXEC belong to the fd and stay in linuxd: pass typ without them.
-func (n *Server) Socket(cred Cred, family, typ, protocol int) (ID, error) {
+func (n *Stack) Socket(cred Cred, family, typ, protocol int) (ID, error) {
 	var netProto tcpip.NetworkProtocolNumber
 	switch family {
 	case syscall.AF_INET:
@@ -93,7 +93,7 @@ func (n *Server) Socket(cred Cred, family, typ, protocol int) (ID, error) {
 // Bind binds a local address, as bind(2) does: EADDRINUSE unless
 // SO_REUSEADDR or SO_REUSEPORT let the two sockets share it, EACCES for a
 // port below 1024 without CAP_NET_BIND_SERVICE.
-func (n *Server) Bind(cred Cred, id ID, addr netip.AddrPort) error {
+func (n *Stack) Bind(cred Cred, id ID, addr netip.AddrPort) error {
 	s, err := n.lookup(id)
 	if err != nil {
 		return err
@@ -116,7 +116,7 @@ const somaxconn = 4096
 // the maximum), and the accept queue holds backlog+1 connections: Linux
 // tests for a full queue with > rather than >=. Connections beyond it
 // have their SYNs dropped and retry.
-func (n *Server) Listen(id ID, backlog int) error {
+func (n *Stack) Listen(id ID, backlog int) error {
 	s, err := n.lookup(id)
 	if err != nil {
 		return err
@@ -136,7 +136,7 @@ func (n *Server) Listen(id ID, backlog int) error {
 
 // Accept takes a connection off a listening socket's queue, as accept(2)
 // does, waiting for one unless nonblock. SO_RCVTIMEO bounds the wait.
-func (n *Server) Accept(ctx context.Context, id ID, nonblock bool) (ID, netip.AddrPort, error) {
+func (n *Stack) Accept(ctx context.Context, id ID, nonblock bool) (ID, netip.AddrPort, error) {
 	s, err := n.lookup(id)
 	if err != nil {
 		return 0, netip.AddrPort{}, err
@@ -188,7 +188,7 @@ func inherit(l, c tcpip.Endpoint) {
 // nonblock set returns EINPROGRESS and later reports the outcome through
 // SO_ERROR and writability; otherwise Connect waits, bounded by
 // SO_SNDTIMEO (EINPROGRESS when it runs out, as on Linux).
-func (n *Server) Connect(ctx context.Context, id ID, addr netip.AddrPort, nonblock bool) error {
+func (n *Stack) Connect(ctx context.Context, id ID, addr netip.AddrPort, nonblock bool) error {
 	s, err := n.lookup(id)
 	if err != nil {
 		return err
@@ -233,7 +233,7 @@ func (n *Server) Connect(ctx context.Context, id ID, addr netip.AddrPort, nonblo
 
 // Disconnect dissolves a datagram socket's association, as connect(2)
 // with AF_UNSPEC does.
-func (n *Server) Disconnect(id ID) error {
+func (n *Stack) Disconnect(id ID) error {
 	s, err := n.lookup(id)
 	if err != nil {
 		return err
