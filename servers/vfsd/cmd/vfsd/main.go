@@ -1,5 +1,5 @@
 // Command vfsd runs the file server as an Aramid process: the standard
-// namespace (server.Namespace: devfs on /dev, tmpfs on /tmp and /run) on a
+// namespace (service.Namespace: devfs on /dev, tmpfs on /tmp and /run) on a
 // tmpfs root until a block driver exists, registered as "vfs", one vfs
 // session per connection. Registered buffers (bulk data) are kernel memory
 // objects.
@@ -13,19 +13,19 @@ import (
 	"aramid/proto/kchan"
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
-	vfsserver "aramid/servers/vfsd/server"
+	"aramid/servers/vfsd/service"
 	"aramid/servers/vfsd/tmpfs"
 )
 
 func main() {
-	v, err := vfsserver.Namespace(vfsserver.Config{Root: tmpfs.New(tmpfs.Options{Mode: 0o755}), Console: os.Stdout, Input: os.Stdin})
+	v, err := service.Namespace(service.Config{Root: tmpfs.New(tmpfs.Options{Mode: 0o755}), Console: os.Stdout, Input: os.Stdin})
 	if err != nil {
 		fmt.Println("vfsd:", err)
 		os.Exit(1)
 	}
 	srv := server.New("vfsd")
 	err = srv.Publish("vfs", func(m *rpc.Mux) (func(), error) {
-		s := vfsserver.New(v, kchan.Handles{})
+		s := service.New(v, kchan.Handles{})
 		return s.Release, m.Add(vfspb.VfsMethods, vfspb.NewVfsDispatcher(s))
 	})
 	if err != nil {

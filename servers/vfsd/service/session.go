@@ -1,8 +1,8 @@
-// Package server serves the vfs protocol (proto/vfspb) over a vfs
-// namespace. A Service serves one client, normally linuxd, whose open
-// files and registered buffers it keeps: file ids are meaningful only on
-// the channel that made them.
-package server
+// Package service is vfsd's protocol adapter: it serves the vfs protocol
+// (proto/vfspb) over a vfs namespace. A Session serves one client,
+// normally linuxd, whose open files and registered buffers it keeps: file
+// ids are meaningful only on the channel that made them.
+package service
 
 import (
 	"context"
@@ -23,8 +23,8 @@ const maxInline = rpc.MaxMessageSize - 1024
 // Memory is a memory object a client registered for bulk data.
 type Memory = rpc.Memory
 
-// Service serves one client.
-type Service struct {
+// Session serves one client.
+type Session struct {
 	v *vfs.VFS
 	*rpc.Buffers
 
@@ -33,16 +33,16 @@ type Service struct {
 	nextFile uint64
 }
 
-var _ vfspb.VfsServer = (*Service)(nil)
+var _ vfspb.VfsServer = (*Session)(nil)
 
-// New returns a Service for one client of namespace v.
-func New(v *vfs.VFS, h rpc.Handles) *Service {
-	return &Service{v: v, Buffers: rpc.NewBuffers(h), files: map[uint64]*vfs.File{}}
+// New returns a Session for one client of namespace v.
+func New(v *vfs.VFS, h rpc.Handles) *Session {
+	return &Session{v: v, Buffers: rpc.NewBuffers(h), files: map[uint64]*vfs.File{}}
 }
 
 // Release closes the client's files and releases its buffers, when its
 // channel closes.
-func (s *Service) Release() {
+func (s *Session) Release() {
 	s.mu.Lock()
 	files := s.files
 	s.files = map[uint64]*vfs.File{}
@@ -56,7 +56,7 @@ func (s *Service) Release() {
 // region returns the memory, offset and length a Region names, or EFAULT
 // as the kernel gives for a bad user pointer. A single I/O is limited to
 // what an int counts.
-func (s *Service) region(r *rpc.Region) (Memory, int64, int, error) {
+func (s *Session) region(r *rpc.Region) (Memory, int64, int, error) {
 	mem, off, n, err := s.Region(r)
 	if err != nil || n > math.MaxInt32 {
 		return nil, 0, 0, syscall.EFAULT
@@ -64,7 +64,7 @@ func (s *Service) region(r *rpc.Region) (Memory, int64, int, error) {
 	return mem, off, int(n), nil
 }
 
-func (s *Service) file(id uint64) (*vfs.File, error) {
+func (s *Session) file(id uint64) (*vfs.File, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := s.files[id]
@@ -84,7 +84,7 @@ type caller interface {
 // proc builds the caller from a request: its credential, pid, root (a
 // file id, 0 for the namespace root) and dir, where relative paths
 // start (0 for the root).
-func (s *Service) proc(c caller, dir uint64) (*vfs.Proc, error) {
+func (s *Session) proc(c caller, dir uint64) (*vfs.Proc, error) {
 	root := s.v.Root()
 	if c.GetRoot() != 0 {
 		f, err := s.file(c.GetRoot())
@@ -106,7 +106,7 @@ func (s *Service) proc(c caller, dir uint64) (*vfs.Proc, error) {
 
 // target resolves the file a request names: with AT_EMPTY_PATH and no
 // path, dir itself.
-func (s *Service) target(c caller, dir uint64, path []byte, flags uint32, follow bool) (*vfs.Proc, vfs.Loc, error) {
+func (s *Session) target(c caller, dir uint64, path []byte, flags uint32, follow bool) (*vfs.Proc, vfs.Loc, error) {
 	p, err := s.proc(c, dir)
 	if err != nil {
 		return nil, vfs.Loc{}, err
@@ -126,7 +126,7 @@ const (
 	atEmptyPath       = 0x1000
 )
 
-func (s *Service) Open(_ context.Context, req *vfspb.OpenRequest) (*vfspb.OpenReply, error) {
+func (s *Session) Open(_ context.Context, req *vfspb.OpenRequest) (*vfspb.OpenReply, error) {
 	p, err := s.proc(req, req.GetDir())
 	if err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func (s *Service) Open(_ context.Context, req *vfspb.OpenRequest) (*vfspb.OpenRe
 	return &vfspb.OpenReply{File: id, Stat: statProto(st)}, nil
 }
 
-func (s *Service) Close(_ context.Context, req *vfspb.CloseRequest) (*vfspb.CloseReply, error) {
+func (s *Session) Close(_ context.Context, req *vfspb.CloseRequest) (*vfspb.CloseReply, error) {
 	s.mu.Lock()
 	f := s.files[req.GetFile()]
 	delete(s.files, req.GetFile())

@@ -1,4 +1,4 @@
-package server
+package service
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 )
 
 // readInto reads with read into the request's region or an inline buffer.
-func (s *Service) readInto(dest *rpc.Region, length uint64, read func([]byte) (int, error)) (*vfspb.ReadReply, error) {
+func (s *Session) readInto(dest *rpc.Region, length uint64, read func([]byte) (int, error)) (*vfspb.ReadReply, error) {
 	if dest == nil {
 		buf := make([]byte, min(length, maxInline))
 		n, err := read(buf)
@@ -35,7 +35,7 @@ func (s *Service) readInto(dest *rpc.Region, length uint64, read func([]byte) (i
 }
 
 // payload returns a write's bytes, inline or from a registered region.
-func (s *Service) payload(d *rpc.Data) ([]byte, error) {
+func (s *Session) payload(d *rpc.Data) ([]byte, error) {
 	r := d.GetRegion()
 	if r == nil {
 		return d.GetInline(), nil
@@ -51,7 +51,7 @@ func (s *Service) payload(d *rpc.Data) ([]byte, error) {
 	return buf, nil
 }
 
-func (s *Service) Read(_ context.Context, req *vfspb.ReadRequest) (*vfspb.ReadReply, error) {
+func (s *Session) Read(_ context.Context, req *vfspb.ReadRequest) (*vfspb.ReadReply, error) {
 	f, err := s.file(req.GetFile())
 	if err != nil {
 		return nil, err
@@ -59,7 +59,7 @@ func (s *Service) Read(_ context.Context, req *vfspb.ReadRequest) (*vfspb.ReadRe
 	return s.readInto(req.GetDest(), req.GetLength(), f.Read)
 }
 
-func (s *Service) Pread(_ context.Context, req *vfspb.PreadRequest) (*vfspb.ReadReply, error) {
+func (s *Session) Pread(_ context.Context, req *vfspb.PreadRequest) (*vfspb.ReadReply, error) {
 	f, err := s.file(req.GetFile())
 	if err != nil {
 		return nil, err
@@ -69,11 +69,11 @@ func (s *Service) Pread(_ context.Context, req *vfspb.PreadRequest) (*vfspb.Read
 	})
 }
 
-func (s *Service) Write(_ context.Context, req *vfspb.WriteRequest) (*vfspb.WriteReply, error) {
+func (s *Session) Write(_ context.Context, req *vfspb.WriteRequest) (*vfspb.WriteReply, error) {
 	return s.write(req.GetFile(), req.GetData(), (*vfs.File).Write)
 }
 
-func (s *Service) Pwrite(_ context.Context, req *vfspb.PwriteRequest) (*vfspb.WriteReply, error) {
+func (s *Session) Pwrite(_ context.Context, req *vfspb.PwriteRequest) (*vfspb.WriteReply, error) {
 	return s.write(req.GetFile(), req.GetData(), func(f *vfs.File, b []byte) (int, error) {
 		return f.Pwrite(b, req.GetOffset())
 	})
@@ -81,7 +81,7 @@ func (s *Service) Pwrite(_ context.Context, req *vfspb.PwriteRequest) (*vfspb.Wr
 
 // write fetches a write's payload and hands it to w; a short write
 // reports its count, not its error, as write(2) does.
-func (s *Service) write(id uint64, d *rpc.Data, w func(*vfs.File, []byte) (int, error)) (*vfspb.WriteReply, error) {
+func (s *Session) write(id uint64, d *rpc.Data, w func(*vfs.File, []byte) (int, error)) (*vfspb.WriteReply, error) {
 	f, err := s.file(id)
 	if err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func (s *Service) write(id uint64, d *rpc.Data, w func(*vfs.File, []byte) (int, 
 	return &vfspb.WriteReply{Count: uint64(n)}, nil
 }
 
-func (s *Service) Seek(_ context.Context, req *vfspb.SeekRequest) (*vfspb.SeekReply, error) {
+func (s *Session) Seek(_ context.Context, req *vfspb.SeekRequest) (*vfspb.SeekReply, error) {
 	f, err := s.file(req.GetFile())
 	if err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func direntSize(name string) uint32 { return uint32(19+len(name)+1+7) &^ 7 }
 
 // Getdents returns entries that fit in req.Size bytes of linux_dirent64
 // records, EINVAL if not even the first fits, as getdents64 does.
-func (s *Service) Getdents(_ context.Context, req *vfspb.GetdentsRequest) (*vfspb.GetdentsReply, error) {
+func (s *Session) Getdents(_ context.Context, req *vfspb.GetdentsRequest) (*vfspb.GetdentsReply, error) {
 	f, err := s.file(req.GetFile())
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func (s *Service) Getdents(_ context.Context, req *vfspb.GetdentsRequest) (*vfsp
 	return rep, nil
 }
 
-func (s *Service) Fsync(_ context.Context, req *vfspb.FsyncRequest) (*vfspb.FsyncReply, error) {
+func (s *Session) Fsync(_ context.Context, req *vfspb.FsyncRequest) (*vfspb.FsyncReply, error) {
 	f, err := s.file(req.GetFile())
 	if err != nil {
 		return nil, err

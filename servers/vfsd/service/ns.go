@@ -1,4 +1,4 @@
-package server
+package service
 
 import (
 	"context"
@@ -25,7 +25,7 @@ func statProto(st vfs.Stat) *vfspb.Stat {
 		Btime: timespec(st.Crtime)}
 }
 
-func (s *Service) Stat(_ context.Context, req *vfspb.StatRequest) (*vfspb.StatReply, error) {
+func (s *Session) Stat(_ context.Context, req *vfspb.StatRequest) (*vfspb.StatReply, error) {
 	p, l, err := s.target(req, req.GetDir(), req.GetPath(), req.GetFlags(),
 		req.GetFlags()&atSymlinkNoFollow == 0)
 	if err != nil {
@@ -38,7 +38,7 @@ func (s *Service) Stat(_ context.Context, req *vfspb.StatRequest) (*vfspb.StatRe
 	return &vfspb.StatReply{Stat: statProto(st)}, nil
 }
 
-func (s *Service) Mkdir(_ context.Context, req *vfspb.MkdirRequest) (*vfspb.MkdirReply, error) {
+func (s *Session) Mkdir(_ context.Context, req *vfspb.MkdirRequest) (*vfspb.MkdirReply, error) {
 	p, err := s.proc(req, req.GetDir())
 	if err != nil {
 		return nil, err
@@ -46,7 +46,7 @@ func (s *Service) Mkdir(_ context.Context, req *vfspb.MkdirRequest) (*vfspb.Mkdi
 	return &vfspb.MkdirReply{}, s.v.Mkdir(p, vfs.Loc{}, string(req.GetPath()), req.GetMode()&^req.GetUmask())
 }
 
-func (s *Service) Mknod(_ context.Context, req *vfspb.MknodRequest) (*vfspb.MknodReply, error) {
+func (s *Session) Mknod(_ context.Context, req *vfspb.MknodRequest) (*vfspb.MknodReply, error) {
 	p, err := s.proc(req, req.GetDir())
 	if err != nil {
 		return nil, err
@@ -55,7 +55,7 @@ func (s *Service) Mknod(_ context.Context, req *vfspb.MknodRequest) (*vfspb.Mkno
 	return &vfspb.MknodReply{}, s.v.Mknod(p, vfs.Loc{}, string(req.GetPath()), mode, req.GetRdev())
 }
 
-func (s *Service) Unlink(_ context.Context, req *vfspb.UnlinkRequest) (*vfspb.UnlinkReply, error) {
+func (s *Session) Unlink(_ context.Context, req *vfspb.UnlinkRequest) (*vfspb.UnlinkReply, error) {
 	p, err := s.proc(req, req.GetDir())
 	if err != nil {
 		return nil, err
@@ -71,7 +71,7 @@ func (s *Service) Unlink(_ context.Context, req *vfspb.UnlinkRequest) (*vfspb.Un
 	return &vfspb.UnlinkReply{}, err
 }
 
-func (s *Service) Rename(_ context.Context, req *vfspb.RenameRequest) (*vfspb.RenameReply, error) {
+func (s *Session) Rename(_ context.Context, req *vfspb.RenameRequest) (*vfspb.RenameReply, error) {
 	p, err := s.proc(req, req.GetOldDir())
 	if err != nil {
 		return nil, err
@@ -84,7 +84,7 @@ func (s *Service) Rename(_ context.Context, req *vfspb.RenameRequest) (*vfspb.Re
 		string(req.GetNewPath()), req.GetFlags())
 }
 
-func (s *Service) Link(_ context.Context, req *vfspb.LinkRequest) (*vfspb.LinkReply, error) {
+func (s *Session) Link(_ context.Context, req *vfspb.LinkRequest) (*vfspb.LinkReply, error) {
 	if req.GetFlags()&^(atSymlinkFollow|atEmptyPath) != 0 {
 		return nil, syscall.EINVAL
 	}
@@ -100,7 +100,7 @@ func (s *Service) Link(_ context.Context, req *vfspb.LinkRequest) (*vfspb.LinkRe
 	return &vfspb.LinkReply{}, s.v.Link(p, old, q.Cwd, string(req.GetNewPath()))
 }
 
-func (s *Service) Symlink(_ context.Context, req *vfspb.SymlinkRequest) (*vfspb.SymlinkReply, error) {
+func (s *Session) Symlink(_ context.Context, req *vfspb.SymlinkRequest) (*vfspb.SymlinkReply, error) {
 	p, err := s.proc(req, req.GetDir())
 	if err != nil {
 		return nil, err
@@ -108,7 +108,7 @@ func (s *Service) Symlink(_ context.Context, req *vfspb.SymlinkRequest) (*vfspb.
 	return &vfspb.SymlinkReply{}, s.v.Symlink(p, string(req.GetTarget()), vfs.Loc{}, string(req.GetPath()))
 }
 
-func (s *Service) Readlink(_ context.Context, req *vfspb.ReadlinkRequest) (*vfspb.ReadlinkReply, error) {
+func (s *Session) Readlink(_ context.Context, req *vfspb.ReadlinkRequest) (*vfspb.ReadlinkReply, error) {
 	p, l, err := s.target(req, req.GetDir(), req.GetPath(), atEmptyPath, false)
 	if err != nil {
 		return nil, err
@@ -120,7 +120,7 @@ func (s *Service) Readlink(_ context.Context, req *vfspb.ReadlinkRequest) (*vfsp
 	return &vfspb.ReadlinkReply{Target: []byte(t)}, nil
 }
 
-func (s *Service) Chmod(_ context.Context, req *vfspb.ChmodRequest) (*vfspb.ChmodReply, error) {
+func (s *Session) Chmod(_ context.Context, req *vfspb.ChmodRequest) (*vfspb.ChmodReply, error) {
 	p, l, err := s.target(req, req.GetDir(), req.GetPath(), req.GetFlags(),
 		req.GetFlags()&atSymlinkNoFollow == 0)
 	if err != nil {
@@ -137,7 +137,7 @@ func id(v uint32) int64 {
 	return int64(v)
 }
 
-func (s *Service) Chown(_ context.Context, req *vfspb.ChownRequest) (*vfspb.ChownReply, error) {
+func (s *Session) Chown(_ context.Context, req *vfspb.ChownRequest) (*vfspb.ChownReply, error) {
 	p, l, err := s.target(req, req.GetDir(), req.GetPath(), req.GetFlags(),
 		req.GetFlags()&atSymlinkNoFollow == 0)
 	if err != nil {
@@ -164,7 +164,7 @@ func utime(ts *vfspb.Timespec) (vfs.Time, error) {
 	return vfs.Time{T: time.Unix(ts.GetSec(), int64(ts.GetNsec()))}, nil
 }
 
-func (s *Service) Utimens(_ context.Context, req *vfspb.UtimensRequest) (*vfspb.UtimensReply, error) {
+func (s *Session) Utimens(_ context.Context, req *vfspb.UtimensRequest) (*vfspb.UtimensReply, error) {
 	a, err := utime(req.GetAtime())
 	if err != nil {
 		return nil, err
@@ -181,7 +181,7 @@ func (s *Service) Utimens(_ context.Context, req *vfspb.UtimensRequest) (*vfspb.
 	return &vfspb.UtimensReply{}, s.v.Utimens(p, l, a, m)
 }
 
-func (s *Service) Truncate(_ context.Context, req *vfspb.TruncateRequest) (*vfspb.TruncateReply, error) {
+func (s *Session) Truncate(_ context.Context, req *vfspb.TruncateRequest) (*vfspb.TruncateReply, error) {
 	if req.GetFlags()&atEmptyPath != 0 && len(req.GetPath()) == 0 {
 		// ftruncate: the file must be open for writing, whatever its mode.
 		f, err := s.file(req.GetDir())
@@ -197,7 +197,7 @@ func (s *Service) Truncate(_ context.Context, req *vfspb.TruncateRequest) (*vfsp
 	return &vfspb.TruncateReply{}, s.v.Truncate(p, l, req.GetLength())
 }
 
-func (s *Service) Statfs(_ context.Context, req *vfspb.StatfsRequest) (*vfspb.StatfsReply, error) {
+func (s *Session) Statfs(_ context.Context, req *vfspb.StatfsRequest) (*vfspb.StatfsReply, error) {
 	p, l, err := s.target(req, req.GetDir(), req.GetPath(), req.GetFlags(), true)
 	if err != nil {
 		return nil, err
@@ -214,7 +214,7 @@ func (s *Service) Statfs(_ context.Context, req *vfspb.StatfsRequest) (*vfspb.St
 
 // Mount attaches a new tmpfs; other filesystem types are mounted by
 // vfsd's configuration, not by request. It needs CAP_SYS_ADMIN.
-func (s *Service) Mount(_ context.Context, req *vfspb.MountRequest) (*vfspb.MountReply, error) {
+func (s *Session) Mount(_ context.Context, req *vfspb.MountRequest) (*vfspb.MountReply, error) {
 	p, at, err := s.target(req, req.GetDir(), req.GetTarget(), 0, true)
 	if err != nil {
 		return nil, err
@@ -230,7 +230,7 @@ func (s *Service) Mount(_ context.Context, req *vfspb.MountRequest) (*vfspb.Moun
 	return &vfspb.MountReply{}, err
 }
 
-func (s *Service) Umount(_ context.Context, req *vfspb.UmountRequest) (*vfspb.UmountReply, error) {
+func (s *Session) Umount(_ context.Context, req *vfspb.UmountRequest) (*vfspb.UmountReply, error) {
 	p, at, err := s.target(req, req.GetDir(), req.GetTarget(), 0, true)
 	if err != nil {
 		return nil, err
