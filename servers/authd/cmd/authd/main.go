@@ -12,12 +12,13 @@ import (
 	"aramid/proto/authpb"
 	"aramid/proto/rpc"
 	"aramid/servers/authd"
+	"aramid/servers/authd/service"
 )
 
 func main() {
 	s := authd.New()
 	srv := server.New("authd")
-	for name, view := range map[string]authpb.AuthServer{"auth.registrar": s.Registrar(), "auth": s.Checker()} {
+	for name, view := range map[string]authpb.AuthServer{"auth.registrar": service.Registrar(s), "auth": service.Checker(s)} {
 		err := srv.Publish(name, func(m *rpc.Mux) (func(), error) {
 			return nil, m.Add(authpb.AuthMethods, authpb.NewAuthDispatcher(view))
 		})

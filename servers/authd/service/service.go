@@ -1,63 +1,32 @@
-// Package authd is the credential server: it holds the credential of every
-// Linux process, applies Linux's transitions to it when linuxd reports
-// fork, execve or a setuid-family call, and answers access and capability
-// checks for the other servers. The rules themselves live in packages cred
-// and dac; this package keeps the table and serves the auth protocol.
+// Package service is authd's protocol adapter: it serves the auth protocol
+// (proto/authpb) on an authd.Server.
 //
 // Who may do what is decided by the channel a request arrives on (see
 // docs/authd.md): Registrar is served only on the channel init gives
 // linuxd, Checker on the channels of every other server.
-package authd
+package service
 
 import (
 	"context"
-	"sync"
 	"syscall"
 
 	"aramid/proto/authpb"
+	"aramid/servers/authd"
 	"aramid/servers/authd/cred"
 	"aramid/servers/authd/dac"
 )
 
-// InitPID is the process whose credential authd holds from the start:
-// init, with root's credential. Every other credential descends from it
-// through Fork.
-const InitPID = 1
-
-// Server is the table of credentials, keyed by the pid linuxd assigns.
-type Server struct {
-	mu    sync.RWMutex
-	creds map[uint32]*cred.Cred
-}
-
-// New returns a server that knows only init.
-func New() *Server {
-	return &Server{creds: map[uint32]*cred.Cred{InitPID: cred.Root()}}
-}
-
-// Cred returns the credential of pid, or ESRCH. The result is never
-// modified, so it may be kept and read without the lock.
-func (s *Server) Cred(pid uint32) (*cred.Cred, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	c, ok := s.creds[pid]
-	if !ok {
-		return nil, syscall.ESRCH
-	}
-	return c, nil
-}
-
 // Registrar returns the full protocol, for linuxd alone: it names
 // processes by pid, and only linuxd knows which process made a system
 // call, because the kernel tells it.
-func (s *Server) Registrar() authpb.AuthServer { return registrar{s} }
+func Registrar(s *authd.Server) authpb.AuthServer { return registrar{s} }
 
 // Checker returns the protocol for every other server: credentials may be
 // read and checks asked, but no process's credential can be changed,
 // created or dropped (EPERM).
-func (s *Server) Checker() authpb.AuthServer { return checker{registrar{s}} }
+func Checker(s *authd.Server) authpb.AuthServer { return checker{registrar{s}} }
 
-type registrar struct{ s *Server }
+type registrar struct{ s *authd.Server }
 
 func (r registrar) GetCred(_ context.Context, in *authpb.GetCredRequest) (*authpb.Cred, error) {
 	c, err := r.s.Cred(in.GetPid())
@@ -68,27 +37,22 @@ func (r registrar) GetCred(_ context.Context, in *authpb.GetCredRequest) (*authp
 }
 
 func (r registrar) Transition(_ context.Context, in *authpb.TransitionRequest) (*authpb.TransitionReply, error) {
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.creds[in.GetPid()]
-	if !ok {
-		return nil, syscall.ESRCH
-	}
-	if p := in.GetPrctl(); p != nil {
-		n, v, err := c.Prctl(uint64(p.GetOption()), p.GetArg2(), p.GetArg3(), p.GetArg4(), p.GetArg5())
-		if err != nil {
-			return nil, err
+	rep := &authpb.TransitionReply{}
+	n, err := r.s.Update(in.GetPid(), func(c *cred.Cred) (*cred.Cred, error) {
+		if p := in.GetPrctl(); p != nil {
+			n, v, err := c.Prctl(uint64(p.GetOption()), p.GetArg2(), p.GetArg3(), p.GetArg4(), p.GetArg5())
+			rep.Value = v
+			return n, err
 		}
-		s.creds[in.GetPid()] = n
-		return &authpb.TransitionReply{Cred: n.Proto(), Value: v}, nil
-	}
-	n, oldFS, err := transition(c, in)
+		n, oldFS, err := transition(c, in)
+		rep.OldFsid = oldFS
+		return n, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	s.creds[in.GetPid()] = n
-	return &authpb.TransitionReply{Cred: n.Proto(), OldFsid: oldFS}, nil
+	rep.Cred = n.Proto()
+	return rep, nil
 }
 
 // transition applies the call in to c, prctl aside.
@@ -135,28 +99,16 @@ func transition(c *cred.Cred, in *authpb.TransitionRequest) (*cred.Cred, uint32,
 }
 
 func (r registrar) Fork(_ context.Context, in *authpb.ForkRequest) (*authpb.ForkReply, error) {
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.creds[in.GetParent()]
-	if !ok {
-		return nil, syscall.ESRCH
+	if err := r.s.Fork(in.GetParent(), in.GetChild()); err != nil {
+		return nil, err
 	}
-	if _, taken := s.creds[in.GetChild()]; taken {
-		return nil, syscall.EEXIST
-	}
-	s.creds[in.GetChild()] = c.Fork()
 	return &authpb.ForkReply{}, nil
 }
 
 func (r registrar) Forget(_ context.Context, in *authpb.ForgetRequest) (*authpb.ForgetReply, error) {
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.creds[in.GetPid()]; !ok {
-		return nil, syscall.ESRCH
+	if err := r.s.Forget(in.GetPid()); err != nil {
+		return nil, err
 	}
-	delete(s.creds, in.GetPid())
 	return &authpb.ForgetReply{}, nil
 }
 

@@ -1,4 +1,4 @@
-package authd
+package service
 
 import (
 	"context"
@@ -11,17 +11,18 @@ import (
 	"aramid/proto/authpb"
 	"aramid/proto/inproc"
 	"aramid/proto/rpc/rpctest"
+	"aramid/servers/authd"
 	"aramid/servers/authd/cred"
 	"aramid/servers/authd/dac"
 )
 
 // dial serves s's two views on in-process channels and returns a client
 // for linuxd (the registrar) and one for another server (a checker).
-func dial(t *testing.T, s *Server) (linuxd, vfsd *authpb.AuthClient) {
+func dial(t *testing.T, s *authd.Server) (linuxd, vfsd *authpb.AuthClient) {
 	t.Helper()
 	srv := inproc.NewTable()
-	reg := inproc.NewChannel(srv, authpb.NewAuthDispatcher(s.Registrar()))
-	chk := inproc.NewChannel(srv, authpb.NewAuthDispatcher(s.Checker()))
+	reg := inproc.NewChannel(srv, authpb.NewAuthDispatcher(Registrar(s)))
+	chk := inproc.NewChannel(srv, authpb.NewAuthDispatcher(Checker(s)))
 	t.Cleanup(func() { reg.Close(); chk.Close() })
 	return authpb.NewAuthClient(reg.Transport(inproc.NewTable())),
 		authpb.NewAuthClient(chk.Transport(inproc.NewTable()))
@@ -39,10 +40,10 @@ func mustErrno(t *testing.T, what string, err error, want syscall.Errno) {
 // by executing a set-user-ID root file.
 func TestLogin(t *testing.T) {
 	ctx := context.Background()
-	linuxd, vfsd := dial(t, New())
-	_, err := linuxd.Fork(ctx, &authpb.ForkRequest{Parent: InitPID, Child: 2})
+	linuxd, vfsd := dial(t, authd.New())
+	_, err := linuxd.Fork(ctx, &authpb.ForkRequest{Parent: authd.InitPID, Child: 2})
 	mustErrno(t, "fork", err, 0)
-	_, err = linuxd.Fork(ctx, &authpb.ForkRequest{Parent: InitPID, Child: 2})
+	_, err = linuxd.Fork(ctx, &authpb.ForkRequest{Parent: authd.InitPID, Child: 2})
 	mustErrno(t, "fork onto a live pid", err, syscall.EEXIST)
 
 	step := func(op *authpb.TransitionRequest) (*authpb.TransitionReply, error) {
@@ -94,8 +95,8 @@ func TestLogin(t *testing.T) {
 // with capset to CAP_NET_BIND_SERVICE.
 func TestDaemonKeepsOneCapability(t *testing.T) {
 	ctx := context.Background()
-	linuxd, vfsd := dial(t, New())
-	if _, err := linuxd.Fork(ctx, &authpb.ForkRequest{Parent: InitPID, Child: 7}); err != nil {
+	linuxd, vfsd := dial(t, authd.New())
+	if _, err := linuxd.Fork(ctx, &authpb.ForkRequest{Parent: authd.InitPID, Child: 7}); err != nil {
 		t.Fatal(err)
 	}
 	step := func(op *authpb.TransitionRequest) *authpb.TransitionReply {
@@ -131,19 +132,19 @@ func TestDaemonKeepsOneCapability(t *testing.T) {
 // only the registrar channel changes the table.
 func TestCheckerCannotChangeCredentials(t *testing.T) {
 	ctx := context.Background()
-	_, vfsd := dial(t, New())
-	_, err := vfsd.Transition(ctx, &authpb.TransitionRequest{Pid: InitPID,
+	_, vfsd := dial(t, authd.New())
+	_, err := vfsd.Transition(ctx, &authpb.TransitionRequest{Pid: authd.InitPID,
 		Op: &authpb.TransitionRequest_Setuid{Setuid: 0}})
 	mustErrno(t, "checker Transition", err, syscall.EPERM)
-	_, err = vfsd.Fork(ctx, &authpb.ForkRequest{Parent: InitPID, Child: 9})
+	_, err = vfsd.Fork(ctx, &authpb.ForkRequest{Parent: authd.InitPID, Child: 9})
 	mustErrno(t, "checker Fork", err, syscall.EPERM)
-	_, err = vfsd.Forget(ctx, &authpb.ForgetRequest{Pid: InitPID})
+	_, err = vfsd.Forget(ctx, &authpb.ForgetRequest{Pid: authd.InitPID})
 	mustErrno(t, "checker Forget", err, syscall.EPERM)
 }
 
 func TestChecks(t *testing.T) {
 	ctx := context.Background()
-	_, vfsd := dial(t, New())
+	_, vfsd := dial(t, authd.New())
 	user := (&cred.Cred{RUID: 0, EUID: 1000, SUID: 1000, FSUID: 1000, FSGID: 1000}).Proto()
 	access := func(mode, uid uint32, want uint32, real bool) error {
 		_, err := vfsd.CheckAccess(ctx, &authpb.AccessRequest{Cred: user, Mode: mode, Uid: uid, Want: want, Real: real})
@@ -173,12 +174,12 @@ func TestChecks(t *testing.T) {
 // the cred package's tests compare with the host kernel.
 func TestTransitionsMatchModel(t *testing.T) {
 	ctx := context.Background()
-	linuxd, _ := dial(t, New())
+	linuxd, _ := dial(t, authd.New())
 	r := rand.New(rand.NewPCG(3, 2026))
 	ids := []uint32{0, 1000, 1001, cred.NoChange}
 	id := func() uint32 { return ids[r.IntN(len(ids))] }
 	for pid := uint32(2); pid < 200; pid++ {
-		if _, err := linuxd.Fork(ctx, &authpb.ForkRequest{Parent: InitPID, Child: pid}); err != nil {
+		if _, err := linuxd.Fork(ctx, &authpb.ForkRequest{Parent: authd.InitPID, Child: pid}); err != nil {
 			t.Fatal(err)
 		}
 		model := cred.Root()
@@ -238,12 +239,12 @@ func normGroups(c *cred.Cred) *cred.Cred {
 }
 
 func FuzzRegistrar(f *testing.F) {
-	rpctest.FuzzDispatcher(f, authpb.NewAuthDispatcher(New().Registrar()), authpb.AuthMethods)
+	rpctest.FuzzDispatcher(f, authpb.NewAuthDispatcher(Registrar(authd.New())), authpb.AuthMethods)
 }
 
 func BenchmarkCheckAccess(b *testing.B) {
 	srv := inproc.NewTable()
-	ch := inproc.NewChannel(srv, authpb.NewAuthDispatcher(New().Checker()))
+	ch := inproc.NewChannel(srv, authpb.NewAuthDispatcher(Checker(authd.New())))
 	defer ch.Close()
 	cli := authpb.NewAuthClient(ch.Transport(inproc.NewTable()))
 	req := &authpb.AccessRequest{Cred: cred.Root().Proto(), Mode: syscall.S_IFREG | 0o644, Want: dac.MayRead}
