@@ -19,9 +19,13 @@ help:
 ## test: run every test (host unit tests, generated-code check, QEMU boots)
 test: $(TESTS)
 
+## clean: remove everything the build made (build/)
+clean:
+	rm -rf $(BUILD)
+
 ## test-unit: vet and unit-test every Go package on the host
 test-unit:
 	$(GO) vet ./...
 	$(GO) test ./...
 
-.PHONY: help test test-unit
+.PHONY: help clean test test-unit

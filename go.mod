@@ -2,6 +2,8 @@ module aramid
 
 go 1.26.3
 
+toolchain go1.26.8
+
 tool google.golang.org/protobuf/cmd/protoc-gen-go
 
 require (

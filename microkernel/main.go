@@ -1,5 +1,5 @@
 // Command microkernel is Aramid's kernel. It is an ordinary GOOS=linux Go
-// program whose Linux is the kernel itself: boot/ enters it from QEMU,
+// program whose Linux is the kernel itself: boot enters it from QEMU,
 // hosting/ answers its runtime's system calls in ring 0, and main prints the
 // banner, runs the self-test, and then serves the console.
 //
@@ -24,8 +24,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"aramid/boot"
 	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/boot"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/crash"
 	"aramid/microkernel/hosting"

@@ -6,15 +6,25 @@
 BENCH_DIR := $(BUILD)/bench
 BENCH_PROG := $(BENCH_DIR)/linuxbench
 BENCH_FLAGS ?=
+# The Linux reference: Debian's linux-image-amd64 unpacked here, never
+# installed, so that a benchmark does not change how this machine boots.
+LINUX_REF := $(BUILD)/linux-ref
 
 $(BENCH_PROG): tools/bench/progs/linuxbench.c
 	@$(NEED) musl-tools
 	@mkdir -p $(BENCH_DIR)
 	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 
-## bench: boot Aramid and Linux under the same QEMU flags; print ns/op and the ratio Aramid/Linux
-bench: kernel bundle $(BENCH_PROG)
-	@$(NEED) qemu-system-x86 busybox-static linux-image-amd64 xz-utils
-	$(GO) run ./tools/bench -kernel $(KERNEL) -bundle $(BUNDLE) -prog $(BENCH_PROG) -work $(BENCH_DIR) $(BENCH_FLAGS)
+## linux-ref: fetch Debian's kernel into build/linux-ref without installing it (make bench does this)
+linux-ref: $(LINUX_REF)/.fetched
 
-.PHONY: bench
+$(LINUX_REF)/.fetched: tools/fetch-linux
+	tools/fetch-linux $(LINUX_REF)
+	@touch $@
+
+## bench: boot Aramid and Linux under the same QEMU flags; print ns/op and the ratio Aramid/Linux
+bench: kernel bundle $(BENCH_PROG) linux-ref
+	@$(NEED) qemu-system-x86 busybox-static xz-utils
+	$(GO) run ./tools/bench -kernel $(KERNEL) -bundle $(BUNDLE) -prog $(BENCH_PROG) -linux $(LINUX_REF) -work $(BENCH_DIR) $(BENCH_FLAGS)
+
+.PHONY: linux-ref bench

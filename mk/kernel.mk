@@ -5,7 +5,7 @@ KERNEL := $(BUILD)/kernel.elf
 # The kernel is linked at 0xffffffff80201000 (headers at -2 GiB + 2 MiB);
 # the linker takes the address as a signed decimal.
 KERNEL_TEXT := -2145382400
-KERNEL_LDFLAGS := -E aramid/boot.Entry32 -T $(KERNEL_TEXT) -X main.version=$(VERSION)
+KERNEL_LDFLAGS := -E aramid/microkernel/boot.Entry32 -T $(KERNEL_TEXT) -X main.version=$(VERSION)
 QEMU_FLAGS := -M pc -cpu max -m 512 -no-reboot -nographic \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 # Kernel command line for make qemu: the words that are not aramid.* are
@@ -16,7 +16,7 @@ APPEND ?= echo authd vfsd netd
 kernel:
 	@mkdir -p $(BUILD)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(KERNEL_LDFLAGS)' -o $(KERNEL) ./microkernel
-	$(GO) run ./boot/imagetool $(KERNEL)
+	$(GO) run ./tools/imagetool $(KERNEL)
 
 ## qemu: build and boot Aramid with its user-space bundle on this terminal (quit: Ctrl-A X)
 qemu: no-rootfs kernel bundle

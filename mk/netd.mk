@@ -2,7 +2,7 @@
 
 ## test-netd: netd's host tests under the race detector
 test-netd:
-	$(GO) test -race -count=1 ./servers/netd/
+	$(GO) test -race -count=1 ./servers/netd/...
 
 # Time-bounded fuzzing stays out of make test: Go's fuzzer can end a run
 # with "context deadline exceeded" and no finding, which would make CI
@@ -10,12 +10,12 @@ test-netd:
 
 ## fuzz-netd: fuzz netd's dispatcher and socket options (FUZZTIME each, default 60s)
 fuzz-netd:
-	$(GO) test -run XXX -fuzz FuzzService -fuzztime $(or $(FUZZTIME),60s) -parallel 1 ./servers/netd/
-	$(GO) test -run XXX -fuzz FuzzSockOpt -fuzztime $(or $(FUZZTIME),60s) -parallel 1 ./servers/netd/
+	$(GO) test -run XXX -fuzz FuzzService -fuzztime $(or $(FUZZTIME),60s) -parallel 1 ./servers/netd/service/
+	$(GO) test -run XXX -fuzz FuzzSockOpt -fuzztime $(or $(FUZZTIME),60s) -parallel 1 ./servers/netd/sockets/
 
 ## bench-netd: TCP throughput and connection rate, host link and loopback
 bench-netd:
-	$(GO) test -run XXX -bench . -benchtime 2s ./servers/netd/
+	$(GO) test -run XXX -bench . -benchtime 2s ./servers/netd/service/
 
 TESTS += test-netd
 .PHONY: test-netd fuzz-netd bench-netd

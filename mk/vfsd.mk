@@ -2,7 +2,7 @@
 # and concurrent-use tests, which plain `go test` does not run with -race.
 
 VFSD_PKGS := ./servers/vfsd/vfs/... ./servers/vfsd/tmpfs/... ./servers/vfsd/devfs/... \
-	./servers/vfsd/fwdfs/... ./servers/vfsd/server/... ./servers/vfsd/ext4fs/...
+	./servers/vfsd/fwdfs/... ./servers/vfsd/service/... ./servers/vfsd/ext4fs/...
 
 TESTS += test-vfsd
 
@@ -15,6 +15,6 @@ test-vfsd:
 fuzz-vfsd:
 	$(GO) test -run '^$$' -fuzz '^FuzzResolve$$' -fuzztime $(or $(FUZZTIME),60s) -parallel 1 ./servers/vfsd/vfs/
 	$(GO) test -run '^$$' -fuzz '^FuzzScript$$' -fuzztime $(or $(FUZZTIME),60s) -parallel 1 ./servers/vfsd/vfs/
-	$(GO) test -run '^$$' -fuzz '^FuzzServer$$' -fuzztime $(or $(FUZZTIME),60s) -parallel 1 ./servers/vfsd/server/
+	$(GO) test -run '^$$' -fuzz '^FuzzServer$$' -fuzztime $(or $(FUZZTIME),60s) -parallel 1 ./servers/vfsd/service/
 
 .PHONY: test-vfsd fuzz-vfsd

@@ -6,6 +6,7 @@
 package ipc
 
 import (
+	"errors"
 	"io"
 	"syscall"
 	"time"
@@ -19,6 +20,9 @@ type Handle uint32
 
 // Bootstrap is the channel a spawned process gets from its parent.
 const Bootstrap Handle = abi.Bootstrap
+
+// IsClosed reports whether err means the peer end of a channel is gone.
+func IsClosed(err error) bool { return errors.Is(err, syscall.EPIPE) }
 
 func errno(r uintptr, e syscall.Errno) error {
 	if e != 0 {

@@ -1,8 +1,8 @@
 package mm
 
 import (
-	"aramid/boot/pvh"
 	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/boot/pvh"
 )
 
 // The kernel's virtual layout. The lower half belongs to user programs; the

@@ -141,6 +141,157 @@ func (x *HelloReply) GetServices() []string {
 	return nil
 }
 
+type StatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatusRequest) Reset() {
+	*x = StatusRequest{}
+	mi := &file_controlpb_control_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatusRequest) ProtoMessage() {}
+
+func (x *StatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_controlpb_control_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
+func (*StatusRequest) Descriptor() ([]byte, []int) {
+	return file_controlpb_control_proto_rawDescGZIP(), []int{2}
+}
+
+type StatusReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// server names the server ("vfsd").
+	Server string `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
+	// healthy is false when the server knows it cannot do its work;
+	// problem then says why.
+	Healthy  bool   `protobuf:"varint,2,opt,name=healthy,proto3" json:"healthy,omitempty"`
+	Problem  string `protobuf:"bytes,3,opt,name=problem,proto3" json:"problem,omitempty"`
+	UptimeNs uint64 `protobuf:"varint,4,opt,name=uptime_ns,json=uptimeNs,proto3" json:"uptime_ns,omitempty"`
+	// connections is the number of client channels open now; requests
+	// counts the requests answered on them since the server started.
+	Connections uint64 `protobuf:"varint,5,opt,name=connections,proto3" json:"connections,omitempty"`
+	Requests    uint64 `protobuf:"varint,6,opt,name=requests,proto3" json:"requests,omitempty"`
+	// heap_bytes is the Go heap in use (runtime.MemStats.HeapAlloc),
+	// sys_bytes all the memory the Go runtime holds (MemStats.Sys).
+	HeapBytes     uint64 `protobuf:"varint,7,opt,name=heap_bytes,json=heapBytes,proto3" json:"heap_bytes,omitempty"`
+	SysBytes      uint64 `protobuf:"varint,8,opt,name=sys_bytes,json=sysBytes,proto3" json:"sys_bytes,omitempty"`
+	Goroutines    uint32 `protobuf:"varint,9,opt,name=goroutines,proto3" json:"goroutines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatusReply) Reset() {
+	*x = StatusReply{}
+	mi := &file_controlpb_control_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatusReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatusReply) ProtoMessage() {}
+
+func (x *StatusReply) ProtoReflect() protoreflect.Message {
+	mi := &file_controlpb_control_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatusReply.ProtoReflect.Descriptor instead.
+func (*StatusReply) Descriptor() ([]byte, []int) {
+	return file_controlpb_control_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *StatusReply) GetServer() string {
+	if x != nil {
+		return x.Server
+	}
+	return ""
+}
+
+func (x *StatusReply) GetHealthy() bool {
+	if x != nil {
+		return x.Healthy
+	}
+	return false
+}
+
+func (x *StatusReply) GetProblem() string {
+	if x != nil {
+		return x.Problem
+	}
+	return ""
+}
+
+func (x *StatusReply) GetUptimeNs() uint64 {
+	if x != nil {
+		return x.UptimeNs
+	}
+	return 0
+}
+
+func (x *StatusReply) GetConnections() uint64 {
+	if x != nil {
+		return x.Connections
+	}
+	return 0
+}
+
+func (x *StatusReply) GetRequests() uint64 {
+	if x != nil {
+		return x.Requests
+	}
+	return 0
+}
+
+func (x *StatusReply) GetHeapBytes() uint64 {
+	if x != nil {
+		return x.HeapBytes
+	}
+	return 0
+}
+
+func (x *StatusReply) GetSysBytes() uint64 {
+	if x != nil {
+		return x.SysBytes
+	}
+	return 0
+}
+
+func (x *StatusReply) GetGoroutines() uint32 {
+	if x != nil {
+		return x.Goroutines
+	}
+	return 0
+}
+
 type ProcessForkedRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Parent        uint32                 `protobuf:"varint,1,opt,name=parent,proto3" json:"parent,omitempty"`
@@ -151,7 +302,7 @@ type ProcessForkedRequest struct {
 
 func (x *ProcessForkedRequest) Reset() {
 	*x = ProcessForkedRequest{}
-	mi := &file_controlpb_control_proto_msgTypes[2]
+	mi := &file_controlpb_control_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -163,7 +314,7 @@ func (x *ProcessForkedRequest) String() string {
 func (*ProcessForkedRequest) ProtoMessage() {}
 
 func (x *ProcessForkedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_controlpb_control_proto_msgTypes[2]
+	mi := &file_controlpb_control_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -176,7 +327,7 @@ func (x *ProcessForkedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessForkedRequest.ProtoReflect.Descriptor instead.
 func (*ProcessForkedRequest) Descriptor() ([]byte, []int) {
-	return file_controlpb_control_proto_rawDescGZIP(), []int{2}
+	return file_controlpb_control_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ProcessForkedRequest) GetParent() uint32 {
@@ -201,7 +352,7 @@ type ProcessForkedReply struct {
 
 func (x *ProcessForkedReply) Reset() {
 	*x = ProcessForkedReply{}
-	mi := &file_controlpb_control_proto_msgTypes[3]
+	mi := &file_controlpb_control_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -213,7 +364,7 @@ func (x *ProcessForkedReply) String() string {
 func (*ProcessForkedReply) ProtoMessage() {}
 
 func (x *ProcessForkedReply) ProtoReflect() protoreflect.Message {
-	mi := &file_controlpb_control_proto_msgTypes[3]
+	mi := &file_controlpb_control_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -226,7 +377,7 @@ func (x *ProcessForkedReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessForkedReply.ProtoReflect.Descriptor instead.
 func (*ProcessForkedReply) Descriptor() ([]byte, []int) {
-	return file_controlpb_control_proto_rawDescGZIP(), []int{3}
+	return file_controlpb_control_proto_rawDescGZIP(), []int{5}
 }
 
 type ProcessExitedRequest struct {
@@ -238,7 +389,7 @@ type ProcessExitedRequest struct {
 
 func (x *ProcessExitedRequest) Reset() {
 	*x = ProcessExitedRequest{}
-	mi := &file_controlpb_control_proto_msgTypes[4]
+	mi := &file_controlpb_control_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -250,7 +401,7 @@ func (x *ProcessExitedRequest) String() string {
 func (*ProcessExitedRequest) ProtoMessage() {}
 
 func (x *ProcessExitedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_controlpb_control_proto_msgTypes[4]
+	mi := &file_controlpb_control_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -263,7 +414,7 @@ func (x *ProcessExitedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessExitedRequest.ProtoReflect.Descriptor instead.
 func (*ProcessExitedRequest) Descriptor() ([]byte, []int) {
-	return file_controlpb_control_proto_rawDescGZIP(), []int{4}
+	return file_controlpb_control_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ProcessExitedRequest) GetPid() uint32 {
@@ -281,7 +432,7 @@ type ProcessExitedReply struct {
 
 func (x *ProcessExitedReply) Reset() {
 	*x = ProcessExitedReply{}
-	mi := &file_controlpb_control_proto_msgTypes[5]
+	mi := &file_controlpb_control_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -293,7 +444,7 @@ func (x *ProcessExitedReply) String() string {
 func (*ProcessExitedReply) ProtoMessage() {}
 
 func (x *ProcessExitedReply) ProtoReflect() protoreflect.Message {
-	mi := &file_controlpb_control_proto_msgTypes[5]
+	mi := &file_controlpb_control_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -306,7 +457,7 @@ func (x *ProcessExitedReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessExitedReply.ProtoReflect.Descriptor instead.
 func (*ProcessExitedReply) Descriptor() ([]byte, []int) {
-	return file_controlpb_control_proto_rawDescGZIP(), []int{5}
+	return file_controlpb_control_proto_rawDescGZIP(), []int{7}
 }
 
 type ShutdownRequest struct {
@@ -317,7 +468,7 @@ type ShutdownRequest struct {
 
 func (x *ShutdownRequest) Reset() {
 	*x = ShutdownRequest{}
-	mi := &file_controlpb_control_proto_msgTypes[6]
+	mi := &file_controlpb_control_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -329,7 +480,7 @@ func (x *ShutdownRequest) String() string {
 func (*ShutdownRequest) ProtoMessage() {}
 
 func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_controlpb_control_proto_msgTypes[6]
+	mi := &file_controlpb_control_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -342,7 +493,7 @@ func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownRequest.ProtoReflect.Descriptor instead.
 func (*ShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_controlpb_control_proto_rawDescGZIP(), []int{6}
+	return file_controlpb_control_proto_rawDescGZIP(), []int{8}
 }
 
 type ShutdownReply struct {
@@ -353,7 +504,7 @@ type ShutdownReply struct {
 
 func (x *ShutdownReply) Reset() {
 	*x = ShutdownReply{}
-	mi := &file_controlpb_control_proto_msgTypes[7]
+	mi := &file_controlpb_control_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -365,7 +516,7 @@ func (x *ShutdownReply) String() string {
 func (*ShutdownReply) ProtoMessage() {}
 
 func (x *ShutdownReply) ProtoReflect() protoreflect.Message {
-	mi := &file_controlpb_control_proto_msgTypes[7]
+	mi := &file_controlpb_control_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -378,7 +529,7 @@ func (x *ShutdownReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownReply.ProtoReflect.Descriptor instead.
 func (*ShutdownReply) Descriptor() ([]byte, []int) {
-	return file_controlpb_control_proto_rawDescGZIP(), []int{7}
+	return file_controlpb_control_proto_rawDescGZIP(), []int{9}
 }
 
 var File_controlpb_control_proto protoreflect.FileDescriptor
@@ -393,7 +544,21 @@ const file_controlpb_control_proto_rawDesc = "" +
 	"HelloReply\x12\x16\n" +
 	"\x06server\x18\x01 \x01(\tR\x06server\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\rR\aversion\x12\x1a\n" +
-	"\bservices\x18\x03 \x03(\tR\bservices\"D\n" +
+	"\bservices\x18\x03 \x03(\tR\bservices\"\x0f\n" +
+	"\rStatusRequest\"\x90\x02\n" +
+	"\vStatusReply\x12\x16\n" +
+	"\x06server\x18\x01 \x01(\tR\x06server\x12\x18\n" +
+	"\ahealthy\x18\x02 \x01(\bR\ahealthy\x12\x18\n" +
+	"\aproblem\x18\x03 \x01(\tR\aproblem\x12\x1b\n" +
+	"\tuptime_ns\x18\x04 \x01(\x04R\buptimeNs\x12 \n" +
+	"\vconnections\x18\x05 \x01(\x04R\vconnections\x12\x1a\n" +
+	"\brequests\x18\x06 \x01(\x04R\brequests\x12\x1d\n" +
+	"\n" +
+	"heap_bytes\x18\a \x01(\x04R\theapBytes\x12\x1b\n" +
+	"\tsys_bytes\x18\b \x01(\x04R\bsysBytes\x12\x1e\n" +
+	"\n" +
+	"goroutines\x18\t \x01(\rR\n" +
+	"goroutines\"D\n" +
 	"\x14ProcessForkedRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\rR\x06parent\x12\x14\n" +
 	"\x05child\x18\x02 \x01(\rR\x05child\"\x14\n" +
@@ -402,9 +567,10 @@ const file_controlpb_control_proto_rawDesc = "" +
 	"\x03pid\x18\x01 \x01(\rR\x03pid\"\x14\n" +
 	"\x12ProcessExitedReply\"\x11\n" +
 	"\x0fShutdownRequest\"\x0f\n" +
-	"\rShutdownReply2\xce\x02\n" +
+	"\rShutdownReply2\x94\x03\n" +
 	"\aControl\x12A\n" +
-	"\x05Hello\x12\x1c.aramid.control.HelloRequest\x1a\x1a.aramid.control.HelloReply\x12Y\n" +
+	"\x05Hello\x12\x1c.aramid.control.HelloRequest\x1a\x1a.aramid.control.HelloReply\x12D\n" +
+	"\x06Status\x12\x1d.aramid.control.StatusRequest\x1a\x1b.aramid.control.StatusReply\x12Y\n" +
 	"\rProcessForked\x12$.aramid.control.ProcessForkedRequest\x1a\".aramid.control.ProcessForkedReply\x12Y\n" +
 	"\rProcessExited\x12$.aramid.control.ProcessExitedRequest\x1a\".aramid.control.ProcessExitedReply\x12J\n" +
 	"\bShutdown\x12\x1f.aramid.control.ShutdownRequest\x1a\x1d.aramid.control.ShutdownReplyB\x18Z\x16aramid/proto/controlpbb\x06proto3"
@@ -421,28 +587,32 @@ func file_controlpb_control_proto_rawDescGZIP() []byte {
 	return file_controlpb_control_proto_rawDescData
 }
 
-var file_controlpb_control_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_controlpb_control_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_controlpb_control_proto_goTypes = []any{
 	(*HelloRequest)(nil),         // 0: aramid.control.HelloRequest
 	(*HelloReply)(nil),           // 1: aramid.control.HelloReply
-	(*ProcessForkedRequest)(nil), // 2: aramid.control.ProcessForkedRequest
-	(*ProcessForkedReply)(nil),   // 3: aramid.control.ProcessForkedReply
-	(*ProcessExitedRequest)(nil), // 4: aramid.control.ProcessExitedRequest
-	(*ProcessExitedReply)(nil),   // 5: aramid.control.ProcessExitedReply
-	(*ShutdownRequest)(nil),      // 6: aramid.control.ShutdownRequest
-	(*ShutdownReply)(nil),        // 7: aramid.control.ShutdownReply
+	(*StatusRequest)(nil),        // 2: aramid.control.StatusRequest
+	(*StatusReply)(nil),          // 3: aramid.control.StatusReply
+	(*ProcessForkedRequest)(nil), // 4: aramid.control.ProcessForkedRequest
+	(*ProcessForkedReply)(nil),   // 5: aramid.control.ProcessForkedReply
+	(*ProcessExitedRequest)(nil), // 6: aramid.control.ProcessExitedRequest
+	(*ProcessExitedReply)(nil),   // 7: aramid.control.ProcessExitedReply
+	(*ShutdownRequest)(nil),      // 8: aramid.control.ShutdownRequest
+	(*ShutdownReply)(nil),        // 9: aramid.control.ShutdownReply
 }
 var file_controlpb_control_proto_depIdxs = []int32{
 	0, // 0: aramid.control.Control.Hello:input_type -> aramid.control.HelloRequest
-	2, // 1: aramid.control.Control.ProcessForked:input_type -> aramid.control.ProcessForkedRequest
-	4, // 2: aramid.control.Control.ProcessExited:input_type -> aramid.control.ProcessExitedRequest
-	6, // 3: aramid.control.Control.Shutdown:input_type -> aramid.control.ShutdownRequest
-	1, // 4: aramid.control.Control.Hello:output_type -> aramid.control.HelloReply
-	3, // 5: aramid.control.Control.ProcessForked:output_type -> aramid.control.ProcessForkedReply
-	5, // 6: aramid.control.Control.ProcessExited:output_type -> aramid.control.ProcessExitedReply
-	7, // 7: aramid.control.Control.Shutdown:output_type -> aramid.control.ShutdownReply
-	4, // [4:8] is the sub-list for method output_type
-	0, // [0:4] is the sub-list for method input_type
+	2, // 1: aramid.control.Control.Status:input_type -> aramid.control.StatusRequest
+	4, // 2: aramid.control.Control.ProcessForked:input_type -> aramid.control.ProcessForkedRequest
+	6, // 3: aramid.control.Control.ProcessExited:input_type -> aramid.control.ProcessExitedRequest
+	8, // 4: aramid.control.Control.Shutdown:input_type -> aramid.control.ShutdownRequest
+	1, // 5: aramid.control.Control.Hello:output_type -> aramid.control.HelloReply
+	3, // 6: aramid.control.Control.Status:output_type -> aramid.control.StatusReply
+	5, // 7: aramid.control.Control.ProcessForked:output_type -> aramid.control.ProcessForkedReply
+	7, // 8: aramid.control.Control.ProcessExited:output_type -> aramid.control.ProcessExitedReply
+	9, // 9: aramid.control.Control.Shutdown:output_type -> aramid.control.ShutdownReply
+	5, // [5:10] is the sub-list for method output_type
+	0, // [0:5] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -459,7 +629,7 @@ func file_controlpb_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_controlpb_control_proto_rawDesc), len(file_controlpb_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

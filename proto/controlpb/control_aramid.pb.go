@@ -12,6 +12,7 @@ import (
 // Ordinals of the Control methods, as carried in a request frame; see rpc.Ordinal.
 const (
 	ControlHelloOrdinal         uint32 = 0x9d8c603d // /aramid.control.Control/Hello
+	ControlStatusOrdinal        uint32 = 0x6189ebb1 // /aramid.control.Control/Status
 	ControlProcessForkedOrdinal uint32 = 0x1895af61 // /aramid.control.Control/ProcessForked
 	ControlProcessExitedOrdinal uint32 = 0x0584b755 // /aramid.control.Control/ProcessExited
 	ControlShutdownOrdinal      uint32 = 0x67d3061d // /aramid.control.Control/Shutdown
@@ -20,6 +21,7 @@ const (
 // ControlMethods lists the Control methods, for tracing and fuzzing.
 var ControlMethods = []rpc.Method{
 	{Ordinal: ControlHelloOrdinal, Name: "/aramid.control.Control/Hello"},
+	{Ordinal: ControlStatusOrdinal, Name: "/aramid.control.Control/Status"},
 	{Ordinal: ControlProcessForkedOrdinal, Name: "/aramid.control.Control/ProcessForked"},
 	{Ordinal: ControlProcessExitedOrdinal, Name: "/aramid.control.Control/ProcessExited"},
 	{Ordinal: ControlShutdownOrdinal, Name: "/aramid.control.Control/Shutdown"},
@@ -34,6 +36,10 @@ type ControlServer interface {
 	// Hello checks that both ends speak the same protocol version and
 	// tells the caller which services the server offers.
 	Hello(context.Context, *HelloRequest) (*HelloReply, error)
+	// Status says how the server is: whether it is healthy, how long it
+	// has run, what it has served and how much memory it holds. init and
+	// the kernel monitor ask it of any server.
+	Status(context.Context, *StatusRequest) (*StatusReply, error)
 	// ProcessForked tells a server that child was forked from parent, so
 	// it can copy per-process state (credentials, socket ownership).
 	ProcessForked(context.Context, *ProcessForkedRequest) (*ProcessForkedReply, error)
@@ -51,6 +57,11 @@ type UnimplementedControlServer struct{}
 
 // Hello returns ENOSYS.
 func (UnimplementedControlServer) Hello(context.Context, *HelloRequest) (*HelloReply, error) {
+	return nil, syscall.ENOSYS
+}
+
+// Status returns ENOSYS.
+func (UnimplementedControlServer) Status(context.Context, *StatusRequest) (*StatusReply, error) {
 	return nil, syscall.ENOSYS
 }
 
@@ -84,6 +95,15 @@ func NewControlClient(t rpc.Transport) *ControlClient {
 func (c *ControlClient) Hello(ctx context.Context, in *HelloRequest) (*HelloReply, error) {
 	out := new(HelloReply)
 	if err := rpc.Invoke(ctx, c.t, ControlHelloOrdinal, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Status calls /aramid.control.Control/Status.
+func (c *ControlClient) Status(ctx context.Context, in *StatusRequest) (*StatusReply, error) {
+	out := new(StatusReply)
+	if err := rpc.Invoke(ctx, c.t, ControlStatusOrdinal, in, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -139,6 +159,12 @@ func (d controlDispatcher) Dispatch(ctx context.Context, req rpc.Message) (rpc.M
 			return rpc.ErrorReply(err), req.Handles
 		}
 		return rpc.Reply(d.s.Hello(ctx, in))
+	case ControlStatusOrdinal:
+		in := new(StatusRequest)
+		if err := rpc.Unmarshal(body, req.Handles, in); err != nil {
+			return rpc.ErrorReply(err), req.Handles
+		}
+		return rpc.Reply(d.s.Status(ctx, in))
 	case ControlProcessForkedOrdinal:
 		in := new(ProcessForkedRequest)
 		if err := rpc.Unmarshal(body, req.Handles, in); err != nil {

@@ -93,6 +93,22 @@ func (t *Table) Dial(h uint32) (rpc.Transport, error) {
 	return ch.Transport(t), nil
 }
 
+// Memory returns the memory object handle h names, or EBADF: a Table is
+// the rpc.Handles of a server in host tests.
+func (t *Table) Memory(h uint32) (rpc.Memory, error) {
+	obj, err := t.Get(h)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := obj.(*Memory)
+	if !ok {
+		return nil, syscall.EBADF
+	}
+	return m, nil
+}
+
+var _ rpc.Handles = (*Table)(nil)
+
 // take removes the objects named by hs, as a kernel channel write does.
 // Like the kernel it consumes every valid handle even when one is invalid
 // or repeated, and then fails with EBADF.

@@ -109,6 +109,19 @@ func (Dialer) Dial(h uint32) (rpc.Transport, error) {
 	return NewClient(ipc.Handle(h)), nil
 }
 
+// Handles resolves the handles a server receives with the kernel's calls:
+// channels become Clients, and memory objects are mapped (for the life of
+// the process, as the kernel cannot unmap them yet).
+type Handles struct{ Dialer }
+
+var _ rpc.Handles = Handles{}
+
+// Memory maps the memory object h.
+func (Handles) Memory(h uint32) (rpc.Memory, error) { return ipc.MapMemory(ipc.Handle(h)) }
+
+// Close closes h.
+func (Handles) Close(h uint32) error { return ipc.Close(ipc.Handle(h)) }
+
 // Serve answers the requests that arrive on channel h with d, in order,
 // until the peer closes the channel (nil) or the channel fails. Requests
 // reach d with h as their rpc.Peer.

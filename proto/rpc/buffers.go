@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"context"
 	"io"
 	"math"
 	"sync"
@@ -15,10 +16,22 @@ type Memory interface {
 	Size() int64
 }
 
-// Buffers is one client's table of registered buffers (RegisterBuffer and
-// UnregisterBuffer in bulk.proto), for the servers that move bulk data.
-// The zero value is an empty table; it is safe for concurrent use.
+// Handles turns the handles a server receives into the objects they name:
+// channels to call back on and memory objects. kchan.Handles does it with
+// the kernel's calls; an inproc.Table does it in host tests.
+type Handles interface {
+	Dialer
+	Memory(h uint32) (Memory, error)
+	Close(h uint32) error
+}
+
+// Buffers is one client's table of registered buffers. It serves
+// RegisterBuffer and UnregisterBuffer (bulk.proto) for the servers that
+// move bulk data, which embed it in their per-client type. It is safe for
+// concurrent use.
 type Buffers struct {
+	h Handles
+
 	mu   sync.Mutex
 	next uint32
 	m    map[uint32]registered
@@ -29,26 +42,41 @@ type registered struct {
 	handle uint32
 }
 
-// Add registers mem, which arrived as handle, and returns its buffer number.
-func (b *Buffers) Add(mem Memory, handle uint32) uint32 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.m == nil {
-		b.m = map[uint32]registered{}
-	}
-	b.next++
-	b.m[b.next] = registered{mem: mem, handle: handle}
-	return b.next
+// NewBuffers returns an empty table that maps and closes memory objects
+// with h.
+func NewBuffers(h Handles) *Buffers {
+	return &Buffers{h: h, m: map[uint32]registered{}}
 }
 
-// Remove unregisters buffer id and returns the handle it arrived as, for
-// the caller to close.
-func (b *Buffers) Remove(id uint32) (handle uint32, ok bool) {
+// RegisterBuffer maps the memory object the request carries and returns its
+// buffer number. A handle that is not a memory object is EINVAL, and is
+// closed like any other handle the server cannot use.
+func (b *Buffers) RegisterBuffer(_ context.Context, req *RegisterBufferRequest) (*RegisterBufferReply, error) {
+	h := req.GetMemory().GetValue()
+	mem, err := b.h.Memory(h)
+	if err != nil {
+		b.h.Close(h)
+		return nil, syscall.EINVAL
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	r, ok := b.m[id]
-	delete(b.m, id)
-	return r.handle, ok
+	b.next++
+	b.m[b.next] = registered{mem: mem, handle: h}
+	return &RegisterBufferReply{Buffer: b.next}, nil
+}
+
+// UnregisterBuffer closes a buffer's memory object; a buffer number that is
+// not registered is EINVAL.
+func (b *Buffers) UnregisterBuffer(_ context.Context, req *UnregisterBufferRequest) (*UnregisterBufferReply, error) {
+	b.mu.Lock()
+	r, ok := b.m[req.GetBuffer()]
+	delete(b.m, req.GetBuffer())
+	b.mu.Unlock()
+	if !ok {
+		return nil, syscall.EINVAL
+	}
+	b.h.Close(r.handle)
+	return &UnregisterBufferReply{}, nil
 }
 
 // Region returns the memory, offset and length that r names, or EFAULT, as
@@ -65,15 +93,14 @@ func (b *Buffers) Region(r *Region) (Memory, int64, int64, error) {
 	return reg.mem, int64(off), int64(n), nil
 }
 
-// Clear empties the table and returns the handles of the buffers it held,
-// for the caller to close.
-func (b *Buffers) Clear() []uint32 {
+// ReleaseBuffers empties the table and closes the memory objects it held,
+// when the client's channel closes.
+func (b *Buffers) ReleaseBuffers() {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	hs := make([]uint32, 0, len(b.m))
-	for _, r := range b.m {
-		hs = append(hs, r.handle)
+	m := b.m
+	b.m = map[uint32]registered{}
+	b.mu.Unlock()
+	for _, r := range m {
+		b.h.Close(r.handle)
 	}
-	b.m = nil
-	return hs
 }

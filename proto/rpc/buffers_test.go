@@ -1,7 +1,9 @@
 package rpc
 
 import (
+	"context"
 	"errors"
+	"slices"
 	"syscall"
 	"testing"
 )
@@ -12,9 +14,38 @@ func (m fakeMemory) ReadAt(p []byte, off int64) (int, error)  { return copy(p, m
 func (m fakeMemory) WriteAt(p []byte, off int64) (int, error) { return copy(m[off:], p), nil }
 func (m fakeMemory) Size() int64                              { return int64(len(m)) }
 
+// fakeHandles is a handle table of memory objects that records closes.
+type fakeHandles struct {
+	mems   map[uint32]Memory
+	closed []uint32
+}
+
+func (f *fakeHandles) Dial(uint32) (Transport, error) { return nil, syscall.ENOTSOCK }
+
+func (f *fakeHandles) Memory(h uint32) (Memory, error) {
+	if m, ok := f.mems[h]; ok {
+		return m, nil
+	}
+	return nil, syscall.EBADF
+}
+
+func (f *fakeHandles) Close(h uint32) error {
+	f.closed = append(f.closed, h)
+	return nil
+}
+
 func TestBuffers(t *testing.T) {
-	var b Buffers
-	id := b.Add(make(fakeMemory, 4096), 7)
+	ctx := context.Background()
+	fh := &fakeHandles{mems: map[uint32]Memory{7: make(fakeMemory, 4096), 8: make(fakeMemory, 10)}}
+	b := NewBuffers(fh)
+	register := func(h uint32) (uint32, error) {
+		rep, err := b.RegisterBuffer(ctx, &RegisterBufferRequest{Memory: &Handle{Value: h}})
+		return rep.GetBuffer(), err
+	}
+	id, err := register(7)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if mem, off, n, err := b.Region(&Region{Buffer: id, Offset: 4000, Length: 96}); err != nil || mem == nil || off != 4000 || n != 96 {
 		t.Fatalf("region at the end: %v %d %d %v", mem, off, n, err)
 	}
@@ -28,17 +59,24 @@ func TestBuffers(t *testing.T) {
 			t.Errorf("region %+v: %v, want EFAULT", r, err)
 		}
 	}
-	id2 := b.Add(make(fakeMemory, 10), 8)
-	if h, ok := b.Remove(id); !ok || h != 7 {
-		t.Fatalf("remove: %d %v", h, ok)
+	if _, err := register(9); !errors.Is(err, syscall.EINVAL) || !slices.Equal(fh.closed, []uint32{9}) {
+		t.Fatalf("registering a handle that is no memory object: %v, closed %v", err, fh.closed)
 	}
-	if _, ok := b.Remove(id); ok {
-		t.Fatal("removed twice")
+	id2, err := register(8)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if hs := b.Clear(); len(hs) != 1 || hs[0] != 8 {
-		t.Fatalf("clear returned %v", hs)
+	if _, err := b.UnregisterBuffer(ctx, &UnregisterBufferRequest{Buffer: id}); err != nil || !slices.Equal(fh.closed, []uint32{9, 7}) {
+		t.Fatalf("unregister: %v, closed %v", err, fh.closed)
+	}
+	if _, err := b.UnregisterBuffer(ctx, &UnregisterBufferRequest{Buffer: id}); !errors.Is(err, syscall.EINVAL) {
+		t.Fatalf("unregistered twice: %v", err)
+	}
+	b.ReleaseBuffers()
+	if !slices.Equal(fh.closed, []uint32{9, 7, 8}) {
+		t.Fatalf("release closed %v", fh.closed)
 	}
 	if _, _, _, err := b.Region(&Region{Buffer: id2, Length: 1}); !errors.Is(err, syscall.EFAULT) {
-		t.Fatal("a buffer survived Clear")
+		t.Fatal("a buffer survived ReleaseBuffers")
 	}
 }

@@ -3,6 +3,8 @@ package rpc
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -10,7 +12,8 @@ import (
 // own protocol and Control. It routes each request by its method ordinal,
 // which is unique across services because it hashes the full name.
 type Mux struct {
-	routes map[uint32]Dispatcher
+	routes   map[uint32]Dispatcher
+	services []string
 }
 
 // NewMux returns a Mux that routes nothing yet.
@@ -28,9 +31,17 @@ func (m *Mux) Add(methods []Method, d Dispatcher) error {
 	}
 	for _, me := range methods {
 		m.routes[me.Ordinal] = d
+		svc, _, _ := strings.Cut(strings.TrimPrefix(me.Name, "/"), "/")
+		if !slices.Contains(m.services, svc) {
+			m.services = append(m.services, svc)
+		}
 	}
 	return nil
 }
+
+// Services lists the full names of the services m routes
+// ("aramid.vfs.Vfs"), in the order they were added.
+func (m *Mux) Services() []string { return slices.Clone(m.services) }
 
 // Dispatch implements Dispatcher.
 func (m *Mux) Dispatch(ctx context.Context, req Message) (Message, []uint32) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"syscall"
 	"testing"
 
@@ -106,6 +107,9 @@ func TestMux(t *testing.T) {
 		if string(rep.Data) != string(header(want)) {
 			t.Errorf("ordinal %d: reply %x, want %x", ord, rep.Data, header(want))
 		}
+	}
+	if got := m.Services(); !slices.Equal(got, []string{"a.A", "b.B"}) {
+		t.Errorf("services %q, want a.A and b.B", got)
 	}
 }
 

@@ -1,6 +1,6 @@
 // Command init is Aramid's first user process. It starts the programs named
 // on its command line from the boot bundle, gives each a bootstrap channel,
-// runs the name service on those channels, and restarts a server that dies,
+// serves the name service (proto/namepb) on those channels, and restarts a server that dies,
 // at most three times. An argument ending in "!" is a task: init waits for
 // every task to finish and then exits; with no tasks it runs for ever. Commas in an argument separate the
 // program's own arguments ("evil,priv!" runs "evil priv" as a task).
@@ -11,92 +11,11 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"aramid/lib/ipc"
 )
 
 const maxRestarts = 3
-
-// registry maps service names to the channels their servers accept
-// connections on.
-type registry struct {
-	mu       sync.Mutex
-	services map[string]ipc.Handle
-	changed  *sync.Cond
-}
-
-func newRegistry() *registry {
-	r := &registry{services: map[string]ipc.Handle{}}
-	r.changed = sync.NewCond(&r.mu)
-	return r
-}
-
-func (r *registry) register(name string, h ipc.Handle) {
-	r.mu.Lock()
-	if old, ok := r.services[name]; ok {
-		ipc.Close(old)
-	}
-	r.services[name] = h
-	r.mu.Unlock()
-	r.changed.Broadcast()
-}
-
-// connect makes a new channel to service name, waiting up to ten seconds
-// for the service to register.
-func (r *registry) connect(name string) (ipc.Handle, error) {
-	deadline := time.Now().Add(10 * time.Second)
-	go func() { time.Sleep(10 * time.Second); r.changed.Broadcast() }()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for {
-		if svc, ok := r.services[name]; ok {
-			client, server, err := ipc.Channel()
-			if err != nil {
-				return 0, err
-			}
-			if err := ipc.Write(svc, []byte("connect"), []ipc.Handle{server}); err == nil {
-				return client, nil
-			}
-			ipc.Close(client)
-			ipc.Close(server)
-			delete(r.services, name) // the server is gone; wait for its successor
-		}
-		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("no service %q", name)
-		}
-		r.changed.Wait()
-	}
-}
-
-// serve answers one child's requests on its bootstrap channel until the
-// child goes away.
-func (r *registry) serve(who string, boot ipc.Handle) {
-	buf := make([]byte, 256)
-	for {
-		hs := make([]ipc.Handle, 1)
-		n, nh, err := ipc.Read(boot, buf, hs)
-		if err != nil {
-			ipc.Close(boot)
-			return
-		}
-		verb, name, _ := strings.Cut(string(buf[:n]), " ")
-		switch {
-		case verb == "register" && nh == 1:
-			r.register(name, hs[0])
-			fmt.Printf("init: %s registered %q\n", who, name)
-		case verb == "lookup":
-			c, err := r.connect(name)
-			if err != nil {
-				ipc.Write(boot, []byte(err.Error()), nil)
-				continue
-			}
-			ipc.Write(boot, []byte("ok"), []ipc.Handle{c})
-		default:
-			ipc.Write(boot, []byte("error: unknown request"), nil)
-		}
-	}
-}
 
 // supervise runs one program, restarting it after a failure if it is a
 // server.

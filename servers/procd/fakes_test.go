@@ -118,7 +118,7 @@ func newFixture(t testing.TB) *fixture {
 	for _, p := range testProcesses() {
 		f.linuxd.procs[p.Pid] = p
 	}
-	srv := New(f.server, f.server.Close, DefaultUTS)
+	srv := New(f.server, DefaultUTS)
 	f.ch = inproc.NewChannel(f.server, procpb.NewProcDispatcher(srv))
 	t.Cleanup(func() { f.ch.Close() })
 	f.register(procpb.SourceKind_SOURCE_PROCESSES, procpb.NewProcessSourceDispatcher(f.linuxd))

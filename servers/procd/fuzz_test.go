@@ -16,7 +16,7 @@ func FuzzSysctlWrite(f *testing.F) {
 	for _, in := range sysctlInputs {
 		f.Add(in)
 	}
-	srv := New(nil, nil, DefaultUTS)
+	srv := New(nil, DefaultUTS)
 	f.Fuzz(func(t *testing.T, in string) {
 		for path, tun := range srv.sys.files {
 			if tun.mode&0o200 == 0 {

@@ -13,18 +13,17 @@ const maxRead = rpc.MaxMessageSize - 256
 
 // Server serves the proc protocol. It implements procpb.ProcServer.
 type Server struct {
-	dial  rpc.Dialer
-	close func(h uint32) error
-	uts   UTS
-	src   sources
-	sys   *sysctls
+	h   rpc.Handles
+	uts UTS
+	src sources
+	sys *sysctls
 }
 
-// New returns a Server with no sources. dial turns a channel handle that
-// a source registers into a transport; closeHandle closes a handle
-// procd cannot use. uts is the kernel identity to report.
-func New(dial rpc.Dialer, closeHandle func(h uint32) error, uts UTS) *Server {
-	return &Server{dial: dial, close: closeHandle, uts: uts, sys: newSysctls(uts)}
+// New returns a Server with no sources. h turns the channel handle that a
+// source registers into a transport, and closes a handle procd cannot
+// use. uts is the kernel identity to report.
+func New(h rpc.Handles, uts UTS) *Server {
+	return &Server{h: h, uts: uts, sys: newSysctls(uts)}
 }
 
 // RegisterSource implements procpb.ProcServer: it dials the channel the
@@ -36,12 +35,12 @@ func (s *Server) RegisterSource(_ context.Context, in *procpb.RegisterSourceRequ
 	}
 	kind := in.GetKind()
 	if kind < procpb.SourceKind_SOURCE_PROCESSES || kind > procpb.SourceKind_SOURCE_MOUNTS {
-		s.close(h.GetValue())
+		s.h.Close(h.GetValue())
 		return nil, syscall.EINVAL
 	}
-	t, err := s.dial.Dial(h.GetValue())
+	t, err := s.h.Dial(h.GetValue())
 	if err != nil {
-		s.close(h.GetValue())
+		s.h.Close(h.GetValue())
 		return nil, err
 	}
 	switch kind {

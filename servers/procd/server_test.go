@@ -305,7 +305,7 @@ func TestRegisterSourceErrors(t *testing.T) {
 // TestNoSources checks what procd serves before any source registers.
 func TestNoSources(t *testing.T) {
 	tbl := inproc.NewTable()
-	ch := inproc.NewChannel(tbl, procpb.NewProcDispatcher(New(tbl, tbl.Close, DefaultUTS)))
+	ch := inproc.NewChannel(tbl, procpb.NewProcDispatcher(New(tbl, DefaultUTS)))
 	defer ch.Close()
 	c := &client{t: t, c: procpb.NewProcClient(ch.Transport(inproc.NewTable())), pid: 1, cred: rootCred}
 	if names, err := c.readdir(""); err != nil || slices.Contains(names, "1") {

@@ -21,11 +21,12 @@ const linuxAppend = "console=ttyS0 quiet panic=-1"
 // applets are the busybox commands the init script calls, linked to it.
 var applets = []string{"cat", "mount", "poweroff", "uname"}
 
-// newestVmlinuz picks the installed Debian kernel with the highest version.
-func newestVmlinuz() (string, error) {
-	images, _ := filepath.Glob("/boot/vmlinuz-*")
+// newestVmlinuz picks the kernel with the highest version among those
+// unpacked under dir (dir/boot/vmlinuz-*, as make linux-ref leaves them).
+func newestVmlinuz(dir string) (string, error) {
+	images, _ := filepath.Glob(filepath.Join(dir, "boot", "vmlinuz-*"))
 	if len(images) == 0 {
-		return "", fmt.Errorf("no /boot/vmlinuz-*: install linux-image-amd64")
+		return "", fmt.Errorf("no %s/boot/vmlinuz-*: make linux-ref fetches Debian's kernel there", dir)
 	}
 	sort.Slice(images, func(i, j int) bool { return versionLess(images[i], images[j]) })
 	return images[len(images)-1], nil

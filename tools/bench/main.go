@@ -25,9 +25,9 @@ import (
 )
 
 type config struct {
-	kernel, bundle, prog, busybox, vmlinuz, work string
-	n, runs, boots                               int
-	timeout                                      time.Duration
+	kernel, bundle, prog, busybox, linux, vmlinuz, work string
+	n, runs, boots                                      int
+	timeout                                             time.Duration
 }
 
 func main() {
@@ -37,7 +37,8 @@ func main() {
 	flag.StringVar(&c.bundle, "bundle", "build/bundle.cpio", "Aramid boot bundle (-initrd); empty for none")
 	flag.StringVar(&c.prog, "prog", "build/bench/linuxbench", "linuxbench, built with musl-gcc -static")
 	flag.StringVar(&c.busybox, "busybox", "/bin/busybox", "static busybox for the Linux initramfs")
-	flag.StringVar(&c.vmlinuz, "vmlinuz", "", "Linux bzImage (default: the newest /boot/vmlinuz-*)")
+	flag.StringVar(&c.linux, "linux", "build/linux-ref", "Debian kernel package unpacked by make linux-ref")
+	flag.StringVar(&c.vmlinuz, "vmlinuz", "", "Linux bzImage (default: the newest boot/vmlinuz-* under -linux)")
 	flag.StringVar(&c.work, "work", "build/bench", "directory for the vmlinux and the initramfs")
 	flag.IntVar(&c.n, "n", 20000, "operations per Linux run")
 	flag.IntVar(&c.runs, "runs", 5, "Linux runs per boot")
@@ -112,7 +113,7 @@ func native(c config, ws []Workload) {
 func prepareLinux(c config, ws []Workload) (kernel, initrd string, err error) {
 	vmlinuz := c.vmlinuz
 	if vmlinuz == "" {
-		if vmlinuz, err = newestVmlinuz(); err != nil {
+		if vmlinuz, err = newestVmlinuz(c.linux); err != nil {
 			return "", "", err
 		}
 	}

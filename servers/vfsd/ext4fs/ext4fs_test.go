@@ -12,7 +12,7 @@ import (
 	"aramid/servers/vfsd/blockdev"
 	"aramid/servers/vfsd/ext4"
 	"aramid/servers/vfsd/ext4fs"
-	"aramid/servers/vfsd/server"
+	"aramid/servers/vfsd/service"
 	"aramid/servers/vfsd/tmpfs"
 	"aramid/servers/vfsd/vfs"
 )
@@ -69,7 +69,7 @@ func fsck(t *testing.T, img string) {
 func TestExt4Root(t *testing.T) {
 	img := image(t)
 	e := open(t, img)
-	v, err := server.Namespace(server.Config{Root: ext4fs.New(e), Console: os.Stderr})
+	v, err := service.Namespace(service.Config{Root: ext4fs.New(e), Console: os.Stderr})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 func namespace(t *testing.T) (*vfs.VFS, *vfs.Proc) {
 	t.Helper()
 	srvTab := inproc.NewTable()
-	pd := procd.New(srvTab, srvTab.Close, procd.UTS{Sysname: "Linux", Release: "6.1.0-aramid",
+	pd := procd.New(srvTab, procd.UTS{Sysname: "Linux", Release: "6.1.0-aramid",
 		Version: "#1 SMP", Builder: "(aramid@build) (go)"})
 	ch := inproc.NewChannel(srvTab, procpb.NewProcDispatcher(pd))
 	t.Cleanup(func() { ch.Close() })

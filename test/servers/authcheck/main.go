@@ -10,14 +10,14 @@ import (
 	"os"
 	"syscall"
 
-	"aramid/lib/ipc"
+	"aramid/lib/names"
 	"aramid/proto/authpb"
 	"aramid/proto/kchan"
 	"aramid/servers/authd"
 )
 
 func dial(name string) *authpb.AuthClient {
-	h, err := ipc.Lookup(name)
+	h, err := names.Lookup(name)
 	if err != nil {
 		fail("lookup %s: %v", name, err)
 	}

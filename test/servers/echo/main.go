@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"aramid/lib/ipc"
+	"aramid/lib/names"
 )
 
 func serve(conn ipc.Handle) {
@@ -50,11 +51,11 @@ func touchVMO(h ipc.Handle) string {
 }
 
 func main() {
-	svc, err := ipc.Register("echo")
+	svc, err := names.Register("echo")
 	if err != nil {
 		fmt.Println("echo:", err)
 		os.Exit(1)
 	}
 	fmt.Printf("echo: serving (pid %d)\n", os.Getpid())
-	fmt.Println("echo:", ipc.Serve(svc, serve))
+	fmt.Println("echo:", names.Accept(svc, serve))
 }

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"aramid/lib/ipc"
+	"aramid/lib/names"
 	"aramid/proto/authpb"
 	"aramid/proto/kchan"
 	"aramid/proto/netpb"
@@ -60,7 +60,7 @@ func socket(c *netpb.NetClient, typ uint32) uint64 {
 func inline(b []byte) *rpc.Data { return &rpc.Data{Where: &rpc.Data_Inline{Inline: b}} }
 
 func main() {
-	h, err := ipc.Lookup("net")
+	h, err := names.Lookup("net")
 	if err != nil {
 		fail("lookup net: %v", err)
 	}

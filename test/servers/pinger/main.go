@@ -16,6 +16,7 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/lib/ipc"
+	"aramid/lib/names"
 	"aramid/microkernel/selftest"
 )
 
@@ -93,7 +94,7 @@ func sharedMemory(conn ipc.Handle) {
 
 func main() {
 	runtime.GOMAXPROCS(2)
-	conn, err := ipc.Lookup("echo")
+	conn, err := names.Lookup("echo")
 	if err != nil {
 		fail("lookup: %v", err)
 	}
@@ -126,7 +127,7 @@ func main() {
 		fail("call to a crashing server returned %v, want EPIPE", err)
 	}
 	fmt.Println("pinger: echo died under a call; looking it up again")
-	conn, err = ipc.Lookup("echo")
+	conn, err = names.Lookup("echo")
 	if err != nil {
 		fail("lookup after restart: %v", err)
 	}

@@ -12,7 +12,9 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/lib/ipc"
+	"aramid/lib/names"
 	"aramid/proto/authpb"
+	"aramid/proto/controlpb"
 	"aramid/proto/kchan"
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
@@ -70,11 +72,12 @@ func bulk(c *vfspb.VfsClient, file uint64) {
 var ctx = context.Background()
 
 func main() {
-	h, err := ipc.Lookup("vfs")
+	h, err := names.Lookup("vfs")
 	if err != nil {
 		fail("lookup vfs: %v", err)
 	}
-	c := vfspb.NewVfsClient(kchan.NewClient(h))
+	tr := kchan.NewClient(h)
+	c := vfspb.NewVfsClient(tr)
 	_, err = c.Mkdir(ctx, &vfspb.MkdirRequest{Cred: root, Path: []byte("/srv"), Mode: 0o755})
 	want("mkdir /srv", err, 0)
 	_, err = c.Mkdir(ctx, &vfspb.MkdirRequest{Cred: root, Path: []byte("/tmp"), Mode: 0o755})
@@ -107,5 +110,11 @@ func main() {
 	_, err = c.Write(ctx, &vfspb.WriteRequest{File: null.File, Data: &rpc.Data{Where: &rpc.Data_Inline{Inline: text}}})
 	want("write /dev/null", err, 0)
 	bulk(c, op.File)
-	fmt.Println("VFSD PASS: create, write, read back, stat, /dev/null, bulk data in shared memory and DAC errnos across processes")
+	// vfsd serves Control beside vfs on the same channel (lib/server).
+	s, err := controlpb.NewControlClient(tr).Status(ctx, &controlpb.StatusRequest{})
+	want("Control.Status", err, 0)
+	if s.Server != "vfsd" || !s.Healthy || s.Connections < 1 || s.Requests < 14 || s.HeapBytes == 0 || s.SysBytes < s.HeapBytes {
+		fail("Control.Status: %v", s)
+	}
+	fmt.Println("VFSD PASS: create, write, read back, stat, /dev/null, bulk data in shared memory and DAC errnos across processes, Control.Status")
 }

@@ -1,40 +1,31 @@
 // Command authd runs the credential server as an Aramid process. It
 // registers two services with init's name service: "auth.registrar", the
 // full protocol that only linuxd should use, and "auth", the checker view
-// for every other server (docs/authd.md). Each connection is served over
-// the kernel's channels by proto/kchan.
+// for every other server (docs/authd.md).
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 
-	"aramid/lib/ipc"
+	"aramid/lib/server"
 	"aramid/proto/authpb"
-	"aramid/proto/kchan"
 	"aramid/proto/rpc"
 	"aramid/servers/authd"
+	"aramid/servers/authd/service"
 )
-
-// serve registers name and answers its connections with d.
-func serve(name string, d rpc.Dispatcher) error {
-	svc, err := ipc.Register(name)
-	if err != nil {
-		return err
-	}
-	return ipc.Serve(svc, func(conn ipc.Handle) {
-		kchan.Serve(context.Background(), conn, d)
-		ipc.Close(conn)
-	})
-}
 
 func main() {
 	s := authd.New()
-	errs := make(chan error, 2)
-	go func() { errs <- serve("auth.registrar", authpb.NewAuthDispatcher(s.Registrar())) }()
-	go func() { errs <- serve("auth", authpb.NewAuthDispatcher(s.Checker())) }()
-	fmt.Printf("authd: serving (pid %d)\n", os.Getpid())
-	fmt.Println("authd:", <-errs)
-	os.Exit(1)
+	srv := server.New("authd")
+	for name, view := range map[string]authpb.AuthServer{"auth.registrar": service.Registrar(s), "auth": service.Checker(s)} {
+		err := srv.Publish(name, func(m *rpc.Mux) (func(), error) {
+			return nil, m.Add(authpb.AuthMethods, authpb.NewAuthDispatcher(view))
+		})
+		if err != nil {
+			fmt.Println("authd:", err)
+			os.Exit(1)
+		}
+	}
+	srv.Run()
 }

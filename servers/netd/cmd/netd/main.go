@@ -1,8 +1,7 @@
 // Command netd runs the network server as an Aramid process. It reads its
-// static configuration from init's arguments (netd.ParseArgs), registers
-// the "net" service with init's name service, serves each connection over
-// the kernel's channels (proto/kchan), and offers its socket table to
-// procd. "netd selftest" instead runs a TCP echo over loopback and exits,
+// static configuration from init's arguments (config.ParseArgs), registers
+// the "net" service with init's name service, and offers its socket table
+// to procd. "netd selftest" instead runs a TCP echo over loopback and exits,
 // to check that the netstack runs in this process at all.
 //
 // Until the virtio-net driver exists netd has the loopback interface only.
@@ -11,6 +10,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -18,20 +18,17 @@ import (
 	"time"
 
 	"aramid/lib/ipc"
+	"aramid/lib/names"
+	"aramid/lib/server"
 	"aramid/proto/kchan"
 	"aramid/proto/netpb"
 	"aramid/proto/procpb"
 	"aramid/proto/rpc"
-	"aramid/servers/netd"
+	"aramid/servers/netd/config"
+	"aramid/servers/netd/procsource"
+	"aramid/servers/netd/service"
+	"aramid/servers/netd/sockets"
 )
-
-// kernelHandles resolves received handles with the kernel's calls.
-type kernelHandles struct{ kchan.Dialer }
-
-// Memory maps a client's registered buffer, a kernel memory object.
-func (kernelHandles) Memory(h uint32) (netd.Memory, error) { return ipc.MapMemory(ipc.Handle(h)) }
-
-func (kernelHandles) Close(h uint32) error { return ipc.Close(ipc.Handle(h)) }
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "selftest" {
@@ -41,39 +38,40 @@ func main() {
 		}
 		return
 	}
-	cfg, err := netd.ParseArgs(os.Args[1:])
+	cfg, err := config.ParseArgs(os.Args[1:])
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(2)
 	}
-	srv, err := netd.New(cfg, nil)
+	n, err := sockets.New(cfg, nil, nil)
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)
 	}
-	go offerSockets(srv)
-	svc, err := ipc.Register("net")
-	if err != nil {
-		fmt.Println("netd: register:", err)
+	srv := server.New("netd")
+	if err := srv.Publish("net", serveNet(n)); err != nil {
+		fmt.Println("netd:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("netd: serving, loopback only (pid %d)\n", os.Getpid())
-	err = ipc.Serve(svc, func(conn ipc.Handle) {
-		s := srv.NewService(kernelHandles{})
-		defer s.Release()
-		mux := rpc.NewMux()
-		mux.Add(netpb.NetMethods, netpb.NewNetDispatcher(s))
-		mux.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(s))
-		kchan.Serve(context.Background(), conn, mux)
-		ipc.Close(conn)
-	})
-	fmt.Println("netd:", err)
-	os.Exit(1)
+	go offerSockets(srv, n)
+	fmt.Println("netd: loopback only")
+	srv.Run()
+}
+
+// serveNet serves the net protocol, and procd's SocketSource, on a
+// connection.
+func serveNet(n *sockets.Stack) server.Open {
+	return func(m *rpc.Mux) (func(), error) {
+		s := service.New(n, kchan.Handles{})
+		return s.Release, errors.Join(
+			m.Add(netpb.NetMethods, netpb.NewNetDispatcher(s)),
+			m.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(procsource.Source{Stack: n})))
+	}
 }
 
 // offerSockets registers netd as procd's socket source, if procd runs.
-func offerSockets(srv *netd.Server) {
-	proc, err := ipc.Lookup("proc")
+func offerSockets(srv *server.Server, n *sockets.Stack) {
+	proc, err := names.Lookup("proc")
 	if err != nil {
 		fmt.Println("netd: no procd:", err)
 		return
@@ -83,8 +81,9 @@ func offerSockets(srv *netd.Server) {
 		fmt.Println("netd:", err)
 		return
 	}
-	s := srv.NewService(kernelHandles{})
-	go kchan.Serve(context.Background(), mine, procpb.NewSocketSourceDispatcher(s))
+	go srv.Serve(context.Background(), mine, func(m *rpc.Mux) (func(), error) {
+		return nil, m.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(procsource.Source{Stack: n}))
+	})
 	req := &procpb.RegisterSourceRequest{Kind: procpb.SourceKind_SOURCE_SOCKETS, Channel: &rpc.Handle{Value: uint32(theirs)}}
 	if _, err := procpb.NewProcClient(kchan.NewClient(proc)).RegisterSource(context.Background(), req); err != nil {
 		fmt.Println("netd: procd refused the socket source:", err)
@@ -94,14 +93,14 @@ func offerSockets(srv *netd.Server) {
 // selftest echoes 4 MiB over a loopback TCP connection with the server's
 // blocking calls and reports the rate.
 func selftest() error {
-	srv, err := netd.New(netd.Config{}, nil)
+	srv, err := sockets.New(config.Config{}, nil, nil)
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
 	ctx := context.Background()
 	addr := netip.MustParseAddrPort("127.0.0.1:7")
-	root := netd.Cred{BindService: true}
+	root := sockets.Cred{BindService: true}
 	ln, err := srv.Socket(root, syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		return err

@@ -1,48 +1,36 @@
 // Command vfsd runs the file server as an Aramid process: the standard
-// namespace (server.Namespace: devfs on /dev, tmpfs on /tmp and /run) on a
-// tmpfs root until a block driver exists, served as "vfs" through init's
-// name service over the kernel's channels (proto/kchan), one vfs session per
-// connection.
-// Registered buffers (bulk data) are kernel memory objects.
+// namespace (service.Namespace: devfs on /dev, tmpfs on /tmp and /run) on a
+// tmpfs root until a block driver exists, registered as "vfs", one vfs
+// session per connection. Registered buffers (bulk data) are kernel memory
+// objects.
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 
-	"aramid/lib/ipc"
+	"aramid/lib/server"
 	"aramid/proto/kchan"
+	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
-	"aramid/servers/vfsd/server"
+	"aramid/servers/vfsd/service"
 	"aramid/servers/vfsd/tmpfs"
 )
 
-// kernelHandles resolves received handles: registered buffers are kernel
-// memory objects, mapped for the life of the process.
-type kernelHandles struct{}
-
-func (kernelHandles) Memory(h uint32) (server.Memory, error) { return ipc.MapMemory(ipc.Handle(h)) }
-func (kernelHandles) Close(h uint32) error                   { return ipc.Close(ipc.Handle(h)) }
-
 func main() {
-	v, err := server.Namespace(server.Config{Root: tmpfs.New(tmpfs.Options{Mode: 0o755}), Console: os.Stdout, Input: os.Stdin})
+	v, err := service.Namespace(service.Config{Root: tmpfs.New(tmpfs.Options{Mode: 0o755}), Console: os.Stdout, Input: os.Stdin})
 	if err != nil {
 		fmt.Println("vfsd:", err)
 		os.Exit(1)
 	}
-	svc, err := ipc.Register("vfs")
-	if err != nil {
-		fmt.Println("vfsd:", err)
-		os.Exit(1)
-	}
-	fmt.Printf("vfsd: serving /, /dev, /tmp and /run (pid %d)\n", os.Getpid())
-	err = ipc.Serve(svc, func(conn ipc.Handle) {
-		s := server.New(v, kernelHandles{})
-		kchan.Serve(context.Background(), conn, vfspb.NewVfsDispatcher(s))
-		s.Release()
-		ipc.Close(conn)
+	srv := server.New("vfsd")
+	err = srv.Publish("vfs", func(m *rpc.Mux) (func(), error) {
+		s := service.New(v, kchan.Handles{})
+		return s.Release, m.Add(vfspb.VfsMethods, vfspb.NewVfsDispatcher(s))
 	})
-	fmt.Println("vfsd:", err)
-	os.Exit(1)
+	if err != nil {
+		fmt.Println("vfsd:", err)
+		os.Exit(1)
+	}
+	srv.Run()
 }

@@ -1,0 +1,204 @@
+package sockets
+
+import (
+	"aramid/servers/netd/config"
+	"bytes"
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These tests use the Stack's own blocking calls, which linuxd does not
+// need (the protocol is non-blocking) but netd-internal clients may.
+
+func loopbackServer(t *testing.T) *Stack {
+	n, err := New(config.Config{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Stop)
+	return n
+}
+
+// connectedPair returns both ends of a loopback TCP connection; the
+// listener gets the options in opts first.
+func connectedPair(t *testing.T, n *Stack, port uint16, opts ...[3]int) (client, server ID) {
+	ctx := context.Background()
+	addr := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port)
+	ln, err := n.Socket(Cred{}, syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range opts {
+		if err := n.SetSockOpt(ln, o[0], o[1], intBytes(o[2])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := n.Bind(Cred{}, ln, addr); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Listen(ln, 1); err != nil {
+		t.Fatal(err)
+	}
+	client, _ = n.Socket(Cred{}, syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err := n.Connect(ctx, client, addr, false); err != nil {
+		t.Fatal("blocking connect:", err)
+	}
+	server, _, err = n.Accept(ctx, ln, false)
+	if err != nil {
+		t.Fatal("blocking accept:", err)
+	}
+	n.Close(ctx, ln)
+	return client, server
+}
+
+func TestBlockingCalls(t *testing.T) {
+	n := loopbackServer(t)
+	c, s := connectedPair(t, n, 9000)
+	// An accepted socket inherits the listener's options: Nagle stays on.
+	if v, err := n.GetSockOpt(s, syscall.IPPROTO_TCP, syscall.TCP_NODELAY); err != nil || string(v) != string(intBytes(0)) {
+		t.Errorf("accepted socket's TCP_NODELAY = %v, %v; want 0", v, err)
+	}
+	ctx := context.Background()
+
+	// MSG_WAITALL waits for all the bytes, across two sends.
+	got := make(chan Received, 1)
+	go func() {
+		r, err := n.Recv(ctx, s, 6, MsgWaitAll)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- r
+	}()
+	for _, p := range []string{"abc", "def"} {
+		if _, err := n.Send(ctx, c, bytesReader(p), 3, netip.AddrPort{}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := <-got; string(r.Data) != "abcdef" {
+		t.Errorf("MSG_WAITALL read %q, want abcdef", r.Data)
+	}
+
+	// SO_RCVTIMEO ends a blocking read with EAGAIN.
+	if err := n.SetSockOpt(s, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, timevalBytes(0, 20000)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Recv(ctx, s, 1, 0); !errors.Is(err, syscall.EAGAIN) {
+		t.Errorf("read past SO_RCVTIMEO = %v, want EAGAIN", err)
+	}
+	// A negative timeout means "do not wait".
+	if err := n.SetSockOpt(s, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, timevalBytes(-1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Recv(ctx, s, 1, 0); !errors.Is(err, syscall.EAGAIN) {
+		t.Errorf("read with negative SO_RCVTIMEO = %v, want EAGAIN", err)
+	}
+
+	// Cancelling the context, as linuxd does for a signal, is EINTR.
+	n.SetSockOpt(s, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, timevalBytes(0, 0))
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := n.Recv(cctx, s, 1, 0)
+		done <- err
+	}()
+	cancel()
+	if err := <-done; !errors.Is(err, syscall.EINTR) {
+		t.Errorf("interrupted read = %v, want EINTR", err)
+	}
+
+	// A blocking send of more than the buffers hold returns only when all
+	// of it is queued, while the peer reads.
+	big := bytes.Repeat([]byte("x"), 4<<20)
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		total := 0
+		for total < len(big) {
+			r, err := n.Recv(ctx, s, 1<<16, 0)
+			if err != nil || len(r.Data) == 0 {
+				t.Errorf("reader stopped at %d: %v", total, err)
+				return
+			}
+			total += len(r.Data)
+		}
+	}()
+	if m, err := n.Send(ctx, c, bytes.NewReader(big), len(big), netip.AddrPort{}, 0); m != len(big) || err != nil {
+		t.Errorf("blocking send = %d, %v; want %d", m, err, len(big))
+	}
+	<-read
+}
+
+// Close with SO_LINGER waits for the peer to acknowledge the end of the
+// stream; it must return, not hang, when the peer is alive.
+func TestCloseWithLinger(t *testing.T) {
+	n := loopbackServer(t)
+	c, s := connectedPair(t, n, 9001)
+	if err := n.SetSockOpt(c, syscall.SOL_SOCKET, syscall.SO_LINGER, append(intBytes(1), intBytes(5)...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Close(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	r, err := n.Recv(context.Background(), s, 8, 0)
+	if err != nil || len(r.Data) != 0 {
+		t.Errorf("read after peer's close = %q, %v; want end of stream", r.Data, err)
+	}
+}
+
+// Each arrival of data is an edge, reported again even while the socket
+// stays readable, as EPOLLET reports it.
+func TestWatcherEdges(t *testing.T) {
+	n := loopbackServer(t)
+	ctx := context.Background()
+	c, s := connectedPair(t, n, 9002)
+	w := n.NewWatcher()
+	defer w.Close()
+	ready, err := w.Watch(s, 42, PollIn)
+	if err != nil || ready&PollIn != 0 {
+		t.Fatalf("Watch = %#x, %v; want not readable", ready, err)
+	}
+	for i := range 2 {
+		if _, err := n.Send(ctx, c, bytesReader("x"), 1, netip.AddrPort{}, 0); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := w.Wait(ctx, 8)
+		if err != nil || len(evs) != 1 || evs[0] != (Event{Socket: s, Cookie: 42, Events: PollIn}) {
+			t.Fatalf("edge %d: %v, %v; want POLLIN for cookie 42", i, evs, err)
+		}
+	}
+	// Unwatching drops the subscription: a later event wakes no one.
+	w.Unwatch(s, 42)
+	n.Send(ctx, c, bytesReader("x"), 1, netip.AddrPort{}, 0)
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if evs, err := w.Wait(tctx, 8); !errors.Is(err, syscall.EINTR) {
+		t.Errorf("Wait after Unwatch = %v, %v; want nothing", evs, err)
+	}
+	if r, _ := n.Readiness(s, PollIn|PollOut); r != PollIn|PollOut {
+		t.Errorf("Readiness = %#x, want POLLIN|POLLOUT", r)
+	}
+}
+
+// Linux clones an accepted socket from its listener, options included.
+func TestAcceptInheritsOptions(t *testing.T) {
+	n := loopbackServer(t)
+	opts := [][3]int{
+		{syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1},
+		{syscall.SOL_SOCKET, syscall.SO_KEEPALIVE, 1},
+		{syscall.IPPROTO_TCP, tcpKeepIdle, 30},
+		{syscall.IPPROTO_TCP, tcpKeepCnt, 3},
+	}
+	_, s := connectedPair(t, n, 9003, opts...)
+	for _, o := range opts {
+		if v, err := n.GetSockOpt(s, o[0], o[1]); err != nil || string(v) != string(intBytes(o[2])) {
+			t.Errorf("accepted socket's option %d/%d = %v, %v; want %d", o[0], o[1], v, err, o[2])
+		}
+	}
+}
+
+func bytesReader(s string) *strings.Reader { return strings.NewReader(s) }
