@@ -28,6 +28,7 @@ import (
 	"aramid/microkernel/boot"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/crash"
+	"aramid/microkernel/dev"
 	"aramid/microkernel/hosting"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/proc"
@@ -55,6 +56,7 @@ func main() {
 		flags[a] = true
 	}
 	hosting.Trace = flags["aramid.strace"]
+	hosting.RawConsole = flags["aramid.tty"]
 	if flags["aramid.crashtest"] {
 		crashTest()
 	}
@@ -70,9 +72,17 @@ func main() {
 		}
 		if !flags["aramid.exit"] {
 			go runInit(bundle, args)
+			if hosting.RawConsole {
+				select {} // the console belongs to linuxd's terminal
+			}
 			monitor()
 		}
 		status := runInit(bundle, args)
+		if ok && status > 0 && status <= 0xff && flags["aramid.exit"] {
+			// init passes on its main task's exit code (make run).
+			fmt.Printf("kernel: powering off with init's exit status %d\n", status)
+			dev.QEMUExit(uint8(status))
+		}
 		ok = ok && status == 0
 	}
 	if flags["aramid.exit"] {

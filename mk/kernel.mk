@@ -9,8 +9,9 @@ KERNEL_LDFLAGS := -E aramid/microkernel/boot.Entry32 -T $(KERNEL_TEXT) -X main.v
 QEMU_FLAGS := -M pc -cpu max -m 512 -no-reboot -nographic \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 # Kernel command line for make qemu: the words that are not aramid.* are
-# the programs init starts (see docs/user-space.md).
-APPEND ?= echo authd vfsd netd
+# the programs init starts (see docs/user-space.md); by default the Linux
+# system with a busybox shell on the console (mk/linux.mk).
+APPEND ?= $(LINUX_APPEND) linuxd,/bin/sh!!
 
 ## kernel: build the bootable kernel image (build/kernel.elf)
 kernel:
@@ -21,7 +22,8 @@ kernel:
 ## qemu: build and boot Aramid with its user-space bundle on this terminal (quit: Ctrl-A X)
 qemu: no-rootfs kernel bundle
 	@$(NEED) qemu-system-x86
-	qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUNDLE) -append "$(APPEND)"
+	@qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUNDLE) -append "$(APPEND)"; \
+	rc=$$?; [ $$((rc % 2)) -eq 1 ] && exit $$(( rc / 2 )); exit $$rc
 
 # no-rootfs refuses ROOTFS= clearly rather than ignoring it.
 no-rootfs:

@@ -301,10 +301,14 @@ var (
 	inHead, inTail uint64
 )
 
+// RawConsole hands console input to user space untouched (kernel command
+// line aramid.tty): linuxd's terminal then does the echo and line editing.
+var RawConsole bool
+
 // ConsoleInput drains the serial port into the input ring and wakes
-// readers. It is called from the serial interrupt. Like a terminal in
-// canonical mode it echoes what is typed and turns carriage return into
-// newline.
+// readers. It is called from the serial interrupt. Unless RawConsole is
+// set, it echoes what is typed and turns carriage return into newline,
+// like a terminal in canonical mode, for the kernel monitor.
 //
 //go:nosplit
 func ConsoleInput() {
@@ -314,10 +318,12 @@ func ConsoleInput() {
 		if !ok {
 			break
 		}
-		if c == '\r' {
-			c = '\n'
+		if !RawConsole {
+			if c == '\r' {
+				c = '\n'
+			}
+			console.Write([]byte{c})
 		}
-		console.Write([]byte{c})
 		if inTail-inHead < uint64(len(inputRing)) {
 			inputRing[inTail%uint64(len(inputRing))] = c
 			inTail++

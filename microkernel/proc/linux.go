@@ -471,8 +471,8 @@ func processFutex(p int32, h, addr, n uint64) uint64 {
 }
 
 // bundleRead is bundle_read(name, len, off, buf, n): bytes of a file of
-// the boot bundle, how linuxd and vfsd reach the root image before there
-// is a disk.
+// the boot bundle, how vfsd reaches the root image before there is a
+// disk. With n = 0 it answers the file's size.
 //
 //go:nosplit
 func bundleRead(p int32, name, nlen, off, buf, n uint64) uint64 {
@@ -483,6 +483,9 @@ func bundleRead(p int32, name, nlen, off, buf, n uint64) uint64 {
 	img, ok := loader.Find(Bundle, str(userBytes(name, nlen)))
 	if !ok {
 		return neg(syscall.ENOENT)
+	}
+	if n == 0 {
+		return uint64(len(img))
 	}
 	if off >= uint64(len(img)) {
 		return 0

@@ -95,10 +95,6 @@ func Kill(i int32, status int64) {
 			p.mappings[k] = 0
 		}
 	}
-	if p.port != 0 {
-		releasePort(p.port)
-		p.port = 0
-	}
 	p.state = pZombie
 	p.Status = status
 	p.ExitWord = 1

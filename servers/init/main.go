@@ -2,7 +2,8 @@
 // on its command line from the boot bundle, gives each a bootstrap channel,
 // serves the name service (proto/namepb) on those channels, and restarts a server that dies,
 // at most three times. An argument ending in "!" is a task: init waits for
-// every task to finish and then exits; with no tasks it runs for ever. Commas in an argument separate the
+// every task to finish and then exits; with no tasks it runs for ever. A
+// task ending in "!!" is the main task: init exits with its exit code. Commas in an argument separate the
 // program's own arguments ("evil,priv!" runs "evil priv" as a task).
 package main
 
@@ -19,33 +20,34 @@ const maxRestarts = 3
 
 // supervise runs one program, restarting it after a failure if it is a
 // server.
-func supervise(r *registry, cmd string, task bool) {
+// It returns the program's last exit status (-1 if it could not run).
+func supervise(r *registry, cmd string, task bool) int {
 	for restarts := 0; ; restarts++ {
 		mine, theirs, err := ipc.Channel()
 		if err != nil {
 			fmt.Printf("init: %s: %v\n", cmd, err)
-			return
+			return -1
 		}
 		p, err := ipc.Spawn(cmd, theirs)
 		if err != nil {
 			fmt.Printf("init: cannot start %s: %v\n", cmd, err)
 			ipc.Close(mine)
-			return
+			return -1
 		}
 		go r.serve(cmd, mine)
 		st, err := ipc.Wait(p)
 		ipc.Close(p)
 		if err != nil {
 			fmt.Printf("init: waiting for %s: %v\n", cmd, err)
-			return
+			return -1
 		}
 		fmt.Printf("init: %s: %s\n", cmd, ipc.StatusString(st))
 		if task || st == 0 {
-			return
+			return st
 		}
 		if restarts == maxRestarts {
 			fmt.Printf("init: %s failed %d times; giving up\n", cmd, restarts+1)
-			return
+			return st
 		}
 		fmt.Printf("init: restarting %s (%d of %d)\n", cmd, restarts+1, maxRestarts)
 	}
@@ -56,13 +58,20 @@ func main() {
 	r := newRegistry()
 	var tasks sync.WaitGroup
 	ntasks := 0
+	code := 0 // init's exit status: the main task's
 	for _, a := range os.Args[1:] {
 		task := strings.HasSuffix(a, "!")
-		cmd := strings.ReplaceAll(strings.TrimSuffix(a, "!"), ",", " ")
+		main := strings.HasSuffix(a, "!!")
+		cmd := strings.ReplaceAll(strings.TrimRight(a, "!"), ",", " ")
 		if task {
 			ntasks++
 			tasks.Add(1)
-			go func() { defer tasks.Done(); supervise(r, cmd, true) }()
+			go func() {
+				defer tasks.Done()
+				if st := supervise(r, cmd, true); main {
+					code = exitCode(st)
+				}
+			}()
 		} else {
 			go supervise(r, cmd, false)
 		}
@@ -72,4 +81,14 @@ func main() {
 	}
 	tasks.Wait()
 	fmt.Println("init: all tasks finished")
+	os.Exit(code)
+}
+
+// exitCode turns the main task's status into init's exit code: its own
+// exit code, or 1 if it was killed or could not run.
+func exitCode(st int) int {
+	if st < 0 || st > 0xff {
+		return 1
+	}
+	return st
 }

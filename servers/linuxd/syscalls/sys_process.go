@@ -214,7 +214,7 @@ func execve(c *Ctx) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	regs, err := Exec(c.K, c.T, file, argv, envp)
+	regs, err := Exec(c.K, c.P(), c.T.TID, file, argv, envp)
 	if err != nil {
 		return 0, err
 	}
@@ -222,21 +222,21 @@ func execve(c *Ctx) (uint64, error) {
 	return 0, nil
 }
 
-// Exec replaces t's process image with the program at file; the caller
-// starts t with the registers it returns. Errors found before the old
-// image is gone are returned; later ones end the process.
-func Exec(k *task.Kernel, t *task.Thread, file string, argv, envp []string) (abi.Regs, error) {
-	p := t.P
+// Exec replaces p's image with the program at file, keeping only thread
+// keep, which the caller then starts with the registers Exec returns.
+// Errors found before the old image is gone are returned; later ones end
+// the process.
+func Exec(k *task.Kernel, p *task.Process, keep int, file string, argv, envp []string) (abi.Regs, error) {
 	caller := callerOf(p, cwdID(p))
 	prog, err := exec.Prepare(func(name string) ([]byte, error) { return k.VFS.ReadFile(caller, name) }, file, argv, envp)
 	if err != nil {
 		return abi.Regs{}, err
 	}
-	if _, err := p.Proc.VM(abi.VMReset, uint64(t.TID), 0, 0); err != nil {
+	if _, err := p.Proc.VM(abi.VMReset, uint64(keep), 0, 0); err != nil {
 		return abi.Regs{}, err
 	}
 	for tid, other := range p.Threads {
-		if tid != t.TID {
+		if tid != keep {
 			k.RemoveThread(other)
 		}
 	}
@@ -256,7 +256,9 @@ func Exec(k *task.Kernel, t *task.Thread, file string, argv, envp []string) (abi
 	}
 	p.BrkStart, p.Brk = img.Brk, img.Brk
 	p.Comm, p.Exe = path.Base(prog.Path), prog.Path
-	t.AltStack = [3]uint64{}
+	if t := p.Threads[keep]; t != nil {
+		t.AltStack = [3]uint64{}
+	}
 	return abi.Regs{RIP: img.Entry, RSP: img.SP}, nil
 }
 

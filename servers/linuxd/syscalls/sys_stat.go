@@ -55,9 +55,11 @@ func init() {
 		}},
 		"utimensat": {Fn: utimensat},
 		"truncate":  {Fn: func(c *Ctx) (uint64, error) { return truncate(c, atFDCWD, c.Arg(0), int64(c.Arg(1)), 0) }},
-		"ftruncate": {Fn: func(c *Ctx) (uint64, error) { return truncate(c, int(int32(c.Arg(0))), 0, int64(c.Arg(1)), atEmptyPath) }},
-		"statfs":    {Fn: func(c *Ctx) (uint64, error) { return statfs(c, atFDCWD, c.Arg(0), c.Arg(1), 0) }},
-		"fstatfs":   {Fn: func(c *Ctx) (uint64, error) { return statfs(c, int(int32(c.Arg(0))), 0, c.Arg(1), atEmptyPath) }},
+		"ftruncate": {Fn: func(c *Ctx) (uint64, error) {
+			return truncate(c, int(int32(c.Arg(0))), 0, int64(c.Arg(1)), atEmptyPath)
+		}},
+		"statfs":  {Fn: func(c *Ctx) (uint64, error) { return statfs(c, atFDCWD, c.Arg(0), c.Arg(1), 0) }},
+		"fstatfs": {Fn: func(c *Ctx) (uint64, error) { return statfs(c, int(int32(c.Arg(0))), 0, c.Arg(1), atEmptyPath) }},
 	} {
 		byName[name] = e
 	}

@@ -134,9 +134,9 @@ func (t *Thread) Interrupted() bool { return t.P.Exited || t.deliverable() != 0 
 
 // Frame layout of x86-64 signal delivery (arch/x86/include/uapi/asm).
 const (
-	ucMcontext  = 40                 // offset of uc_mcontext in struct ucontext
-	ucSigmask   = ucMcontext + 256   // struct sigcontext is 256 bytes
-	ucSize      = ucSigmask + 8 + 8  // and a padded sigset
+	ucMcontext  = 40                // offset of uc_mcontext in struct ucontext
+	ucSigmask   = ucMcontext + 256  // struct sigcontext is 256 bytes
+	ucSize      = ucSigmask + 8 + 8 // and a padded sigset
 	siginfoSize = 128
 	frameSize   = 8 + ucSize + siginfoSize
 	redZone     = 128

@@ -1,0 +1,45 @@
+# Linux userland: the root image that linuxd runs programs from, and
+# make run.
+
+ROOTFS_DIR := $(BUILD)/rootfs
+ROOT_IMG := $(BUILD)/root.ext4
+# The system as make qemu and make run start it: vfsd on the root image,
+# linuxd running a shell on the console as init's main task.
+LINUX_APPEND := aramid.tty aramid.noselftest aramid.exit authd vfsd,root=bundle:root.ext4 netd
+
+# root image: busybox with its applet links, /etc/passwd and /etc/group,
+# and the C test programs under /test. Built with mke2fs -d, without root.
+$(ROOT_IMG): $(LINUX_TEST_BINS)
+	@$(NEED) busybox-static e2fsprogs
+	rm -rf $(ROOTFS_DIR)
+	mkdir -p $(ROOTFS_DIR)/bin $(ROOTFS_DIR)/sbin $(ROOTFS_DIR)/usr/bin $(ROOTFS_DIR)/usr/sbin \
+		$(ROOTFS_DIR)/etc $(ROOTFS_DIR)/root $(ROOTFS_DIR)/dev $(ROOTFS_DIR)/proc \
+		$(ROOTFS_DIR)/tmp $(ROOTFS_DIR)/run $(ROOTFS_DIR)/var $(ROOTFS_DIR)/test
+	cp /bin/busybox $(ROOTFS_DIR)/bin/busybox
+	for a in $$(/bin/busybox --list-full); do \
+		[ -e $(ROOTFS_DIR)/$$a ] || ln -s /bin/busybox $(ROOTFS_DIR)/$$a; \
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > $(ROOTFS_DIR)/etc/passwd
+	printf 'root:x:0:\nnogroup:x:65534:\n' > $(ROOTFS_DIR)/etc/group
+	printf 'aramid\n' > $(ROOTFS_DIR)/etc/hostname
+	$(if $(LINUX_TEST_BINS),cp $(LINUX_TEST_BINS) $(ROOTFS_DIR)/test/)
+	rm -f $@
+	mke2fs -q -t ext4 -b 4096 -E lazy_itable_init=0,root_owner=0:0 -d $(ROOTFS_DIR) $@ 24M
+
+## root-image: build the ext4 root image of busybox and the test programs (build/root.ext4)
+root-image: $(ROOT_IMG)
+
+## run: boot Aramid and run CMD (a shell command line) as root; make's status is CMD's (ROOTFS=IMG for another root)
+run: kernel bundle
+	@$(NEED) qemu-system-x86 e2fsprogs
+	@[ -n "$(CMD)" ] || { echo "usage: make run CMD='command line' [ROOTFS=image]" >&2; exit 2; }
+	@cp $(if $(ROOTFS),$(ROOTFS),$(ROOT_IMG)) $(BUILD)/run.ext4
+	@printf '%s\n' "$(CMD)" > $(BUILD)/run.sh
+	@$(GO) run ./cmd/ext4tool put $(BUILD)/run.ext4 $(BUILD)/run.sh /run.sh
+	@$(GO) run ./tools/mkbundle -o $(BUILD)/run.cpio $(addprefix $(BUILD)/bundle/,$(notdir $(USER_PROGS)) forktest) $(BUILD)/run.ext4
+	@qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUILD)/run.cpio \
+		-append "$(subst root.ext4,run.ext4,$(LINUX_APPEND)) linuxd,/bin/sh,/run.sh!!" \
+		| sed -u -n '/^linuxd: started$$/,$${/^linuxd: started$$/d;/^init: /,$$d;p}'; \
+	rc=$${PIPESTATUS[0]}; [ $$((rc % 2)) -eq 1 ] && exit $$(( rc / 2 )); echo "make run: QEMU stopped with status $$rc" >&2; exit 125
+
+.PHONY: root-image run

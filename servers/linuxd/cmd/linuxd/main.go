@@ -1,0 +1,151 @@
+// Command linuxd is Aramid's Linux personality: it creates Linux
+// processes, and the kernel forwards every system call they make to it
+// (docs/linux.md). It starts the program its arguments name, with the
+// console as its terminal, and exits with that program's exit status.
+//
+//	linuxd [strace] PROGRAM [ARGS...]
+//
+// With "strace" first, every system call of every Linux process is
+// traced on the console.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+
+	"aramid/lib/abi"
+	"aramid/lib/ipc"
+	"aramid/lib/names"
+	"aramid/proto/kchan"
+	"aramid/proto/vfspb"
+	"aramid/servers/linuxd/fd"
+	"aramid/servers/linuxd/file"
+	"aramid/servers/linuxd/syscalls"
+	"aramid/servers/linuxd/task"
+)
+
+// env is the first program's environment.
+var env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=vt100", "SHELL=/bin/sh", "USER=root"}
+
+func main() {
+	args := os.Args[1:]
+	trace := len(args) > 0 && args[0] == "strace"
+	if trace {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		fail(errors.New("usage: linuxd [strace] PROGRAM [ARGS...]"))
+	}
+	conn, err := names.Lookup("vfs")
+	if err != nil {
+		fail(err)
+	}
+	port, err := ipc.PortCreate()
+	if err != nil {
+		fail(err)
+	}
+	k := task.New(kernelHost{port}, &file.VFS{C: vfspb.NewVfsClient(kchan.NewClient(conn))})
+	k.TTY = file.NewTTY(k.Cond, os.Stdout)
+	k.TTY.Signal = k.SignalGroup
+	d := &syscalls.Dispatcher{K: k}
+	if trace {
+		d.Trace, d.Traced = os.Stdout, func(*task.Process) bool { return true }
+	}
+	k.Mu.Lock()
+	first, err := start(k, args)
+	k.Mu.Unlock()
+	if err != nil {
+		fail(fmt.Errorf("%s: %w", args[0], err))
+	}
+	fmt.Println("linuxd: started") // make run shows what follows
+	go console(k)
+	go func() {
+		k.Mu.Lock()
+		for !first.Exited {
+			k.Cond.Wait()
+		}
+		k.Mu.Unlock()
+		os.Exit(exitCode(first.Status))
+	}()
+	serve(port, k, d)
+}
+
+func fail(err error) {
+	fmt.Println("linuxd:", err)
+	os.Exit(127)
+}
+
+// start creates the first Linux process running argv, with the terminal
+// on its standard input, output and error, as the leader of the session
+// that owns the terminal.
+func start(k *task.Kernel, argv []string) (*task.Process, error) {
+	kp, err := k.Host.Create(argv[0], 0)
+	if err != nil {
+		return nil, err
+	}
+	fds := fd.NewTable()
+	for i := 0; i < 3; i++ {
+		fds.Install(fd.NewDescription(k.TTY.Open(), syscall.O_RDWR), i, false)
+	}
+	// The pid is the first thread's id, known only once the thread
+	// starts, and the thread starts only once exec has built the image:
+	// exec runs on a stand-in for the process.
+	img := &task.Process{K: k, Proc: kp, FDs: fds, CwdPath: "/", Threads: map[int]*task.Thread{}}
+	regs, err := syscalls.Exec(k, img, 0, argv[0], argv, env)
+	if err != nil {
+		return nil, err
+	}
+	tid, err := kp.StartThread(&regs)
+	if err != nil {
+		return nil, err
+	}
+	p := k.NewProcess(kp, tid, nil, fds)
+	p.BrkStart, p.Brk, p.Comm, p.Exe = img.BrkStart, img.Brk, img.Comm, img.Exe
+	k.TTY.SID, k.TTY.Pgrp = p.SID, p.PGID
+	return p, nil
+}
+
+// console feeds what is typed at the console to the terminal.
+func console(k *task.Kernel) {
+	buf := make([]byte, 256)
+	for {
+		n, err := os.Stdin.Read(buf)
+		if err != nil {
+			fmt.Println("linuxd: console:", err)
+			return
+		}
+		k.Mu.Lock()
+		k.TTY.Input(buf[:n])
+		k.Mu.Unlock()
+	}
+}
+
+// serve answers forwarded calls for ever. Each reply goes with the next
+// wait, so the CPU passes straight back to the thread that called.
+func serve(port ipc.Handle, k *task.Kernel, d *syscalls.Dispatcher) {
+	var msg abi.LinuxMsg
+	var reply *abi.LinuxReply
+	for {
+		err := ipc.PortWait(port, &msg, reply)
+		if err != nil {
+			if reply != nil && err == syscall.ESRCH {
+				reply = nil // the caller died meanwhile
+				continue
+			}
+			fail(fmt.Errorf("syscall port: %w", err))
+		}
+		k.Mu.Lock()
+		reply = d.Handle(&msg)
+		k.Mu.Unlock()
+	}
+}
+
+// exitCode is the status a shell would report for wait status st.
+func exitCode(st int) int {
+	if st&0x7f != 0 {
+		return 128 + st&0x7f
+	}
+	return st >> 8 & 0xff
+}
