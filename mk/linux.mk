@@ -30,16 +30,17 @@ $(ROOT_IMG): $(LINUX_TEST_BINS)
 root-image: $(ROOT_IMG)
 
 ## run: boot Aramid and run CMD (a shell command line) as root; make's status is CMD's (ROOTFS=IMG for another root)
+run: export RUN_CMD = $(value CMD)
 run: kernel bundle
 	@$(NEED) qemu-system-x86 e2fsprogs
-	@[ -n "$(CMD)" ] || { echo "usage: make run CMD='command line' [ROOTFS=image]" >&2; exit 2; }
+	@[ -n "$$RUN_CMD" ] || { echo "usage: make run CMD='command line' [ROOTFS=image]" >&2; exit 2; }
 	@cp $(if $(ROOTFS),$(ROOTFS),$(ROOT_IMG)) $(BUILD)/run.ext4
-	@printf '%s\n' "$(CMD)" > $(BUILD)/run.sh
+	@printf '%s\n' "$$RUN_CMD" > $(BUILD)/run.sh
 	@$(GO) run ./cmd/ext4tool put $(BUILD)/run.ext4 $(BUILD)/run.sh /run.sh
 	@$(GO) run ./tools/mkbundle -o $(BUILD)/run.cpio $(addprefix $(BUILD)/bundle/,$(notdir $(USER_PROGS)) forktest) $(BUILD)/run.ext4
 	@qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUILD)/run.cpio \
 		-append "$(subst root.ext4,run.ext4,$(LINUX_APPEND)) linuxd,/bin/sh,/run.sh!!" \
-		| sed -u -n '/^linuxd: started$$/,$${/^linuxd: started$$/d;/^init: /,$$d;p}'; \
+		| tr -d '\r' | sed -u -n '/^linuxd: started$$/,$${/^linuxd: started$$/d;/^init: /,$$d;p}'; \
 	rc=$${PIPESTATUS[0]}; [ $$((rc % 2)) -eq 1 ] && exit $$(( rc / 2 )); echo "make run: QEMU stopped with status $$rc" >&2; exit 125
 
 .PHONY: root-image run

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"io"
 	"syscall"
 
 	"aramid/proto/rpc"
@@ -14,7 +15,7 @@ func (s *Session) readInto(dest *rpc.Region, length uint64, read func([]byte) (i
 	if dest == nil {
 		buf := make([]byte, min(length, maxInline))
 		n, err := read(buf)
-		if err != nil && n == 0 {
+		if err != nil && n == 0 && err != io.EOF {
 			return nil, err
 		}
 		return &vfspb.ReadReply{Count: uint64(n), Data: buf[:n]}, nil
@@ -25,7 +26,7 @@ func (s *Session) readInto(dest *rpc.Region, length uint64, read func([]byte) (i
 	}
 	buf := make([]byte, min(uint64(n), length))
 	got, err := read(buf)
-	if err != nil && got == 0 {
+	if err != nil && got == 0 && err != io.EOF {
 		return nil, err
 	}
 	if _, err := mem.WriteAt(buf[:got], off); err != nil {
