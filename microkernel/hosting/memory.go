@@ -5,7 +5,7 @@ import (
 
 	"unsafe"
 
-	"aramid/lib/sysno"
+	"aramid/lib/linux/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/proc"

@@ -3,7 +3,7 @@ package hosting
 import (
 	"syscall"
 
-	"aramid/lib/sysno"
+	"aramid/lib/linux/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/console"
