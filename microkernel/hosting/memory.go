@@ -41,13 +41,6 @@ func get64(addr uint64) uint64 { return *(*uint64)(mm.Ptr(uintptr(addr))) }
 func get32(addr uint64) uint32 { return *(*uint32)(mm.Ptr(uintptr(addr))) }
 
 //go:nosplit
-func zero(addr, n uint64) {
-	for i := uint64(0); i < n; i++ {
-		*(*byte)(mm.Ptr(uintptr(addr + i))) = 0
-	}
-}
-
-//go:nosplit
 func bytesAt(addr, n uint64) []byte {
 	return (*[1 << 30]byte)(mm.Ptr(uintptr(addr)))[:n:n]
 }
