@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 
+	"aramid/lib/linux"
 	"aramid/proto/authpb"
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
@@ -141,20 +142,12 @@ func (s *Service) target(c caller, dir uint64, path []byte, flags uint32, follow
 	if err != nil {
 		return nil, vfs.Loc{}, err
 	}
-	if len(path) == 0 && flags&atEmptyPath != 0 {
+	if len(path) == 0 && flags&linux.AT_EMPTY_PATH != 0 {
 		return p, p.Cwd, nil
 	}
 	l, err := s.v.Resolve(p, vfs.Loc{}, string(path), follow)
 	return p, l, err
 }
-
-// *at flags.
-const (
-	atSymlinkNoFollow = 0x100
-	atRemoveDir       = 0x200
-	atSymlinkFollow   = 0x400
-	atEmptyPath       = 0x1000
-)
 
 func (s *Service) Open(_ context.Context, req *vfspb.OpenRequest) (*vfspb.OpenReply, error) {
 	p, err := s.proc(req, req.GetDir())
