@@ -7,16 +7,18 @@ import (
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+
+	"aramid/lib/linux"
 )
 
 // Linux TCP states as /proc/net/tcp numbers them (include/net/tcp_states.h).
 // netstack's public states use the same numbers; its internal ones map
 // onto TCP_CLOSE.
 const (
-	tcpEstablished = 1
-	tcpSynSent     = 2
-	tcpClose       = 7
-	tcpListen      = 10
+	tcpEstablished = linux.TCP_ESTABLISHED
+	tcpSynSent     = linux.TCP_SYN_SENT
+	tcpClose       = linux.TCP_CLOSE
+	tcpListen      = linux.TCP_LISTEN
 )
 
 // SocketEntry is one line of /proc/net/{tcp,tcp6,udp,udp6}. It mirrors
