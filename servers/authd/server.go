@@ -14,9 +14,9 @@ import (
 	"sync"
 	"syscall"
 
+	"aramid/lib/linux/cred"
+	"aramid/lib/linux/dac"
 	"aramid/proto/authpb"
-	"aramid/servers/authd/cred"
-	"aramid/servers/authd/dac"
 )
 
 // InitPID is the process whose credential authd holds from the start:
@@ -64,7 +64,7 @@ func (r registrar) GetCred(_ context.Context, in *authpb.GetCredRequest) (*authp
 	if err != nil {
 		return nil, err
 	}
-	return c.Proto(), nil
+	return authpb.FromCred(c), nil
 }
 
 func (r registrar) Transition(_ context.Context, in *authpb.TransitionRequest) (*authpb.TransitionReply, error) {
@@ -81,14 +81,14 @@ func (r registrar) Transition(_ context.Context, in *authpb.TransitionRequest) (
 			return nil, err
 		}
 		s.creds[in.GetPid()] = n
-		return &authpb.TransitionReply{Cred: n.Proto(), Value: v}, nil
+		return &authpb.TransitionReply{Cred: authpb.FromCred(n), Value: v}, nil
 	}
 	n, oldFS, err := transition(c, in)
 	if err != nil {
 		return nil, err
 	}
 	s.creds[in.GetPid()] = n
-	return &authpb.TransitionReply{Cred: n.Proto(), OldFsid: oldFS}, nil
+	return &authpb.TransitionReply{Cred: authpb.FromCred(n), OldFsid: oldFS}, nil
 }
 
 // transition applies the call in to c, prctl aside.
@@ -161,7 +161,7 @@ func (r registrar) Forget(_ context.Context, in *authpb.ForgetRequest) (*authpb.
 }
 
 func (registrar) CheckAccess(_ context.Context, in *authpb.AccessRequest) (*authpb.AccessReply, error) {
-	c, err := cred.FromProto(in.GetCred())
+	c, err := authpb.ToCred(in.GetCred())
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func (registrar) CheckAccess(_ context.Context, in *authpb.AccessRequest) (*auth
 }
 
 func (registrar) Capable(_ context.Context, in *authpb.CapableRequest) (*authpb.CapableReply, error) {
-	c, err := cred.FromProto(in.GetCred())
+	c, err := authpb.ToCred(in.GetCred())
 	if err != nil {
 		return nil, err
 	}

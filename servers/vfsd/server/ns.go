@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"aramid/lib/linux"
+	"aramid/lib/linux/dac"
 	"aramid/proto/vfspb"
-	"aramid/servers/authd/dac"
 	"aramid/servers/vfsd/tmpfs"
 	"aramid/servers/vfsd/vfs"
 )

@@ -14,7 +14,6 @@ import (
 	"aramid/proto/authpb"
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
-	"aramid/servers/authd/cred"
 	"aramid/servers/vfsd/vfs"
 )
 
@@ -124,7 +123,7 @@ func (s *Service) proc(c caller, dir uint64) (*vfs.Proc, error) {
 		}
 		root = f.Loc
 	}
-	p := &vfs.Proc{Cred: cred.DACFromProto(c.GetCred()), Root: root, Cwd: root, PID: int32(c.GetPid())}
+	p := &vfs.Proc{Cred: authpb.ToDAC(c.GetCred()), Root: root, Cwd: root, PID: int32(c.GetPid())}
 	if dir != 0 {
 		f, err := s.file(dir)
 		if err != nil {

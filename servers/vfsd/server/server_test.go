@@ -8,12 +8,12 @@ import (
 	"testing"
 
 	"aramid/lib/linux"
+	"aramid/lib/linux/dac"
 	"aramid/proto/authpb"
 	"aramid/proto/inproc"
 	"aramid/proto/rpc"
 	"aramid/proto/rpc/rpctest"
 	"aramid/proto/vfspb"
-	"aramid/servers/authd/dac"
 	"aramid/servers/vfsd/devfs"
 	"aramid/servers/vfsd/tmpfs"
 	"aramid/servers/vfsd/vfs"

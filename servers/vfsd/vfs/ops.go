@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"aramid/lib/linux"
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux/dac"
 	"aramid/servers/vfsd/fs"
 )
 

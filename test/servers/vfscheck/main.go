@@ -12,11 +12,11 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/lib/ipc"
+	"aramid/lib/linux/dac"
 	"aramid/proto/authpb"
 	"aramid/proto/kchan"
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
-	"aramid/servers/authd/dac"
 )
 
 var (
