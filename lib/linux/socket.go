@@ -27,6 +27,8 @@ const (
 const (
 	TCP_ESTABLISHED = 1
 	TCP_SYN_SENT    = 2
+	TCP_SYN_RECV    = 3
+	TCP_TIME_WAIT   = 6
 	TCP_CLOSE       = 7
 	TCP_LISTEN      = 10
 )
