@@ -11,7 +11,7 @@ package hosting
 import (
 	"syscall"
 
-	"aramid/lib/sysno"
+	"aramid/lib/linux/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/console"
 	"aramid/microkernel/proc"

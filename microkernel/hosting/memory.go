@@ -5,7 +5,7 @@ import (
 
 	"unsafe"
 
-	"aramid/lib/sysno"
+	"aramid/lib/linux/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/proc"
@@ -39,13 +39,6 @@ func get64(addr uint64) uint64 { return *(*uint64)(mm.Ptr(uintptr(addr))) }
 
 //go:nosplit
 func get32(addr uint64) uint32 { return *(*uint32)(mm.Ptr(uintptr(addr))) }
-
-//go:nosplit
-func zero(addr, n uint64) {
-	for i := uint64(0); i < n; i++ {
-		*(*byte)(mm.Ptr(uintptr(addr + i))) = 0
-	}
-}
 
 //go:nosplit
 func bytesAt(addr, n uint64) []byte {
