@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"aramid/lib/abi"
+	"aramid/lib/linux"
 )
 
 // Handle names a kernel object in this process.
@@ -138,10 +139,10 @@ func itoa(v int) string {
 	return string(b[i:])
 }
 
-// Prot bits for MapVMO, as for mmap.
+// Prot bits for MapVMO: mmap's.
 const (
-	ProtRead  = 1
-	ProtWrite = 2
+	ProtRead  = linux.PROT_READ
+	ProtWrite = linux.PROT_WRITE
 )
 
 // CreateVMO makes a zero-filled memory object of size bytes (at most 1 MiB).

@@ -3,6 +3,7 @@ package hosting
 import (
 	"syscall"
 
+	"aramid/lib/linux"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/console"
 	"aramid/microkernel/proc"
@@ -21,13 +22,6 @@ const (
 const (
 	maxFDs       = 64
 	maxWatches   = 8
-	epollIn      = 0x1
-	epollCtlAdd  = 1
-	epollCtlDel  = 2
-	epollCtlMod  = 3
-	fGetFD       = 1
-	fGetFL       = 3
-	oRDWR        = 2
 	consoleEvent = 1 << 32 // wait key of readers of the console
 )
 
@@ -111,8 +105,8 @@ func fcntl(fd, cmd int) uint64 {
 	if lookup(fd) == nil {
 		return errno(syscall.EBADF)
 	}
-	if cmd == fGetFL {
-		return oRDWR
+	if cmd == linux.F_GETFL {
+		return linux.O_RDWR
 	}
 	return 0
 }
@@ -220,11 +214,11 @@ func epollCtl(epfd, op, fd int, ev uint64) uint64 {
 		i++
 	}
 	switch op {
-	case epollCtlAdd, epollCtlMod:
-		if op == epollCtlAdd && i < ep.nwatch {
+	case linux.EPOLL_CTL_ADD, linux.EPOLL_CTL_MOD:
+		if op == linux.EPOLL_CTL_ADD && i < ep.nwatch {
 			return errno(syscall.EEXIST)
 		}
-		if op == epollCtlMod && i == ep.nwatch {
+		if op == linux.EPOLL_CTL_MOD && i == ep.nwatch {
 			return errno(syscall.ENOENT)
 		}
 		if !valid(ev, 12, false) {
@@ -237,7 +231,7 @@ func epollCtl(epfd, op, fd int, ev uint64) uint64 {
 		if i == ep.nwatch {
 			ep.nwatch++
 		}
-	case epollCtlDel:
+	case linux.EPOLL_CTL_DEL:
 		if i == ep.nwatch {
 			return errno(syscall.ENOENT)
 		}
@@ -268,9 +262,9 @@ func epollWait(f *amd64.Frame, fx *amd64.FXArea, epfd int, events uint64, max, t
 	for i := 0; i < ep.nwatch && n < max; i++ {
 		w := &ep.watches[i]
 		t := lookup(w.fd)
-		if t != nil && t.kind == kindEventfd && t.counter > 0 && w.events&epollIn != 0 {
+		if t != nil && t.kind == kindEventfd && t.counter > 0 && w.events&linux.EPOLLIN != 0 {
 			ev := events + uint64(n)*12
-			*(*uint32)(ptr(ev)) = epollIn
+			*(*uint32)(ptr(ev)) = linux.EPOLLIN
 			*(*uint64)(ptr(ev + 4)) = w.data
 			n++
 		}

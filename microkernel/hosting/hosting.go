@@ -11,7 +11,8 @@ package hosting
 import (
 	"syscall"
 
-	"aramid/lib/sysno"
+	"aramid/lib/linux"
+	"aramid/lib/linux/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/console"
 	"aramid/microkernel/proc"
@@ -172,8 +173,6 @@ var Implemented = []uint64{
 	sysno.EpollPwait, sysno.EpollWait, sysno.Writev, sysno.Ioctl, sysno.SetTidAddress,
 }
 
-const mapAnonymous = 0x20
-
 // LocalLinux reports whether a Linux process's system call in f is one the
 // kernel answers itself instead of forwarding it to linuxd: calls that
 // only touch the kernel's own state (memory, futexes, time, the FS base)
@@ -184,7 +183,7 @@ const mapAnonymous = 0x20
 func LocalLinux(f *amd64.Frame) bool {
 	switch f.RAX {
 	case sysno.Mmap:
-		return f.R10&mapAnonymous != 0
+		return f.R10&linux.MAP_ANONYMOUS != 0
 	case sysno.Munmap, sysno.Mprotect, sysno.Madvise, sysno.Futex, sysno.SchedYield,
 		sysno.ClockGettime, sysno.Gettimeofday, sysno.ArchPrctl:
 		return true

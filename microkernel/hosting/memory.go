@@ -5,7 +5,8 @@ import (
 
 	"unsafe"
 
-	"aramid/lib/sysno"
+	"aramid/lib/linux"
+	"aramid/lib/linux/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/proc"
@@ -41,13 +42,6 @@ func get64(addr uint64) uint64 { return *(*uint64)(mm.Ptr(uintptr(addr))) }
 func get32(addr uint64) uint32 { return *(*uint32)(mm.Ptr(uintptr(addr))) }
 
 //go:nosplit
-func zero(addr, n uint64) {
-	for i := uint64(0); i < n; i++ {
-		*(*byte)(mm.Ptr(uintptr(addr + i))) = 0
-	}
-}
-
-//go:nosplit
 func bytesAt(addr, n uint64) []byte {
 	return (*[1 << 30]byte)(mm.Ptr(uintptr(addr)))[:n:n]
 }
@@ -61,7 +55,7 @@ func memoryCall(f *amd64.Frame) uint64 {
 	sp := currentSpace()
 	switch f.RAX {
 	case sysno.Mmap:
-		if f.R10&mapAnonymous == 0 {
+		if f.R10&linux.MAP_ANONYMOUS == 0 {
 			return errno(syscall.EBADF) // file mappings: the kernel has no files
 		}
 		addr, err := sp.Mmap(f.RDI, f.RSI, int(f.RDX), int(f.R10))

@@ -2,8 +2,10 @@ package hosting
 
 import (
 	"syscall"
+	"unsafe"
 
-	"aramid/lib/sysno"
+	"aramid/lib/linux"
+	"aramid/lib/linux/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/console"
@@ -11,18 +13,6 @@ import (
 	"aramid/microkernel/mm"
 	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
-)
-
-const (
-	archSetFS = 0x1002
-	archGetFS = 0x1003
-
-	clockRealtime       = 0
-	clockRealtimeCoarse = 5
-
-	rlimitNofile = 7
-
-	sigURG = 23
 )
 
 // signalCall accepts the runtime's signal set-up. The kernel never delivers
@@ -34,25 +24,24 @@ func signalCall(f *amd64.Frame) uint64 {
 	switch f.RAX {
 	case sysno.RtSigaction:
 		if f.RDX != 0 {
-			if !valid(f.RDX, 32, true) {
+			if !valid(f.RDX, uint64(unsafe.Sizeof(linux.SigAction{})), true) {
 				return errno(syscall.EFAULT)
 			}
-			zero(f.RDX, 32)
+			*(*linux.SigAction)(ptr(f.RDX)) = linux.SigAction{}
 		}
 	case sysno.RtSigprocmask:
 		if f.RDX != 0 {
-			if !valid(f.RDX, 8, true) {
+			if !valid(f.RDX, uint64(unsafe.Sizeof(linux.SignalSet(0))), true) {
 				return errno(syscall.EFAULT)
 			}
-			zero(f.RDX, 8)
+			*(*linux.SignalSet)(ptr(f.RDX)) = 0
 		}
 	case sysno.Sigaltstack:
 		if f.RSI != 0 {
-			if !valid(f.RSI, 24, true) {
+			if !valid(f.RSI, uint64(unsafe.Sizeof(linux.SignalStack{})), true) {
 				return errno(syscall.EFAULT)
 			}
-			zero(f.RSI, 24)
-			*(*int32)(ptr(f.RSI + 8)) = 2 // SS_DISABLE
+			*(*linux.SignalStack)(ptr(f.RSI)) = linux.SignalStack{Flags: linux.SS_DISABLE}
 		}
 	}
 	return 0
@@ -68,7 +57,7 @@ func signalTo(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	if f.RAX == sysno.Tgkill {
 		sig = f.RDX
 	}
-	if sig == sigURG || sig == 0 {
+	if sig == linux.SIGURG || sig == 0 {
 		return 0, false
 	}
 	if p := proc.Current(); p != 0 {
@@ -93,26 +82,23 @@ func signalTo(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 func timeCall(f *amd64.Frame) uint64 {
 	if f.RAX == sysno.Gettimeofday {
 		if f.RDI != 0 {
-			if !valid(f.RDI, 16, true) {
+			if !valid(f.RDI, uint64(unsafe.Sizeof(linux.Timeval{})), true) {
 				return errno(syscall.EFAULT)
 			}
-			ns := clock.Walltime()
-			put64(f.RDI, uint64(ns/1e9))
-			put64(f.RDI+8, uint64(ns%1e9/1e3))
+			*(*linux.Timeval)(ptr(f.RDI)) = linux.NsecToTimeval(clock.Walltime())
 		}
 		return 0
 	}
-	if !valid(f.RSI, 16, true) {
+	if !valid(f.RSI, uint64(unsafe.Sizeof(linux.Timespec{})), true) {
 		return errno(syscall.EFAULT)
 	}
 	ns := clock.Nanotime()
-	if f.RDI == clockRealtime || f.RDI == clockRealtimeCoarse {
+	if f.RDI == linux.CLOCK_REALTIME || f.RDI == linux.CLOCK_REALTIME_COARSE {
 		ns = clock.Walltime()
-	} else if f.RDI > 7 {
+	} else if f.RDI > linux.CLOCK_BOOTTIME {
 		return errno(syscall.EINVAL)
 	}
-	put64(f.RSI, uint64(ns/1e9))
-	put64(f.RSI+8, uint64(ns%1e9))
+	*(*linux.Timespec)(ptr(f.RSI)) = linux.NsecToTimespec(ns)
 	return 0
 }
 
@@ -122,13 +108,13 @@ func nowPlusMs(ms int) int64 { return clock.Nanotime() + int64(ms)*1e6 }
 //go:nosplit
 func archPrctl(f *amd64.Frame, code, addr uint64) uint64 {
 	switch code {
-	case archSetFS:
+	case linux.ARCH_SET_FS:
 		if proc.Current() != 0 && addr >= mm.UserTop {
 			return errno(syscall.EPERM) // WRMSR would fault in ring 0, as Linux refuses
 		}
 		f.FSBase = addr // applied when the trap returns
 		return 0
-	case archGetFS:
+	case linux.ARCH_GET_FS:
 		if !valid(addr, 8, true) {
 			return errno(syscall.EFAULT)
 		}
@@ -158,28 +144,25 @@ func prlimit(resource int, old uint64) uint64 {
 	if old == 0 {
 		return 0
 	}
-	if !valid(old, 16, true) {
+	if !valid(old, uint64(unsafe.Sizeof(linux.RLimit{})), true) {
 		return errno(syscall.EFAULT)
 	}
-	lim := uint64(1<<63 - 1) // RLIM_INFINITY
-	if resource == rlimitNofile {
+	lim := uint64(linux.RLIM_INFINITY)
+	if resource == linux.RLIMIT_NOFILE {
 		lim = maxFDs
 	}
-	put64(old, lim)
-	put64(old+8, lim)
+	*(*linux.RLimit)(ptr(old)) = linux.RLimit{Cur: lim, Max: lim}
 	return 0
 }
 
+// uname reports the one identity every part of Aramid reports (lib/linux).
+//
 //go:nosplit
 func uname(buf uint64) uint64 {
-	const field = 65
-	if !valid(buf, 6*field, true) {
+	if !valid(buf, uint64(unsafe.Sizeof(linux.UtsName{})), true) {
 		return errno(syscall.EFAULT)
 	}
-	zero(buf, 6*field)
-	for i, s := range [...]string{"Aramid", "aramid", "0.1", "aramid microkernel", "x86_64", ""} {
-		copy(bytesAt(buf+uint64(i*field), field-1), s)
-	}
+	(*linux.UtsName)(ptr(buf)).Fill()
 	return 0
 }
 

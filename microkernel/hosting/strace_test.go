@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"aramid/lib/sysno"
+	"aramid/lib/linux/sysno"
 )
 
 // TestRuntimeCallsAreHosted guards against Go upgrades: it runs the kernel's

@@ -2,7 +2,10 @@ package hosting
 
 import (
 	"syscall"
+	"unsafe"
 
+	"aramid/lib/linux"
+	"aramid/lib/linux/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/console"
@@ -11,30 +14,17 @@ import (
 	"aramid/microkernel/sched"
 )
 
-const (
-	cloneVM     = 0x100
-	cloneThread = 0x10000
-	cloneSetTLS = 0x80000
-
-	futexWait        = 0
-	futexWake        = 1
-	futexPrivateFlag = 128
-	futexClockRT     = 256
-
-	timerAbstime = 1
-)
-
 // clone creates a runtime thread (an M). Only thread creation in the same
 // address space is supported: the kernel has no processes of its own.
 //
 //go:nosplit
 func clone(f *amd64.Frame, fx *amd64.FXArea) uint64 {
 	flags := f.RDI
-	if flags&(cloneVM|cloneThread) != cloneVM|cloneThread {
+	if flags&(linux.CLONE_VM|linux.CLONE_THREAD) != linux.CLONE_VM|linux.CLONE_THREAD {
 		return errno(syscall.EINVAL)
 	}
 	tls := f.FSBase
-	if flags&cloneSetTLS != 0 {
+	if flags&linux.CLONE_SETTLS != 0 {
 		tls = f.R8
 	}
 	tid := sched.Clone(f, fx, f.RSI, tls)
@@ -49,12 +39,12 @@ func clone(f *amd64.Frame, fx *amd64.FXArea) uint64 {
 //
 //go:nosplit
 func futex(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
-	addr, op, val, ts := f.RDI, f.RSI&^(futexPrivateFlag|futexClockRT), f.RDX, f.R10
+	addr, op, val, ts := f.RDI, f.RSI&^(linux.FUTEX_PRIVATE_FLAG|linux.FUTEX_CLOCK_REALTIME), f.RDX, f.R10
 	if !valid(addr, 4, false) || addr%4 != 0 {
 		return errno(syscall.EFAULT), false
 	}
 	switch op {
-	case futexWait:
+	case linux.FUTEX_WAIT:
 		if get32(addr) != uint32(val) {
 			return errno(syscall.EAGAIN), false
 		}
@@ -68,7 +58,7 @@ func futex(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		}
 		sched.Block(f, fx, sched.WaitFutex, proc.FutexKey(addr), deadline, 0, errno(syscall.ETIMEDOUT))
 		return 0, true
-	case futexWake:
+	case linux.FUTEX_WAKE:
 		return uint64(sched.Wake(sched.WaitFutex, proc.FutexKey(addr), int(int32(val)))), false
 	}
 	return errno(syscall.ENOSYS), false
@@ -79,8 +69,8 @@ func futex(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 //go:nosplit
 func sleep(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	ts, abs := f.RDI, false
-	if f.RAX != 35 { // clock_nanosleep(clock, flags, req, rem)
-		ts, abs = f.RDX, f.RSI&timerAbstime != 0
+	if f.RAX == sysno.ClockNanosleep { // (clock, flags, req, rem)
+		ts, abs = f.RDX, f.RSI&linux.TIMER_ABSTIME != 0
 	}
 	d, ok := duration(ts)
 	if !ok {
@@ -103,14 +93,14 @@ func sleep(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 //
 //go:nosplit
 func duration(ts uint64) (int64, bool) {
-	if !valid(ts, 16, false) {
+	if !valid(ts, uint64(unsafe.Sizeof(linux.Timespec{})), false) {
 		return 0, false
 	}
-	sec, nsec := int64(get64(ts)), int64(get64(ts+8))
-	if sec < 0 || nsec < 0 || nsec >= 1e9 {
+	t := *(*linux.Timespec)(ptr(ts))
+	if !t.Valid() {
 		return 0, false
 	}
-	return sec*1e9 + nsec, true
+	return t.ToNsec(), true
 }
 
 // exitGroup ends a user process, or the kernel itself: main returned, or

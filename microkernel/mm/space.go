@@ -3,17 +3,8 @@ package mm
 import (
 	"syscall"
 
+	"aramid/lib/linux"
 	"aramid/microkernel/arch/amd64"
-)
-
-// Linux mmap constants.
-const (
-	protWrite    = 0x2
-	protExec     = 0x4
-	mapFixed     = 0x10
-	mapAnonymous = 0x20
-	madvDontneed = 4
-	madvFree     = 8
 )
 
 // User address-space layout.
@@ -67,11 +58,11 @@ func NewUserSpace(s *Space, limit uint64) bool {
 //
 //go:nosplit
 func (s *Space) Mmap(addr, length uint64, prot, flags int) (uint64, syscall.Errno) {
-	if length == 0 || flags&mapAnonymous == 0 {
+	if length == 0 || flags&linux.MAP_ANONYMOUS == 0 {
 		return 0, syscall.EINVAL
 	}
 	length = (length + PageSize - 1) &^ (PageSize - 1)
-	if flags&mapFixed != 0 {
+	if flags&linux.MAP_FIXED != 0 {
 		if addr%PageSize != 0 || !s.inside(addr, length) {
 			return 0, syscall.ENOMEM
 		}
@@ -121,7 +112,7 @@ func (s *Space) Madvise(addr, length uint64, advice int) syscall.Errno {
 	if addr%PageSize != 0 || addr+length < addr {
 		return syscall.EINVAL
 	}
-	if (advice == madvDontneed || advice == madvFree) && s.inside(addr, length) {
+	if (advice == linux.MADV_DONTNEED || advice == linux.MADV_FREE) && s.inside(addr, length) {
 		s.release(addr, addr+length, true)
 	}
 	return 0
@@ -175,10 +166,10 @@ func (s *Space) protectEntry(e uint64, prot int) uint64 {
 //go:nosplit
 func demandBits(prot int, user bool) uint64 {
 	var pte uint64
-	if prot&protWrite != 0 {
+	if prot&linux.PROT_WRITE != 0 {
 		pte |= PTEWrite
 	}
-	if prot&protExec == 0 {
+	if prot&linux.PROT_EXEC == 0 {
 		pte |= PTENoExec
 	}
 	if user {

@@ -6,6 +6,8 @@ import (
 	"syscall"
 
 	"google.golang.org/protobuf/proto"
+
+	"aramid/lib/linux"
 )
 
 // Invoke is the body of every generated client method: it encodes req
@@ -37,7 +39,7 @@ func decodeReply(rep Message, reply proto.Message) error {
 		return syscall.EBADMSG
 	}
 	switch errno := binary.LittleEndian.Uint32(rep.Data); {
-	case errno > maxErrno:
+	case errno > linux.MaxErrno:
 		return syscall.EBADMSG
 	case errno != 0:
 		if len(rep.Data) != headerSize || len(rep.Handles) != 0 {

@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"syscall"
-)
 
-// maxErrno is the largest value Linux returns as -errno from a syscall.
-const maxErrno = 4095
+	"aramid/lib/linux"
+)
 
 // Errno maps a server's error to the Linux errno that crosses the wire.
 // A syscall.Errno anywhere in err's chain is used as is; context errors
@@ -18,7 +17,7 @@ func Errno(err error) syscall.Errno {
 		return 0
 	}
 	var e syscall.Errno
-	if errors.As(err, &e) && e != 0 && e <= maxErrno {
+	if errors.As(err, &e) && e != 0 && e <= linux.MaxErrno {
 		return e
 	}
 	switch {

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"syscall"
 
-	"aramid/servers/authd/cred"
+	"aramid/lib/linux/cred"
 )
 
 // InitPID is the process whose credential authd holds from the start:

@@ -1,15 +1,11 @@
 package procd
 
 import (
+	"syscall"
+
+	"aramid/lib/linux/dac"
 	"aramid/proto/authpb"
 	"aramid/proto/procpb"
-)
-
-// Capabilities that /proc checks.
-const (
-	capDacOverride   = 1
-	capDacReadSearch = 2
-	capSysPtrace     = 19
 )
 
 // nobody is the credential of a request that carries none: it may read
@@ -52,7 +48,7 @@ func mayPtraceRead(c caller, p *procpb.ProcessInfo) bool {
 	if c.pid != 0 && (c.pid == p.GetTgid() || c.pid == p.GetPid()) {
 		return true
 	}
-	if c.capable(capSysPtrace) {
+	if c.capable(dac.CapSysPtrace) {
 		return true
 	}
 	u, g := four(p.GetUids()), four(p.GetGids())
@@ -73,27 +69,13 @@ func owner(p *procpb.ProcessInfo) (uid, gid uint32) {
 	return u[1], g[1]
 }
 
-// dacPermitted is generic_permission with the capability overrides:
-// mode's owner, group or other bits, by the caller's filesystem ids.
-// CAP_DAC_OVERRIDE grants anything but execute of a file with no x bit;
-// CAP_DAC_READ_SEARCH grants read, and search of directories.
+// dacPermitted is generic_permission (lib/linux/dac) for the caller, on
+// a node of mode, owner and group whose mode may lack its type bits.
 func dacPermitted(c caller, mode, uid, gid, want uint32, dir bool) bool {
-	bits := mode & 7
-	switch {
-	case c.cred.GetFsuid() == uid:
-		bits = mode >> 6 & 7
-	case c.cred.GetFsgid() == gid || c.inGroups(gid):
-		bits = mode >> 3 & 7
+	typ := uint32(syscall.S_IFREG)
+	if dir {
+		typ = syscall.S_IFDIR
 	}
-	if want&^bits == 0 {
-		return true
-	}
-	if c.capable(capDacOverride) && (dir || want&1 == 0 || mode&0o111 != 0) {
-		return true
-	}
-	const r, x = 4, 1
-	if c.capable(capDacReadSearch) && (want == r || dir && want&^(r|x) == 0) {
-		return true
-	}
-	return false
+	f := dac.File{Mode: mode&^syscall.S_IFMT | typ, UID: uid, GID: gid}
+	return dac.Check(authpb.ToDAC(c.cred), f, want) == nil
 }

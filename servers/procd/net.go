@@ -5,14 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"aramid/lib/linux"
 	"aramid/proto/procpb"
-)
-
-// Linux TCP states that /proc/net/tcp prints with their own line formats.
-const (
-	tcpSynRecv  = 3
-	tcpTimeWait = 6
-	tcpListen   = 10
 )
 
 // nullPointer stands where Linux prints a kernel socket address with %pK.
@@ -68,10 +62,10 @@ func renderTCP(b *bytes.Buffer, socks []*procpb.SocketEntry, words int) {
 			hexAddr(s.GetLocalAddr(), words), s.GetLocalPort(),
 			hexAddr(s.GetRemoteAddr(), words), s.GetRemotePort(), s.GetState())
 		switch s.GetState() {
-		case tcpTimeWait:
+		case linux.TCP_TIME_WAIT:
 			fmt.Fprintf(b, "%08X:%08X %02X:%08X %08X %5d %8d %d %d %s",
 				0, 0, 3, s.GetTimerExpires(), 0, 0, 0, 0, s.GetRefcount(), nullPointer)
-		case tcpSynRecv:
+		case linux.TCP_SYN_RECV:
 			fmt.Fprintf(b, "%08X:%08X %02X:%08X %08X %5d %8d %d %d %s",
 				0, 0, 1, s.GetTimerExpires(), s.GetRetransmits(), s.GetUid(), 0, 0, 0, nullPointer)
 		default:

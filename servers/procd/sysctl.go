@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 
+	"aramid/lib/linux"
 	"aramid/proto/procpb"
 )
 
@@ -67,8 +68,8 @@ func newTunables(u UTS) map[string]*tunable {
 		"fs/file-max":                  {kind: ulongVec, mode: rw, n: 1, min: 0, max: math.MaxInt64, dyn: (*Server).defaultFileMax},
 		"fs/nr_open":                   ival(64, 2147483584, 1048576),
 		"kernel/cap_last_cap":          {kind: intVec, mode: ro, n: 1, def: []int64{40}},
-		"kernel/domainname":            text(rw, "(none)"),
-		"kernel/hostname":              text(rw, "(none)"),
+		"kernel/domainname":            text(rw, linux.Domainname),
+		"kernel/hostname":              text(rw, linux.Nodename),
 		"kernel/ngroups_max":           {kind: intVec, mode: ro, n: 1, def: []int64{65536}},
 		"kernel/osrelease":             text(ro, u.Release),
 		"kernel/ostype":                text(ro, u.Sysname),

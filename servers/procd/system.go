@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"strconv"
 
+	"aramid/lib/linux"
 	"aramid/proto/procpb"
 )
 
 // UTS is the kernel identity that /proc/version and /proc/sys/kernel
-// report. linuxd's uname(2) must answer with the same strings.
+// report. Tests vary it; a running procd reports DefaultUTS.
 type UTS struct {
 	Sysname string // "Linux"
 	Release string // kernel/osrelease
@@ -18,12 +19,12 @@ type UTS struct {
 	Builder string
 }
 
-// DefaultUTS is what Aramid reports: a 6.1 release, because Aramid
-// renders /proc in 6.1's layout and userland compares release numbers.
+// DefaultUTS is Aramid's one identity (lib/linux), the same that the
+// kernel's and linuxd's uname(2) report.
 var DefaultUTS = UTS{
-	Sysname: "Linux",
-	Release: "6.1.0-aramid",
-	Version: "#1 SMP PREEMPT_DYNAMIC Aramid",
+	Sysname: linux.Sysname,
+	Release: linux.Release,
+	Version: linux.Version,
 	Builder: "(aramid@aramid) (go1.26)",
 }
 

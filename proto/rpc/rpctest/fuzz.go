@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"aramid/lib/linux"
 	"aramid/proto/rpc"
 )
 
@@ -54,7 +55,7 @@ func CheckReply(rep rpc.Message) error {
 		return syscall.EBADMSG
 	}
 	errno := binary.LittleEndian.Uint32(rep.Data)
-	if errno > 4095 || (errno != 0 && (len(rep.Data) != 4 || len(rep.Handles) != 0)) {
+	if errno > linux.MaxErrno || (errno != 0 && (len(rep.Data) != 4 || len(rep.Handles) != 0)) {
 		return syscall.EBADMSG
 	}
 	return nil

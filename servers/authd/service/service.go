@@ -10,10 +10,10 @@ import (
 	"context"
 	"syscall"
 
+	"aramid/lib/linux/cred"
+	"aramid/lib/linux/dac"
 	"aramid/proto/authpb"
 	"aramid/servers/authd"
-	"aramid/servers/authd/cred"
-	"aramid/servers/authd/dac"
 )
 
 // Registrar returns the full protocol, for linuxd alone: it names
@@ -33,7 +33,7 @@ func (r registrar) GetCred(_ context.Context, in *authpb.GetCredRequest) (*authp
 	if err != nil {
 		return nil, err
 	}
-	return c.Proto(), nil
+	return authpb.FromCred(c), nil
 }
 
 func (r registrar) Transition(_ context.Context, in *authpb.TransitionRequest) (*authpb.TransitionReply, error) {
@@ -51,7 +51,7 @@ func (r registrar) Transition(_ context.Context, in *authpb.TransitionRequest) (
 	if err != nil {
 		return nil, err
 	}
-	rep.Cred = n.Proto()
+	rep.Cred = authpb.FromCred(n)
 	return rep, nil
 }
 
@@ -113,7 +113,7 @@ func (r registrar) Forget(_ context.Context, in *authpb.ForgetRequest) (*authpb.
 }
 
 func (registrar) CheckAccess(_ context.Context, in *authpb.AccessRequest) (*authpb.AccessReply, error) {
-	c, err := cred.FromProto(in.GetCred())
+	c, err := authpb.ToCred(in.GetCred())
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (registrar) CheckAccess(_ context.Context, in *authpb.AccessRequest) (*auth
 }
 
 func (registrar) Capable(_ context.Context, in *authpb.CapableRequest) (*authpb.CapableReply, error) {
-	c, err := cred.FromProto(in.GetCred())
+	c, err := authpb.ToCred(in.GetCred())
 	if err != nil {
 		return nil, err
 	}

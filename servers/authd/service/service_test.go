@@ -8,12 +8,12 @@ import (
 	"syscall"
 	"testing"
 
+	"aramid/lib/linux/cred"
+	"aramid/lib/linux/dac"
 	"aramid/proto/authpb"
 	"aramid/proto/inproc"
 	"aramid/proto/rpc/rpctest"
 	"aramid/servers/authd"
-	"aramid/servers/authd/cred"
-	"aramid/servers/authd/dac"
 )
 
 // dial serves s's two views on in-process channels and returns a client
@@ -60,7 +60,7 @@ func TestLogin(t *testing.T) {
 	want := &cred.Cred{RUID: 1000, EUID: 1000, SUID: 1000, FSUID: 1000,
 		RGID: 1000, EGID: 1000, SGID: 1000, FSGID: 1000,
 		Groups: []uint32{100, 1001}, Bounding: dac.AllCaps}
-	if got, _ := cred.FromProto(rep.GetCred()); !reflect.DeepEqual(got, want) {
+	if got, _ := authpb.ToCred(rep.GetCred()); !reflect.DeepEqual(got, want) {
 		t.Fatalf("after setuid: %+v, want %+v", got, want)
 	}
 	_, err = step(&authpb.TransitionRequest{Op: &authpb.TransitionRequest_Setuid{Setuid: 0}})
@@ -145,7 +145,7 @@ func TestCheckerCannotChangeCredentials(t *testing.T) {
 func TestChecks(t *testing.T) {
 	ctx := context.Background()
 	_, vfsd := dial(t, authd.New())
-	user := (&cred.Cred{RUID: 0, EUID: 1000, SUID: 1000, FSUID: 1000, FSGID: 1000}).Proto()
+	user := authpb.FromCred(&cred.Cred{RUID: 0, EUID: 1000, SUID: 1000, FSUID: 1000, FSGID: 1000})
 	access := func(mode, uid uint32, want uint32, real bool) error {
 		_, err := vfsd.CheckAccess(ctx, &authpb.AccessRequest{Cred: user, Mode: mode, Uid: uid, Want: want, Real: real})
 		return err
@@ -160,7 +160,7 @@ func TestChecks(t *testing.T) {
 	_, err := vfsd.CheckAccess(ctx, &authpb.AccessRequest{Cred: &authpb.Cred{CapEffective: 1}, Want: dac.MayRead})
 	mustErrno(t, "effective outside permitted", err, syscall.EINVAL)
 
-	root := cred.Root().Proto()
+	root := authpb.FromCred(cred.Root())
 	_, err = vfsd.Capable(ctx, &authpb.CapableRequest{Cred: root, Capability: dac.CapNetBindService})
 	mustErrno(t, "root CAP_NET_BIND_SERVICE", err, 0)
 	_, err = vfsd.Capable(ctx, &authpb.CapableRequest{Cred: user, Capability: dac.CapNetBindService})
@@ -222,7 +222,7 @@ func TestTransitionsMatchModel(t *testing.T) {
 				continue
 			}
 			model = n
-			if got, _ := cred.FromProto(rep.GetCred()); !reflect.DeepEqual(normGroups(got), normGroups(model)) || rep.GetOldFsid() != old {
+			if got, _ := authpb.ToCred(rep.GetCred()); !reflect.DeepEqual(normGroups(got), normGroups(model)) || rep.GetOldFsid() != old {
 				t.Fatalf("pid %d %v: protocol %+v old %d, model %+v old %d", pid, req.Op, got, rep.GetOldFsid(), model, old)
 			}
 		}
@@ -247,7 +247,7 @@ func BenchmarkCheckAccess(b *testing.B) {
 	ch := inproc.NewChannel(srv, authpb.NewAuthDispatcher(Checker(authd.New())))
 	defer ch.Close()
 	cli := authpb.NewAuthClient(ch.Transport(inproc.NewTable()))
-	req := &authpb.AccessRequest{Cred: cred.Root().Proto(), Mode: syscall.S_IFREG | 0o644, Want: dac.MayRead}
+	req := &authpb.AccessRequest{Cred: authpb.FromCred(cred.Root()), Mode: syscall.S_IFREG | 0o644, Want: dac.MayRead}
 	for b.Loop() {
 		if _, err := cli.CheckAccess(context.Background(), req); err != nil {
 			b.Fatal(err)

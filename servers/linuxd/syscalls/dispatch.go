@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"aramid/lib/abi"
-	"aramid/lib/sysno"
+	"aramid/lib/linux/sysno"
 	"aramid/servers/linuxd/task"
 )
 

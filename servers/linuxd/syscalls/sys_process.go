@@ -9,7 +9,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"aramid/lib/abi"
-	"aramid/lib/sysno"
+	"aramid/lib/linux"
+	"aramid/lib/linux/sysno"
 	"aramid/servers/linuxd/exec"
 	"aramid/servers/linuxd/task"
 	"aramid/servers/linuxd/usermem"
@@ -395,22 +396,11 @@ func setsid(c *Ctx) (uint64, error) {
 	return uint64(p.PID), nil
 }
 
-// The identity uname reports: a Linux personality must say "Linux" and a
-// release new enough for glibc and musl to trust it.
-const (
-	sysname  = "Linux"
-	nodename = "aramid"
-	release  = "6.1.0-aramid"
-	version  = "#1 SMP Aramid"
-	machine  = "x86_64"
-)
-
+// uname reports Aramid's one Linux identity (lib/linux).
 func uname(c *Ctx) (uint64, error) {
-	var u [6 * 65]byte
-	for i, s := range []string{sysname, nodename, release, version, machine, "(none)"} {
-		copy(u[i*65:], s)
-	}
-	return 0, c.T.Mem().WriteAt(u[:], c.Arg(0))
+	var u linux.UtsName
+	u.Fill()
+	return 0, usermem.Write(c.T.Mem(), c.Arg(0), &u)
 }
 
 func getrandom(c *Ctx) (uint64, error) {

@@ -11,7 +11,7 @@ import (
 	"syscall"
 
 	"aramid/lib/abi"
-	"aramid/lib/sysno"
+	"aramid/lib/linux/sysno"
 	"aramid/servers/linuxd/task"
 )
 

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 
+	"aramid/lib/linux/dac"
 	"aramid/proto/authpb"
 	"aramid/proto/netpb"
 	"aramid/proto/rpc"
@@ -19,7 +20,7 @@ import (
 )
 
 // capNetBindService is CAP_NET_BIND_SERVICE's bit in a capability set.
-const capNetBindService = 1 << 10
+const capNetBindService = 1 << dac.CapNetBindService
 
 // maxInline caps an inline Recv so that its reply fits in one message.
 const maxInline = rpc.MaxMessageSize - 1024

@@ -13,18 +13,20 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 	"gvisor.dev/gvisor/pkg/waiter"
+
+	"aramid/lib/linux"
 )
 
 // Linux message flags netd acts on. MSG_NOSIGNAL is accepted and left to
 // linuxd, which raises SIGPIPE on EPIPE unless it is set.
 const (
-	MsgPeek     = 0x2
-	MsgTrunc    = 0x20
-	MsgDontWait = 0x40
-	MsgWaitAll  = 0x100
-	MsgNoSignal = 0x4000
-	MsgMore     = 0x8000
-	msgOOB      = 0x1
+	MsgPeek     = linux.MSG_PEEK
+	MsgTrunc    = linux.MSG_TRUNC
+	MsgDontWait = linux.MSG_DONTWAIT
+	MsgWaitAll  = linux.MSG_WAITALL
+	MsgNoSignal = linux.MSG_NOSIGNAL
+	MsgMore     = linux.MSG_MORE
+	msgOOB      = linux.MSG_OOB
 )
 
 // socket is one netd socket: a netstack endpoint and what Linux keeps

@@ -7,18 +7,20 @@ import (
 	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
+
+	"aramid/lib/linux"
 )
 
 // Option names Linux has and package syscall lacks.
 const (
-	soReusePort    = 15
-	soProtocol     = 38
-	soDomain       = 39
-	tcpKeepIdle    = 4
-	tcpKeepIntvl   = 5
-	tcpKeepCnt     = 6
-	tcpSynCnt      = 7
-	tcpUserTimeout = 18
+	soReusePort    = linux.SO_REUSEPORT
+	soProtocol     = linux.SO_PROTOCOL
+	soDomain       = linux.SO_DOMAIN
+	tcpKeepIdle    = linux.TCP_KEEPIDLE
+	tcpKeepIntvl   = linux.TCP_KEEPINTVL
+	tcpKeepCnt     = linux.TCP_KEEPCNT
+	tcpSynCnt      = linux.TCP_SYNCNT
+	tcpUserTimeout = linux.TCP_USER_TIMEOUT
 )
 
 // SetSockOpt sets an option, as setsockopt(2) does. val is the option's

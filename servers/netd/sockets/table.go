@@ -7,16 +7,18 @@ import (
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+
+	"aramid/lib/linux"
 )
 
 // Linux TCP states as /proc/net/tcp numbers them (include/net/tcp_states.h).
 // netstack's public states use the same numbers; its internal ones map
 // onto TCP_CLOSE.
 const (
-	TCPEstablished = 1
-	TCPSynSent     = 2
-	TCPClose       = 7
-	TCPListen      = 10
+	TCPEstablished = linux.TCP_ESTABLISHED
+	TCPSynSent     = linux.TCP_SYN_SENT
+	TCPClose       = linux.TCP_CLOSE
+	TCPListen      = linux.TCP_LISTEN
 )
 
 // SocketEntry is one line of /proc/net/{tcp,tcp6,udp,udp6}. It mirrors

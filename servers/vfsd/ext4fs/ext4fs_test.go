@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"testing"
 
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux/dac"
 	"aramid/servers/vfsd/blockdev"
 	"aramid/servers/vfsd/ext4"
 	"aramid/servers/vfsd/ext4fs"

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux/dac"
 )
 
 // Attr is an inode's metadata, in stat(2)'s units.

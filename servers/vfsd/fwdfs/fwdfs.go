@@ -16,9 +16,9 @@ import (
 	"syscall"
 	"time"
 
+	"aramid/lib/linux/dac"
 	"aramid/proto/authpb"
 	"aramid/proto/procpb"
-	"aramid/servers/authd/dac"
 	"aramid/servers/vfsd/fs"
 )
 

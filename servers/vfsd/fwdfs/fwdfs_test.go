@@ -6,9 +6,9 @@ import (
 	"syscall"
 	"testing"
 
+	"aramid/lib/linux/dac"
 	"aramid/proto/inproc"
 	"aramid/proto/procpb"
-	"aramid/servers/authd/dac"
 	"aramid/servers/procd"
 	"aramid/servers/vfsd/devfs"
 	"aramid/servers/vfsd/fwdfs"

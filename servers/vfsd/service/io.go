@@ -5,6 +5,7 @@ import (
 	"io"
 	"syscall"
 
+	"aramid/lib/linux"
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
 	"aramid/servers/vfsd/vfs"
@@ -110,10 +111,6 @@ func (s *Session) Seek(_ context.Context, req *vfspb.SeekRequest) (*vfspb.SeekRe
 	return &vfspb.SeekReply{Offset: off}, nil
 }
 
-// direntSize is a struct linux_dirent64's size for a name: 19 bytes of
-// header, the name and its NUL, rounded up to 8.
-func direntSize(name string) uint32 { return uint32(19+len(name)+1+7) &^ 7 }
-
 // Getdents returns entries that fit in req.Size bytes of linux_dirent64
 // records, EINVAL if not even the first fits, as getdents64 does.
 func (s *Session) Getdents(_ context.Context, req *vfspb.GetdentsRequest) (*vfspb.GetdentsReply, error) {
@@ -128,14 +125,14 @@ func (s *Session) Getdents(_ context.Context, req *vfspb.GetdentsRequest) (*vfsp
 	if err != nil {
 		return nil, err
 	}
-	ents, err := f.Getdents(int(size/24) + 1)
+	ents, err := f.Getdents(int(size)/linux.Dirent64Size(1) + 1)
 	if err != nil {
 		return nil, err
 	}
 	rep := &vfspb.GetdentsReply{}
 	used := uint32(0)
 	for i, e := range ents {
-		sz := direntSize(e.Name)
+		sz := uint32(linux.Dirent64Size(len(e.Name)))
 		if used+sz > size {
 			back := before
 			if i > 0 {

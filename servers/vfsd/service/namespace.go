@@ -5,7 +5,7 @@ import (
 	"io"
 	"syscall"
 
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux/dac"
 	"aramid/servers/vfsd/devfs"
 	"aramid/servers/vfsd/fs"
 	"aramid/servers/vfsd/fwdfs"

@@ -5,8 +5,9 @@ import (
 	"syscall"
 	"time"
 
+	"aramid/lib/linux"
+	"aramid/lib/linux/dac"
 	"aramid/proto/vfspb"
-	"aramid/servers/authd/dac"
 	"aramid/servers/vfsd/tmpfs"
 	"aramid/servers/vfsd/vfs"
 )
@@ -27,7 +28,7 @@ func statProto(st vfs.Stat) *vfspb.Stat {
 
 func (s *Session) Stat(_ context.Context, req *vfspb.StatRequest) (*vfspb.StatReply, error) {
 	p, l, err := s.target(req, req.GetDir(), req.GetPath(), req.GetFlags(),
-		req.GetFlags()&atSymlinkNoFollow == 0)
+		req.GetFlags()&linux.AT_SYMLINK_NOFOLLOW == 0)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func (s *Session) Unlink(_ context.Context, req *vfspb.UnlinkRequest) (*vfspb.Un
 	switch req.GetFlags() {
 	case 0:
 		err = s.v.Unlink(p, vfs.Loc{}, string(req.GetPath()))
-	case atRemoveDir:
+	case linux.AT_REMOVEDIR:
 		err = s.v.Rmdir(p, vfs.Loc{}, string(req.GetPath()))
 	default:
 		err = syscall.EINVAL
@@ -85,11 +86,11 @@ func (s *Session) Rename(_ context.Context, req *vfspb.RenameRequest) (*vfspb.Re
 }
 
 func (s *Session) Link(_ context.Context, req *vfspb.LinkRequest) (*vfspb.LinkReply, error) {
-	if req.GetFlags()&^(atSymlinkFollow|atEmptyPath) != 0 {
+	if req.GetFlags()&^(linux.AT_SYMLINK_FOLLOW|linux.AT_EMPTY_PATH) != 0 {
 		return nil, syscall.EINVAL
 	}
 	p, old, err := s.target(req, req.GetOldDir(), req.GetOldPath(), req.GetFlags(),
-		req.GetFlags()&atSymlinkFollow != 0)
+		req.GetFlags()&linux.AT_SYMLINK_FOLLOW != 0)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +110,7 @@ func (s *Session) Symlink(_ context.Context, req *vfspb.SymlinkRequest) (*vfspb.
 }
 
 func (s *Session) Readlink(_ context.Context, req *vfspb.ReadlinkRequest) (*vfspb.ReadlinkReply, error) {
-	p, l, err := s.target(req, req.GetDir(), req.GetPath(), atEmptyPath, false)
+	p, l, err := s.target(req, req.GetDir(), req.GetPath(), linux.AT_EMPTY_PATH, false)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +123,7 @@ func (s *Session) Readlink(_ context.Context, req *vfspb.ReadlinkRequest) (*vfsp
 
 func (s *Session) Chmod(_ context.Context, req *vfspb.ChmodRequest) (*vfspb.ChmodReply, error) {
 	p, l, err := s.target(req, req.GetDir(), req.GetPath(), req.GetFlags(),
-		req.GetFlags()&atSymlinkNoFollow == 0)
+		req.GetFlags()&linux.AT_SYMLINK_NOFOLLOW == 0)
 	if err != nil {
 		return nil, err
 	}
@@ -139,24 +140,18 @@ func id(v uint32) int64 {
 
 func (s *Session) Chown(_ context.Context, req *vfspb.ChownRequest) (*vfspb.ChownReply, error) {
 	p, l, err := s.target(req, req.GetDir(), req.GetPath(), req.GetFlags(),
-		req.GetFlags()&atSymlinkNoFollow == 0)
+		req.GetFlags()&linux.AT_SYMLINK_NOFOLLOW == 0)
 	if err != nil {
 		return nil, err
 	}
 	return &vfspb.ChownReply{}, s.v.Chown(p, l, id(req.GetUid()), id(req.GetGid()))
 }
 
-// utime special nanosecond values.
-const (
-	utimeNow  = 1<<30 - 1
-	utimeOmit = 1<<30 - 2
-)
-
 func utime(ts *vfspb.Timespec) (vfs.Time, error) {
 	switch {
-	case ts == nil || ts.GetNsec() == utimeNow:
+	case ts == nil || ts.GetNsec() == linux.UTIME_NOW:
 		return vfs.Time{Now: true}, nil
-	case ts.GetNsec() == utimeOmit:
+	case ts.GetNsec() == linux.UTIME_OMIT:
 		return vfs.Time{Omit: true}, nil
 	case ts.GetNsec() >= 1e9:
 		return vfs.Time{}, syscall.EINVAL
@@ -174,7 +169,7 @@ func (s *Session) Utimens(_ context.Context, req *vfspb.UtimensRequest) (*vfspb.
 		return nil, err
 	}
 	p, l, err := s.target(req, req.GetDir(), req.GetPath(), req.GetFlags(),
-		req.GetFlags()&atSymlinkNoFollow == 0)
+		req.GetFlags()&linux.AT_SYMLINK_NOFOLLOW == 0)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +177,7 @@ func (s *Session) Utimens(_ context.Context, req *vfspb.UtimensRequest) (*vfspb.
 }
 
 func (s *Session) Truncate(_ context.Context, req *vfspb.TruncateRequest) (*vfspb.TruncateReply, error) {
-	if req.GetFlags()&atEmptyPath != 0 && len(req.GetPath()) == 0 {
+	if req.GetFlags()&linux.AT_EMPTY_PATH != 0 && len(req.GetPath()) == 0 {
 		// ftruncate: the file must be open for writing, whatever its mode.
 		f, err := s.file(req.GetDir())
 		if err != nil {

@@ -10,10 +10,10 @@ import (
 	"sync"
 	"syscall"
 
+	"aramid/lib/linux"
 	"aramid/proto/authpb"
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
-	"aramid/servers/authd/cred"
 	"aramid/servers/vfsd/vfs"
 )
 
@@ -93,7 +93,7 @@ func (s *Session) proc(c caller, dir uint64) (*vfs.Proc, error) {
 		}
 		root = f.Loc
 	}
-	p := &vfs.Proc{Cred: cred.DACFromProto(c.GetCred()), Root: root, Cwd: root, PID: int32(c.GetPid())}
+	p := &vfs.Proc{Cred: authpb.ToDAC(c.GetCred()), Root: root, Cwd: root, PID: int32(c.GetPid())}
 	if dir != 0 {
 		f, err := s.file(dir)
 		if err != nil {
@@ -111,20 +111,12 @@ func (s *Session) target(c caller, dir uint64, path []byte, flags uint32, follow
 	if err != nil {
 		return nil, vfs.Loc{}, err
 	}
-	if len(path) == 0 && flags&atEmptyPath != 0 {
+	if len(path) == 0 && flags&linux.AT_EMPTY_PATH != 0 {
 		return p, p.Cwd, nil
 	}
 	l, err := s.v.Resolve(p, vfs.Loc{}, string(path), follow)
 	return p, l, err
 }
-
-// *at flags.
-const (
-	atSymlinkNoFollow = 0x100
-	atRemoveDir       = 0x200
-	atSymlinkFollow   = 0x400
-	atEmptyPath       = 0x1000
-)
 
 func (s *Session) Open(_ context.Context, req *vfspb.OpenRequest) (*vfspb.OpenReply, error) {
 	p, err := s.proc(req, req.GetDir())

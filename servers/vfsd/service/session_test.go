@@ -7,12 +7,13 @@ import (
 	"syscall"
 	"testing"
 
+	"aramid/lib/linux"
+	"aramid/lib/linux/dac"
 	"aramid/proto/authpb"
 	"aramid/proto/inproc"
 	"aramid/proto/rpc"
 	"aramid/proto/rpc/rpctest"
 	"aramid/proto/vfspb"
-	"aramid/servers/authd/dac"
 	"aramid/servers/vfsd/devfs"
 	"aramid/servers/vfsd/tmpfs"
 	"aramid/servers/vfsd/vfs"
@@ -103,11 +104,11 @@ func TestFileLifecycle(t *testing.T) {
 	if s, err := c.Seek(ctx, &vfspb.SeekRequest{File: op.File, Offset: -5, Whence: 2}); err != nil || s.Offset != 6 {
 		t.Errorf("seek %v %v", s, err)
 	}
-	_, err = c.Truncate(ctx, &vfspb.TruncateRequest{Dir: op.File, Length: 5, Flags: atEmptyPath})
+	_, err = c.Truncate(ctx, &vfspb.TruncateRequest{Dir: op.File, Length: 5, Flags: linux.AT_EMPTY_PATH})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, _ = c.Stat(ctx, &vfspb.StatRequest{Cred: root, Dir: op.File, Flags: atEmptyPath})
+	st, _ = c.Stat(ctx, &vfspb.StatRequest{Cred: root, Dir: op.File, Flags: linux.AT_EMPTY_PATH})
 	if st.Stat.Size != 5 {
 		t.Errorf("size after ftruncate %d", st.Stat.Size)
 	}
@@ -150,15 +151,15 @@ func TestNamespaceCalls(t *testing.T) {
 	if err != nil || string(rl.Target) != "/a" {
 		t.Errorf("readlink %v %v", rl, err)
 	}
-	st, _ := c.Stat(ctx, &vfspb.StatRequest{Cred: root, Path: []byte("/l"), Flags: atSymlinkNoFollow})
+	st, _ := c.Stat(ctx, &vfspb.StatRequest{Cred: root, Path: []byte("/l"), Flags: linux.AT_SYMLINK_NOFOLLOW})
 	if st.Stat.Mode&syscall.S_IFMT != syscall.S_IFLNK {
 		t.Errorf("lstat mode %o", st.Stat.Mode)
 	}
 	must(c.Rename(ctx, &vfspb.RenameRequest{Cred: root, OldPath: []byte("/l"), NewPath: []byte("/l2")}))
 	must(c.Link(ctx, &vfspb.LinkRequest{Cred: root, OldPath: []byte("/l2"), NewPath: []byte("/l3")}))
-	_, err = c.Link(ctx, &vfspb.LinkRequest{Cred: root, OldPath: []byte("/l2"), NewPath: []byte("/l4"), Flags: atSymlinkFollow})
+	_, err = c.Link(ctx, &vfspb.LinkRequest{Cred: root, OldPath: []byte("/l2"), NewPath: []byte("/l4"), Flags: linux.AT_SYMLINK_FOLLOW})
 	wantErrno(t, "link following to a directory", err, syscall.EPERM)
-	st, _ = c.Stat(ctx, &vfspb.StatRequest{Cred: root, Path: []byte("/l3"), Flags: atSymlinkNoFollow})
+	st, _ = c.Stat(ctx, &vfspb.StatRequest{Cred: root, Path: []byte("/l3"), Flags: linux.AT_SYMLINK_NOFOLLOW})
 	if st.Stat.Nlink != 2 {
 		t.Errorf("nlink of a linked symlink %d", st.Stat.Nlink)
 	}
@@ -168,7 +169,7 @@ func TestNamespaceCalls(t *testing.T) {
 		t.Errorf("chown: %d:%d", st.Stat.Uid, st.Stat.Gid)
 	}
 	must(c.Utimens(ctx, &vfspb.UtimensRequest{Cred: user, Path: []byte("/a"),
-		Mtime: &vfspb.Timespec{Sec: 1000000000, Nsec: 5}, Atime: &vfspb.Timespec{Nsec: utimeOmit}}))
+		Mtime: &vfspb.Timespec{Sec: 1000000000, Nsec: 5}, Atime: &vfspb.Timespec{Nsec: linux.UTIME_OMIT}}))
 	st, _ = c.Stat(ctx, &vfspb.StatRequest{Cred: root, Path: []byte("/a")})
 	if st.Stat.Mtime.Sec != 1000000000 || st.Stat.Mtime.Nsec != 5 {
 		t.Errorf("mtime %v", st.Stat.Mtime)
@@ -182,10 +183,10 @@ func TestNamespaceCalls(t *testing.T) {
 	if err != nil || fs.Type != tmpfs.Magic {
 		t.Errorf("statfs %v %v", fs, err)
 	}
-	_, err = c.Unlink(ctx, &vfspb.UnlinkRequest{Cred: root, Path: []byte("/a"), Flags: atRemoveDir})
+	_, err = c.Unlink(ctx, &vfspb.UnlinkRequest{Cred: root, Path: []byte("/a"), Flags: linux.AT_REMOVEDIR})
 	wantErrno(t, "rmdir a mount point", err, syscall.EBUSY)
 	must(c.Umount(ctx, &vfspb.UmountRequest{Cred: root, Target: []byte("/a")}))
-	must(c.Unlink(ctx, &vfspb.UnlinkRequest{Cred: root, Path: []byte("/a"), Flags: atRemoveDir}))
+	must(c.Unlink(ctx, &vfspb.UnlinkRequest{Cred: root, Path: []byte("/a"), Flags: linux.AT_REMOVEDIR}))
 }
 
 // TestGetdentsSize checks that entries are bounded by the caller's buffer
@@ -218,7 +219,7 @@ func TestGetdentsSize(t *testing.T) {
 		}
 		size := uint32(0)
 		for _, e := range rep.Entries {
-			size += direntSize(string(e.Name))
+			size += uint32(linux.Dirent64Size(len(e.Name)))
 			if seen[string(e.Name)] {
 				t.Errorf("%s twice", e.Name)
 			}

@@ -4,22 +4,10 @@ import (
 	"sync"
 	"syscall"
 
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux"
+	"aramid/lib/linux/dac"
 	"aramid/servers/vfsd/devfs"
 	"aramid/servers/vfsd/fs"
-)
-
-// open(2) flags that vfsd acts on.
-const (
-	oAccMode   = syscall.O_ACCMODE
-	oCreat     = syscall.O_CREAT
-	oExcl      = syscall.O_EXCL
-	oTrunc     = syscall.O_TRUNC
-	oAppend    = syscall.O_APPEND
-	oDirectory = syscall.O_DIRECTORY
-	oNoFollow  = syscall.O_NOFOLLOW
-	oPath      = 0o10000000
-	oTmpfile   = 0o20000000
 )
 
 // File is an open file: a location, the access it was opened with, and
@@ -43,21 +31,21 @@ type File struct {
 // Open opens path as open(2) does; mode (already masked by the umask) is
 // used when O_CREAT creates the file.
 func (v *VFS) Open(p *Proc, dir Loc, path string, flags int, mode uint32) (*File, error) {
-	if flags&oTmpfile == oTmpfile {
+	if flags&linux.O_TMPFILE == linux.O_TMPFILE {
 		return nil, syscall.EOPNOTSUPP
 	}
-	if flags&oPath != 0 {
-		flags &= oPath | oDirectory | oNoFollow | syscall.O_CLOEXEC
+	if flags&linux.O_PATH != 0 {
+		flags &= linux.O_PATH | linux.O_DIRECTORY | linux.O_NOFOLLOW | linux.O_CLOEXEC
 	}
 	w := v.walker(p)
 	pr, err := w.parentOf(p.start(dir), path)
 	if err != nil {
 		return nil, err
 	}
-	follow := flags&oNoFollow == 0
+	follow := flags&linux.O_NOFOLLOW == 0
 	created := false
 	var l Loc
-	if flags&oCreat != 0 {
+	if flags&linux.O_CREAT != 0 {
 		l, created, err = v.openCreate(p, w, pr, flags, mode)
 	} else {
 		l, err = w.last(pr, follow)
@@ -89,14 +77,14 @@ func (v *VFS) openCreate(p *Proc, w *walker, pr parent, flags int, mode uint32) 
 		if err != nil {
 			return Loc{}, false, err
 		}
-		if flags&oExcl != 0 {
+		if flags&linux.O_EXCL != 0 {
 			return Loc{}, false, syscall.EEXIST
 		}
 		a, err := v.stat(p, l)
 		if err != nil {
 			return Loc{}, false, err
 		}
-		if a.Mode&syscall.S_IFMT != syscall.S_IFLNK || flags&oNoFollow != 0 {
+		if a.Mode&syscall.S_IFMT != syscall.S_IFLNK || flags&linux.O_NOFOLLOW != 0 {
 			return l, false, nil
 		}
 		if pr, err = w.followLast(pr.dir, l, false); err != nil {
@@ -113,8 +101,8 @@ func (v *VFS) openLoc(p *Proc, l Loc, flags int, created bool) (*File, error) {
 	}
 	typ := a.Mode & syscall.S_IFMT
 	f := &File{v: v, Loc: l, fs: l.M.fsFor(p), flags: flags, mode: typ, proc: p}
-	if flags&oPath != 0 {
-		if flags&oDirectory != 0 && typ != syscall.S_IFDIR {
+	if flags&linux.O_PATH != 0 {
+		if flags&linux.O_DIRECTORY != 0 && typ != syscall.S_IFDIR {
 			return nil, syscall.ENOTDIR
 		}
 		l.M.open.Add(1)
@@ -131,7 +119,7 @@ func (v *VFS) openLoc(p *Proc, l Loc, flags int, created bool) (*File, error) {
 			return nil, syscall.ENXIO
 		}
 	}
-	if flags&oTrunc != 0 && typ == syscall.S_IFREG && !created {
+	if flags&linux.O_TRUNC != 0 && typ == syscall.S_IFREG && !created {
 		if err := v.truncate(p, l, a, 0); err != nil {
 			return nil, err
 		}
@@ -142,14 +130,14 @@ func (v *VFS) openLoc(p *Proc, l Loc, flags int, created bool) (*File, error) {
 }
 
 func (v *VFS) mayOpen(p *Proc, l Loc, a Stat, flags int, created bool) error {
-	acc := flags & oAccMode
+	acc := flags & linux.O_ACCMODE
 	switch typ := a.Mode & syscall.S_IFMT; {
-	case flags&oDirectory != 0 && typ != syscall.S_IFDIR:
+	case flags&linux.O_DIRECTORY != 0 && typ != syscall.S_IFDIR:
 		return syscall.ENOTDIR
 	case typ == syscall.S_IFLNK:
 		return syscall.ELOOP
 	case typ == syscall.S_IFDIR:
-		if acc != syscall.O_RDONLY || flags&oCreat != 0 {
+		if acc != linux.O_RDONLY || flags&linux.O_CREAT != 0 {
 			return syscall.EISDIR
 		}
 	case typ == syscall.S_IFSOCK:
@@ -157,14 +145,14 @@ func (v *VFS) mayOpen(p *Proc, l Loc, a Stat, flags int, created bool) error {
 	case typ == syscall.S_IFBLK:
 		return syscall.ENXIO
 	}
-	if acc == oAccMode {
+	if acc == linux.O_ACCMODE {
 		return syscall.EINVAL
 	}
 	var mask uint32
-	if acc != syscall.O_WRONLY {
+	if acc != linux.O_WRONLY {
 		mask |= dac.MayRead
 	}
-	if acc != syscall.O_RDONLY || flags&oTrunc != 0 {
+	if acc != linux.O_RDONLY || flags&linux.O_TRUNC != 0 {
 		mask |= dac.MayWrite
 	}
 	if mask&dac.MayWrite != 0 && a.Mode&syscall.S_IFMT == syscall.S_IFREG {
@@ -196,21 +184,21 @@ func (f *File) Close() error {
 	}
 	f.closed = true
 	f.Loc.M.open.Add(-1)
-	if f.flags&oPath != 0 {
+	if f.flags&linux.O_PATH != 0 {
 		return nil
 	}
 	return f.fs.Release(f.Loc.Ino)
 }
 
 func (f *File) canRead() error {
-	if f.flags&oPath != 0 || f.flags&oAccMode == syscall.O_WRONLY {
+	if f.flags&linux.O_PATH != 0 || f.flags&linux.O_ACCMODE == linux.O_WRONLY {
 		return syscall.EBADF
 	}
 	return nil
 }
 
 func (f *File) canWrite() error {
-	if f.flags&oPath != 0 || f.flags&oAccMode == syscall.O_RDONLY {
+	if f.flags&linux.O_PATH != 0 || f.flags&linux.O_ACCMODE == linux.O_RDONLY {
 		return syscall.EBADF
 	}
 	return nil
@@ -253,7 +241,7 @@ func (f *File) pread(b []byte, off int64) (int, error) {
 func (f *File) Write(b []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.flags&oAppend != 0 && f.dev == nil {
+	if f.flags&linux.O_APPEND != 0 && f.dev == nil {
 		off, n, err := f.appendWrite(b)
 		f.off = off + int64(n)
 		return n, err
@@ -281,7 +269,7 @@ func (f *File) Pwrite(b []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, syscall.EINVAL
 	}
-	if f.flags&oAppend != 0 && f.dev == nil {
+	if f.flags&linux.O_APPEND != 0 && f.dev == nil {
 		_, n, err := f.appendWrite(b)
 		return n, err
 	}
@@ -313,19 +301,13 @@ func (f *File) pwrite(b []byte, off int64) (int, error) {
 	return f.fs.WriteAt(f.Loc.Ino, b, off)
 }
 
-// Seek whence values beyond io's three.
-const (
-	seekData = 3
-	seekHole = 4
-)
-
 // Seek moves the file offset as lseek(2) does. On a directory the offset
 // is a getdents cookie: only SEEK_SET to 0 or to a returned d_off, and
 // SEEK_CUR by 0, are meaningful.
 func (f *File) Seek(off int64, whence int) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.flags&oPath != 0 {
+	if f.flags&linux.O_PATH != 0 {
 		return 0, syscall.EBADF
 	}
 	var base int64
@@ -333,7 +315,7 @@ func (f *File) Seek(off int64, whence int) (int64, error) {
 	case 0:
 	case 1:
 		base = f.off
-	case 2, seekData, seekHole:
+	case 2, linux.SEEK_DATA, linux.SEEK_HOLE:
 		if f.mode == syscall.S_IFDIR {
 			return 0, syscall.EINVAL
 		}
@@ -350,7 +332,7 @@ func (f *File) Seek(off int64, whence int) (int64, error) {
 		if off < 0 || off >= size {
 			return 0, syscall.ENXIO
 		}
-		if whence == seekHole {
+		if whence == linux.SEEK_HOLE {
 			off = size
 		}
 	default:
@@ -374,7 +356,7 @@ func (f *File) Seek(off int64, whence int) (int64, error) {
 func (f *File) Getdents(max int) ([]fs.Dirent, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.flags&oPath != 0 {
+	if f.flags&linux.O_PATH != 0 {
 		return nil, syscall.EBADF
 	}
 	if f.mode != syscall.S_IFDIR {

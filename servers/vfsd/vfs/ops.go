@@ -4,7 +4,8 @@ import (
 	"syscall"
 	"time"
 
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux"
+	"aramid/lib/linux/dac"
 	"aramid/servers/vfsd/fs"
 )
 
@@ -259,15 +260,9 @@ func (v *VFS) Rmdir(p *Proc, dir Loc, path string) error {
 	return pr.dir.M.fsFor(p).Rmdir(pr.dir.Ino, pr.name)
 }
 
-// Rename flags (renameat2).
-const (
-	RenameNoReplace = 1
-	RenameExchange  = 2
-)
-
 // Rename moves a name, replacing a compatible existing target.
 func (v *VFS) Rename(p *Proc, oldDir Loc, oldPath string, newDir Loc, newPath string, flags uint32) error {
-	if flags&^RenameNoReplace != 0 {
+	if flags&^linux.RENAME_NOREPLACE != 0 {
 		return syscall.EINVAL
 	}
 	w := v.walker(p)
@@ -307,7 +302,7 @@ func (v *VFS) Rename(p *Proc, oldDir Loc, oldPath string, newDir Loc, newPath st
 	tl, err := w.lastNoFollow(np)
 	switch {
 	case err == nil:
-		if flags&RenameNoReplace != 0 {
+		if flags&linux.RENAME_NOREPLACE != 0 {
 			return syscall.EEXIST
 		}
 		if tl == sl {

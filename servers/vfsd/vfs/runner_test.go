@@ -3,7 +3,7 @@ package vfs
 import (
 	"syscall"
 
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux/dac"
 )
 
 // vfsRunner runs script lines on a namespace as root.

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"aramid/lib/linux"
 )
 
 // A script is a list of path operations, one per line, that runs both on
@@ -51,7 +53,7 @@ var openFlags = map[string]int{
 	"O_RDONLY": syscall.O_RDONLY, "O_WRONLY": syscall.O_WRONLY, "O_RDWR": syscall.O_RDWR,
 	"O_CREAT": syscall.O_CREAT, "O_EXCL": syscall.O_EXCL, "O_TRUNC": syscall.O_TRUNC,
 	"O_APPEND": syscall.O_APPEND, "O_DIRECTORY": syscall.O_DIRECTORY,
-	"O_NOFOLLOW": syscall.O_NOFOLLOW, "O_PATH": oPath,
+	"O_NOFOLLOW": syscall.O_NOFOLLOW, "O_PATH": linux.O_PATH,
 }
 
 func parseFlags(s string) (int, error) {

@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux/dac"
 	"aramid/servers/vfsd/devfs"
 	"aramid/servers/vfsd/fs"
 )

@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"testing"
 
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux/dac"
 	"aramid/servers/vfsd/devfs"
 	"aramid/servers/vfsd/fs"
 	"aramid/servers/vfsd/tmpfs"

@@ -4,15 +4,9 @@ import (
 	"strings"
 	"syscall"
 
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux"
+	"aramid/lib/linux/dac"
 	"aramid/servers/vfsd/fs"
-)
-
-// Linux's limits.
-const (
-	maxSymlinks = 40   // MAXSYMLINKS
-	pathMax     = 4096 // PATH_MAX, counting the NUL
-	nameMax     = 255  // NAME_MAX
 )
 
 // walker resolves paths for one operation; its link count spans every
@@ -45,7 +39,7 @@ func checkPath(path string) error {
 	switch {
 	case path == "":
 		return syscall.ENOENT
-	case len(path) >= pathMax:
+	case len(path) >= linux.PATH_MAX:
 		return syscall.ENAMETOOLONG
 	case strings.IndexByte(path, 0) >= 0:
 		return syscall.EINVAL
@@ -78,7 +72,7 @@ func (w *walker) parentOf(start Loc, path string) (parent, error) {
 		if name == "" {
 			return parent{dir: cur, kind: lastRoot, trailing: true}, nil
 		}
-		if len(name) > nameMax {
+		if len(name) > linux.NAME_MAX {
 			return parent{}, syscall.ENAMETOOLONG
 		}
 		if strings.Trim(tail, "/") == "" {
@@ -176,7 +170,7 @@ func (w *walker) lastNoFollow(pr parent) (Loc, error) {
 // readlink reads a symlink being followed, counting it against the limit.
 func (w *walker) readlink(l Loc) (string, error) {
 	w.links++
-	if w.links > maxSymlinks {
+	if w.links > linux.MAXSYMLINKS {
 		return "", syscall.ELOOP
 	}
 	t, err := l.M.fsFor(w.p).Readlink(l.Ino)

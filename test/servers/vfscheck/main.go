@@ -12,13 +12,13 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/lib/ipc"
+	"aramid/lib/linux/dac"
 	"aramid/lib/names"
 	"aramid/proto/authpb"
 	"aramid/proto/controlpb"
 	"aramid/proto/kchan"
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
-	"aramid/servers/authd/dac"
 )
 
 var (

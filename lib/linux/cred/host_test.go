@@ -10,9 +10,9 @@ import (
 	"syscall"
 	"testing"
 
-	"aramid/servers/authd/cred"
-	"aramid/servers/authd/dac"
-	"aramid/servers/authd/internal/linuxhost"
+	"aramid/lib/linux/cred"
+	"aramid/lib/linux/dac"
+	"aramid/lib/linux/internal/linuxhost"
 )
 
 func TestMain(m *testing.M) { linuxhost.Main(m) }

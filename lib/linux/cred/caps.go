@@ -3,7 +3,7 @@ package cred
 import (
 	"syscall"
 
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux/dac"
 )
 
 // More secure bits: each SECBIT_X has a lock bit right above it that

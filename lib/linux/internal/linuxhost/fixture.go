@@ -5,7 +5,7 @@ import (
 	"syscall"
 	"testing"
 
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux/dac"
 )
 
 // TempDir returns a fresh directory that every credential can search,

@@ -9,9 +9,9 @@ import (
 	"syscall"
 	"testing"
 
-	"aramid/servers/authd/cred"
-	"aramid/servers/authd/dac"
-	"aramid/servers/authd/internal/linuxhost"
+	"aramid/lib/linux/cred"
+	"aramid/lib/linux/dac"
+	"aramid/lib/linux/internal/linuxhost"
 )
 
 // copySelf copies the running test binary to dst, as the program the exec

@@ -1,16 +1,16 @@
-package cred
+package authpb
 
 import (
 	"slices"
 	"syscall"
 
-	"aramid/proto/authpb"
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux/cred"
+	"aramid/lib/linux/dac"
 )
 
-// Proto returns c as the auth protocol's Cred message.
-func (c *Cred) Proto() *authpb.Cred {
-	return &authpb.Cred{
+// FromCred returns c as the protocol's Cred message.
+func FromCred(c *cred.Cred) *Cred {
+	return &Cred{
 		Ruid: c.RUID, Euid: c.EUID, Suid: c.SUID, Fsuid: c.FSUID,
 		Rgid: c.RGID, Egid: c.EGID, Sgid: c.SGID, Fsgid: c.FSGID,
 		Groups:         slices.Clone(c.Groups),
@@ -23,15 +23,13 @@ func (c *Cred) Proto() *authpb.Cred {
 	}
 }
 
-// FromProto returns the credential a Cred message describes, or EINVAL
-// for one no Linux process can hold: more than NGroupsMax groups, an
-// effective or ambient capability outside the permitted set, an ambient
-// one outside the inheritable set, or unknown secure bits.
-func FromProto(p *authpb.Cred) (*Cred, error) {
+// ToCred returns the credential a Cred message describes, or EINVAL for
+// a missing one or one no Linux process can hold (cred.Cred.Valid).
+func ToCred(p *Cred) (*cred.Cred, error) {
 	if p == nil {
 		return nil, syscall.EINVAL
 	}
-	c := &Cred{
+	c := &cred.Cred{
 		RUID: p.Ruid, EUID: p.Euid, SUID: p.Suid, FSUID: p.Fsuid,
 		RGID: p.Rgid, EGID: p.Egid, SGID: p.Sgid, FSGID: p.Fsgid,
 		Groups:      slices.Clone(p.Groups),
@@ -42,17 +40,16 @@ func FromProto(p *authpb.Cred) (*Cred, error) {
 		Ambient:     dac.CapSet(p.CapAmbient),
 		Securebits:  p.Securebits,
 	}
-	if len(c.Groups) > NGroupsMax || c.Effective&^c.Permitted != 0 ||
-		c.Ambient&^(c.Permitted&c.Inheritable) != 0 || c.Securebits&^(secureBits|secureLocks) != 0 {
-		return nil, syscall.EINVAL
+	if err := c.Valid(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
-// DACFromProto returns the file-access part of a Cred message, for a
-// server such as vfsd that receives credentials in its requests and
-// checks them with package dac.
-func DACFromProto(p *authpb.Cred) *dac.Cred {
+// ToDAC returns the file-access part of a Cred message, for a server such
+// as vfsd that receives credentials in its requests and checks them with
+// package dac.
+func ToDAC(p *Cred) *dac.Cred {
 	return &dac.Cred{FSUID: p.GetFsuid(), FSGID: p.GetFsgid(), Groups: p.GetGroups(),
 		Caps: dac.CapSet(p.GetCapEffective())}
 }

@@ -30,6 +30,7 @@ const (
 	CapLinuxImmutable = 9
 	CapNetBindService = 10
 	CapNetRaw         = 13
+	CapSysPtrace      = 19
 	CapSysAdmin       = 21
 	CapMknod          = 27
 	CapMacOverride    = 32

@@ -12,7 +12,7 @@ import (
 	"slices"
 	"syscall"
 
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux/dac"
 )
 
 // Secure bits, Linux's SECBIT_* flags as prctl(PR_GET_SECUREBITS) reports
@@ -56,6 +56,18 @@ func Root() *Cred {
 		Permitted: dac.AllCaps,
 		Bounding:  dac.AllCaps,
 	}
+}
+
+// Valid reports, as EINVAL, a credential no Linux process can hold: more
+// than NGroupsMax groups, an effective or ambient capability outside the
+// permitted set, an ambient one outside the inheritable set, or unknown
+// secure bits. Servers check credentials that arrive in requests with it.
+func (c *Cred) Valid() error {
+	if len(c.Groups) > NGroupsMax || c.Effective&^c.Permitted != 0 ||
+		c.Ambient&^(c.Permitted&c.Inheritable) != 0 || c.Securebits&^(secureBits|secureLocks) != 0 {
+		return syscall.EINVAL
+	}
+	return nil
 }
 
 // clone returns a copy of c that does not share its groups.

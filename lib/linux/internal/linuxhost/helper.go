@@ -11,8 +11,8 @@ import (
 	"testing"
 	"unsafe"
 
-	"aramid/servers/authd/cred"
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux/cred"
+	"aramid/lib/linux/dac"
 )
 
 // helperEnv selects a helper mode when the test binary is re-executed.

@@ -15,8 +15,8 @@ import (
 	"syscall"
 	"unsafe"
 
-	"aramid/servers/authd/cred"
-	"aramid/servers/authd/dac"
+	"aramid/lib/linux/cred"
+	"aramid/lib/linux/dac"
 )
 
 // prctl options.
