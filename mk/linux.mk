@@ -7,9 +7,13 @@ ROOT_IMG := $(BUILD)/root.ext4
 # linuxd running a shell on the console as init's main task.
 LINUX_APPEND := aramid.tty aramid.noselftest aramid.exit authd vfsd,root=bundle:root.ext4 netd
 
+# ROOT_BINS are programs copied into the root image's /test (test
+# programs, benchmarks); each mk file adds its own with +=.
+ROOT_BINS +=
+
 # root image: busybox with its applet links, /etc/passwd and /etc/group,
-# and the C test programs under /test. Built with mke2fs -d, without root.
-$(ROOT_IMG): $(LINUX_TEST_BINS)
+# and ROOT_BINS under /test. Built with mke2fs -d, without root.
+$(ROOT_IMG): $(ROOT_BINS)
 	@$(NEED) busybox-static e2fsprogs
 	rm -rf $(ROOTFS_DIR)
 	mkdir -p $(ROOTFS_DIR)/bin $(ROOTFS_DIR)/sbin $(ROOTFS_DIR)/usr/bin $(ROOTFS_DIR)/usr/sbin \
@@ -22,7 +26,7 @@ $(ROOT_IMG): $(LINUX_TEST_BINS)
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > $(ROOTFS_DIR)/etc/passwd
 	printf 'root:x:0:\nnogroup:x:65534:\n' > $(ROOTFS_DIR)/etc/group
 	printf 'aramid\n' > $(ROOTFS_DIR)/etc/hostname
-	$(if $(LINUX_TEST_BINS),cp $(LINUX_TEST_BINS) $(ROOTFS_DIR)/test/)
+	$(if $(strip $(ROOT_BINS)),cp $(ROOT_BINS) $(ROOTFS_DIR)/test/)
 	rm -f $@
 	mke2fs -q -t ext4 -b 4096 -E lazy_itable_init=0,root_owner=0:0 -d $(ROOTFS_DIR) $@ 24M
 
