@@ -48,3 +48,12 @@ run: kernel bundle
 	rc=$${PIPESTATUS[0]}; [ $$((rc % 2)) -eq 1 ] && exit $$(( rc / 2 )); echo "make run: QEMU stopped with status $$rc" >&2; exit 125
 
 .PHONY: root-image run
+
+## test-shell: boot to the busybox shell on the console, type at it, power off
+test-shell: kernel bundle
+	@$(NEED) qemu-system-x86
+	ARAMID_KERNEL=$(abspath $(KERNEL)) ARAMID_BUNDLE=$(abspath $(BUNDLE)) ARAMID_APPEND="$(LINUX_APPEND)" \
+		$(GO) test -count=1 -timeout 10m -v ./test/shell/
+
+TESTS += test-shell
+.PHONY: test-shell

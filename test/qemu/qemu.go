@@ -6,6 +6,7 @@ package qemu
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -30,6 +31,7 @@ var Flags = []string{
 // VM is a running QEMU.
 type VM struct {
 	cmd     *exec.Cmd
+	stdin   io.WriteCloser
 	start   time.Time
 	mu      sync.Mutex
 	lines   []string
@@ -47,6 +49,9 @@ func Start(kernel, cmdline string, extra ...string) (*VM, error) {
 	vm.cmd.Stderr = os.Stderr
 	out, err := vm.cmd.StdoutPipe()
 	if err != nil {
+		return nil, err
+	}
+	if vm.stdin, err = vm.cmd.StdinPipe(); err != nil {
 		return nil, err
 	}
 	vm.start = time.Now()
@@ -138,6 +143,12 @@ func (vm *VM) Status() int {
 	vm.mu.Lock()
 	defer vm.mu.Unlock()
 	return vm.status
+}
+
+// Type sends s to the serial console, as if typed.
+func (vm *VM) Type(s string) error {
+	_, err := io.WriteString(vm.stdin, s)
+	return err
 }
 
 // Kill stops the machine.

@@ -575,3 +575,49 @@ func fsync(c *Ctx) (uint64, error) {
 	_, err = c.K.VFS.C.Fsync(context.Background(), &vfspb.FsyncRequest{File: n.ID, Datasync: sysnoName(c.R.RAX) == "fdatasync"})
 	return 0, err
 }
+
+func init() {
+	byName["sendfile"] = Entry{Fn: sendfile, MayBlock: func(c *Ctx) bool {
+		d, err := c.P().FDs.Get(int(int32(c.Arg(0))))
+		if err != nil {
+			return false
+		}
+		_, ok := d.File.(file.Waiter)
+		return ok
+	}, Status: Partial, Note: "copies through linuxd, at most 1 MiB per call"}
+}
+
+// sendfile copies from a vfsd file to any descriptor: at the input's
+// offset, or at *offset (which it advances) without moving it.
+func sendfile(c *Ctx) (uint64, error) {
+	out, err := c.P().FDs.Get(int(int32(c.Arg(0))))
+	if err != nil {
+		return 0, err
+	}
+	in, _, err := node(c, c.Arg(1))
+	if err != nil {
+		if err == syscall.ESPIPE {
+			return 0, syscall.EINVAL
+		}
+		return 0, err
+	}
+	offp, count := c.Arg(2), min(c.Arg(3), 1<<20)
+	b := make([]byte, min(count, 60<<10))
+	var n int
+	if offp != 0 {
+		off, err := usermem.U64(c.T.Mem(), offp)
+		if err != nil {
+			return 0, err
+		}
+		if n, err = in.Pread(b, int64(off)); err != nil {
+			return 0, err
+		}
+		if err := usermem.PutU64(c.T.Mem(), offp, off+uint64(n)); err != nil {
+			return 0, err
+		}
+	} else if n, err = in.Read(b); err != nil {
+		return 0, err
+	}
+	w, err := writeFD(c, out, b[:n])
+	return uint64(w), err
+}

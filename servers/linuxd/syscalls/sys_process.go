@@ -39,6 +39,7 @@ func init() {
 		"uname":           {Fn: uname},
 		"getrandom":       {Fn: getrandom},
 		"umask":           {Fn: umask},
+		"reboot":          {Fn: reboot, Status: Partial, Note: "halt, power off and restart all power off"},
 	} {
 		byName[name] = e
 	}
@@ -414,4 +415,31 @@ func umask(c *Ctx) (uint64, error) {
 	old := c.P().Umask
 	c.P().Umask = uint32(c.Arg(0)) & 0o777
 	return uint64(old), nil
+}
+
+// reboot(2)'s magic numbers and commands.
+const (
+	rebootMagic1   = 0xfee1dead
+	rebootMagic2   = 672274793
+	rebootCADOn    = 0x89abcdef
+	rebootCADOff   = 0
+	rebootRestart  = 0x01234567
+	rebootHalt     = 0xcdef0123
+	rebootPowerOff = 0x4321fedc
+)
+
+func reboot(c *Ctx) (uint64, error) {
+	if c.Arg(0) != rebootMagic1 || c.Arg(1) != rebootMagic2 {
+		return 0, syscall.EINVAL
+	}
+	switch c.Arg(2) {
+	case rebootCADOn, rebootCADOff:
+		return 0, nil
+	case rebootRestart, rebootHalt, rebootPowerOff:
+		if c.K.PowerOff != nil {
+			c.K.PowerOff()
+		}
+		return 0, nil
+	}
+	return 0, syscall.EINVAL
 }

@@ -148,6 +148,10 @@ func kill(c *Ctx) (uint64, error) {
 			targets = append(targets, p)
 		}
 	})
+	if len(targets) == 0 && pid == 1 && initRequest(sig) && c.K.PowerOff != nil {
+		c.K.PowerOff() // halt, poweroff and reboot signal init, whose part linuxd plays
+		return 0, nil
+	}
 	if len(targets) == 0 {
 		return 0, syscall.ESRCH
 	}
@@ -158,6 +162,11 @@ func kill(c *Ctx) (uint64, error) {
 	}
 	return 0, nil
 }
+
+// initRequest reports whether sig sent to init asks it to stop the system:
+// SIGUSR1 (halt), SIGUSR2 (power off), SIGTERM (reboot), as busybox's
+// init reads them.
+func initRequest(sig int) bool { return sig == 10 || sig == 12 || sig == task.SIGTERM }
 
 func tgkill(c *Ctx, tgid, tid, sig int) (uint64, error) {
 	if sig < 0 || sig > task.NSig || tid <= 0 {

@@ -45,6 +45,9 @@ type Kernel struct {
 	threads map[int]*Thread
 	// Reaper adopts orphans: the first process.
 	Reaper *Process
+	// PowerOff ends the system (reboot(2), or busybox's poweroff asking
+	// init); linuxd itself plays init's part there.
+	PowerOff func()
 }
 
 // New returns an empty kernel over host.

@@ -49,6 +49,10 @@ func main() {
 	k := task.New(kernelHost{port}, &file.VFS{C: vfspb.NewVfsClient(kchan.NewClient(conn))})
 	k.TTY = file.NewTTY(k.Cond, os.Stdout)
 	k.TTY.Signal = k.SignalGroup
+	k.PowerOff = func() {
+		fmt.Println("linuxd: power off")
+		os.Exit(0)
+	}
 	d := &syscalls.Dispatcher{K: k}
 	if trace {
 		d.Trace, d.Traced = os.Stdout, func(*task.Process) bool { return true }
