@@ -57,3 +57,9 @@ test-shell: kernel bundle
 
 TESTS += test-shell
 .PHONY: test-shell
+
+## syscalls-doc: regenerate docs/syscalls.md from linuxd's system-call table
+syscalls-doc:
+	$(GO) run ./servers/linuxd/cmd/syscalltable > docs/syscalls.md
+
+.PHONY: syscalls-doc

@@ -1,0 +1,239 @@
+package syscalls
+
+import (
+	"os"
+	"reflect"
+	"syscall"
+	"testing"
+	"time"
+
+	"aramid/lib/abi"
+	"aramid/lib/linux/sysno"
+	"aramid/servers/linuxd/fd"
+	"aramid/servers/linuxd/task"
+	"aramid/servers/linuxd/task/tasktest"
+	"aramid/servers/linuxd/usermem"
+)
+
+// TestTableByName checks that every handler sits under the number of the
+// call it is named for: the table cannot send one call to another's
+// handler.
+func TestTableByName(t *testing.T) {
+	if len(byName) < 100 {
+		t.Errorf("only %d calls in the table", len(byName))
+	}
+	for name, e := range byName {
+		nr, ok := sysno.Number(name)
+		if !ok {
+			t.Fatalf("%s: no such system call", name)
+		}
+		if sysno.Name(nr) != name || reflect.ValueOf(table[nr].Fn).Pointer() != reflect.ValueOf(e.Fn).Pointer() {
+			t.Errorf("%s (%d): the table holds another handler", name, nr)
+		}
+		if e.Status == Partial && e.Note == "" {
+			t.Errorf("%s is partial but says nothing of what is missing", name)
+		}
+	}
+}
+
+type fixture struct {
+	t *testing.T
+	k *task.Kernel
+	h *tasktest.Host
+	p *task.Process
+	d *Dispatcher
+}
+
+const scratch = 0x10000 // where the test process has 64 KiB of memory
+
+func newFixture(t *testing.T) *fixture {
+	h := tasktest.NewHost()
+	k := task.New(h, nil)
+	kp, _ := h.Create("test", 0)
+	kp.(*tasktest.Proc).Map(scratch, 64<<10)
+	p := k.NewProcess(kp, 1, nil, fd.NewTable())
+	return &fixture{t: t, k: k, h: h, p: p, d: &Dispatcher{K: k}}
+}
+
+// call makes system call nr from thread tid and returns the reply, waiting
+// for it if the call went to a goroutine of its own.
+func (f *fixture) call(tid int, nr uint64, args ...uint64) abi.LinuxReply {
+	f.t.Helper()
+	a := append(args, make([]uint64, 6)...)
+	m := abi.LinuxMsg{TID: uint32(tid), Regs: abi.Regs{RAX: nr, RDI: a[0], RSI: a[1], RDX: a[2], R10: a[3], R8: a[4], R9: a[5], RSP: scratch + 60<<10}}
+	f.k.Mu.Lock()
+	r := f.d.Handle(&m)
+	f.k.Mu.Unlock()
+	if r != nil {
+		return *r
+	}
+	select {
+	case w := <-f.h.Woken:
+		return w
+	case <-time.After(5 * time.Second):
+		f.t.Fatalf("no reply to %s", sysno.Name(nr))
+		return abi.LinuxReply{}
+	}
+}
+
+func (f *fixture) result(tid int, nr uint64, args ...uint64) int64 {
+	f.t.Helper()
+	r := f.call(tid, nr, args...)
+	if r.Action != abi.ReplyReturn {
+		f.t.Fatalf("%s: reply action %d, want a plain return", sysno.Name(nr), r.Action)
+	}
+	return int64(r.Value)
+}
+
+func errno(e syscall.Errno) int64 { return -int64(e) }
+
+func nr(name string) uint64 {
+	n, _ := sysno.Number(name)
+	return n
+}
+
+func TestIdsAndErrors(t *testing.T) {
+	f := newFixture(t)
+	if got := f.result(1, nr("getpid")); got != 1 {
+		t.Errorf("getpid = %d", got)
+	}
+	if got := f.result(1, nr("getppid")); got != 0 {
+		t.Errorf("getppid of the first process = %d, want 0", got)
+	}
+	if got := f.result(1, 335); got != errno(syscall.ENOSYS) {
+		t.Errorf("an unimplemented call = %d, want ENOSYS", got)
+	}
+	if got := f.result(1, nr("close"), 7); got != errno(syscall.EBADF) {
+		t.Errorf("close(7) = %d, want EBADF", got)
+	}
+	if got := f.result(1, nr("uname"), 0x1000); got != errno(syscall.EFAULT) {
+		t.Errorf("uname(bad pointer) = %d, want EFAULT", got)
+	}
+	if got := f.result(1, nr("pipe2"), scratch, 0x1234); got != errno(syscall.EINVAL) {
+		t.Errorf("pipe2(bad flags) = %d, want EINVAL", got)
+	}
+}
+
+func TestPipeAndDup(t *testing.T) {
+	f := newFixture(t)
+	if got := f.result(1, nr("pipe"), scratch); got != 0 {
+		t.Fatalf("pipe = %d", got)
+	}
+	rfd, _ := usermem.U32(f.p.Proc, scratch)
+	wfd, _ := usermem.U32(f.p.Proc, scratch+4)
+	f.p.Proc.WriteAt([]byte("hello"), scratch+100)
+	if got := f.result(1, nr("write"), uint64(wfd), scratch+100, 5); got != 5 {
+		t.Fatalf("write = %d", got)
+	}
+	dup := f.result(1, nr("fcntl"), uint64(rfd), fDupfdCloexec, 10)
+	if dup != 10 {
+		t.Fatalf("F_DUPFD_CLOEXEC from 10 = %d", dup)
+	}
+	if got := f.result(1, nr("fcntl"), 10, fGetfd); got != 1 {
+		t.Errorf("F_GETFD of the duplicate = %d, want FD_CLOEXEC", got)
+	}
+	if got := f.result(1, nr("read"), 10, scratch+200, 64); got != 5 {
+		t.Fatalf("read from the duplicate = %d", got)
+	}
+	f.result(1, nr("close"), uint64(wfd))
+	if got := f.result(1, nr("read"), uint64(rfd), scratch+200, 64); got != 0 {
+		t.Errorf("read after the last writer closed = %d, want 0 (end of file)", got)
+	}
+	got := make([]byte, 5)
+	f.p.Proc.ReadAt(got, scratch+200)
+	if string(got) != "hello" {
+		t.Errorf("read %q", got)
+	}
+}
+
+func TestForkExitWait(t *testing.T) {
+	f := newFixture(t)
+	child := f.result(1, nr("fork"))
+	if child <= 1 {
+		t.Fatalf("fork = %d", child)
+	}
+	if r := <-f.h.Woken; r.TID != uint32(child) || r.Action != abi.ReplyRegs || r.Regs.RAX != 0 {
+		t.Fatalf("the child was started with %+v, want its own registers with RAX 0", r)
+	}
+	if got := f.result(int(child), nr("getppid")); got != 1 {
+		t.Errorf("the child's getppid = %d", got)
+	}
+	if got := f.result(1, nr("wait4"), uint64(child), scratch, 1); got != 0 {
+		t.Errorf("wait4(WNOHANG) of a running child = %d, want 0", got)
+	}
+	f.k.Mu.Lock()
+	f.d.Handle(&abi.LinuxMsg{TID: uint32(child), Regs: abi.Regs{RAX: nr("exit_group"), RDI: 3}})
+	f.k.Mu.Unlock()
+	if got := f.result(1, nr("wait4"), ^uint64(0), scratch, 0); got != child {
+		t.Fatalf("wait4(-1) = %d, want %d", got, child)
+	}
+	st, _ := usermem.U32(f.p.Proc, scratch)
+	if st != 3<<8 {
+		t.Errorf("wait status %#x, want exit code 3", st)
+	}
+	if got := f.result(1, nr("wait4"), ^uint64(0), scratch, 0); got != errno(syscall.ECHILD) {
+		t.Errorf("wait4 with no children = %d, want ECHILD", got)
+	}
+}
+
+func TestSignalHandlerFrame(t *testing.T) {
+	f := newFixture(t)
+	const handler, restorer = 0x400100, 0x400200
+	act := task.SigAction{Handler: handler, Flags: 0x04000000, Restorer: restorer}
+	usermem.Write(f.p.Proc, scratch, act)
+	if got := f.result(1, nr("rt_sigaction"), task.SIGTERM, scratch, 0, 8); got != 0 {
+		t.Fatalf("rt_sigaction = %d", got)
+	}
+	r := f.call(1, nr("kill"), 1, task.SIGTERM)
+	if r.Action != abi.ReplyRegs || r.Regs.RIP != handler || r.Regs.RDI != task.SIGTERM {
+		t.Fatalf("kill(self) replied %+v, want the handler to run", r)
+	}
+	if ret, _ := usermem.U64(f.p.Proc, r.Regs.RSP); ret != restorer {
+		t.Errorf("the handler returns to %#x, want the restorer", ret)
+	}
+	if (r.Regs.RSP+8)%16 != 0 {
+		t.Errorf("handler stack %#x misaligned", r.Regs.RSP)
+	}
+	// The handler returns into the restorer, which calls rt_sigreturn with
+	// RSP just past the return address.
+	m := abi.LinuxMsg{TID: 1, Regs: abi.Regs{RAX: nr("rt_sigreturn"), RSP: r.Regs.RSP + 8}}
+	f.k.Mu.Lock()
+	back := f.d.Handle(&m)
+	f.k.Mu.Unlock()
+	if back == nil || back.Action != abi.ReplyRegs || back.Regs.RAX != 0 || back.Regs.RSP != scratch+60<<10 {
+		t.Fatalf("rt_sigreturn replied %+v, want kill's return (0) on the original stack", back)
+	}
+	if f.p.Threads[1].Mask != 0 {
+		t.Errorf("mask after sigreturn %#x, want the old one", f.p.Threads[1].Mask)
+	}
+}
+
+func TestDefaultActionEndsProcess(t *testing.T) {
+	f := newFixture(t)
+	child := f.result(1, nr("fork"))
+	<-f.h.Woken
+	if got := f.result(1, nr("kill"), uint64(child), task.SIGTERM); got != 0 {
+		t.Fatalf("kill = %d", got)
+	}
+	if got := f.result(1, nr("wait4"), uint64(child), scratch, 0); got != child {
+		t.Fatalf("wait4 = %d", got)
+	}
+	if st, _ := usermem.U32(f.p.Proc, scratch); st != task.SIGTERM {
+		t.Errorf("wait status %#x, want killed by SIGTERM", st)
+	}
+	if got := f.result(1, nr("kill"), uint64(child), 0); got != errno(syscall.ESRCH) {
+		t.Errorf("kill of a reaped child = %d, want ESRCH", got)
+	}
+}
+
+// TestDocCurrent fails when docs/syscalls.md no longer matches the table;
+// make syscalls-doc regenerates it.
+func TestDocCurrent(t *testing.T) {
+	b, err := os.ReadFile("../../../docs/syscalls.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != Markdown() {
+		t.Error("docs/syscalls.md is stale: run make syscalls-doc")
+	}
+}

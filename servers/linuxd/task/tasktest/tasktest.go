@@ -1,0 +1,132 @@
+// Package tasktest is a fake microkernel for linuxd's host tests: Linux
+// processes whose memory is a map of pages and whose threads are ids, with
+// every reply recorded.
+package tasktest
+
+import (
+	"sync"
+	"syscall"
+
+	"aramid/lib/abi"
+	"aramid/servers/linuxd/task"
+)
+
+const pageSize = 4096
+
+// Host implements task.Host.
+type Host struct {
+	mu      sync.Mutex
+	nextTID int
+	// Replies are the replies sent, in order.
+	Replies []abi.LinuxReply
+	// Woken receives every reply sent outside the dispatcher's return
+	// value (by a goroutine of a call that waited, or to a forked child).
+	Woken chan abi.LinuxReply
+}
+
+// NewHost returns a fake kernel whose thread ids start at 100.
+func NewHost() *Host { return &Host{nextTID: 100, Woken: make(chan abi.LinuxReply, 64)} }
+
+func (h *Host) tid() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.nextTID++
+	return h.nextTID
+}
+
+// Create implements task.Host.
+func (h *Host) Create(string, uint64) (task.Proc, error) { return &Proc{h: h, pages: map[uint64][]byte{}}, nil }
+
+// Fork implements task.Host: the child's memory is a copy.
+func (h *Host) Fork(parent task.Proc, _ int, _ uint64) (task.Proc, int, error) {
+	p := parent.(*Proc)
+	c := &Proc{h: h, pages: map[uint64][]byte{}}
+	for a, b := range p.pages {
+		c.pages[a] = append([]byte(nil), b...)
+	}
+	return c, h.tid(), nil
+}
+
+// Reply implements task.Host.
+func (h *Host) Reply(r *abi.LinuxReply) error {
+	h.mu.Lock()
+	h.Replies = append(h.Replies, *r)
+	h.mu.Unlock()
+	h.Woken <- *r
+	return nil
+}
+
+// Proc implements task.Proc.
+type Proc struct {
+	h      *Host
+	pages  map[uint64][]byte
+	Killed bool
+	Status int
+	next   uint64
+}
+
+// Map makes addr..addr+n zeroed, writable memory.
+func (p *Proc) Map(addr, n uint64) {
+	for a := addr &^ (pageSize - 1); a < addr+n; a += pageSize {
+		if p.pages[a] == nil {
+			p.pages[a] = make([]byte, pageSize)
+		}
+	}
+}
+
+func (p *Proc) access(b []byte, addr uint64, write bool) error {
+	for n := 0; n < len(b); {
+		a := addr + uint64(n)
+		pg := p.pages[a&^(pageSize-1)]
+		if pg == nil {
+			return syscall.EFAULT
+		}
+		if write {
+			n += copy(pg[a%pageSize:], b[n:])
+		} else {
+			n += copy(b[n:], pg[a%pageSize:])
+		}
+	}
+	return nil
+}
+
+// ReadAt implements usermem.Memory.
+func (p *Proc) ReadAt(b []byte, addr uint64) error { return p.access(b, addr, false) }
+
+// WriteAt implements usermem.Memory.
+func (p *Proc) WriteAt(b []byte, addr uint64) error { return p.access(b, addr, true) }
+
+// VM implements task.Proc.
+func (p *Proc) VM(op int, addr, length uint64, _ int) (uint64, error) {
+	switch op {
+	case abi.VMMap:
+		if addr == 0 {
+			p.next += 1 << 30
+			addr = 0x100000000000 + p.next
+		}
+		p.Map(addr, length)
+		return addr, nil
+	case abi.VMUnmap:
+		for a := addr; a < addr+length; a += pageSize {
+			delete(p.pages, a)
+		}
+	case abi.VMReset:
+		p.pages = map[uint64][]byte{}
+	}
+	return 0, nil
+}
+
+// StartThread implements task.Proc.
+func (p *Proc) StartThread(*abi.Regs) (int, error) { return p.h.tid(), nil }
+
+// Kill implements task.Proc.
+func (p *Proc) Kill(status int) error {
+	p.Killed, p.Status = true, status
+	return nil
+}
+
+// FutexWake implements task.Proc.
+func (p *Proc) FutexWake(uint64, int) error { return nil }
+
+// Close implements task.Proc.
+func (p *Proc) Close() error { return nil }
