@@ -62,6 +62,7 @@ type Device struct {
 	devcfg   []byte
 	arena    []byte
 	kicks    chan int
+	pokes    chan struct{}
 	irq      chan struct{}
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -86,7 +87,7 @@ type Device struct {
 func New(id uint16, features uint64, devcfg []byte, nq, qmax int, b Backend) *Device {
 	d := &Device{
 		backend: b, id: id, offered: features, devcfg: devcfg,
-		arena: make([]byte, arenaSize), kicks: make(chan int, 64),
+		arena: make([]byte, arenaSize), kicks: make(chan int, 64), pokes: make(chan struct{}, 1),
 		irq: make(chan struct{}, 1), stop: make(chan struct{}), queues: make([]queue, nq),
 	}
 	for i := range d.queues {
@@ -128,25 +129,41 @@ func (d *Device) MaxPending() int {
 	return d.maxPending
 }
 
-// Poke makes the device look at queue q again, as if notified.
-func (d *Device) Poke(q int) { d.kicks <- q }
+// Poke makes the device look at all its queues again, as if notified;
+// it never blocks, so backends may poke each other.
+func (d *Device) Poke() {
+	select {
+	case d.pokes <- struct{}{}:
+	default:
+	}
+}
 
 func (d *Device) run() {
 	for {
+		used := false
 		select {
 		case <-d.stop:
 			return
 		case q := <-d.kicks:
-			if d.process(q) {
-				d.mu.Lock()
-				d.isr |= 1
-				d.mu.Unlock()
-				select {
-				case d.irq <- struct{}{}:
-				default:
-				}
+			used = d.process(q)
+		case <-d.pokes:
+			for q := range d.queues {
+				used = d.process(q) || used
 			}
 		}
+		if used {
+			d.interrupt()
+		}
+	}
+}
+
+func (d *Device) interrupt() {
+	d.mu.Lock()
+	d.isr |= 1
+	d.mu.Unlock()
+	select {
+	case d.irq <- struct{}{}:
+	default:
 	}
 }
 
