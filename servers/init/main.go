@@ -3,7 +3,9 @@
 // runs the name service on those channels, and restarts a server that dies,
 // at most three times. An argument ending in "!" is a task: init waits for
 // every task to finish and then exits; with no tasks it runs for ever. Commas in an argument separate the
-// program's own arguments ("evil,priv!" runs "evil priv" as a task).
+// program's own arguments ("evil,priv!" runs "evil priv" as a task), and
+// "@device" at its end grants the program a PCI device (devices.go).
+// The kernel gives init its resource handle at abi.Resource.
 package main
 
 import (
@@ -70,8 +72,8 @@ func (r *registry) connect(name string) (ipc.Handle, error) {
 }
 
 // serve answers one child's requests on its bootstrap channel until the
-// child goes away.
-func (r *registry) serve(who string, boot ipc.Handle) {
+// child goes away. dev is the child's device spec, if it has one.
+func (r *registry) serve(who, dev string, boot ipc.Handle) {
 	buf := make([]byte, 256)
 	for {
 		hs := make([]ipc.Handle, 1)
@@ -92,6 +94,14 @@ func (r *registry) serve(who string, boot ipc.Handle) {
 				continue
 			}
 			ipc.Write(boot, []byte("ok"), []ipc.Handle{c})
+		case verb == "device":
+			h, err := mintDevice(dev)
+			if err != nil {
+				ipc.Write(boot, []byte(err.Error()), nil)
+				continue
+			}
+			fmt.Printf("init: %s gets device %s\n", who, dev)
+			ipc.Write(boot, []byte("ok"), []ipc.Handle{h})
 		default:
 			ipc.Write(boot, []byte("error: unknown request"), nil)
 		}
@@ -100,7 +110,7 @@ func (r *registry) serve(who string, boot ipc.Handle) {
 
 // supervise runs one program, restarting it after a failure if it is a
 // server.
-func supervise(r *registry, cmd string, task bool) {
+func supervise(r *registry, cmd, dev string, task bool) {
 	for restarts := 0; ; restarts++ {
 		mine, theirs, err := ipc.Channel()
 		if err != nil {
@@ -113,7 +123,7 @@ func supervise(r *registry, cmd string, task bool) {
 			ipc.Close(mine)
 			return
 		}
-		go r.serve(cmd, mine)
+		go r.serve(cmd, dev, mine)
 		st, err := ipc.Wait(p)
 		ipc.Close(p)
 		if err != nil {
@@ -139,13 +149,14 @@ func main() {
 	ntasks := 0
 	for _, a := range os.Args[1:] {
 		task := strings.HasSuffix(a, "!")
-		cmd := strings.ReplaceAll(strings.TrimSuffix(a, "!"), ",", " ")
+		prog, dev := splitDevice(strings.TrimSuffix(a, "!"))
+		cmd := strings.ReplaceAll(prog, ",", " ")
 		if task {
 			ntasks++
 			tasks.Add(1)
-			go func() { defer tasks.Done(); supervise(r, cmd, true) }()
+			go func() { defer tasks.Done(); supervise(r, cmd, dev, true) }()
 		} else {
-			go supervise(r, cmd, false)
+			go supervise(r, cmd, dev, false)
 		}
 	}
 	if ntasks == 0 {
