@@ -6,7 +6,7 @@ KERNEL := $(BUILD)/kernel.elf
 # the linker takes the address as a signed decimal.
 KERNEL_TEXT := -2145382400
 KERNEL_LDFLAGS := -E aramid/boot.Entry32 -T $(KERNEL_TEXT) -X main.version=$(VERSION)
-QEMU_FLAGS := -M pc -cpu max -m 512 -no-reboot -nographic \
+QEMU_FLAGS := -M pc -cpu max -m 512 -no-reboot -nographic -nic none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 # Kernel command line for make qemu: the words that are not aramid.* are
 # the programs init starts (see docs/user-space.md).

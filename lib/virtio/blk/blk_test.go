@@ -6,6 +6,9 @@ import (
 	"errors"
 	"io"
 	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -14,6 +17,7 @@ import (
 	"aramid/lib/virtio/blk"
 	"aramid/lib/virtio/virtiotest"
 	"aramid/servers/vfsd/blockdev"
+	"aramid/servers/vfsd/ext4"
 )
 
 var (
@@ -190,5 +194,40 @@ func TestDeviceError(t *testing.T) {
 	}
 	if _, err := d.ReadAt(buf, 9*512); err != nil || !bytes.Equal(buf, k.img[9*512:10*512]) {
 		t.Fatalf("read after the error: %v", err)
+	}
+}
+
+// TestExt4OnDriver mounts an image made by mke2fs through the driver and
+// reads a file back, the way vfsd uses it.
+func TestExt4OnDriver(t *testing.T) {
+	if _, err := exec.LookPath("mke2fs"); err != nil {
+		t.Skip("no mke2fs")
+	}
+	dir := t.TempDir()
+	want := make([]byte, 200000)
+	rand.New(rand.NewSource(2)).Read(want)
+	os.Mkdir(filepath.Join(dir, "src"), 0o755)
+	os.WriteFile(filepath.Join(dir, "src", "f"), want, 0o644)
+	img := filepath.Join(dir, "img")
+	if out, err := exec.Command("mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-d", filepath.Join(dir, "src"), img, "16M").CombinedOutput(); err != nil {
+		t.Fatalf("mke2fs: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _, d := newDisk(t, len(raw), flush)
+	copy(k.img, raw)
+	e, err := ext4.Open(d, ext4.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ino, err := e.Lookup(e.Root(), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(want))
+	if n, err := e.ReadAt(ino, got, 0); n != len(want) || !bytes.Equal(got, want) {
+		t.Fatalf("read %d bytes (%v), equal %v", n, err, bytes.Equal(got, want))
 	}
 }

@@ -5,7 +5,8 @@
 // procd. "netd selftest" instead runs a TCP echo over loopback and exits,
 // to check that the netstack runs in this process at all.
 //
-// Until the virtio-net driver exists netd has the loopback interface only.
+// With a device from init ("netd@virtio-net") netd drives that virtio-net
+// card; without one it has the loopback interface only.
 package main
 
 import (
@@ -17,7 +18,9 @@ import (
 	"syscall"
 	"time"
 
+	"aramid/lib/device"
 	"aramid/lib/ipc"
+	"aramid/lib/virtio/nic"
 	"aramid/proto/kchan"
 	"aramid/proto/netpb"
 	"aramid/proto/procpb"
@@ -46,7 +49,8 @@ func main() {
 		fmt.Println(err)
 		os.Exit(2)
 	}
-	srv, err := netd.New(cfg, nil)
+	dev, what := card()
+	srv, err := netd.New(cfg, dev)
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)
@@ -57,7 +61,7 @@ func main() {
 		fmt.Println("netd: register:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("netd: serving, loopback only (pid %d)\n", os.Getpid())
+	fmt.Printf("netd: serving, %s (pid %d)\n", what, os.Getpid())
 	err = ipc.Serve(svc, func(conn ipc.Handle) {
 		s := srv.NewService(kernelHandles{})
 		defer s.Release()
@@ -69,6 +73,21 @@ func main() {
 	})
 	fmt.Println("netd:", err)
 	os.Exit(1)
+}
+
+// card opens the virtio-net card init granted, if any, and describes
+// the interfaces netd will have.
+func card() (netd.Device, string) {
+	h, err := device.Request()
+	if err != nil {
+		return nil, "loopback only"
+	}
+	d, err := nic.Open(device.Open(h))
+	if err != nil {
+		fmt.Println("netd: virtio-net:", err)
+		return nil, "loopback only"
+	}
+	return d, "virtio-net " + d.MAC().String()
 }
 
 // offerSockets registers netd as procd's socket source, if procd runs.
