@@ -212,11 +212,6 @@ func (d *Device) loop(poll time.Duration, service func()) {
 	}
 }
 
-// NeedsReset reports whether the device has flagged an internal error.
-func (d *Device) NeedsReset() bool {
-	return d.common.read8(comStatus)&StatusNeedsReset != 0
-}
-
 // Close resets the device, so it stops using the queues' memory, and
 // stops the interrupt loop.
 func (d *Device) Close() error {
@@ -235,12 +230,10 @@ func (d *Device) Close() error {
 	return err
 }
 
-// Config8, Config16, Config32 and Config64 read the device-specific
-// configuration structure. Config64 retries until the configuration
-// generation is stable, as a 64-bit field is read in two halves.
-func (d *Device) Config8(off int) uint8   { return d.devcfg.read8(off) }
-func (d *Device) Config16(off int) uint16 { return d.devcfg.read16(off) }
-func (d *Device) Config32(off int) uint32 { return d.devcfg.read32(off) }
+// Config8 and Config64 read the device-specific configuration
+// structure. Config64 retries until the configuration generation is
+// stable, as a 64-bit field is read in two halves.
+func (d *Device) Config8(off int) uint8 { return d.devcfg.read8(off) }
 
 func (d *Device) Config64(off int) uint64 {
 	for {

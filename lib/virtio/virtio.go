@@ -83,9 +83,8 @@ const (
 
 // Errors.
 var (
-	ErrNotModern   = errors.New("virtio: not a modern virtio-pci device")
-	ErrFeatures    = errors.New("virtio: device refused the features")
-	ErrQueueFull   = errors.New("virtio: queue full")
-	ErrNoQueue     = errors.New("virtio: no such queue")
-	ErrDeviceReset = errors.New("virtio: device needs reset")
+	ErrNotModern = errors.New("virtio: not a modern virtio-pci device")
+	ErrFeatures  = errors.New("virtio: device refused the features")
+	ErrQueueFull = errors.New("virtio: queue full")
+	ErrNoQueue   = errors.New("virtio: no such queue")
 )

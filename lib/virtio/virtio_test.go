@@ -62,7 +62,7 @@ func TestQueueRoundTrip(t *testing.T) {
 		t.Fatalf("queue size %d, want the device's 64", q.Size())
 	}
 	done := make(chan []virtio.Used, 1)
-	d.Start(time.Second, func() {
+	d.Start(50*time.Millisecond, func() {
 		if u := q.Collect(nil); len(u) > 0 {
 			done <- u
 		}
@@ -90,8 +90,8 @@ func TestQueueRoundTrip(t *testing.T) {
 			t.Fatalf("device wrote %q", got)
 		}
 	}
-	if q.Free() != 64 || f.Err() != nil || f.Acks() == 0 {
-		t.Fatalf("free %d, device error %v, acks %d", q.Free(), f.Err(), f.Acks())
+	if q.Free() != 64 || q.BadUsed() != 0 || f.Err() != nil || f.Acks() == 0 {
+		t.Fatalf("free %d, bad used entries %d, device error %v, acks %d", q.Free(), q.BadUsed(), f.Err(), f.Acks())
 	}
 }
 

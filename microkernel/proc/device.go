@@ -57,7 +57,10 @@ func deviceCall(p int32, nr, a1, a2, a3 uint64) uint64 {
 	}
 	switch nr {
 	case abi.SysDeviceConfig:
-		if a3 > 256 || !space(p).Access(a2, a3, true) {
+		if a3 > 256 {
+			return neg(syscall.EINVAL)
+		}
+		if !space(p).Access(a2, a3, true) {
 			return neg(syscall.EFAULT)
 		}
 		pci.ReadConfig(int(hd.Obj), userBytes(a2, a3))
