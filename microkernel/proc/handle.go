@@ -12,6 +12,9 @@ const (
 	KindChannel
 	KindProcess
 	KindVMO
+	KindResource // the right to mint device handles (device.go)
+	KindDevice   // one PCI function
+	KindIRQ      // a device's interrupt, waitable
 )
 
 // Handle rights (lib/abi).
@@ -78,6 +81,8 @@ func closeHandle(hd *Handle) {
 		dropProcessRef(hd.Obj)
 	case KindVMO:
 		dropVMO(hd.Obj)
+	case KindDevice, KindIRQ:
+		releaseDevice(hd)
 	}
 	*hd = Handle{}
 }

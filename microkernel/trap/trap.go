@@ -30,6 +30,7 @@ var (
 	nativeCall = proc.Native
 	linuxCall  = hosting.Syscall
 	userFault  = proc.UserFault
+	deviceIRQ  = proc.DeviceIRQ
 )
 
 // Counts of traps by kind, for the kernel's statistics.
@@ -64,6 +65,7 @@ func Handle(f *amd64.Frame, fx *amd64.FXArea) {
 		hosting.ConsoleInput()
 		clock.EOI(4)
 	case v <= irqLast:
+		deviceIRQ(uint8(v - clock.IRQBase)) // masks a driver's line before the EOI
 		clock.EOI(uint8(v - clock.IRQBase))
 	default:
 		console.Print("trap: unexpected vector ")

@@ -4,6 +4,9 @@
 // at most three times. An argument ending in "!" is a task: init waits for
 // every task to finish and then exits; with no tasks it runs for ever. Commas in an argument separate the
 // program's own arguments ("evil,priv!" runs "evil priv" as a task).
+//
+// "@device" at the end of an argument grants the program a PCI device
+// (devices.go); the kernel gives init its resource handle at abi.Resource.
 package main
 
 import (
@@ -20,6 +23,7 @@ const maxRestarts = 3
 // supervise runs one program, restarting it after a failure if it is a
 // server.
 func supervise(r *registry, cmd string, task bool) {
+	cmd, dev := splitDevice(cmd)
 	for restarts := 0; ; restarts++ {
 		mine, theirs, err := ipc.Channel()
 		if err != nil {
@@ -32,7 +36,7 @@ func supervise(r *registry, cmd string, task bool) {
 			ipc.Close(mine)
 			return
 		}
-		go r.serve(cmd, mine)
+		go r.serve(cmd, dev, mine)
 		st, err := ipc.Wait(p)
 		ipc.Close(p)
 		if err != nil {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"io"
 	"syscall"
 
 	"aramid/lib/linux"
@@ -11,11 +12,13 @@ import (
 )
 
 // readInto reads with read into the request's region or an inline buffer.
+// io.EOF with nothing read is a read of 0 bytes, as pread(2) at the end
+// of a file, not an error (the ext4 engine reports the end that way).
 func (s *Session) readInto(dest *rpc.Region, length uint64, read func([]byte) (int, error)) (*vfspb.ReadReply, error) {
 	if dest == nil {
 		buf := make([]byte, min(length, maxInline))
 		n, err := read(buf)
-		if err != nil && n == 0 {
+		if err != nil && n == 0 && err != io.EOF {
 			return nil, err
 		}
 		return &vfspb.ReadReply{Count: uint64(n), Data: buf[:n]}, nil
@@ -26,7 +29,7 @@ func (s *Session) readInto(dest *rpc.Region, length uint64, read func([]byte) (i
 	}
 	buf := make([]byte, min(uint64(n), length))
 	got, err := read(buf)
-	if err != nil && got == 0 {
+	if err != nil && got == 0 && err != io.EOF {
 		return nil, err
 	}
 	if _, err := mem.WriteAt(buf[:got], off); err != nil {

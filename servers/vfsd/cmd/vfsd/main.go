@@ -1,24 +1,36 @@
 // Command vfsd runs the file server as an Aramid process: the standard
-// namespace (service.Namespace: devfs on /dev, tmpfs on /tmp and /run) on a
-// tmpfs root until a block driver exists, registered as "vfs", one vfs
-// session per connection. Registered buffers (bulk data) are kernel memory
-// objects.
+// namespace (service.Namespace: devfs on /dev, tmpfs on /tmp and /run),
+// registered as "vfs", one vfs session per connection. With a device from
+// init ("vfsd@virtio-blk") the root is the ext4 filesystem on that
+// virtio-blk disk, read-only if the drive is; without one it is a tmpfs.
+// Registered buffers (bulk data) are kernel memory objects.
 package main
 
 import (
 	"fmt"
 	"os"
+	"syscall"
 
+	"aramid/lib/device"
+	"aramid/lib/names"
 	"aramid/lib/server"
+	"aramid/lib/virtio/blk"
 	"aramid/proto/kchan"
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
+	"aramid/servers/vfsd/ext4"
+	"aramid/servers/vfsd/ext4fs"
 	"aramid/servers/vfsd/service"
 	"aramid/servers/vfsd/tmpfs"
 )
 
 func main() {
-	v, err := service.Namespace(service.Config{Root: tmpfs.New(tmpfs.Options{Mode: 0o755}), Console: os.Stdout, Input: os.Stdin})
+	cfg := service.Config{Console: os.Stdout, Input: os.Stdin}
+	if err := diskRoot(&cfg); err != nil {
+		fmt.Println("vfsd:", err)
+		os.Exit(1)
+	}
+	v, err := service.Namespace(cfg)
 	if err != nil {
 		fmt.Println("vfsd:", err)
 		os.Exit(1)
@@ -33,4 +45,31 @@ func main() {
 		os.Exit(1)
 	}
 	srv.Run()
+}
+
+// diskRoot sets the root filesystem: ext4 on the disk init granted, or a
+// tmpfs when init grants none (init says why).
+func diskRoot(cfg *service.Config) error {
+	h, err := names.Device()
+	if err != nil {
+		cfg.Root = tmpfs.New(tmpfs.Options{Mode: 0o755})
+		return nil
+	}
+	disk, err := blk.Open(device.Open(h))
+	if err != nil {
+		return fmt.Errorf("virtio-blk: %w", err)
+	}
+	e, err := ext4.Open(disk, ext4.Options{ReadOnly: disk.ReadOnly()})
+	if err != nil {
+		return fmt.Errorf("ext4 root: %w", err)
+	}
+	cfg.Root = ext4fs.New(e)
+	size, _ := disk.Size()
+	ro := ""
+	if disk.ReadOnly() {
+		cfg.RootFlags = syscall.MS_RDONLY
+		ro = ", read-only"
+	}
+	fmt.Printf("vfsd: root is ext4 on virtio-blk (%d MiB%s)\n", size>>20, ro)
+	return nil
 }
