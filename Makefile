@@ -5,6 +5,8 @@
 SHELL := /bin/bash
 GO ?= go
 BUILD := build
+# The root filesystem image Linux programs run from (mk/linux.mk).
+ROOT_IMG := $(BUILD)/root.ext4
 NEED := tools/need
 
 .DEFAULT_GOAL := help

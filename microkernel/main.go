@@ -31,6 +31,7 @@ import (
 	"aramid/microkernel/dev"
 	"aramid/microkernel/hosting"
 	"aramid/microkernel/mm"
+	"aramid/microkernel/pci"
 	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
 	"aramid/microkernel/selftest"
@@ -133,8 +134,10 @@ func runInit(bundle []byte, cmdline string) int64 {
 	proc.Random = hosting.Random
 	crash.StartUserReporter()
 	fl := amd64.DisableInterrupts()
-	i, errno := proc.Spawn([]byte(cmdline), proc.Handle{})
+	pci.Scan()
+	i, errno := proc.Spawn([]byte(cmdline), proc.ResourceHandle())
 	amd64.RestoreInterrupts(fl)
+	printPCI()
 	if errno != 0 {
 		fmt.Printf("kernel: cannot start %q: %v\n", cmdline, errno)
 		return -1
@@ -149,6 +152,13 @@ func runInit(bundle []byte, cmdline string) int64 {
 	fmt.Printf("kernel: %d Linux calls, %d native calls, %d faults, %d ticks, %d IRQs, %d context switches\n",
 		c.Syscalls, c.Native, c.Faults, c.Ticks, c.IRQs, sched.Switches)
 	return st
+}
+
+// printPCI lists the PCI functions init may grant to drivers.
+func printPCI() {
+	for _, f := range pci.Functions[:pci.Count] {
+		fmt.Printf("pci: %02x:%02x.%d %04x:%04x class %06x irq %d\n", f.Bus, f.Dev, f.Fn, f.Vendor, f.Device, f.Class, int8(f.IRQ))
+	}
 }
 
 // crashTest dereferences an address nothing maps, to show the crash report.

@@ -6,12 +6,17 @@ KERNEL := $(BUILD)/kernel.elf
 # the linker takes the address as a signed decimal.
 KERNEL_TEXT := -2145382400
 KERNEL_LDFLAGS := -E aramid/microkernel/boot.Entry32 -T $(KERNEL_TEXT) -X main.version=$(VERSION)
-QEMU_FLAGS := -M pc -cpu max -m 512 -no-reboot -nographic \
+QEMU_FLAGS := -M pc -cpu max -m 512 -no-reboot -nographic -nic none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 # Kernel command line for make qemu: the words that are not aramid.* are
-# the programs init starts (see docs/user-space.md); by default the Linux
-# system with a busybox shell on the console (mk/linux.mk).
+# the programs init starts (see docs/user-space.md); @ grants a device. By
+# default: the Linux system with a busybox shell on the console
+# (mk/linux.mk).
 APPEND ?= $(LINUX_APPEND) linuxd,/bin/sh!!
+# The disk of make qemu: ROOTFS=path, or the root image built here
+# (mk/linux.mk). Either is attached with snapshot=on, so nothing is
+# written to it.
+DISK = $(or $(ROOTFS),$(ROOT_IMG))
 
 ## kernel: build the bootable kernel image (build/kernel.elf)
 kernel:
@@ -19,18 +24,15 @@ kernel:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(KERNEL_LDFLAGS)' -o $(KERNEL) ./microkernel
 	$(GO) run ./tools/imagetool $(KERNEL)
 
-## qemu: build and boot Aramid with its user-space bundle on this terminal (quit: Ctrl-A X)
-qemu: no-rootfs kernel bundle
+## qemu: boot Aramid on this terminal with an ext4 disk (ROOTFS=path or a default image) and a NIC (quit: Ctrl-A X)
+qemu: kernel bundle $(DISK)
 	@$(NEED) qemu-system-x86
-	@qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUNDLE) -append "$(APPEND)"; \
+	@port=$$($(GO) run ./tools/freeport) && \
+	echo "make qemu: $(DISK) is the root (snapshot=on); host 127.0.0.1:$$port forwards to port 80 in Aramid" && \
+	qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUNDLE) -append "$(APPEND)" \
+		-drive file=$(DISK),if=none,id=root,format=raw,snapshot=on -device virtio-blk-pci,drive=root,disable-legacy=on \
+		-netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$$port-:80 -device virtio-net-pci,netdev=n0,disable-legacy=on; \
 	rc=$$?; [ $$((rc % 2)) -eq 1 ] && exit $$(( rc / 2 )); exit $$rc
-
-# no-rootfs refuses ROOTFS= clearly rather than ignoring it.
-no-rootfs:
-	@if [ -n "$(ROOTFS)" ]; then \
-		echo "make qemu ROOTFS=$(ROOTFS): booting a Linux root filesystem needs linuxd and a block driver, which do not exist yet (see README.md)" >&2; \
-		exit 2; \
-	fi
 
 ## test-boot: boot QEMU: in-kernel self-test of the hosted Go runtime, crash report
 test-boot: kernel
@@ -38,4 +40,4 @@ test-boot: kernel
 	ARAMID_KERNEL=$(abspath $(KERNEL)) $(GO) test -count=1 -timeout 20m -v ./test/boot/
 
 TESTS += test-boot
-.PHONY: kernel qemu no-rootfs test-boot
+.PHONY: kernel qemu test-boot

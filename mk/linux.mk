@@ -2,10 +2,14 @@
 # make run.
 
 ROOTFS_DIR := $(BUILD)/rootfs
-ROOT_IMG := $(BUILD)/root.ext4
-# The system as make qemu and make run start it: vfsd on the root image,
-# linuxd running a shell on the console as init's main task.
-LINUX_APPEND := aramid.tty aramid.noselftest aramid.exit authd vfsd,root=bundle:root.ext4 netd
+# The system as make qemu and make run start it: vfsd on the root disk,
+# netd on the network card; the caller adds linuxd and what it runs as
+# init's main task.
+LINUX_APPEND := aramid.tty aramid.noselftest aramid.exit authd vfsd@virtio-blk netd@virtio-net
+# The devices of make run and the boot tests: the root disk (a copy, so
+# the image stays as built) and a network card without forwards.
+LINUX_DEVICES = -drive file=$(1),if=none,id=root,format=raw -device virtio-blk-pci,drive=root,disable-legacy=on \
+	-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,disable-legacy=on
 
 # ROOT_BINS are programs copied into the root image's /test (test
 # programs, benchmarks); each mk file adds its own with +=.
@@ -35,24 +39,25 @@ root-image: $(ROOT_IMG)
 
 ## run: boot Aramid and run CMD (a shell command line) as root; make's status is CMD's (ROOTFS=IMG for another root)
 run: export RUN_CMD = $(value CMD)
-run: kernel bundle
+run: kernel bundle $(ROOT_IMG)
 	@$(NEED) qemu-system-x86 e2fsprogs
 	@[ -n "$$RUN_CMD" ] || { echo "usage: make run CMD='command line' [ROOTFS=image]" >&2; exit 2; }
 	@cp $(if $(ROOTFS),$(ROOTFS),$(ROOT_IMG)) $(BUILD)/run.ext4
 	@printf '%s\n' "$$RUN_CMD" > $(BUILD)/run.sh
 	@$(GO) run ./cmd/ext4tool put $(BUILD)/run.ext4 $(BUILD)/run.sh /run.sh
-	@$(GO) run ./tools/mkbundle -o $(BUILD)/run.cpio $(addprefix $(BUILD)/bundle/,$(notdir $(USER_PROGS)) forktest) $(BUILD)/run.ext4
-	@qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUILD)/run.cpio \
-		-append "$(subst root.ext4,run.ext4,$(LINUX_APPEND)) linuxd,/bin/sh,/run.sh!!" \
+	@qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUNDLE) $(call LINUX_DEVICES,$(BUILD)/run.ext4) \
+		-append "$(LINUX_APPEND) linuxd,/bin/sh,/run.sh!!" \
 		| tr -d '\r' | sed -u -n '/^linuxd: started$$/,$${/^linuxd: started$$/d;/^init: /,$$d;p}'; \
 	rc=$${PIPESTATUS[0]}; [ $$((rc % 2)) -eq 1 ] && exit $$(( rc / 2 )); echo "make run: QEMU stopped with status $$rc" >&2; exit 125
 
 .PHONY: root-image run
 
 ## test-shell: boot to the busybox shell on the console, type at it, power off
-test-shell: kernel bundle
+test-shell: kernel bundle $(ROOT_IMG)
 	@$(NEED) qemu-system-x86
+	cp $(ROOT_IMG) $(BUILD)/shell.ext4
 	ARAMID_KERNEL=$(abspath $(KERNEL)) ARAMID_BUNDLE=$(abspath $(BUNDLE)) ARAMID_APPEND="$(LINUX_APPEND)" \
+		ARAMID_DEVICES="$(call LINUX_DEVICES,$(abspath $(BUILD)/shell.ext4))" \
 		$(GO) test -count=1 -timeout 10m -v ./test/shell/
 
 TESTS += test-shell

@@ -91,11 +91,9 @@ const (
 	// a reply: the child has one thread, a copy of that one, which also
 	// waits for a reply.
 	SysLinuxFork = NativeBase + 0x19 // (process h, tid, cookie, out tid *uint32) -> process h
-	// SysBundleRead reads a file of the boot bundle; n = 0 asks its size.
-	SysBundleRead = NativeBase + 0x1a // (name, len, off, buf, n) -> bytes read
 	// SysProcessFutex wakes up to n threads waiting on a futex in a Linux
 	// process (CLONE_CHILD_CLEARTID).
-	SysProcessFutex = NativeBase + 0x1b // (process h, addr, n) -> woken
+	SysProcessFutex = NativeBase + 0x1a // (process h, addr, n) -> woken
 )
 
 // Operations of SysProcessVM.

@@ -1,7 +1,6 @@
 package ipc
 
 import (
-	"io"
 	"syscall"
 	"unsafe"
 
@@ -87,34 +86,4 @@ func LinuxFork(p Handle, tid int, cookie uint64) (Handle, int, error) {
 func ProcessFutexWake(p Handle, addr uint64, n int) (int, error) {
 	r, _, e := syscall.RawSyscall(abi.SysProcessFutex, uintptr(p), uintptr(addr), uintptr(n))
 	return int(r), errno(r, e)
-}
-
-// BundleRead reads the boot-bundle file name at off into b and returns the
-// number of bytes read (0 at its end).
-func BundleRead(name string, off int64, b []byte) (int, error) {
-	if len(b) == 0 {
-		return 0, nil
-	}
-	nb := []byte(name)
-	r, _, e := syscall.RawSyscall6(abi.SysBundleRead, bytesPtr(nb), uintptr(len(nb)), uintptr(off), bytesPtr(b), uintptr(len(b)), 0)
-	return int(r), errno(r, e)
-}
-
-// Bundle is a file of the boot bundle, read through the kernel.
-type Bundle string
-
-// ReadAt implements io.ReaderAt.
-func (b Bundle) ReadAt(p []byte, off int64) (int, error) {
-	n, err := BundleRead(string(b), off, p)
-	if err == nil && n < len(p) {
-		err = io.EOF
-	}
-	return n, err
-}
-
-// Size returns the file's size in bytes.
-func (b Bundle) Size() (int64, error) {
-	nb := []byte(b)
-	r, _, e := syscall.RawSyscall6(abi.SysBundleRead, bytesPtr(nb), uintptr(len(nb)), 0, 0, 0, 0)
-	return int64(r), errno(r, e)
 }

@@ -51,6 +51,17 @@ func Lookup(name string) (ipc.Handle, error) {
 	return ipc.Handle(rep.GetChannel().GetValue()), nil
 }
 
+// Device returns the device handle init's configuration grants this
+// program ("vfsd@virtio-blk"), minted for it on the first call. Without
+// one the error is ENODEV.
+func Device() (ipc.Handle, error) {
+	rep, err := initClient().Device(context.Background(), &namepb.DeviceRequest{})
+	if err != nil {
+		return 0, fmt.Errorf("device: %w", err)
+	}
+	return ipc.Handle(rep.GetDevice().GetValue()), nil
+}
+
 // Accept serves the connections init makes on svc, a channel from
 // Register: it runs serve for each in its own goroutine. It returns when
 // init closes svc (EPIPE) or the channel fails.

@@ -39,3 +39,14 @@ func EOI(irq uint8) {
 	}
 	amd64.Outb(0x20, 0x20)
 }
+
+// Mask disables an IRQ line.
+//
+//go:nosplit
+func Mask(irq uint8) {
+	if irq < 8 {
+		amd64.Outb(0x21, amd64.Inb(0x21)|1<<irq)
+	} else {
+		amd64.Outb(0xa1, amd64.Inb(0xa1)|1<<(irq-8))
+	}
+}

@@ -12,7 +12,10 @@ const (
 	KindChannel
 	KindProcess
 	KindVMO
-	KindPort // a syscall port (linux.go)
+	KindResource // the right to mint device handles (device.go)
+	KindDevice   // one PCI function
+	KindIRQ      // a device's interrupt, waitable
+	KindPort     // a syscall port (linux.go)
 )
 
 // Handle rights (lib/abi).
@@ -81,6 +84,8 @@ func closeHandle(hd *Handle) {
 		dropVMO(hd.Obj)
 	case KindPort:
 		releasePort(hd.Obj)
+	case KindDevice, KindIRQ:
+		releaseDevice(hd)
 	}
 	*hd = Handle{}
 }

@@ -6,7 +6,6 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/microkernel/arch/amd64"
-	"aramid/microkernel/loader"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/sched"
 )
@@ -468,27 +467,4 @@ func processFutex(p int32, h, addr, n uint64) uint64 {
 		return neg(e)
 	}
 	return uint64(sched.Wake(sched.WaitFutex, futexKeyOf(i, addr), int(n)))
-}
-
-// bundleRead is bundle_read(name, len, off, buf, n): bytes of a file of
-// the boot bundle, how vfsd reaches the root image before there is a
-// disk. With n = 0 it answers the file's size.
-//
-//go:nosplit
-func bundleRead(p int32, name, nlen, off, buf, n uint64) uint64 {
-	sp := space(p)
-	if nlen > 256 || !sp.Access(name, nlen, false) || !sp.Access(buf, n, true) {
-		return neg(syscall.EFAULT)
-	}
-	img, ok := loader.Find(Bundle, str(userBytes(name, nlen)))
-	if !ok {
-		return neg(syscall.ENOENT)
-	}
-	if n == 0 {
-		return uint64(len(img))
-	}
-	if off >= uint64(len(img)) {
-		return 0
-	}
-	return uint64(copy(userBytes(buf, n), img[off:]))
 }

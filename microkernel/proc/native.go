@@ -86,6 +86,9 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return uint64(vmos[hd.Obj].npages) * mm.PageSize, false
 	case SysWaitMany:
 		return waitMany(p, f, fx, a1, a2, int64(a3))
+	case abi.SysDeviceList, abi.SysDeviceMint, abi.SysDeviceConfig, abi.SysDeviceMapBAR,
+		abi.SysDeviceIRQ, abi.SysInterruptAck, abi.SysDeviceDMA:
+		return deviceCall(p, f.RAX, a1, a2, a3), false
 	}
 	return linuxdCall(p, f, fx)
 }
@@ -114,8 +117,6 @@ func linuxdCall(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return processKill(p, a1, a2), false
 	case abi.SysLinuxFork:
 		return linuxFork(p, a1, a2, a3, a4), false
-	case abi.SysBundleRead:
-		return bundleRead(p, a1, a2, a3, a4, a5), false
 	case abi.SysProcessFutex:
 		return processFutex(p, a1, a2, a3), false
 	}

@@ -29,39 +29,63 @@ var vmos [MaxVMOs]vmo
 //
 //go:nosplit
 func vmoCreate(p int32, size uint64) uint64 {
+	h, _ := newVMO(p, size, false)
+	return h
+}
+
+// newVMO makes a zero-filled object of size bytes charged to p and
+// returns its handle (or -errno). A contiguous object's frames are one
+// physical run, for DMA; its physical address is the second result.
+//
+//go:nosplit
+func newVMO(p int32, size uint64, contiguous bool) (uint64, uint64) {
 	n := (size + mm.PageSize - 1) / mm.PageSize
 	if n == 0 || n > MaxVMOPages {
-		return neg(syscall.EINVAL)
+		return neg(syscall.EINVAL), 0
 	}
 	sp := space(p)
 	if sp.Limit != 0 && sp.Pages+n > sp.Limit {
-		return neg(syscall.ENOMEM)
+		return neg(syscall.ENOMEM), 0
 	}
 	v := int32(1)
 	for ; v < MaxVMOs && vmos[v].refs != 0; v++ {
 	}
 	if v == MaxVMOs {
-		return neg(syscall.ENOMEM)
+		return neg(syscall.ENOMEM), 0
 	}
 	o := &vmos[v]
 	o.npages = 0
-	for i := uint64(0); i < n; i++ {
-		pa, ok := mm.AllocZeroed()
-		if !ok {
-			freeFrames(o)
-			return neg(syscall.ENOMEM)
-		}
-		o.frames[i] = pa
-		o.npages++
+	if !fillVMO(o, n, contiguous) {
+		freeFrames(o)
+		return neg(syscall.ENOMEM), 0
 	}
 	sp.Pages += n
 	o.refs = 1
 	h := install(p, Handle{Kind: KindVMO, Rights: RightRead | RightWrite | RightMap | RightTransfer | RightDup, Obj: v})
 	if h == 0 {
 		dropVMO(v)
-		return neg(syscall.EMFILE)
+		return neg(syscall.EMFILE), 0
 	}
-	return h
+	return h, o.frames[0]
+}
+
+//go:nosplit
+func fillVMO(o *vmo, n uint64, contiguous bool) bool {
+	run, ok := uint64(0), true
+	if contiguous {
+		run, ok = mm.AllocZeroedRun(n)
+	}
+	for i := uint64(0); i < n && ok; i++ {
+		pa := run + i*mm.PageSize
+		if !contiguous {
+			pa, ok = mm.AllocZeroed()
+		}
+		if ok {
+			o.frames[i] = pa
+			o.npages++
+		}
+	}
+	return ok
 }
 
 // vmoMap maps the whole object into the caller and returns the address.

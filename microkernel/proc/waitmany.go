@@ -28,7 +28,8 @@ func wakeManyWaiters() {
 }
 
 // ready reports whether handle h of process p is ready: a channel with a
-// queued message or a closed peer, or a process that has exited.
+// queued message or a closed peer, a process that has exited, or an
+// interrupt not yet acknowledged.
 //
 //go:nosplit
 func ready(p int32, h uint64) (bool, syscall.Errno) {
@@ -42,6 +43,8 @@ func ready(p int32, h uint64) (bool, syscall.Errno) {
 		return ep.head != 0 || ep.peer == 0, 0
 	case KindProcess:
 		return Procs[hd.Obj].state == pZombie, 0
+	case KindIRQ:
+		return devices[hd.Obj].pending, 0
 	}
 	return false, syscall.EINVAL
 }

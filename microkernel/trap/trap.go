@@ -31,6 +31,7 @@ var (
 	linuxCall   = hosting.Syscall
 	forwardCall = proc.Forward
 	userFault   = proc.UserFault
+	deviceIRQ   = proc.DeviceIRQ
 )
 
 // Counts of traps by kind, for the kernel's statistics.
@@ -71,6 +72,7 @@ func Handle(f *amd64.Frame, fx *amd64.FXArea) {
 		hosting.ConsoleInput()
 		clock.EOI(4)
 	case v <= irqLast:
+		deviceIRQ(uint8(v - clock.IRQBase)) // masks a driver's line before the EOI
 		clock.EOI(uint8(v - clock.IRQBase))
 	default:
 		console.Print("trap: unexpected vector ")

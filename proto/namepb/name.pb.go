@@ -204,6 +204,87 @@ func (x *LookupReply) GetChannel() *rpc.Handle {
 	return nil
 }
 
+type DeviceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeviceRequest) Reset() {
+	*x = DeviceRequest{}
+	mi := &file_namepb_name_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeviceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeviceRequest) ProtoMessage() {}
+
+func (x *DeviceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_namepb_name_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeviceRequest.ProtoReflect.Descriptor instead.
+func (*DeviceRequest) Descriptor() ([]byte, []int) {
+	return file_namepb_name_proto_rawDescGZIP(), []int{4}
+}
+
+type DeviceReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// device is the caller's device handle; there is one per function.
+	Device        *rpc.Handle `protobuf:"bytes,1,opt,name=device,proto3" json:"device,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeviceReply) Reset() {
+	*x = DeviceReply{}
+	mi := &file_namepb_name_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeviceReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeviceReply) ProtoMessage() {}
+
+func (x *DeviceReply) ProtoReflect() protoreflect.Message {
+	mi := &file_namepb_name_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeviceReply.ProtoReflect.Descriptor instead.
+func (*DeviceReply) Descriptor() ([]byte, []int) {
+	return file_namepb_name_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *DeviceReply) GetDevice() *rpc.Handle {
+	if x != nil {
+		return x.Device
+	}
+	return nil
+}
+
 type ConnectRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Channel       *rpc.Handle            `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
@@ -213,7 +294,7 @@ type ConnectRequest struct {
 
 func (x *ConnectRequest) Reset() {
 	*x = ConnectRequest{}
-	mi := &file_namepb_name_proto_msgTypes[4]
+	mi := &file_namepb_name_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -225,7 +306,7 @@ func (x *ConnectRequest) String() string {
 func (*ConnectRequest) ProtoMessage() {}
 
 func (x *ConnectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_namepb_name_proto_msgTypes[4]
+	mi := &file_namepb_name_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -238,7 +319,7 @@ func (x *ConnectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectRequest.ProtoReflect.Descriptor instead.
 func (*ConnectRequest) Descriptor() ([]byte, []int) {
-	return file_namepb_name_proto_rawDescGZIP(), []int{4}
+	return file_namepb_name_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ConnectRequest) GetChannel() *rpc.Handle {
@@ -256,7 +337,7 @@ type ConnectReply struct {
 
 func (x *ConnectReply) Reset() {
 	*x = ConnectReply{}
-	mi := &file_namepb_name_proto_msgTypes[5]
+	mi := &file_namepb_name_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -268,7 +349,7 @@ func (x *ConnectReply) String() string {
 func (*ConnectReply) ProtoMessage() {}
 
 func (x *ConnectReply) ProtoReflect() protoreflect.Message {
-	mi := &file_namepb_name_proto_msgTypes[5]
+	mi := &file_namepb_name_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -281,7 +362,7 @@ func (x *ConnectReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectReply.ProtoReflect.Descriptor instead.
 func (*ConnectReply) Descriptor() ([]byte, []int) {
-	return file_namepb_name_proto_rawDescGZIP(), []int{5}
+	return file_namepb_name_proto_rawDescGZIP(), []int{7}
 }
 
 var File_namepb_name_proto protoreflect.FileDescriptor
@@ -296,13 +377,17 @@ const file_namepb_name_proto_rawDesc = "" +
 	"\rLookupRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\";\n" +
 	"\vLookupReply\x12,\n" +
-	"\achannel\x18\x01 \x01(\v2\x12.aramid.rpc.HandleR\achannel\">\n" +
+	"\achannel\x18\x01 \x01(\v2\x12.aramid.rpc.HandleR\achannel\"\x0f\n" +
+	"\rDeviceRequest\"9\n" +
+	"\vDeviceReply\x12*\n" +
+	"\x06device\x18\x01 \x01(\v2\x12.aramid.rpc.HandleR\x06device\">\n" +
 	"\x0eConnectRequest\x12,\n" +
 	"\achannel\x18\x01 \x01(\v2\x12.aramid.rpc.HandleR\achannel\"\x0e\n" +
-	"\fConnectReply2\x8d\x01\n" +
+	"\fConnectReply2\xcd\x01\n" +
 	"\x05Names\x12D\n" +
 	"\bRegister\x12\x1c.aramid.name.RegisterRequest\x1a\x1a.aramid.name.RegisterReply\x12>\n" +
-	"\x06Lookup\x12\x1a.aramid.name.LookupRequest\x1a\x18.aramid.name.LookupReply2M\n" +
+	"\x06Lookup\x12\x1a.aramid.name.LookupRequest\x1a\x18.aramid.name.LookupReply\x12>\n" +
+	"\x06Device\x12\x1a.aramid.name.DeviceRequest\x1a\x18.aramid.name.DeviceReply2M\n" +
 	"\bAcceptor\x12A\n" +
 	"\aConnect\x12\x1b.aramid.name.ConnectRequest\x1a\x19.aramid.name.ConnectReplyB\x15Z\x13aramid/proto/namepbb\x06proto3"
 
@@ -318,31 +403,36 @@ func file_namepb_name_proto_rawDescGZIP() []byte {
 	return file_namepb_name_proto_rawDescData
 }
 
-var file_namepb_name_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_namepb_name_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_namepb_name_proto_goTypes = []any{
 	(*RegisterRequest)(nil), // 0: aramid.name.RegisterRequest
 	(*RegisterReply)(nil),   // 1: aramid.name.RegisterReply
 	(*LookupRequest)(nil),   // 2: aramid.name.LookupRequest
 	(*LookupReply)(nil),     // 3: aramid.name.LookupReply
-	(*ConnectRequest)(nil),  // 4: aramid.name.ConnectRequest
-	(*ConnectReply)(nil),    // 5: aramid.name.ConnectReply
-	(*rpc.Handle)(nil),      // 6: aramid.rpc.Handle
+	(*DeviceRequest)(nil),   // 4: aramid.name.DeviceRequest
+	(*DeviceReply)(nil),     // 5: aramid.name.DeviceReply
+	(*ConnectRequest)(nil),  // 6: aramid.name.ConnectRequest
+	(*ConnectReply)(nil),    // 7: aramid.name.ConnectReply
+	(*rpc.Handle)(nil),      // 8: aramid.rpc.Handle
 }
 var file_namepb_name_proto_depIdxs = []int32{
-	6, // 0: aramid.name.RegisterRequest.channel:type_name -> aramid.rpc.Handle
-	6, // 1: aramid.name.LookupReply.channel:type_name -> aramid.rpc.Handle
-	6, // 2: aramid.name.ConnectRequest.channel:type_name -> aramid.rpc.Handle
-	0, // 3: aramid.name.Names.Register:input_type -> aramid.name.RegisterRequest
-	2, // 4: aramid.name.Names.Lookup:input_type -> aramid.name.LookupRequest
-	4, // 5: aramid.name.Acceptor.Connect:input_type -> aramid.name.ConnectRequest
-	1, // 6: aramid.name.Names.Register:output_type -> aramid.name.RegisterReply
-	3, // 7: aramid.name.Names.Lookup:output_type -> aramid.name.LookupReply
-	5, // 8: aramid.name.Acceptor.Connect:output_type -> aramid.name.ConnectReply
-	6, // [6:9] is the sub-list for method output_type
-	3, // [3:6] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	8, // 0: aramid.name.RegisterRequest.channel:type_name -> aramid.rpc.Handle
+	8, // 1: aramid.name.LookupReply.channel:type_name -> aramid.rpc.Handle
+	8, // 2: aramid.name.DeviceReply.device:type_name -> aramid.rpc.Handle
+	8, // 3: aramid.name.ConnectRequest.channel:type_name -> aramid.rpc.Handle
+	0, // 4: aramid.name.Names.Register:input_type -> aramid.name.RegisterRequest
+	2, // 5: aramid.name.Names.Lookup:input_type -> aramid.name.LookupRequest
+	4, // 6: aramid.name.Names.Device:input_type -> aramid.name.DeviceRequest
+	6, // 7: aramid.name.Acceptor.Connect:input_type -> aramid.name.ConnectRequest
+	1, // 8: aramid.name.Names.Register:output_type -> aramid.name.RegisterReply
+	3, // 9: aramid.name.Names.Lookup:output_type -> aramid.name.LookupReply
+	5, // 10: aramid.name.Names.Device:output_type -> aramid.name.DeviceReply
+	7, // 11: aramid.name.Acceptor.Connect:output_type -> aramid.name.ConnectReply
+	8, // [8:12] is the sub-list for method output_type
+	4, // [4:8] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_namepb_name_proto_init() }
@@ -356,7 +446,7 @@ func file_namepb_name_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_namepb_name_proto_rawDesc), len(file_namepb_name_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -13,12 +13,14 @@ import (
 const (
 	NamesRegisterOrdinal uint32 = 0x8293aa4f // /aramid.name.Names/Register
 	NamesLookupOrdinal   uint32 = 0x041bfa18 // /aramid.name.Names/Lookup
+	NamesDeviceOrdinal   uint32 = 0xed916fb8 // /aramid.name.Names/Device
 )
 
 // NamesMethods lists the Names methods, for tracing and fuzzing.
 var NamesMethods = []rpc.Method{
 	{Ordinal: NamesRegisterOrdinal, Name: "/aramid.name.Names/Register"},
 	{Ordinal: NamesLookupOrdinal, Name: "/aramid.name.Names/Lookup"},
+	{Ordinal: NamesDeviceOrdinal, Name: "/aramid.name.Names/Device"},
 }
 
 // NamesServer is implemented by the server of aramid.name.Names.
@@ -35,6 +37,11 @@ type NamesServer interface {
 	// concurrently, and a restarted server registers again), then fails
 	// with ENOENT.
 	Lookup(context.Context, *LookupRequest) (*LookupReply, error)
+	// Device returns a device handle for the PCI function init's
+	// configuration grants the caller ("vfsd@virtio-blk"), minted from
+	// init's resource handle (docs/devices.md). It fails with ENODEV if the
+	// caller has no device configured or no matching function is free.
+	Device(context.Context, *DeviceRequest) (*DeviceReply, error)
 }
 
 // UnimplementedNamesServer answers ENOSYS to every method. Embed it in a
@@ -48,6 +55,11 @@ func (UnimplementedNamesServer) Register(context.Context, *RegisterRequest) (*Re
 
 // Lookup returns ENOSYS.
 func (UnimplementedNamesServer) Lookup(context.Context, *LookupRequest) (*LookupReply, error) {
+	return nil, syscall.ENOSYS
+}
+
+// Device returns ENOSYS.
+func (UnimplementedNamesServer) Device(context.Context, *DeviceRequest) (*DeviceReply, error) {
 	return nil, syscall.ENOSYS
 }
 
@@ -75,6 +87,15 @@ func (c *NamesClient) Register(ctx context.Context, in *RegisterRequest) (*Regis
 func (c *NamesClient) Lookup(ctx context.Context, in *LookupRequest) (*LookupReply, error) {
 	out := new(LookupReply)
 	if err := rpc.Invoke(ctx, c.t, NamesLookupOrdinal, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Device calls /aramid.name.Names/Device.
+func (c *NamesClient) Device(ctx context.Context, in *DeviceRequest) (*DeviceReply, error) {
+	out := new(DeviceReply)
+	if err := rpc.Invoke(ctx, c.t, NamesDeviceOrdinal, in, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -109,6 +130,12 @@ func (d namesDispatcher) Dispatch(ctx context.Context, req rpc.Message) (rpc.Mes
 			return rpc.ErrorReply(err), req.Handles
 		}
 		return rpc.Reply(d.s.Lookup(ctx, in))
+	case NamesDeviceOrdinal:
+		in := new(DeviceRequest)
+		if err := rpc.Unmarshal(body, req.Handles, in); err != nil {
+			return rpc.ErrorReply(err), req.Handles
+		}
+		return rpc.Reply(d.s.Device(ctx, in))
 	}
 	return rpc.ErrorReply(syscall.ENOSYS), req.Handles
 }

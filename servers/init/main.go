@@ -5,6 +5,9 @@
 // every task to finish and then exits; with no tasks it runs for ever. A
 // task ending in "!!" is the main task: init exits with its exit code. Commas in an argument separate the
 // program's own arguments ("evil,priv!" runs "evil priv" as a task).
+//
+// "@device" at the end of an argument grants the program a PCI device
+// (devices.go); the kernel gives init its resource handle at abi.Resource.
 package main
 
 import (
@@ -22,6 +25,7 @@ const maxRestarts = 3
 // server.
 // It returns the program's last exit status (-1 if it could not run).
 func supervise(r *registry, cmd string, task bool) int {
+	cmd, dev := splitDevice(cmd)
 	for restarts := 0; ; restarts++ {
 		mine, theirs, err := ipc.Channel()
 		if err != nil {
@@ -34,7 +38,7 @@ func supervise(r *registry, cmd string, task bool) int {
 			ipc.Close(mine)
 			return -1
 		}
-		go r.serve(cmd, mine)
+		go r.serve(cmd, dev, mine)
 		st, err := ipc.Wait(p)
 		ipc.Close(p)
 		if err != nil {

@@ -88,10 +88,12 @@ func (s *service) accept(server ipc.Handle) error {
 	return err
 }
 
-// names serves Names to one child on its bootstrap channel.
+// names serves Names to one child on its bootstrap channel. dev is the
+// child's device spec, if it has one (devices.go).
 type names struct {
 	r   *registry
 	who string
+	dev string
 }
 
 func (n names) Register(_ context.Context, req *namepb.RegisterRequest) (*namepb.RegisterReply, error) {
@@ -111,9 +113,21 @@ func (n names) Lookup(_ context.Context, req *namepb.LookupRequest) (*namepb.Loo
 	return &namepb.LookupReply{Channel: &rpc.Handle{Value: uint32(c)}}, nil
 }
 
+func (n names) Device(context.Context, *namepb.DeviceRequest) (*namepb.DeviceReply, error) {
+	h, err := mintDevice(n.dev)
+	if err != nil {
+		if n.dev != "" {
+			fmt.Printf("init: %s gets no device %s: %v\n", n.who, n.dev, err)
+		}
+		return nil, err
+	}
+	fmt.Printf("init: %s gets device %s\n", n.who, n.dev)
+	return &namepb.DeviceReply{Device: &rpc.Handle{Value: uint32(h)}}, nil
+}
+
 // serve answers one child's requests on its bootstrap channel until the
 // child goes away.
-func (r *registry) serve(who string, boot ipc.Handle) {
-	kchan.Serve(context.Background(), boot, namepb.NewNamesDispatcher(names{r: r, who: who}))
+func (r *registry) serve(who, dev string, boot ipc.Handle) {
+	kchan.Serve(context.Background(), boot, namepb.NewNamesDispatcher(names{r: r, who: who, dev: dev}))
 	ipc.Close(boot)
 }

@@ -26,6 +26,7 @@ var Flags = []string{
 	"-M", "pc", "-cpu", "max", "-m", "512", "-no-reboot",
 	"-display", "none", "-serial", "stdio", "-monitor", "none",
 	"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+	"-nic", "none", // no default e1000, nor its iPXE ROM banner
 }
 
 // VM is a running QEMU.

@@ -6,6 +6,7 @@ package shell_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +18,8 @@ func TestShell(t *testing.T) {
 	if kernel == "" || bundle == "" || boot == "" {
 		t.Skip("ARAMID_KERNEL, ARAMID_BUNDLE and ARAMID_APPEND not set; run make test-shell")
 	}
-	vm, err := qemu.Start(kernel, boot+" linuxd,/bin/sh!!", "-initrd", bundle)
+	args := append([]string{"-initrd", bundle}, strings.Fields(os.Getenv("ARAMID_DEVICES"))...)
+	vm, err := qemu.Start(kernel, boot+" linuxd,/bin/sh!!", args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 )
 
 // readInto reads with read into the request's region or an inline buffer.
+// io.EOF with nothing read is a read of 0 bytes, as pread(2) at the end
+// of a file, not an error (the ext4 engine reports the end that way).
 func (s *Session) readInto(dest *rpc.Region, length uint64, read func([]byte) (int, error)) (*vfspb.ReadReply, error) {
 	if dest == nil {
 		buf := make([]byte, min(length, maxInline))

@@ -35,7 +35,9 @@ func (h *Host) tid() int {
 }
 
 // Create implements task.Host.
-func (h *Host) Create(string, uint64) (task.Proc, error) { return &Proc{h: h, pages: map[uint64][]byte{}}, nil }
+func (h *Host) Create(string, uint64) (task.Proc, error) {
+	return &Proc{h: h, pages: map[uint64][]byte{}}, nil
+}
 
 // Fork implements task.Host: the child's memory is a copy.
 func (h *Host) Fork(parent task.Proc, _ int, _ uint64) (task.Proc, int, error) {

@@ -4,7 +4,8 @@
 // to procd. "netd selftest" instead runs a TCP echo over loopback and exits,
 // to check that the netstack runs in this process at all.
 //
-// Until the virtio-net driver exists netd has the loopback interface only.
+// With a device from init ("netd@virtio-net") netd drives that virtio-net
+// card; without one it has the loopback interface only.
 package main
 
 import (
@@ -17,14 +18,17 @@ import (
 	"syscall"
 	"time"
 
+	"aramid/lib/device"
 	"aramid/lib/ipc"
 	"aramid/lib/names"
 	"aramid/lib/server"
+	"aramid/lib/virtio/nic"
 	"aramid/proto/kchan"
 	"aramid/proto/netpb"
 	"aramid/proto/procpb"
 	"aramid/proto/rpc"
 	"aramid/servers/netd/config"
+	"aramid/servers/netd/link"
 	"aramid/servers/netd/procsource"
 	"aramid/servers/netd/service"
 	"aramid/servers/netd/sockets"
@@ -43,7 +47,8 @@ func main() {
 		fmt.Println(err)
 		os.Exit(2)
 	}
-	n, err := sockets.New(cfg, nil, nil)
+	dev, what := card()
+	n, err := sockets.New(cfg, dev, nil)
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)
@@ -54,8 +59,23 @@ func main() {
 		os.Exit(1)
 	}
 	go offerSockets(srv, n)
-	fmt.Println("netd: loopback only")
+	fmt.Println("netd:", what)
 	srv.Run()
+}
+
+// card opens the virtio-net card init granted, if any, and describes
+// the interfaces netd will have.
+func card() (link.Device, string) {
+	h, err := names.Device()
+	if err != nil {
+		return nil, "loopback only"
+	}
+	d, err := nic.Open(device.Open(h))
+	if err != nil {
+		fmt.Println("netd: virtio-net:", err)
+		return nil, "loopback only"
+	}
+	return d, "virtio-net " + d.MAC().String()
 }
 
 // serveNet serves the net protocol, and procd's SocketSource, on a

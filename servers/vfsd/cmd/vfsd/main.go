@@ -1,35 +1,36 @@
 // Command vfsd runs the file server as an Aramid process: the standard
-// namespace (service.Namespace: devfs on /dev, tmpfs on /tmp and /run) on a
-// tmpfs root until a block driver exists, registered as "vfs", one vfs
-// session per connection. Registered buffers (bulk data) are kernel memory
-// objects.
+// namespace (service.Namespace: devfs on /dev, tmpfs on /tmp and /run),
+// registered as "vfs", one vfs session per connection. With a device from
+// init ("vfsd@virtio-blk") the root is the ext4 filesystem on that
+// virtio-blk disk, read-only if the drive is; without one it is a tmpfs.
+// Registered buffers (bulk data) are kernel memory objects.
 package main
 
 import (
 	"fmt"
 	"os"
-	"strings"
+	"syscall"
 
-	"aramid/lib/ipc"
+	"aramid/lib/device"
+	"aramid/lib/names"
 	"aramid/lib/server"
+	"aramid/lib/virtio/blk"
 	"aramid/proto/kchan"
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
-	"aramid/servers/vfsd/blockdev"
 	"aramid/servers/vfsd/ext4"
 	"aramid/servers/vfsd/ext4fs"
-	"aramid/servers/vfsd/fs"
 	"aramid/servers/vfsd/service"
 	"aramid/servers/vfsd/tmpfs"
 )
 
 func main() {
-	root, err := rootFS(os.Args[1:])
-	if err != nil {
+	cfg := service.Config{Console: os.Stdout, Input: os.Stdin}
+	if err := diskRoot(&cfg); err != nil {
 		fmt.Println("vfsd:", err)
 		os.Exit(1)
 	}
-	v, err := service.Namespace(service.Config{Root: root, Console: os.Stdout, Input: os.Stdin})
+	v, err := service.Namespace(cfg)
 	if err != nil {
 		fmt.Println("vfsd:", err)
 		os.Exit(1)
@@ -46,27 +47,29 @@ func main() {
 	srv.Run()
 }
 
-// rootFS is the root filesystem the arguments name: "root=bundle:FILE"
-// mounts the ext4 image FILE of the boot bundle read-write over an
-// in-memory overlay (nothing is written back); without it the root is an
-// empty tmpfs.
-func rootFS(args []string) (fs.FS, error) {
-	for _, a := range args {
-		name, ok := strings.CutPrefix(a, "root=bundle:")
-		if !ok {
-			continue
-		}
-		img := ipc.Bundle(name)
-		size, err := img.Size()
-		if err != nil {
-			return nil, fmt.Errorf("root image %s: %w", name, err)
-		}
-		e, err := ext4.Open(blockdev.NewOverlay(img, size), ext4.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("root image %s: %w", name, err)
-		}
-		fmt.Printf("vfsd: root is ext4 image %s from the boot bundle (%d MiB, changes kept in memory)\n", name, size>>20)
-		return ext4fs.New(e), nil
+// diskRoot sets the root filesystem: ext4 on the disk init granted, or a
+// tmpfs when init grants none (init says why).
+func diskRoot(cfg *service.Config) error {
+	h, err := names.Device()
+	if err != nil {
+		cfg.Root = tmpfs.New(tmpfs.Options{Mode: 0o755})
+		return nil
 	}
-	return tmpfs.New(tmpfs.Options{Mode: 0o755}), nil
+	disk, err := blk.Open(device.Open(h))
+	if err != nil {
+		return fmt.Errorf("virtio-blk: %w", err)
+	}
+	e, err := ext4.Open(disk, ext4.Options{ReadOnly: disk.ReadOnly()})
+	if err != nil {
+		return fmt.Errorf("ext4 root: %w", err)
+	}
+	cfg.Root = ext4fs.New(e)
+	size, _ := disk.Size()
+	ro := ""
+	if disk.ReadOnly() {
+		cfg.RootFlags = syscall.MS_RDONLY
+		ro = ", read-only"
+	}
+	fmt.Printf("vfsd: root is ext4 on virtio-blk (%d MiB%s)\n", size>>20, ro)
+	return nil
 }
