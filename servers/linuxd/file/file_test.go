@@ -61,11 +61,15 @@ func TestRawMode(t *testing.T) {
 	tt, out, mu := newTTY()
 	mu.Lock()
 	defer mu.Unlock()
-	tt.Termios.Lflag &^= icanon | echo
+	tt.Input([]byte("ty")) // typed ahead, in canonical mode
+	out.Reset()
+	raw := tt.Termios
+	raw.Lflag &^= icanon | echo
+	tt.SetTermios(raw)
 	tt.Input([]byte("x\x7f"))
 	b := make([]byte, 8)
-	if n, _ := tt.Open().ReadWait(b, Wait{}); string(b[:n]) != "x\x7f" {
-		t.Errorf("raw read %q", b[:n])
+	if n, _ := tt.Open().ReadWait(b, Wait{}); string(b[:n]) != "tyx\x7f" {
+		t.Errorf("raw read %q, want what was typed ahead too", b[:n])
 	}
 	if out.Len() != 0 {
 		t.Errorf("echo with ECHO off: %q", out.String())

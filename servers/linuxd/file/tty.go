@@ -163,6 +163,18 @@ func (t *TTY) echo(b []byte) {
 	}
 }
 
+// SetTermios changes the terminal's settings (TCSETS). Leaving canonical
+// mode makes the line being edited readable at once, as Linux does, so
+// nothing typed ahead of a program's switch to raw mode is lost.
+func (t *TTY) SetTermios(n Termios) {
+	if t.Termios.Lflag&icanon != 0 && n.Lflag&icanon == 0 {
+		t.ready = append(t.ready, t.line...)
+		t.line = t.line[:0]
+	}
+	t.Termios = n
+	t.cond.Broadcast()
+}
+
 // Open returns a file of the terminal.
 func (t *TTY) Open() *TTYFile { return &TTYFile{T: t} }
 

@@ -74,7 +74,9 @@ func ioctl(c *Ctx) (uint64, error) {
 		if err := m.ReadAt(b, arg); err != nil {
 			return 0, err
 		}
-		t.Termios.Unmarshal(b)
+		var n file.Termios
+		n.Unmarshal(b)
+		t.SetTermios(n)
 		return 0, nil
 	case tiocgwinsz:
 		return 0, usermem.Write(m, arg, [4]uint16{t.Rows, t.Cols, 0, 0})
