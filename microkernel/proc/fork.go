@@ -24,26 +24,11 @@ func forkCall(p int32, f *amd64.Frame, fx *amd64.FXArea, boot uint64) uint64 {
 		}
 		bh = hd
 	}
-	parent := &Procs[p]
-	i, e := newProcess(parent.Name(), parent.Space.Limit*mm.PageSize)
+	i, _, e := forkProcess(p, f, fx)
 	if e != 0 {
 		return neg(e)
 	}
 	child := &Procs[i]
-	if !parent.Space.CloneCOW(&child.Space) {
-		Kill(i, StatusMemory)
-		return neg(syscall.ENOMEM)
-	}
-	for k, v := range parent.mappings {
-		if v != 0 {
-			child.mappings[k] = v
-			vmos[v].refs++
-		}
-	}
-	if sched.ForkThread(f, fx, i, child.Space.Root) < 0 {
-		Kill(i, StatusMemory)
-		return neg(syscall.EAGAIN)
-	}
 	if bh != nil {
 		child.Handles[0] = *bh
 		*bh = Handle{}
@@ -55,4 +40,34 @@ func forkCall(p int32, f *amd64.Frame, fx *amd64.FXArea, boot uint64) uint64 {
 		return neg(syscall.EMFILE)
 	}
 	return h
+}
+
+// forkProcess makes a copy-on-write copy of process p, with its
+// memory-object mappings and one thread whose state is f and fx. It
+// returns the child and that thread's id.
+//
+//go:nosplit
+func forkProcess(p int32, f *amd64.Frame, fx *amd64.FXArea) (int32, int32, syscall.Errno) {
+	parent := &Procs[p]
+	i, e := newProcess(parent.Name(), parent.Space.Limit*mm.PageSize)
+	if e != 0 {
+		return 0, 0, e
+	}
+	child := &Procs[i]
+	if !parent.Space.CloneCOW(&child.Space) {
+		Kill(i, StatusMemory)
+		return 0, 0, syscall.ENOMEM
+	}
+	for k, v := range parent.mappings {
+		if v != 0 {
+			child.mappings[k] = v
+			vmos[v].refs++
+		}
+	}
+	tid := sched.ForkThread(f, fx, i, child.Space.Root)
+	if tid < 0 {
+		Kill(i, StatusMemory)
+		return 0, 0, syscall.EAGAIN
+	}
+	return i, tid, 0
 }

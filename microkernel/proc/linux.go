@@ -423,19 +423,9 @@ func linuxFork(p int32, h, tid, cookie, out uint64) uint64 {
 	if !space(p).Access(out, 4, true) {
 		return neg(syscall.EFAULT)
 	}
-	i, e := newProcess(parent.Name(), parent.Space.Limit*mm.PageSize)
+	i, ct, e := forkProcess(pi, &t.Frame, &t.FX)
 	if e != 0 {
 		return neg(e)
-	}
-	child := &Procs[i]
-	if !parent.Space.CloneCOW(&child.Space) {
-		Kill(i, StatusMemory)
-		return neg(syscall.ENOMEM)
-	}
-	ct := sched.ForkThread(&t.Frame, &t.FX, i, child.Space.Root)
-	if ct < 0 {
-		Kill(i, StatusMemory)
-		return neg(syscall.EAGAIN)
 	}
 	sched.Find(ct).AwaitReply(portKey(parent.port))
 	v := adopt(p, i, parent.port, cookie)

@@ -90,8 +90,13 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		abi.SysDeviceIRQ, abi.SysInterruptAck, abi.SysDeviceDMA:
 		return deviceCall(p, f.RAX, a1, a2, a3), false
 	}
-	return linuxdCall(p, f, fx)
+	return linuxdCalls(p, f, fx)
 }
+
+// linuxdCalls is linuxdCall, called through a function value so that the
+// linker checks its nosplit chain (fork, kill) on its own: the trap
+// stacks are far deeper than the 800 bytes it budgets for a chain.
+var linuxdCalls = linuxdCall
 
 // linuxdCall dispatches the calls that serve the Linux personality.
 //

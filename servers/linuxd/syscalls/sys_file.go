@@ -209,13 +209,19 @@ func write(c *Ctx) (uint64, error) {
 	if err := c.T.Mem().ReadAt(b, c.Arg(1)); err != nil {
 		return 0, err
 	}
+	return writeAll(c, d, b)
+}
+
+// writeAll writes b, going on after short writes; an error after some
+// bytes were written reports the count, as write(2) does.
+func writeAll(c *Ctx, d *fd.Description, b []byte) (uint64, error) {
 	total := 0
 	for total < len(b) {
 		n, err := writeFD(c, d, b[total:])
 		total += n
 		if err != nil {
 			if total > 0 {
-				return uint64(total), nil
+				break
 			}
 			return 0, err
 		}
@@ -292,21 +298,7 @@ func writev(c *Ctx) (uint64, error) {
 		}
 		all = append(all, b...)
 	}
-	total := 0
-	for total < len(all) {
-		n, err := writeFD(c, d, all[total:])
-		total += n
-		if err != nil {
-			if total > 0 {
-				break
-			}
-			return 0, err
-		}
-		if n == 0 {
-			break
-		}
-	}
-	return uint64(total), nil
+	return writeAll(c, d, all)
 }
 
 // node returns the vfsd file behind fd, or ESPIPE for a pipe or the

@@ -134,14 +134,7 @@ func clone(c *Ctx) (uint64, error) {
 	if flags&(cloneVM|cloneSighand) != cloneVM|cloneSighand {
 		return 0, syscall.EINVAL
 	}
-	regs := c.R
-	regs.RAX = 0
-	if stack != 0 {
-		regs.RSP = stack
-	}
-	if flags&cloneSettls != 0 {
-		regs.FSBase = tls
-	}
+	regs := childRegs(c, flags, stack, tls)
 	tid, err := c.P().Proc.StartThread(&regs)
 	if err != nil {
 		return 0, err
@@ -161,6 +154,20 @@ func clone(c *Ctx) (uint64, error) {
 	return uint64(tid), nil
 }
 
+// childRegs are the registers a new thread or process starts with: the
+// caller's, returning 0, on stack (if not 0) with tls (with CLONE_SETTLS).
+func childRegs(c *Ctx, flags, stack, tls uint64) abi.Regs {
+	regs := c.R
+	regs.RAX = 0
+	if stack != 0 {
+		regs.RSP = stack
+	}
+	if flags&cloneSettls != 0 {
+		regs.FSBase = tls
+	}
+	return regs
+}
+
 // fork copies the calling process (fork, vfork, clone without
 // CLONE_THREAD). The child returns 0 on stack (if not 0) with tls (with
 // CLONE_SETTLS).
@@ -173,14 +180,7 @@ func fork(c *Ctx, flags, stack, tls uint64, tids ...uint64) (uint64, error) {
 	child := c.K.NewProcess(kp, tid, p, p.FDs.Fork())
 	ct := child.Threads[tid]
 	ct.Mask = c.T.Mask
-	regs := c.R
-	regs.RAX = 0
-	if stack != 0 {
-		regs.RSP = stack
-	}
-	if flags&cloneSettls != 0 {
-		regs.FSBase = tls
-	}
+	regs := childRegs(c, flags, stack, tls)
 	if len(tids) == 2 {
 		if flags&cloneParentSettid != 0 {
 			usermem.PutU32(c.T.Mem(), tids[0], uint32(tid))
