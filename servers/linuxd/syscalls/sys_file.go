@@ -136,11 +136,11 @@ func openat(c *Ctx, dirfd int, pathArg, flags, mode uint64) (uint64, error) {
 	return uint64(nfd), err
 }
 
-// waitsOnFD reports whether a read or write on the call's descriptor can
-// wait: on a pipe or the terminal.
+// waitsOnFD reports whether a call on the descriptor in its first
+// argument can wait: a pipe, a socket or the terminal, not in O_NONBLOCK.
 func waitsOnFD(c *Ctx) bool {
 	d, err := c.P().FDs.Get(int(int32(c.Arg(0))))
-	if err != nil {
+	if err != nil || d.Flags&oNonblock != 0 {
 		return false
 	}
 	_, ok := d.File.(file.Waiter)

@@ -11,7 +11,7 @@ import (
 
 func init() {
 	for name, e := range map[string]Entry{
-		"ioctl":             {Fn: ioctl, Status: Partial, Note: "terminal calls (termios, window size, process group) and FIONREAD; ENOTTY otherwise"},
+		"ioctl":             {Fn: ioctl, Status: Partial, Note: "FIONBIO; terminal calls (termios, window size, process group) and FIONREAD; ENOTTY otherwise"},
 		"prlimit64":         {Fn: prlimit, Status: Partial, Note: "reports fixed limits; setting is accepted and ignored"},
 		"getrlimit":         {Fn: func(c *Ctx) (uint64, error) { return limit(c, c.Arg(0), c.Arg(1)) }},
 		"setrlimit":         {Fn: zero, Status: Partial, Note: "accepted and ignored"},
@@ -52,6 +52,7 @@ const (
 	tiocgwinsz = 0x5413
 	tiocswinsz = 0x5414
 	fionread   = 0x541b
+	fionbio    = 0x5421
 	tiocnotty  = 0x5422
 	tiocgsid   = 0x5429
 )
@@ -60,6 +61,17 @@ func ioctl(c *Ctx) (uint64, error) {
 	d, err := c.P().FDs.Get(int(int32(c.Arg(0))))
 	if err != nil {
 		return 0, err
+	}
+	if c.Arg(1) == fionbio {
+		on, err := usermem.U32(c.T.Mem(), c.Arg(2))
+		if err != nil {
+			return 0, err
+		}
+		d.Flags &^= oNonblock
+		if on != 0 {
+			d.Flags |= oNonblock
+		}
+		return 0, nil
 	}
 	f, ok := d.File.(*file.TTYFile)
 	if !ok {

@@ -72,11 +72,15 @@ func sysnoName(nr uint64) string { return sysno.Name(nr) }
 
 func errnoName(e int64) string { return unix.ErrnoName(syscall.Errno(e)) }
 
+// initPID is the parent a process without one reports: linuxd plays
+// init's part for the first process and for orphans.
+const initPID = 1
+
 func getppid(c *Ctx) (uint64, error) {
 	if p := c.P().Parent; p != nil {
 		return uint64(p.PID), nil
 	}
-	return 0, nil
+	return initPID, nil
 }
 
 func setTidAddress(c *Ctx) (uint64, error) {

@@ -40,11 +40,11 @@ type Kernel struct {
 	Host Host
 	VFS  *file.VFS
 	TTY  *file.TTY
+	// Net is netd, if the system has one (nil: sockets are EAFNOSUPPORT).
+	Net *file.Net
 
 	procs   map[int]*Process
 	threads map[int]*Thread
-	// Reaper adopts orphans: the first process.
-	Reaper *Process
 	// PowerOff ends the system (reboot(2), or busybox's poweroff asking
 	// init); linuxd itself plays init's part there.
 	PowerOff func()
@@ -122,7 +122,6 @@ func (k *Kernel) NewProcess(kp Proc, tid int, parent *Process, fds *fd.Table) *P
 		parent.Children[p.PID] = p
 	} else {
 		p.PGID, p.SID, p.CwdPath = tid, tid, "/"
-		k.Reaper = p
 	}
 	k.procs[p.PID] = p
 	k.AddThread(p, tid)
@@ -144,7 +143,9 @@ func (k *Kernel) RemoveThread(t *Thread) {
 }
 
 // Exit ends process p with wait status: its threads stop, its files close,
-// its children go to the reaper, and its parent learns of it.
+// and its parent learns of it. linuxd plays init's part: a process
+// without a parent (the first, and orphans) is reaped at once, and its
+// children become such orphans.
 func (k *Kernel) Exit(p *Process, status int) {
 	if p.Exited {
 		return
@@ -159,11 +160,9 @@ func (k *Kernel) Exit(p *Process, status int) {
 	p.FDs.CloseAll()
 	for pid, c := range p.Children {
 		delete(p.Children, pid)
-		if k.Reaper != nil && k.Reaper != p {
-			c.Parent = k.Reaper
-			k.Reaper.Children[pid] = c
-		} else {
-			c.Parent = nil
+		c.Parent = nil
+		if c.Exited {
+			delete(k.procs, pid) // a zombie nobody will wait for
 		}
 	}
 	if p.Parent == nil {
