@@ -6,6 +6,9 @@
 BENCH_DIR := $(BUILD)/bench
 BENCH_PROG := $(BENCH_DIR)/linuxbench
 BENCH_FLAGS ?=
+# linuxbench also runs on Aramid, as a Linux process under linuxd, from the
+# root image's /test.
+ROOT_BINS += $(BENCH_PROG)
 # The Linux reference: Debian's linux-image-amd64 unpacked here, never
 # installed, so that a benchmark does not change how this machine boots.
 LINUX_REF := $(BUILD)/linux-ref
