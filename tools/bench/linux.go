@@ -52,14 +52,14 @@ func notDigit(r rune) bool { return r < '0' || r > '9' }
 // every system call switches page tables), runs each workload and powers
 // off. A failing workload does not stop the others; the harness notices its
 // missing BENCH lines.
-func initScript(ws []Workload, n, runs int) string {
+func initScript(ws []Workload, s sizing) string {
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\nexport PATH=/bin\n")
 	b.WriteString("mount -t proc proc /proc\nmount -t sysfs sysfs /sys\n")
 	b.WriteString(`echo "linux-info: $(uname -r), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource), meltdown: $(cat /sys/devices/system/cpu/vulnerabilities/meltdown)"` + "\n")
 	seen := map[string]bool{}
 	for _, w := range ws {
-		cmd := fmt.Sprintf("/linuxbench %s %d %d", strings.Join(w.LinuxArgs, " "), n, runs)
+		cmd := benchPath + " " + strings.Join(s.args(w), " ")
 		if !seen[cmd] {
 			seen[cmd] = true
 			b.WriteString(cmd + "\n")
@@ -88,8 +88,8 @@ func staticELF(path string) ([]byte, error) {
 	return data, nil
 }
 
-// writeInitramfs builds the reference initramfs: busybox, linuxbench and
-// /init. It needs no kernel modules: pipes, fork and getpid are built in.
+// writeInitramfs builds the reference initramfs: busybox, linuxbench (at
+// benchPath, as on Aramid) and /init. It needs no kernel modules: pipes, fork and getpid are built in.
 func writeInitramfs(out, busybox, prog string, script string) error {
 	bb, err := staticELF(busybox)
 	if err != nil {
@@ -102,11 +102,11 @@ func writeInitramfs(out, busybox, prog string, script string) error {
 	var buf bytes.Buffer
 	w := cpio.NewWriter(&buf)
 	errs := []error{
-		w.Dir("bin", 0o755), w.Dir("dev", 0o755), w.Dir("proc", 0o555), w.Dir("sys", 0o555),
+		w.Dir("bin", 0o755), w.Dir("dev", 0o755), w.Dir("proc", 0o555), w.Dir("sys", 0o555), w.Dir("test", 0o755),
 		w.CharDev("dev/console", 0o600, 5, 1),
 		w.File("bin/busybox", 0o755, bb),
 		w.Symlink("bin/sh", "busybox"),
-		w.File("linuxbench", 0o755, lb),
+		w.File(strings.TrimPrefix(benchPath, "/"), 0o755, lb),
 		w.File("init", 0o755, []byte(script)),
 	}
 	for _, a := range applets {
