@@ -50,8 +50,10 @@ func notDigit(r rune) bool { return r < '0' || r > '9' }
 // initScript is /init: it prints the facts that explain the Linux figures
 // (kernel release, clock source, Meltdown mitigation, which decides whether
 // every system call switches page tables), runs each workload and powers
-// off. A failing workload does not stop the others; the harness notices its
-// missing BENCH lines.
+// off. Each workload's command is announced on a "linux-run: " line, so
+// that results of two commands that print the same BENCH name (pipe with
+// two sizes) stay apart. A failing workload does not stop the others; the
+// harness notices its missing BENCH lines.
 func initScript(ws []Workload, s sizing) string {
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\nexport PATH=/bin\n")
@@ -59,14 +61,37 @@ func initScript(ws []Workload, s sizing) string {
 	b.WriteString(`echo "linux-info: $(uname -r), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource), meltdown: $(cat /sys/devices/system/cpu/vulnerabilities/meltdown)"` + "\n")
 	seen := map[string]bool{}
 	for _, w := range ws {
-		cmd := benchPath + " " + strings.Join(s.args(w), " ")
-		if !seen[cmd] {
+		if cmd := s.linuxCmd(w); !seen[cmd] {
 			seen[cmd] = true
-			b.WriteString(cmd + "\n")
+			fmt.Fprintf(&b, "echo '%s%s'\n%s\n", runMarker, cmd, cmd)
 		}
 	}
 	b.WriteString("poweroff -f\n")
 	return b.String()
+}
+
+// runMarker starts the line that announces a command in the init script.
+const runMarker = "linux-run: "
+
+// linuxRuns splits the reference's console at the lines initScript
+// announces its commands with, and collects each command's BENCH results.
+// Malformed BENCH lines are boot's to report.
+func linuxRuns(out string) map[string]Results {
+	sections := map[string]*strings.Builder{}
+	cur := &strings.Builder{}
+	for _, l := range strings.Split(out, "\n") {
+		if cmd, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), runMarker); ok {
+			cur = &strings.Builder{}
+			sections[cmd] = cur
+			continue
+		}
+		cur.WriteString(l + "\n")
+	}
+	runs := map[string]Results{}
+	for cmd, text := range sections {
+		runs[cmd], _ = ParseConsole(text.String())
+	}
+	return runs
 }
 
 // staticELF reads an executable and checks that it needs no dynamic loader,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +20,7 @@ func TestInitScript(t *testing.T) {
 		t.Errorf("init powers off before the workloads:\n%s", s)
 	}
 	dup := []Workload{Workloads[0], Workloads[0]}
-	if c := strings.Count(initScript(dup, sizing{n: 1, runs: 1}), "/linuxbench"); c != 1 {
+	if c := strings.Count(initScript(dup, sizing{n: 1, runs: 1}), "\n"+benchPath); c != 1 {
 		t.Errorf("a workload listed twice runs %d times", c)
 	}
 	if s := initScript(Workloads, sizing{runs: 2}); !strings.Contains(s, "\n/test/linuxbench fork 500 2\n") {
@@ -46,6 +47,32 @@ func TestGoal(t *testing.T) {
 	le, ge := Goal{"<=", 1.5}, Goal{">=", 2}
 	if le.String() != "<=1.5" || !le.Met(1.5) || le.Met(1.6) || !ge.Met(2) || ge.Met(1.9) {
 		t.Errorf("goals: %v %v", le, ge)
+	}
+}
+
+// TestLinuxRuns checks that two commands printing the same BENCH name
+// keep their results apart.
+func TestLinuxRuns(t *testing.T) {
+	s := sizing{runs: 1}
+	ws, err := selectWorkloads("ipc,pipe-pingpong")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := initScript(ws, s)
+	out := "linux-info: 6.1\r\n"
+	for i, w := range ws {
+		cmd := s.linuxCmd(w)
+		if !strings.Contains(script, "\necho '"+runMarker+cmd+"'\n"+cmd+"\n") {
+			t.Fatalf("init script does not announce %q:\n%s", cmd, script)
+		}
+		out += fmt.Sprintf("%s%s\r\nBENCH pipe-roundtrip ns=%d n=5\r\n", runMarker, cmd, 100*(i+1))
+	}
+	runs := linuxRuns(out)
+	for i, w := range ws {
+		rs := runs[s.linuxCmd(w)]["pipe-roundtrip"]
+		if len(rs) != 1 || rs[0].NS != float64(100*(i+1)) {
+			t.Errorf("%s: results %v", w.Key, rs)
+		}
 	}
 }
 

@@ -75,28 +75,28 @@ func run(c config, ws []Workload) error {
 		return err
 	}
 	rec := Record{Date: time.Now().UTC().Format(time.RFC3339), Machine: machine(), QEMU: qemuVersion()}
-	linux, aramid := Results{}, map[string]Results{}
+	linux, aramid := map[string]Results{}, map[string]Results{}
 	for i := 1; i <= c.boots; i++ {
 		tag := fmt.Sprintf("boot %d/%d", i, c.boots)
-		res, info, err := boot(tag+" Linux", kernel, linuxAppend, c.timeout, 0, "-initrd", initrd)
+		out, err := boot(tag+" Linux", kernel, linuxAppend, c.timeout, 0, "-initrd", initrd)
 		if err != nil {
 			return err
 		}
-		rec.Linux = info
-		linux.merge(res)
+		rec.Linux = linuxInfo(out)
+		for cmd, res := range linuxRuns(out) {
+			add(linux, cmd, res)
+		}
 		for _, cmdline := range c.aramidBoots(ws, c.system) {
 			var extra []string
 			if c.bundle != "" {
 				extra = []string{"-initrd", c.bundle}
 			}
-			res, _, err := boot(tag+" Aramid", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, extra...)
+			out, err := boot(tag+" Aramid", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, extra...)
 			if err != nil {
 				fmt.Printf("bench: %s: %v\n", tag, err)
 			}
-			if aramid[cmdline] == nil {
-				aramid[cmdline] = Results{}
-			}
-			aramid[cmdline].merge(res)
+			res, _ := ParseConsole(out) // boot reported malformed lines
+			add(aramid, cmdline, res)
 		}
 	}
 	if rec.Workloads, err = rows(ws, c.sizing, c.system, linux, aramid); err != nil {
@@ -143,29 +143,27 @@ func prepareLinux(c config, ws []Workload) (kernel, initrd string, err error) {
 	return kernel, initrd, nil
 }
 
-// boot starts one machine, waits for it to stop and returns the BENCH
-// results it printed and its linux-info line, with an error that carries
-// the end of the console when it did not stop as expected (want is QEMU's
-// exit status, 0 for a Linux power-off) or printed a malformed BENCH line.
-// It shows the linux-info line and the Aramid kernel's closing counts
-// (system calls, context switches), which explain the figures.
-func boot(tag, kernel, cmdline string, timeout time.Duration, want int, extra ...string) (Results, string, error) {
+// boot starts one machine, waits for it to stop and returns its console
+// output, with an error that carries the end of the console when it did
+// not stop as expected (want is QEMU's exit status, 0 for a Linux
+// power-off) or printed a malformed BENCH line. It shows what it measured,
+// with the facts that explain the figures: the Linux reference's
+// linux-info line and the Aramid kernel's closing counts (system calls,
+// context switches).
+func boot(tag, kernel, cmdline string, timeout time.Duration, want int, extra ...string) (string, error) {
 	start := time.Now()
 	vm, err := qemu.Start(kernel, cmdline, extra...)
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	status, err := vm.Wait(timeout)
 	out := vm.Output()
 	res, errs := ParseConsole(out)
-	var info string
+	if info := linuxInfo(out); info != "" {
+		fmt.Printf("bench: %s: %s\n", tag, info)
+	}
 	for _, l := range strings.Split(out, "\n") {
-		l = strings.TrimRight(l, "\r")
-		if i, ok := strings.CutPrefix(l, "linux-info: "); ok {
-			info = i
-			fmt.Printf("bench: %s: %s\n", tag, info)
-		}
-		if strings.HasPrefix(l, "kernel: ") && strings.HasSuffix(l, " context switches") {
+		if l = strings.TrimRight(l, "\r"); strings.HasPrefix(l, "kernel: ") && strings.HasSuffix(l, " context switches") {
 			fmt.Printf("bench: %s: %s\n", tag, l)
 		}
 	}
@@ -182,14 +180,28 @@ func boot(tag, kernel, cmdline string, timeout time.Duration, want int, extra ..
 		err = fmt.Errorf("malformed BENCH lines: %v", errs)
 	}
 	if err != nil {
-		return res, info, fmt.Errorf("%s: %v; console ends:\n%s", tag, err, tail(out, 15))
+		return out, fmt.Errorf("%s: %v; console ends:\n%s", tag, err, tail(out, 15))
 	}
-	return res, info, nil
+	return out, nil
 }
 
-func (dst Results) merge(src Results) {
-	for k, v := range src {
-		dst[k] = append(dst[k], v...)
+// linuxInfo is what the reference's linux-info line says, or "".
+func linuxInfo(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if info, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "linux-info: "); ok {
+			return info
+		}
+	}
+	return ""
+}
+
+// add merges res into the results of key.
+func add(m map[string]Results, key string, res Results) {
+	if m[key] == nil {
+		m[key] = Results{}
+	}
+	for name, rs := range res {
+		m[key][name] = append(m[key][name], rs...)
 	}
 }
 

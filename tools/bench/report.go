@@ -33,15 +33,15 @@ type Row struct {
 // Results are what a boot printed, by BENCH name.
 type Results map[string][]Result
 
-// rows pairs each workload's figures: linux holds the reference's
-// results, aramid each Aramid command line's. A missing Linux figure is an
-// error: the reference must always work.
-func rows(ws []Workload, s sizing, system string, linux Results, aramid map[string]Results) ([]Row, error) {
+// rows pairs each workload's figures: linux holds the results of each of
+// the reference's commands, aramid those of each Aramid command line. A
+// missing Linux figure is an error: the reference must always work.
+func rows(ws []Workload, s sizing, system string, linux, aramid map[string]Results) ([]Row, error) {
 	var rs []Row
 	for _, w := range ws {
 		cmdline, name := s.aramid(w, system)
 		r := Row{Name: w.Key, Title: w.Title, Unit: unit, Goal: w.Goal, AramidName: name, LinuxName: w.LinuxName,
-			AramidRuns: aramid[cmdline][name], LinuxRuns: linux[w.LinuxName]}
+			AramidRuns: aramid[cmdline][name], LinuxRuns: linux[s.linuxCmd(w)][w.LinuxName]}
 		if len(r.LinuxRuns) == 0 {
 			return nil, fmt.Errorf("%s: the Linux reference printed no BENCH %s line", w.Key, w.LinuxName)
 		}

@@ -99,10 +99,10 @@ func TestReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := sizing{runs: 1}
-	linux := Results{
-		"pipe-roundtrip": {{"pipe-roundtrip", 100, 10}, {"pipe-roundtrip", 300, 10}, {"pipe-roundtrip", 200, 10}},
-		"getpid":         {{"getpid", 50, 10}},
-		"getppid":        {{"getppid", 400, 10}},
+	linux := map[string]Results{
+		s.linuxCmd(ws[0]): {"pipe-roundtrip": {{"pipe-roundtrip", 100, 10}, {"pipe-roundtrip", 300, 10}, {"pipe-roundtrip", 200, 10}}},
+		s.linuxCmd(ws[1]): {"getpid": {{"getpid", 50, 10}}},
+		s.linuxCmd(ws[2]): {"getppid": {{"getppid", 400, 10}}},
 	}
 	fwd, _ := s.aramid(ws[2], "sys")
 	aramid := map[string]Results{
@@ -132,7 +132,7 @@ func TestReport(t *testing.T) {
 	if *rs[0].Met != true || *rs[2].Met != false || rs[1].Met != nil {
 		t.Errorf("goals met: %v %v %v", rs[0].Met, rs[1].Met, rs[2].Met)
 	}
-	if _, err := rows(ws, s, "sys", Results{}, aramid); err == nil {
+	if _, err := rows(ws, s, "sys", map[string]Results{}, aramid); err == nil {
 		t.Error("a missing Linux figure is not an error")
 	}
 }

@@ -132,6 +132,9 @@ func (s sizing) args(w Workload) []string {
 	return append(append([]string{}, w.LinuxArgs...), strconv.Itoa(n), strconv.Itoa(s.runs))
 }
 
+// linuxCmd is the reference's command that measures w.
+func (s sizing) linuxCmd(w Workload) string { return benchPath + " " + strings.Join(s.args(w), " ") }
+
 // aramid is the Aramid kernel command line that measures w and the BENCH
 // name that boot prints. system is the command line of the Linux system
 // (make's LINUX_APPEND), which a linuxd workload extends with linuxd
