@@ -95,7 +95,7 @@ var Workloads = []Workload{
 	{
 		Key:       "open-close",
 		Title:     "open+close",
-		Goal:      Goal{"<=", 5},
+		Goal:      Goal{"<=", 2.5},
 		Ops:       2000,
 		Linuxd:    true,
 		LinuxArgs: []string{"open"},
