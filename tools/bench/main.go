@@ -115,10 +115,10 @@ func native(c config, ws []Workload) {
 		out, err := exec.Command(c.prog, c.args(w)...).Output()
 		res, errs := ParseConsole(string(out))
 		if err != nil || len(errs) > 0 || len(res[w.LinuxName]) == 0 {
-			fmt.Printf("bench: host native %s failed: %v %v\n", w.LinuxName, err, errs)
+			fmt.Printf("bench: host native %s failed: %v %v\n", w.Key, err, errs)
 			continue
 		}
-		figs = append(figs, fmt.Sprintf("%s %.1f ns", w.LinuxName, Median(res[w.LinuxName])))
+		figs = append(figs, fmt.Sprintf("%s %.1f ns", w.Key, Median(res[w.LinuxName])))
 	}
 	fmt.Printf("bench: host native, a sanity check, not in any ratio: %s\n", strings.Join(figs, ", "))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -113,10 +114,15 @@ type Record struct {
 	Workloads []Row  `json:"workloads"`
 }
 
+// writeJSON writes rec indented, with goals as they print ("<=15", not
+// "\u003c=15").
 func writeJSON(path string, rec Record) error {
-	b, err := json.MarshalIndent(rec, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rec); err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }

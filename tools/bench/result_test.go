@@ -153,6 +153,9 @@ func TestWriteJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(string(b), `"goal": "<=0.5"`) {
+		t.Errorf("results.json escapes the goal: %s", b)
+	}
 	var back struct {
 		Date      string
 		Workloads []map[string]any
