@@ -28,9 +28,10 @@ $(LINUX_REF)/.fetched: tools/fetch-linux
 	@touch $@
 
 ## bench: boot Aramid and Linux under the same QEMU flags; print ns/op and the ratio Aramid/Linux (BENCH=name for one workload)
-bench: kernel bundle $(BENCH_PROG) linux-ref
+bench: kernel bundle $(BENCH_PROG) $(ROOT_IMG) linux-ref
 	@$(NEED) qemu-system-x86 busybox-static xz-utils
-	$(GO) run ./tools/bench -kernel $(KERNEL) -bundle $(BUNDLE) -system "$(LINUX_APPEND)" -prog $(BENCH_PROG) \
+	$(GO) run ./tools/bench -kernel $(KERNEL) -bundle $(BUNDLE) -system "$(LINUX_APPEND)" \
+		-devices "$(call LINUX_DEVICES,$(abspath $(ROOT_IMG)),snapshot=on)" -prog $(BENCH_PROG) \
 		-linux $(LINUX_REF) -work $(BENCH_DIR) -w $(BENCH) $(BENCH_FLAGS)
 
 .PHONY: linux-ref bench

@@ -6,10 +6,13 @@ ROOTFS_DIR := $(BUILD)/rootfs
 # netd on the network card; the caller adds linuxd and what it runs as
 # init's main task.
 LINUX_APPEND := aramid.tty aramid.noselftest aramid.exit authd vfsd@virtio-blk netd@virtio-net
-# The devices of make run and the boot tests: the root disk (a copy, so
-# the image stays as built) and a network card without forwards.
-LINUX_DEVICES = -drive file=$(1),if=none,id=root,format=raw -device virtio-blk-pci,drive=root,disable-legacy=on \
+# The devices of make run, make bench and the boot tests: the root disk
+# $(1) (with drive options $(2), such as snapshot=on) and a network card
+# without forwards.
+LINUX_DEVICES = -drive file=$(1),if=none,id=root,format=raw$(if $(2),$(comma)$(2)) -device virtio-blk-pci,drive=root,disable-legacy=on \
 	-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,disable-legacy=on
+
+comma := ,
 
 # ROOT_BINS are programs copied into the root image's /test (test
 # programs, benchmarks); each mk file adds its own with +=.

@@ -24,7 +24,7 @@ import (
 )
 
 type config struct {
-	kernel, bundle, prog, busybox, linux, vmlinuz, work, system string
+	kernel, bundle, prog, busybox, linux, vmlinuz, work, system, devices string
 	sizing
 	boots   int
 	timeout time.Duration
@@ -36,6 +36,7 @@ func main() {
 	flag.StringVar(&c.kernel, "kernel", "build/kernel.elf", "Aramid kernel image")
 	flag.StringVar(&c.bundle, "bundle", "build/bundle.cpio", "Aramid boot bundle (-initrd), with the root image; empty for none")
 	flag.StringVar(&c.system, "system", "", "Aramid command line of the Linux system (make's LINUX_APPEND), which the linuxd workloads extend")
+	flag.StringVar(&c.devices, "devices", "", "QEMU options of the Linux system's devices (make's LINUX_DEVICES: the root disk, the network card)")
 	flag.StringVar(&c.prog, "prog", "build/bench/linuxbench", "linuxbench, built with musl-gcc -static")
 	flag.StringVar(&c.busybox, "busybox", "/bin/busybox", "static busybox for the Linux initramfs")
 	flag.StringVar(&c.linux, "linux", "build/linux-ref", "Debian kernel package unpacked by make linux-ref")
@@ -90,6 +91,9 @@ func run(c config, ws []Workload) error {
 			var extra []string
 			if c.bundle != "" {
 				extra = []string{"-initrd", c.bundle}
+			}
+			if strings.HasPrefix(cmdline, c.system) && c.system != "" {
+				extra = append(extra, strings.Fields(c.devices)...)
 			}
 			out, err := boot(tag+" Aramid", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, extra...)
 			if err != nil {
