@@ -13,6 +13,11 @@ import (
 // replies.
 type Dispatcher struct {
 	K *task.Kernel
+	// inline and reply are reused by every call served on the caller's
+	// goroutine, so the common call allocates nothing; the caller sends
+	// the reply before it hands in the next message.
+	inline Ctx
+	reply  abi.LinuxReply
 	// Trace, when set, gets one strace-style line per call of the
 	// processes Traced selects.
 	Trace  io.Writer
@@ -30,12 +35,14 @@ func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
 	if m.Kind == abi.MsgFault {
 		return d.fault(t, m)
 	}
-	c := &Ctx{K: d.K, T: t, R: m.Regs}
+	c := &d.inline
+	*c = Ctx{K: d.K, T: t, R: m.Regs}
 	e, ok := Lookup(m.Regs.RAX)
 	if ok && e.MayBlock != nil && e.MayBlock(c) {
+		own := *c
 		go func() {
 			d.K.Mu.Lock()
-			r := d.run(c, e, ok)
+			r := d.run(&own, e, ok, new(abi.LinuxReply))
 			d.K.Mu.Unlock()
 			if r != nil {
 				d.K.Host.Reply(r)
@@ -43,10 +50,12 @@ func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
 		}()
 		return nil
 	}
-	return d.run(c, e, ok)
+	return d.run(c, e, ok, &d.reply)
 }
 
-func (d *Dispatcher) run(c *Ctx, e Entry, ok bool) *abi.LinuxReply {
+// run runs the handler and fills out, which it returns, or returns nil
+// if no reply is due.
+func (d *Dispatcher) run(c *Ctx, e Entry, ok bool, out *abi.LinuxReply) *abi.LinuxReply {
 	var v uint64
 	if !ok {
 		v = errnoOf(errNoSys(c))
@@ -63,14 +72,18 @@ func (d *Dispatcher) run(c *Ctx, e Entry, ok bool) *abi.LinuxReply {
 		c.Reply.TID = uint32(c.T.TID)
 		return c.Reply
 	}
-	regs := c.R
-	if d.K.Deliver(c.T, &regs, v, e.Restart) {
-		return &abi.LinuxReply{TID: uint32(c.T.TID), Action: abi.ReplyRegs, Regs: regs}
+	if c.T.Deliverable() {
+		out.Regs = c.R
+		if d.K.Deliver(c.T, &out.Regs, v, e.Restart) {
+			out.TID, out.Action = uint32(c.T.TID), abi.ReplyRegs
+			return out
+		}
+		if c.T.P.Exited {
+			return nil
+		}
 	}
-	if c.T.P.Exited {
-		return nil
-	}
-	return &abi.LinuxReply{TID: uint32(c.T.TID), Action: abi.ReplyReturn, Value: v}
+	out.TID, out.Action, out.Value = uint32(c.T.TID), abi.ReplyReturn, v
+	return out
 }
 
 func (d *Dispatcher) trace(c *Ctx, v uint64) {

@@ -128,6 +128,9 @@ func (t *Thread) deliverable() uint64 {
 	return (t.Pending | t.P.Pending) &^ (t.Mask &^ unblockable)
 }
 
+// Deliverable reports whether a signal waits for t.
+func (t *Thread) Deliverable() bool { return t.deliverable() != 0 }
+
 // Interrupted reports whether a wait of t must end: its process is gone,
 // or a signal is ready for it.
 func (t *Thread) Interrupted() bool { return t.P.Exited || t.deliverable() != 0 }
