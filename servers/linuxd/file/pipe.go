@@ -122,6 +122,21 @@ func (e *PipeEnd) Readable() bool { return len(e.p.buf) > 0 || e.p.writers == 0 
 // Writable reports whether a write would not block (poll).
 func (e *PipeEnd) Writable() bool { return len(e.p.buf) < PipeSize || e.p.readers == 0 }
 
+// Buffered is how many bytes wait in the pipe (FIONREAD).
+func (e *PipeEnd) Buffered() int { return len(e.p.buf) }
+
+// WriteEnd reports whether e is the pipe's write end.
+func (e *PipeEnd) WriteEnd() bool { return e.write }
+
+// Hangup reports whether the other side is gone for good: no writer left
+// for a read end, no reader for a write end.
+func (e *PipeEnd) Hangup() bool {
+	if e.write {
+		return e.p.readers == 0
+	}
+	return e.p.writers == 0
+}
+
 // Close implements fd.File.
 func (e *PipeEnd) Close() error {
 	if e.write {

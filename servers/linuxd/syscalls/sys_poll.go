@@ -30,6 +30,9 @@ func readiness(c *Ctx, fdn int) uint16 {
 	if err != nil {
 		return pollNval
 	}
+	if e, ok := d.File.(*file.PipeEnd); ok {
+		return pipeEvents(e)
+	}
 	w, ok := d.File.(file.Waiter)
 	if !ok {
 		return pollIn | pollOut
@@ -40,6 +43,30 @@ func readiness(c *Ctx, fdn int) uint16 {
 	}
 	if w.Writable() {
 		ev |= pollOut
+	}
+	return ev
+}
+
+// pipeEvents are a pipe end's poll events as Linux's pipe_poll reports
+// them: a read end is never writable and hangs up when the last writer
+// goes, a write end is never readable and has an error when the last
+// reader goes.
+func pipeEvents(e *file.PipeEnd) uint16 {
+	var ev uint16
+	if e.WriteEnd() {
+		if e.Buffered() < file.PipeSize {
+			ev |= pollOut
+		}
+		if e.Hangup() {
+			ev |= pollErr
+		}
+		return ev
+	}
+	if e.Buffered() > 0 {
+		ev |= pollIn
+	}
+	if e.Hangup() {
+		ev |= pollHup
 	}
 	return ev
 }

@@ -403,7 +403,14 @@ func uname(c *Ctx) (uint64, error) {
 	return 0, usermem.Write(c.T.Mem(), c.Arg(0), &u)
 }
 
+// getrandom's flags: GRND_NONBLOCK, GRND_RANDOM and GRND_INSECURE, the
+// last two exclusive.
+const grndNonblock, grndRandom, grndInsecure = 1, 2, 4
+
 func getrandom(c *Ctx) (uint64, error) {
+	if f := c.Arg(2); f&^(grndNonblock|grndRandom|grndInsecure) != 0 || f&(grndRandom|grndInsecure) == grndRandom|grndInsecure {
+		return 0, syscall.EINVAL
+	}
 	n := min(c.Arg(1), 1<<20)
 	b := make([]byte, n)
 	rand.Read(b)
