@@ -281,8 +281,15 @@ const (
 	wNoHang = 1
 )
 
+// wait4's options: WNOHANG, WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL
+// and __WCLONE.
+const wait4Options = 1 | 2 | 8 | 0x20000000 | 0x40000000 | 0x80000000
+
 func wait4(c *Ctx) (uint64, error) {
 	pid, status, options := int(int32(c.Arg(0))), c.Arg(1), c.Arg(2)
+	if options&^wait4Options != 0 {
+		return 0, syscall.EINVAL
+	}
 	p := c.P()
 	for {
 		found := false

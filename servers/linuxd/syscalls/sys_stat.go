@@ -85,7 +85,14 @@ func pathAt(c *Ctx, dirfd int, addr, flags uint64) (file.Caller, string, error) 
 
 func bg() context.Context { return context.Background() }
 
+// atNoAutomount is accepted and means nothing here: there is no
+// automounter.
+const atNoAutomount = 0x800
+
 func fstatat(c *Ctx, dirfd int, pathArg, buf, flags uint64) (uint64, error) {
+	if flags&^(atSymlinkNoFollow|atNoAutomount|atEmptyPath) != 0 {
+		return 0, syscall.EINVAL
+	}
 	caller, p, err := pathAt(c, dirfd, pathArg, flags)
 	if err != nil {
 		return 0, err

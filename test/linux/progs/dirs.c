@@ -91,8 +91,14 @@ int main(void)
 	check("getdents64 on file", syscall(SYS_getdents64, fd, (char[256]){0}, 256));
 	close(fd);
 	fd = open("a", O_RDONLY | O_DIRECTORY);
-	check("getdents64 bad buffer", syscall(SYS_getdents64, fd, BAD, 4096));
 	check("getdents64 tiny buffer", syscall(SYS_getdents64, fd, (char[8]){0}, 8));
+	check("getdents64 bad buffer", syscall(SYS_getdents64, fd, BAD, 4096));
+	char all[4096];
+	int count = 0;
+	for (long r; (r = syscall(SYS_getdents64, fd, all, sizeof all)) > 0;)
+		for (long off = 0; off < r; off += ((struct linux_dirent64 *)(all + off))->d_reclen)
+			count++;
+	check("entries read after EFAULT", count);
 	check("getdents64 bad fd", syscall(SYS_getdents64, 99, (char[256]){0}, 256));
 	close(fd);
 
