@@ -94,12 +94,15 @@ int main(void)
 
 	check("mprotect read-only", mprotect(fx, ps, PROT_READ));
 	expect("still readable", fx[0] == 1);
-	check("mprotect unaligned", mprotect(fx + 1, ps, PROT_READ));
+	check("mprotect unaligned", syscall(SYS_mprotect, fx + 1, ps, PROT_READ));
 	check("mprotect bad prot", mprotect(fx, ps, 0x100));
 	check("mprotect unmapped", mprotect((void *)0x310000000, ps, PROT_READ));
 	check("mprotect read-write", mprotect(fx, ps, PROT_READ | PROT_WRITE));
 	fx[1] = 2;
 	expect("writable again", fx[1] == 2);
+	check("mprotect PROT_NONE", mprotect(fx, ps, PROT_NONE));
+	mprotect(fx, ps, PROT_READ | PROT_WRITE);
+	expect("data kept across PROT_NONE", fx[0] == 1 && fx[1] == 2);
 	check("read into read-only page", (mprotect(fx, ps, PROT_READ), read(open("/dev/zero", O_RDONLY), fx, 8)));
 	unlink("m");
 	return 0;
