@@ -310,3 +310,20 @@ func diff(a, b []string) []string {
 	}
 	return d
 }
+
+// TestDiff checks the diff that failures print, on the host.
+func TestDiff(t *testing.T) {
+	d := diff(lines("a\nb\nc\nd\ne\nf\n"), lines("a\nx\nc\nd\ne\nf\ng\n"))
+	want := []string{" a", "-b", "+x", " c", " d", " e", " f", "+g", " "}
+	if strings.Join(d, "|") != strings.Join(want, "|") {
+		t.Errorf("diff = %q, want %q", d, want)
+	}
+	h := hunks(d, 1)
+	want = []string{" a", "-b", "+x", " c", "...", " f", "+g", " "}
+	if strings.Join(h, "|") != strings.Join(want, "|") {
+		t.Errorf("hunks = %q, want %q", h, want)
+	}
+	if l := label("open nonexistent: -1 ENOENT\n"); l != "open nonexistent" {
+		t.Errorf("label = %q", l)
+	}
+}
