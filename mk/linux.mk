@@ -15,8 +15,17 @@ LINUX_DEVICES = -drive file=$(1),if=none,id=root,format=raw$(if $(2),$(comma)$(2
 comma := ,
 
 # ROOT_BINS are programs copied into the root image's /test (test
-# programs, benchmarks); each mk file adds its own with +=.
+# programs, benchmarks); each mk file adds its own with +=. The image's
+# rule below reads ROOT_BINS as make parses it, so only mk files that sort
+# before this one, and this one above the rule, can add to it.
 ROOT_BINS +=
+
+# The test programs of make test-linux: static musl C programs, each
+# checking one area of the Linux ABI. They go into /test with the list of
+# their names and the script that runs them under Aramid.
+LINUX_TESTS := $(sort $(basename $(notdir $(wildcard test/linux/progs/*.c))))
+LINUX_TEST_DIR := $(BUILD)/linux
+ROOT_BINS += $(addprefix $(LINUX_TEST_DIR)/,$(LINUX_TESTS) linuxtests.list) test/linux/progs/linuxtests.sh
 
 # root image: busybox with its applet links, /etc/passwd and /etc/group,
 # and ROOT_BINS under /test. Built with mke2fs -d, without root.
@@ -71,3 +80,23 @@ syscalls-doc:
 	$(GO) run ./servers/linuxd/cmd/syscalltable > docs/syscalls.md
 
 .PHONY: syscalls-doc
+
+$(LINUX_TEST_DIR)/%: test/linux/progs/%.c test/linux/progs/check.h
+	@$(NEED) musl-tools
+	@mkdir -p $(LINUX_TEST_DIR)
+	musl-gcc -static -O2 -Wall -Werror -o $@ $<
+
+$(LINUX_TEST_DIR)/linuxtests.list: $(wildcard test/linux/progs/*.c) mk/linux.mk
+	@mkdir -p $(LINUX_TEST_DIR)
+	printf '%s\n' $(LINUX_TESTS) > $@
+
+## test-linux: run the C programs of test/linux on the host and under Aramid and compare what they print
+test-linux: kernel bundle $(ROOT_IMG)
+	@$(NEED) qemu-system-x86
+	ARAMID_KERNEL=$(abspath $(KERNEL)) ARAMID_BUNDLE=$(abspath $(BUNDLE)) \
+		ARAMID_LINUX_APPEND="$(LINUX_APPEND)" ARAMID_LINUX_TESTS=$(abspath $(LINUX_TEST_DIR)) \
+		ARAMID_DEVICES="$(call LINUX_DEVICES,$(abspath $(ROOT_IMG)),snapshot=on)" \
+		$(GO) test -count=1 -timeout 30m -v ./test/linux/
+
+TESTS += test-linux
+.PHONY: test-linux

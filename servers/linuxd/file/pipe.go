@@ -132,6 +132,9 @@ func (e *PipeEnd) Readable() bool { return len(e.p.buf) > 0 || e.p.writers == 0 
 // Writable reports whether a write would not block (poll).
 func (e *PipeEnd) Writable() bool { return len(e.p.buf) < PipeSize || e.p.readers == 0 }
 
+// Buffered is how many bytes wait in the pipe (FIONREAD).
+func (e *PipeEnd) Buffered() int { return len(e.p.buf) }
+
 // Close implements fd.File.
 func (e *PipeEnd) Close() error {
 	if e.write {
@@ -144,8 +147,28 @@ func (e *PipeEnd) Close() error {
 	return nil
 }
 
-// Poll implements Pollable.
-func (e *PipeEnd) Poll() (uint32, uint64) { return readiness(e), e.p.gen }
+// Poll implements Pollable, with Linux's events for a pipe: a read end
+// is readable with data and hung up without writers; a write end is
+// writable with room and in error without readers.
+func (e *PipeEnd) Poll() (uint32, uint64) {
+	var ev uint32
+	if e.write {
+		if len(e.p.buf) < PipeSize {
+			ev |= EPOLLOUT
+		}
+		if e.p.readers == 0 {
+			ev |= EPOLLERR
+		}
+		return ev, e.p.gen
+	}
+	if len(e.p.buf) > 0 {
+		ev |= EPOLLIN
+	}
+	if e.p.writers == 0 {
+		ev |= EPOLLHUP
+	}
+	return ev, e.p.gen
+}
 
 // readiness is the poll mask of a Waiter.
 func readiness(w Waiter) uint32 {

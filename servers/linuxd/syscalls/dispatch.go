@@ -113,9 +113,16 @@ func (d *Dispatcher) fault(t *task.Thread, m *abi.LinuxMsg) *abi.LinuxReply {
 	case 17:
 		sig = task.SIGBUS
 	}
+	info := task.SigInfo{Code: task.SIKernel}
+	if m.Vector == 14 { // page fault: bit 0 of the error code is "present"
+		info = task.SigInfo{Code: task.SEGVMaperr, Addr: m.Addr}
+		if m.Err&1 != 0 {
+			info.Code = task.SEGVAccerr
+		}
+	}
 	regs := m.Regs
 	if t.P.Actions[sig].Handler > 1 && t.Mask&task.Bit(sig) == 0 {
-		t.Pending |= task.Bit(sig)
+		t.Post(sig, info)
 		if d.K.Deliver(t, &regs, regs.RAX, false) {
 			return &abi.LinuxReply{TID: uint32(t.TID), Action: abi.ReplyRegs, Regs: regs}
 		}

@@ -103,8 +103,12 @@ func cwdID(p *task.Process) uint64 {
 	return p.Cwd.ID
 }
 
-// at returns the caller for a path argument relative to dirfd.
-func at(c *Ctx, dirfd int) (file.Caller, error) {
+// at returns the caller for path p relative to dirfd. An absolute path
+// ignores dirfd, even one that is not open, as Linux does.
+func at(c *Ctx, dirfd int, p string) (file.Caller, error) {
+	if path.IsAbs(p) {
+		return callerOf(c.P(), 0), nil
+	}
 	dir, err := dirOf(c, dirfd)
 	return callerOf(c.P(), dir), err
 }
@@ -121,7 +125,7 @@ func openat(c *Ctx, dirfd int, pathArg, flags, mode uint64) (uint64, error) {
 	if terminal(p) && c.K.TTY != nil {
 		f = c.K.TTY.Open()
 	} else {
-		caller, err := at(c, dirfd)
+		caller, err := at(c, dirfd, p)
 		if err != nil {
 			return 0, err
 		}
@@ -483,7 +487,7 @@ func chdir(c *Ctx) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	caller, err := at(c, atFDCWD)
+	caller, err := at(c, atFDCWD, p)
 	if err != nil {
 		return 0, err
 	}

@@ -73,6 +73,9 @@ func ioctl(c *Ctx) (uint64, error) {
 		}
 		return 0, nil
 	}
+	if e, ok := d.File.(*file.PipeEnd); ok && c.Arg(1) == fionread {
+		return 0, usermem.PutU32(c.T.Mem(), c.Arg(2), uint32(e.Buffered()))
+	}
 	f, ok := d.File.(*file.TTYFile)
 	if !ok {
 		return 0, syscall.ENOTTY
@@ -175,8 +178,14 @@ const (
 func prctl(c *Ctx) (uint64, error) {
 	switch c.Arg(0) {
 	case prSetName:
+		// Linux keeps the first 15 bytes of a longer name.
 		s, err := usermem.CString(c.T.Mem(), c.Arg(1), 16)
-		if err != nil && err != syscall.ENAMETOOLONG {
+		if err == syscall.ENAMETOOLONG {
+			b := make([]byte, 15)
+			err = c.T.Mem().ReadAt(b, c.Arg(1))
+			s = string(b)
+		}
+		if err != nil {
 			return 0, err
 		}
 		c.P().Comm = s

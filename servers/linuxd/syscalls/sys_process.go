@@ -286,8 +286,15 @@ const (
 	wNoHang = 1
 )
 
+// wait4's options: WNOHANG, WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL
+// and __WCLONE.
+const wait4Options = 1 | 2 | 8 | 0x20000000 | 0x40000000 | 0x80000000
+
 func wait4(c *Ctx) (uint64, error) {
 	pid, status, options := int(int32(c.Arg(0))), c.Arg(1), c.Arg(2)
+	if options&^wait4Options != 0 {
+		return 0, syscall.EINVAL
+	}
 	p := c.P()
 	for {
 		found := false
@@ -408,7 +415,14 @@ func uname(c *Ctx) (uint64, error) {
 	return 0, usermem.Write(c.T.Mem(), c.Arg(0), &u)
 }
 
+// getrandom's flags: GRND_NONBLOCK, GRND_RANDOM and GRND_INSECURE, the
+// last two exclusive.
+const grndNonblock, grndRandom, grndInsecure = 1, 2, 4
+
 func getrandom(c *Ctx) (uint64, error) {
+	if f := c.Arg(2); f&^(grndNonblock|grndRandom|grndInsecure) != 0 || f&(grndRandom|grndInsecure) == grndRandom|grndInsecure {
+		return 0, syscall.EINVAL
+	}
 	n := min(c.Arg(1), 1<<20)
 	b := make([]byte, n)
 	rand.Read(b)

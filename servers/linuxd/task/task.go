@@ -80,6 +80,7 @@ type Process struct {
 
 	Actions [NSig + 1]SigAction
 	Pending uint64 // signals sent to the process as a whole
+	Info    [NSig + 1]SigInfo
 }
 
 // Thread is one thread of a Linux process. Its id is the kernel's thread
@@ -90,6 +91,7 @@ type Thread struct {
 	P        *Process
 	Mask     uint64
 	Pending  uint64
+	Info     [NSig + 1]SigInfo
 	ClearTID uint64
 	// AltStack is sigaltstack's stack.
 	AltStack [3]uint64 // sp, flags, size
@@ -165,10 +167,15 @@ func (k *Kernel) Exit(p *Process, status int) {
 			delete(k.procs, pid) // a zombie nobody will wait for
 		}
 	}
-	if p.Parent == nil {
+	switch {
+	case p.Parent == nil:
 		delete(k.procs, p.PID)
-	} else {
-		k.Signal(p.Parent, SIGCHLD)
+	case p.Parent.Actions[SIGCHLD].Handler == sigIgn:
+		// A parent that ignores SIGCHLD has no zombies: the child is
+		// reaped now, and its wait4 calls end with ECHILD.
+		k.Reap(p.Parent, p)
+	default:
+		k.SignalInfo(p.Parent, SIGCHLD, childInfo(p.PID, status))
 	}
 	k.Cond.Broadcast()
 }
