@@ -38,12 +38,7 @@ var knownFailures = map[string]map[string]string{
 	},
 	"mman": {
 		"MAP_SHARED after child's write": "fork copies MAP_SHARED anonymous memory instead of sharing it: the kernel's copy-on-write fork has no shared mappings",
-		"mmap no sharing type":           "the kernel answers anonymous mmap and requires neither MAP_SHARED nor MAP_PRIVATE",
-		"munmap zero length":             "the kernel's munmap accepts a zero length",
-		"mprotect unaligned":             "the kernel's mprotect answers ENOMEM, not EINVAL, for an unaligned address",
-		"mprotect bad prot":              "the kernel's mprotect does not check the protection bits",
 		"mprotect unmapped":              "the kernel keeps no list of mappings (docs/memory.md), so mprotect of an unmapped range succeeds",
-		"data kept across PROT_NONE":     "the kernel's mprotect(PROT_NONE) releases the pages (microkernel/mm/space.go), so their contents are lost",
 	},
 	"segv": {
 		"read of PROT_NONE": "a PROT_NONE page is not present in the page tables, so its fault looks like one at an unmapped address (SEGV_MAPERR where Linux says SEGV_ACCERR)",
