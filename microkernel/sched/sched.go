@@ -72,7 +72,7 @@ var (
 	// gens counts the threads each slot has held; a thread's id is its
 	// slot plus MaxThreads times that count, so Find is one lookup.
 	gens [MaxThreads]int32
-	rr      int
+	rr   int
 )
 
 // The idle thread lives in slot 0 and is never in the run rotation.
