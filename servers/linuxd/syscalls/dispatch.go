@@ -68,6 +68,9 @@ func (d *Dispatcher) run(c *Ctx, e Entry, ok bool, out *abi.LinuxReply) *abi.Lin
 	if c.NoReply || c.T.P.Exited {
 		return nil
 	}
+	if c.R.RAX < uint64(len(shown)) && shown[c.R.RAX] {
+		d.K.Publish(c.T.P)
+	}
 	if c.Reply != nil {
 		c.Reply.TID = uint32(c.T.TID)
 		return c.Reply
@@ -131,4 +134,16 @@ func (d *Dispatcher) fault(t *task.Thread, m *abi.LinuxMsg) *abi.LinuxReply {
 		t.P.PID, t.P.Comm, sig, m.Vector, regs.RIP, m.Addr)
 	d.K.Exit(t.P, sig|0x80)
 	return nil
+}
+
+// shown marks the calls that change what /proc shows of the caller, after
+// which the dispatcher publishes it again (task.Kernel.Publish).
+var shown [512]bool
+
+func init() {
+	for _, name := range []string{"execve", "setpgid", "setsid", "chdir", "fchdir", "umask", "prctl",
+		"rt_sigaction", "clone", "exit"} {
+		nr, _ := sysno.Number(name)
+		shown[nr] = true
+	}
 }

@@ -8,8 +8,10 @@ package task
 
 import (
 	"sync"
+	"time"
 
 	"aramid/lib/abi"
+	"aramid/proto/procpb"
 	"aramid/servers/linuxd/fd"
 	"aramid/servers/linuxd/file"
 	"aramid/servers/linuxd/usermem"
@@ -45,6 +47,12 @@ type Kernel struct {
 
 	procs   map[int]*Process
 	threads map[int]*Thread
+	started time.Time // for /proc's start times
+
+	// info is what /proc shows of each process (procsource.go), under a
+	// lock of its own.
+	infoMu sync.Mutex
+	info   map[int]*procpb.ProcessInfo
 	// PowerOff ends the system (reboot(2), or busybox's poweroff asking
 	// init); linuxd itself plays init's part there.
 	PowerOff func()
@@ -52,7 +60,7 @@ type Kernel struct {
 
 // New returns an empty kernel over host.
 func New(host Host, vfs *file.VFS) *Kernel {
-	k := &Kernel{Host: host, VFS: vfs, procs: map[int]*Process{}, threads: map[int]*Thread{}}
+	k := &Kernel{Host: host, VFS: vfs, procs: map[int]*Process{}, threads: map[int]*Thread{}, started: time.Now(), info: map[int]*procpb.ProcessInfo{}}
 	k.Cond = sync.NewCond(&k.Mu)
 	return k
 }
@@ -72,6 +80,10 @@ type Process struct {
 	Threads        map[int]*Thread
 	Comm           string
 	Exe            string
+	// Argv and Envp are what the running program was started with
+	// (/proc/<pid>/cmdline and environ); Start is when the process began.
+	Argv, Envp []string
+	Start      time.Time
 
 	// Exited is set once the process has ended; Status is its wait
 	// status. A zombie stays in its parent's Children until reaped.
@@ -116,10 +128,11 @@ func (k *Kernel) Processes(fn func(*Process)) {
 // NewProcess creates a process with one thread id tid over kernel process
 // kp, child of parent (nil for the first).
 func (k *Kernel) NewProcess(kp Proc, tid int, parent *Process, fds *fd.Table) *Process {
-	p := &Process{K: k, PID: tid, Proc: kp, FDs: fds, Children: map[int]*Process{}, Threads: map[int]*Thread{}, Umask: 0o022}
+	p := &Process{K: k, PID: tid, Proc: kp, FDs: fds, Children: map[int]*Process{}, Threads: map[int]*Thread{}, Umask: 0o022, Start: time.Now()}
 	if parent != nil {
 		p.Parent, p.PGID, p.SID = parent, parent.PGID, parent.SID
 		p.CwdPath, p.Cwd, p.Umask, p.Comm, p.Exe = parent.CwdPath, parent.Cwd, parent.Umask, parent.Comm, parent.Exe
+		p.Argv, p.Envp = parent.Argv, parent.Envp
 		p.BrkStart, p.Brk, p.Actions = parent.BrkStart, parent.Brk, parent.Actions
 		parent.Children[p.PID] = p
 	} else {
@@ -127,6 +140,7 @@ func (k *Kernel) NewProcess(kp Proc, tid int, parent *Process, fds *fd.Table) *P
 	}
 	k.procs[p.PID] = p
 	k.AddThread(p, tid)
+	k.Publish(p)
 	return p
 }
 
@@ -184,5 +198,6 @@ func (k *Kernel) Exit(p *Process, status int) {
 func (k *Kernel) Reap(p, c *Process) int {
 	delete(p.Children, c.PID)
 	delete(k.procs, c.PID)
+	k.unpublish(c.PID)
 	return c.Status
 }

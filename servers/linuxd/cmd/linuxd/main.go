@@ -22,6 +22,7 @@ import (
 	"aramid/lib/names"
 	"aramid/proto/kchan"
 	"aramid/proto/netpb"
+	"aramid/proto/procpb"
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
 	"aramid/servers/linuxd/fd"
@@ -79,6 +80,7 @@ func main() {
 	if err != nil {
 		fail(fmt.Errorf("%s: %w", args[0], err))
 	}
+	go offerProcesses(k)
 	fmt.Println("linuxd: started") // make run shows what follows
 	go console(k)
 	go func() {
@@ -122,7 +124,7 @@ func start(k *task.Kernel, argv []string) (*task.Process, error) {
 		return nil, err
 	}
 	p := k.NewProcess(kp, tid, nil, fds)
-	p.BrkStart, p.Brk, p.Comm, p.Exe = img.BrkStart, img.Brk, img.Comm, img.Exe
+	p.BrkStart, p.Brk, p.Comm, p.Exe, p.Argv, p.Envp = img.BrkStart, img.Brk, img.Comm, img.Exe, img.Argv, img.Envp
 	k.TTY.SID, k.TTY.Pgrp = p.SID, p.PGID
 	return p, nil
 }
@@ -145,6 +147,24 @@ func connectNet(k *task.Kernel) error {
 	}
 	k.Net = n
 	return nil
+}
+
+// offerProcesses registers linuxd as procd's source of processes, if the
+// system runs procd.
+func offerProcesses(k *task.Kernel) {
+	conn, err := names.Lookup("proc")
+	if err != nil {
+		return // no procd: no /proc
+	}
+	mine, theirs, err := ipc.Channel()
+	if err != nil {
+		return
+	}
+	go kchan.Serve(context.Background(), mine, procpb.NewProcessSourceDispatcher(task.ProcSource{K: k}))
+	req := &procpb.RegisterSourceRequest{Kind: procpb.SourceKind_SOURCE_PROCESSES, Channel: &rpc.Handle{Value: uint32(theirs)}}
+	if _, err := procpb.NewProcClient(kchan.NewClient(conn)).RegisterSource(context.Background(), req); err != nil {
+		fmt.Println("linuxd: procd refused the process source:", err)
+	}
 }
 
 // notifier takes netd's readiness notifications under linuxd's lock.
