@@ -35,3 +35,25 @@ $(PKG_IMG): $(PKG_DEB_DIR)/.stamp test/packages/install $(ROOT_BINS)
 packages-image: $(PKG_IMG)
 
 .PHONY: packages-image
+
+# The tests boot the package image once each, install the packages in the
+# guest, and talk to it through hostfwd on free ports. STRACE=1 traces
+# every system call of the shell and what it starts (linuxd strace).
+PKG_STRACE := linuxd,strace,/bin/sh!!
+PKG_TEST_ENV = ARAMID_KERNEL=$(abspath $(KERNEL)) ARAMID_BUNDLE=$(abspath $(BUNDLE)) \
+	ARAMID_APPEND="$(LINUX_APPEND)" ARAMID_IMAGE=$(abspath $(PKG_IMG)) \
+	$(if $(STRACE),ARAMID_LINUXD='$(PKG_STRACE)')
+
+# Not in TESTS yet: both need sockets and epoll in linuxd.
+
+## test-nginx: install nginx-light in Aramid; nginx -t, workers, curl and wrk via hostfwd, IPv6, reload, quit (STRACE=1 to trace)
+test-nginx: kernel bundle $(PKG_IMG)
+	@$(NEED) qemu-system-x86 curl wrk
+	$(PKG_TEST_ENV) ARAMID_WWW=$(abspath $(PKG_WWW)) $(GO) test -count=1 -timeout 30m -v ./test/nginx/
+
+## test-dropbear: install dropbear-bin in Aramid; host key, ssh logins as root and uid 1000, scp both ways (STRACE=1 to trace)
+test-dropbear: kernel bundle $(PKG_IMG)
+	@$(NEED) qemu-system-x86 openssh-client
+	$(PKG_TEST_ENV) $(GO) test -count=1 -timeout 30m -v ./test/dropbear/
+
+.PHONY: test-nginx test-dropbear
