@@ -27,24 +27,36 @@ LINUX_TESTS := $(sort $(basename $(notdir $(wildcard test/linux/progs/*.c))))
 LINUX_TEST_DIR := $(BUILD)/linux
 ROOT_BINS += $(addprefix $(LINUX_TEST_DIR)/,$(LINUX_TESTS) linuxtests.list) test/linux/progs/linuxtests.sh
 
-# root image: busybox with its applet links, /etc/passwd and /etc/group,
-# and ROOT_BINS under /test. Built with mke2fs -d, without root.
+# ROOT_TREE fills directory $(1) with the standard root: busybox with
+# its applet links, /etc/passwd, /etc/group and /etc/hostname, and
+# ROOT_BINS under /test. Other images (mk/packages.mk) start from it.
+define ROOT_TREE
+@$(NEED) busybox-static
+rm -rf $(1)
+mkdir -p $(1)/bin $(1)/sbin $(1)/usr/bin $(1)/usr/sbin $(1)/etc $(1)/root $(1)/dev $(1)/proc \
+	$(1)/tmp $(1)/run $(1)/var $(1)/test
+cp /bin/busybox $(1)/bin/busybox
+for a in $$(/bin/busybox --list-full); do \
+	[ -e $(1)/$$a ] || ln -s /bin/busybox $(1)/$$a; \
+done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > $(1)/etc/passwd
+printf 'root:x:0:\nnogroup:x:65534:\n' > $(1)/etc/group
+printf 'aramid\n' > $(1)/etc/hostname
+$(if $(strip $(ROOT_BINS)),cp $(ROOT_BINS) $(1)/test/)
+endef
+
+# EXT4_IMAGE makes image $(2) of size $(3) from directory $(1) with
+# mke2fs -d, without root; the root directory is owned by root.
+define EXT4_IMAGE
+@$(NEED) e2fsprogs
+rm -f $(2)
+mke2fs -q -t ext4 -b 4096 -E lazy_itable_init=0,root_owner=0:0 -d $(1) $(2) $(3)
+endef
+
+# root image: the standard root tree, 24 MiB.
 $(ROOT_IMG): $(ROOT_BINS)
-	@$(NEED) busybox-static e2fsprogs
-	rm -rf $(ROOTFS_DIR)
-	mkdir -p $(ROOTFS_DIR)/bin $(ROOTFS_DIR)/sbin $(ROOTFS_DIR)/usr/bin $(ROOTFS_DIR)/usr/sbin \
-		$(ROOTFS_DIR)/etc $(ROOTFS_DIR)/root $(ROOTFS_DIR)/dev $(ROOTFS_DIR)/proc \
-		$(ROOTFS_DIR)/tmp $(ROOTFS_DIR)/run $(ROOTFS_DIR)/var $(ROOTFS_DIR)/test
-	cp /bin/busybox $(ROOTFS_DIR)/bin/busybox
-	for a in $$(/bin/busybox --list-full); do \
-		[ -e $(ROOTFS_DIR)/$$a ] || ln -s /bin/busybox $(ROOTFS_DIR)/$$a; \
-	done
-	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > $(ROOTFS_DIR)/etc/passwd
-	printf 'root:x:0:\nnogroup:x:65534:\n' > $(ROOTFS_DIR)/etc/group
-	printf 'aramid\n' > $(ROOTFS_DIR)/etc/hostname
-	$(if $(strip $(ROOT_BINS)),cp $(ROOT_BINS) $(ROOTFS_DIR)/test/)
-	rm -f $@
-	mke2fs -q -t ext4 -b 4096 -E lazy_itable_init=0,root_owner=0:0 -d $(ROOTFS_DIR) $@ 24M
+	$(call ROOT_TREE,$(ROOTFS_DIR))
+	$(call EXT4_IMAGE,$(ROOTFS_DIR),$@,24M)
 
 ## root-image: build the ext4 root image of busybox and the test programs (build/root.ext4)
 root-image: $(ROOT_IMG)

@@ -41,16 +41,6 @@ func pattern(n int, f func(int) byte) []byte {
 	return b
 }
 
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // image makes a 64 MiB ext4 image holding /host.bin.
 func image(t *testing.T) string {
 	dir := t.TempDir()
@@ -94,7 +84,10 @@ func TestDrivers(t *testing.T) {
 		t.Skip("ARAMID_KERNEL and ARAMID_BUNDLE not set; run make test-drivers")
 	}
 	img := image(t)
-	port := freePort(t)
+	port, err := qemu.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
 	gl, fromGuest := guestListener(t)
 	defer gl.Close()
 	netdev := "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:" + strconv.Itoa(port) + "-:80" +

@@ -40,6 +40,7 @@ type VM struct {
 	changed chan struct{}
 	done    chan struct{}
 	status  int
+	runs    int // commands typed by Run, numbering their markers
 }
 
 // Start boots kernel with the given command line.
