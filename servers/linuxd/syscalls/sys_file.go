@@ -29,7 +29,7 @@ func init() {
 		"dup":        {Fn: dup},
 		"dup2":       {Fn: dup2},
 		"dup3":       {Fn: dup3},
-		"fcntl":      {Fn: fcntl, Status: Partial, Note: "record locks are accepted and not enforced"},
+		"fcntl":      {Fn: fcntl, Status: Partial, Note: "record locks are accepted and not enforced; F_SETOWN and F_SETSIG are accepted, and no SIGIO is sent"},
 		"pipe":       {Fn: func(c *Ctx) (uint64, error) { return pipe(c, c.Arg(0), 0) }},
 		"pipe2":      {Fn: func(c *Ctx) (uint64, error) { return pipe(c, c.Arg(0), c.Arg(1)) }},
 		"getcwd":     {Fn: getcwd},
@@ -406,6 +406,10 @@ const (
 	fGetlk        = 5
 	fSetlk        = 6
 	fSetlkw       = 7
+	fSetown       = 8
+	fGetown       = 9
+	fSetsig       = 10
+	fGetsig       = 11
 	fDupfdCloexec = 1030
 )
 
@@ -437,6 +441,10 @@ func fcntl(c *Ctx) (uint64, error) {
 	case fSetfl:
 		const settable = syscall.O_APPEND | oNonblock | syscall.O_ASYNC | syscall.O_DIRECT | syscall.O_NOATIME
 		d.Flags = d.Flags&^settable | uint32(arg)&settable
+		return 0, nil
+	case fSetown, fSetsig:
+		return 0, nil // recorded nowhere: linuxd sends no SIGIO yet
+	case fGetown, fGetsig:
 		return 0, nil
 	case fGetlk:
 		return 0, usermem.PutU32(c.T.Mem(), arg, 2) // F_UNLCK: nothing holds a lock

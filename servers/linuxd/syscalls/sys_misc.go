@@ -11,7 +11,7 @@ import (
 
 func init() {
 	for name, e := range map[string]Entry{
-		"ioctl":             {Fn: ioctl, Status: Partial, Note: "FIONBIO; terminal calls (termios, window size, process group) and FIONREAD; ENOTTY otherwise"},
+		"ioctl":             {Fn: ioctl, Status: Partial, Note: "FIONBIO, FIOASYNC (the flag only: no SIGIO is sent); terminal calls (termios, window size, process group) and FIONREAD; ENOTTY otherwise"},
 		"prlimit64":         {Fn: prlimit, Status: Partial, Note: "reports fixed limits; setting is accepted and ignored"},
 		"getrlimit":         {Fn: func(c *Ctx) (uint64, error) { return limit(c, c.Arg(0), c.Arg(1)) }},
 		"setrlimit":         {Fn: zero, Status: Partial, Note: "accepted and ignored"},
@@ -53,6 +53,8 @@ const (
 	tiocswinsz = 0x5414
 	fionread   = 0x541b
 	fionbio    = 0x5421
+	fioasync   = 0x5452
+	oAsync     = 0o20000
 	tiocnotty  = 0x5422
 	tiocgsid   = 0x5429
 )
@@ -62,14 +64,14 @@ func ioctl(c *Ctx) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if c.Arg(1) == fionbio {
+	if flag, ok := map[uint64]uint32{fionbio: oNonblock, fioasync: oAsync}[c.Arg(1)]; ok {
 		on, err := usermem.U32(c.T.Mem(), c.Arg(2))
 		if err != nil {
 			return 0, err
 		}
-		d.Flags &^= oNonblock
+		d.Flags &^= flag
 		if on != 0 {
-			d.Flags |= oNonblock
+			d.Flags |= flag
 		}
 		return 0, nil
 	}
