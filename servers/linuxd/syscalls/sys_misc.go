@@ -16,7 +16,7 @@ func init() {
 		"getrlimit":         {Fn: func(c *Ctx) (uint64, error) { return limit(c, c.Arg(0), c.Arg(1)) }},
 		"setrlimit":         {Fn: zero, Status: Partial, Note: "accepted and ignored"},
 		"sched_getaffinity": {Fn: schedGetaffinity},
-		"prctl":             {Fn: prctl, Status: Partial, Note: "PR_SET_NAME and PR_GET_NAME; EINVAL otherwise"},
+		"prctl":             {Fn: prctl, Status: Partial, Note: "PR_SET_NAME, PR_GET_NAME, PR_SET_DUMPABLE (accepted) and PR_GET_DUMPABLE; EINVAL otherwise"},
 		"sysinfo":           {Fn: sysinfo, Status: Partial, Note: "uptime and process count; memory figures are fixed"},
 		"getrusage":         {Fn: zeroStruct(144), Status: Partial, Note: "all zero"},
 		"times":             {Fn: zeroStruct(32), Status: Partial, Note: "all zero"},
@@ -173,8 +173,10 @@ func schedGetaffinity(c *Ctx) (uint64, error) {
 }
 
 const (
-	prSetName = 15
-	prGetName = 16
+	prGetDumpable = 3
+	prSetDumpable = 4
+	prSetName     = 15
+	prGetName     = 16
 )
 
 func prctl(c *Ctx) (uint64, error) {
@@ -192,6 +194,13 @@ func prctl(c *Ctx) (uint64, error) {
 		}
 		c.P().Comm = s
 		return 0, nil
+	case prSetDumpable:
+		if c.Arg(1) > 1 {
+			return 0, syscall.EINVAL
+		}
+		return 0, nil
+	case prGetDumpable:
+		return 1, nil
 	case prGetName:
 		b := make([]byte, 16)
 		copy(b[:15], c.P().Comm)

@@ -4,9 +4,14 @@ import (
 	"encoding/binary"
 	"syscall"
 	"time"
+
+	"aramid/servers/linuxd/fd"
+	"aramid/servers/linuxd/file"
 )
 
 func init() {
+	byName["eventfd2"] = Entry{Fn: func(c *Ctx) (uint64, error) { return eventfd(c, c.Arg(0), c.Arg(1)) }}
+	byName["eventfd"] = Entry{Fn: func(c *Ctx) (uint64, error) { return eventfd(c, c.Arg(0), 0) }}
 	byName["poll"] = Entry{Fn: poll, MayBlock: always, Status: Partial, Note: "pipes, the terminal and vfsd files (always ready); no sockets yet"}
 	byName["ppoll"] = Entry{Fn: ppoll, MayBlock: always, Status: Partial, Note: "as poll; the signal mask argument is ignored"}
 	byName["select"] = Entry{Fn: selectCall, MayBlock: always, Status: Partial, Note: "as poll"}
@@ -193,4 +198,16 @@ func selectFDs(c *Ctx, deadline time.Time) (uint64, error) {
 		}
 	}
 	return uint64(ready), nil
+}
+
+// eventfd flags.
+const efdSemaphore = 1
+
+func eventfd(c *Ctx, initval, flags uint64) (uint64, error) {
+	if flags&^(efdSemaphore|oNonblock|oCloexec) != 0 {
+		return 0, syscall.EINVAL
+	}
+	e := file.NewEventFD(c.K.Cond, uint64(uint32(initval)), flags&efdSemaphore != 0)
+	n, err := c.P().FDs.Install(fd.NewDescription(e, syscall.O_RDWR|uint32(flags&oNonblock)), 0, flags&oCloexec != 0)
+	return uint64(n), err
 }

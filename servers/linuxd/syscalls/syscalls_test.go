@@ -1,6 +1,7 @@
 package syscalls
 
 import (
+	"context"
 	"os"
 	"reflect"
 	"syscall"
@@ -173,6 +174,9 @@ func TestForkExitWait(t *testing.T) {
 	}
 	if got := f.result(1, nr("wait4"), ^uint64(0), scratch, 0); got != errno(syscall.ECHILD) {
 		t.Errorf("wait4 with no children = %d, want ECHILD", got)
+	}
+	if l, _ := (task.ProcSource{K: f.k}).ListProcesses(context.Background(), nil); len(l.GetPids()) != 1 || l.GetPids()[0] != 1 {
+		t.Errorf("/proc lists %v after the child was reaped, want only [1]", l.GetPids())
 	}
 }
 

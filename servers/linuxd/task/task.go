@@ -179,16 +179,21 @@ func (k *Kernel) Exit(p *Process, status int) {
 		c.Parent = nil
 		if c.Exited {
 			delete(k.procs, pid) // a zombie nobody will wait for
+			k.unpublish(pid)
+		} else {
+			k.Publish(c)
 		}
 	}
 	switch {
 	case p.Parent == nil:
 		delete(k.procs, p.PID)
+		k.unpublish(p.PID)
 	case p.Parent.Actions[SIGCHLD].Handler == sigIgn:
 		// A parent that ignores SIGCHLD has no zombies: the child is
 		// reaped now, and its wait4 calls end with ECHILD.
 		k.Reap(p.Parent, p)
 	default:
+		k.Publish(p)
 		k.SignalInfo(p.Parent, SIGCHLD, childInfo(p.PID, status))
 	}
 	k.Cond.Broadcast()
