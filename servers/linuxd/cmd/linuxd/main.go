@@ -125,6 +125,8 @@ func start(k *task.Kernel, argv []string) (*task.Process, error) {
 	}
 	p := k.NewProcess(kp, tid, nil, fds)
 	p.BrkStart, p.Brk, p.Comm, p.Exe, p.Argv, p.Envp = img.BrkStart, img.Brk, img.Comm, img.Exe, img.Argv, img.Envp
+	p.ArgStart, p.ArgEnd, p.EnvEnd = img.ArgStart, img.ArgEnd, img.EnvEnd
+	k.Publish(p)
 	k.TTY.SID, k.TTY.Pgrp = p.SID, p.PGID
 	return p, nil
 }
