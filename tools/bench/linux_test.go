@@ -10,7 +10,7 @@ import (
 )
 
 func TestInitScript(t *testing.T) {
-	s := initScript(Workloads, sizing{n: 123, runs: 4})
+	s := initScript(Workloads, sizing{n: 123, runs: 4}, nil)
 	for _, want := range []string{"#!/bin/sh\n", "\n/test/linuxbench pipe 123 4\n", "\n/test/linuxbench getpid 123 4\n", "\n/test/linuxbench fork 123 4\n", "\npoweroff -f\n"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("init script lacks %q:\n%s", want, s)
@@ -20,10 +20,10 @@ func TestInitScript(t *testing.T) {
 		t.Errorf("init powers off before the workloads:\n%s", s)
 	}
 	dup := []Workload{Workloads[0], Workloads[0]}
-	if c := strings.Count(initScript(dup, sizing{n: 1, runs: 1}), "\n"+benchPath); c != 1 {
+	if c := strings.Count(initScript(dup, sizing{n: 1, runs: 1}, nil), "\n"+benchPath); c != 1 {
 		t.Errorf("a workload listed twice runs %d times", c)
 	}
-	if s := initScript(Workloads, sizing{runs: 2}); !strings.Contains(s, "\n/test/linuxbench fork 500 2\n") {
+	if s := initScript(Workloads, sizing{runs: 2}, nil); !strings.Contains(s, "\n/test/linuxbench fork 500 2\n") {
 		t.Errorf("without -n, fork does not run its own 500 operations:\n%s", s)
 	}
 }
@@ -58,7 +58,7 @@ func TestLinuxRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script := initScript(ws, s)
+	script := initScript(ws, s, nil)
 	out := "linux-info: 6.1\r\n"
 	for i, w := range ws {
 		cmd := s.linuxCmd(w)
@@ -113,7 +113,7 @@ func TestInitramfs(t *testing.T) {
 		t.Skip("no cpio on this host")
 	}
 	out := filepath.Join(t.TempDir(), "initramfs.cpio")
-	if err := writeInitramfs(out, busybox, busybox, "#!/bin/sh\n"); err != nil {
+	if err := writeInitramfs(out, busybox, busybox, nil, "#!/bin/sh\n"); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(out)

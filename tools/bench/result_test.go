@@ -141,9 +141,9 @@ func TestWriteJSON(t *testing.T) {
 	ratio, met := 0.25, true
 	aramid := 50.0
 	rec := Record{Date: "2026-12-06T09:00:00Z", Workloads: []Row{
-		{Name: "ipc", Unit: unit, Aramid: &aramid, Linux: 200, Ratio: &ratio, Met: &met, Goal: Goal{"<=", 0.5},
+		{Name: "ipc", Unit: nsPerOp, Aramid: &aramid, Linux: 200, Ratio: &ratio, Met: &met, Goal: Goal{"<=", 0.5},
 			LinuxRuns: []Result{{"pipe-roundtrip", 200, 10}}},
-		{Name: "getpid", Unit: unit, Linux: 50, Goal: Goal{"<=", 1.5}},
+		{Name: "getpid", Unit: nsPerOp, Linux: 50, Goal: Goal{"<=", 1.5}},
 	}}
 	path := filepath.Join(t.TempDir(), "results.json")
 	if err := writeJSON(path, rec); err != nil {
