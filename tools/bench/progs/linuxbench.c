@@ -231,10 +231,13 @@ static const char *stream_name;
 static void drain(long n, int stop_at_n)
 {
 	long long total = 0, want = (long long)n * MiB;
+	size_t len = sizeof buf;
 	ssize_t r;
 
 	while (!stop_at_n || total < want) {
-		r = read(stream, buf, sizeof buf);
+		if (stop_at_n && want - total < (long long)len)
+			len = (size_t)(want - total);
+		r = read(stream, buf, len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
