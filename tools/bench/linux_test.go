@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -146,5 +147,76 @@ func TestStaticELFRejectsDynamic(t *testing.T) {
 	os.WriteFile(text, []byte("#!/bin/sh\n"), 0o755)
 	if _, err := staticELF(text); err == nil {
 		t.Error("a text file was accepted as an executable")
+	}
+}
+
+// TestDeviceScript checks that the reference sets up the devices before
+// the device workloads, runs disk-read chrooted into the mounted disk but
+// announces it by its plain command, and leaves the devices alone for
+// the other workloads.
+func TestDeviceScript(t *testing.T) {
+	ws, err := selectWorkloads("getpid,disk-read,tcp-in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := initScript(ws, sizing{runs: 3}, []string{"jbd2", "ext4"})
+	order := []string{
+		"mount -t devtmpfs devtmpfs /dev\n",
+		"insmod /lib/modules/jbd2.ko\ninsmod /lib/modules/ext4.ko\n",
+		"mount -t ext4 -o ro /dev/vda /mnt\nmount -t proc proc /mnt/proc\n",
+		"ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up\n",
+		"echo 'linux-run: /test/linuxbench read /test/disk-read.bin 64 3'\nchroot /mnt /test/linuxbench read /test/disk-read.bin 64 3\n",
+		"echo 'linux-run: /test/linuxbench tcp-in 5201 64 3'\n/test/linuxbench tcp-in 5201 64 3\n",
+		"poweroff -f\n",
+	}
+	at := 0
+	for _, want := range order {
+		i := strings.Index(s[at:], want)
+		if i < 0 {
+			t.Fatalf("init script lacks %q after byte %d:\n%s", want, at, s)
+		}
+		at += i + len(want)
+	}
+	if s := initScript(ws[:1], sizing{runs: 1}, []string{"ext4"}); strings.Contains(s, "insmod") || strings.Contains(s, "/mnt") {
+		t.Errorf("getpid alone sets up devices:\n%s", s)
+	}
+}
+
+func TestModuleName(t *testing.T) {
+	for path, want := range map[string]string{
+		"kernel/fs/ext4/ext4.ko":                      "ext4",
+		"kernel/drivers/net/virtio_net.ko.xz":         "virtio_net",
+		"kernel/drivers/hid/hid-generic.ko":           "hid_generic",
+		"kernel/drivers/virtio/virtio_pci_modern_dev": "",
+	} {
+		if got, ok := moduleName(path); got != want || ok != (want != "") {
+			t.Errorf("moduleName(%q) = %q, %v; want %q", path, got, ok, want)
+		}
+	}
+}
+
+// TestLoadModules reads the modules of the kernel make linux-ref fetched,
+// if there is one.
+func TestLoadModules(t *testing.T) {
+	dirs, _ := filepath.Glob("../../build/linux-ref/lib/modules/*")
+	if len(dirs) == 0 {
+		t.Skip("no kernel in build/linux-ref (make linux-ref)")
+	}
+	ms, err := loadModules(dirs[0], deviceModules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) == 0 || ms[len(ms)-1].Name != "virtio_net" {
+		t.Errorf("loaded %d modules, the last not virtio_net", len(ms))
+	}
+	deps, err := moduleDepends(ms[len(ms)-1].Data)
+	if err != nil || !slices.Contains(deps, "net_failover") {
+		t.Errorf("virtio_net depends on %v, %v; want net_failover among them", deps, err)
+	}
+	if _, err := loadModules(dirs[0], []string{"ext4", "jbd2"}); err == nil || !strings.Contains(err.Error(), "not loaded before it") {
+		t.Errorf("ext4 before jbd2: %v", err)
+	}
+	if _, err := loadModules(dirs[0], []string{"no_such_module"}); err == nil {
+		t.Error("a missing module was accepted")
 	}
 }

@@ -92,6 +92,7 @@ func run(c config, ws []Workload) error {
 			extra = append(extra, devs...)
 		}
 		out, err := boot(tag+" Linux", kernel, linuxAppend, c.timeout, 0, c.sender(ws, port), extra...)
+		saveConsole(c.work, fmt.Sprintf("linux-%d", i), out)
 		if err != nil {
 			return err
 		}
@@ -99,7 +100,7 @@ func run(c config, ws []Workload) error {
 		for cmd, res := range linuxRuns(out) {
 			add(linux, cmd, res)
 		}
-		for _, cmdline := range c.aramidBoots(ws, c.system) {
+		for j, cmdline := range c.aramidBoots(ws, c.system) {
 			var extra []string
 			if c.bundle != "" {
 				extra = []string{"-initrd", c.bundle}
@@ -108,6 +109,7 @@ func run(c config, ws []Workload) error {
 				extra = append(extra, devs...)
 			}
 			out, err := boot(tag+" Aramid", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, c.sender(c.bootsOf(ws, cmdline), port), extra...)
+			saveConsole(c.work, fmt.Sprintf("aramid-%d-%d", i, j+1), out)
 			if err != nil {
 				fmt.Printf("bench: %s: %v\n", tag, err)
 			}
@@ -265,6 +267,15 @@ func boot(tag, kernel, cmdline string, timeout time.Duration, want int, host fun
 		return out, fmt.Errorf("%s: %v; console ends:\n%s", tag, err, tail(out, 15))
 	}
 	return out, nil
+}
+
+// saveConsole keeps a boot's console as work/console-name.txt, for a
+// look at what the figures leave out (the kernel's counts, linuxbench's
+// reads= of the streaming workloads, errors).
+func saveConsole(work, name, out string) {
+	if err := os.WriteFile(filepath.Join(work, "console-"+name+".txt"), []byte(out), 0o644); err != nil {
+		fmt.Printf("bench: %v\n", err)
+	}
 }
 
 // linuxInfo is what the reference's linux-info line says, or "".

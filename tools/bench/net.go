@@ -48,6 +48,11 @@ func send(vm *qemu.VM, port int, mib []int, timeout time.Duration) error {
 	if _, _, err := vm.WaitFor(listening, timeout); err != nil {
 		return err
 	}
+	return sendAll(port, mib, deadline)
+}
+
+// sendAll makes send's connections.
+func sendAll(port int, mib []int, deadline time.Time) error {
 	chunk := make([]byte, 1<<20)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	for i, m := range mib {

@@ -29,6 +29,9 @@
  *          one MiB. The sender is the benchmark harness on the host: it
  *          connects once per run (and warm-up) after the "listening" line.
  *
+ * The streaming workloads, read and tcp-in, add reads=<read calls> to their
+ * BENCH lines: how many pieces the kernel returned the n MiB in.
+ *
  * Each run is preceded by a warm-up of n/10 operations that is not timed.
  * Time comes from clock_gettime(CLOCK_MONOTONIC); what a run must do before
  * it starts (open the file, accept the connection) is not timed.
@@ -222,9 +225,11 @@ static void opens(long n)
 /* The buffer of the streaming workloads, read and tcp-in. */
 static char buf[MiB];
 
-/* The stream that the next run of read or tcp-in drains, and what it is. */
+/* The stream that the next run of read or tcp-in drains, and what it is;
+ * nreads counts the read calls that brought data. */
 static int stream = -1;
 static const char *stream_name;
+static long nreads;
 
 /* drain reads stream until EOF or, if stop_at_n, until n MiB, and closes it;
  * what it read must be exactly n MiB. */
@@ -245,6 +250,7 @@ static void drain(long n, int stop_at_n)
 		if (r == 0)
 			break;
 		total += r;
+		nreads++;
 	}
 	if (total != want) {
 		fprintf(stderr, "linuxbench: %s: read %lld bytes, want %lld\n", stream_name, total, want);
@@ -374,10 +380,14 @@ static void measure(const struct workload *w, long n, int runs)
 		w->ops(w->prepare ? (n + 9) / 10 : n / 10);
 		if (w->prepare)
 			w->prepare();
+		nreads = 0;
 		t = now_ns();
 		w->ops(n);
 		t = now_ns() - t;
-		printf("BENCH %s ns=%.1f n=%ld\n", w->name, t / (double)n, n);
+		if (nreads > 0) /* a streaming workload: how the bytes came */
+			printf("BENCH %s ns=%.1f n=%ld reads=%ld\n", w->name, t / (double)n, n, nreads);
+		else
+			printf("BENCH %s ns=%.1f n=%ld\n", w->name, t / (double)n, n);
 	}
 }
 static long arg(const char *s, const char *what)
