@@ -90,8 +90,8 @@ func initScript(ws []Workload, s sizing, modules []string) string {
 // inside it, for linuxbench's drop_caches) and brings up the network card
 // at the address that QEMU's hostfwd reaches.
 func deviceSetup(b *strings.Builder, ws []Workload, modules []string) {
-	disk, net := devices(ws)
-	if !disk && !net {
+	disk, netw := devices(ws)
+	if !disk && !netw {
 		return
 	}
 	b.WriteString("mount -t devtmpfs devtmpfs /dev\n")
@@ -102,7 +102,7 @@ func deviceSetup(b *strings.Builder, ws []Workload, modules []string) {
 		b.WriteString("for i in 1 2 3 4 5; do [ -b /dev/vda ] || sleep 1; done\n")
 		fmt.Fprintf(b, "mount -t ext4 -o ro /dev/vda %s\nmount -t proc proc %s/proc\n", diskMount, diskMount)
 	}
-	if net {
+	if netw {
 		fmt.Fprintf(b, "ifconfig eth0 %s netmask 255.255.255.0 up\n", guestAddr)
 	}
 }

@@ -108,7 +108,7 @@ func run(c config, ws []Workload) error {
 			if strings.HasPrefix(cmdline, c.system) && c.system != "" {
 				extra = append(extra, devs...)
 			}
-			out, err := boot(tag+" Aramid", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, c.sender(c.bootsOf(ws, cmdline), port), extra...)
+			out, err := boot(tag+" Aramid", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, c.sender(c.runBy(ws, cmdline), port), extra...)
 			saveConsole(c.work, fmt.Sprintf("aramid-%d-%d", i, j+1), out)
 			if err != nil {
 				fmt.Printf("bench: %s: %v\n", tag, err)
@@ -151,9 +151,9 @@ func (c config) sender(run []Workload, port int) func(*qemu.VM) error {
 	return nil
 }
 
-// bootsOf returns the workloads of ws that the Aramid command line cmdline
+// runBy returns the workloads of ws that the Aramid command line cmdline
 // runs.
-func (c config) bootsOf(ws []Workload, cmdline string) []Workload {
+func (c config) runBy(ws []Workload, cmdline string) []Workload {
 	var run []Workload
 	for _, w := range ws {
 		if cl, _ := c.aramid(w, c.system); cl == cmdline {
@@ -228,15 +228,17 @@ func boot(tag, kernel, cmdline string, timeout time.Duration, want int, host fun
 		return "", err
 	}
 	hostErr := make(chan error, 1)
-	go func() {
-		var err error
-		if host != nil {
-			if err = host(vm); err != nil {
+	if host == nil {
+		hostErr <- nil
+	} else {
+		go func() {
+			err := host(vm)
+			if err != nil {
 				vm.Kill()
 			}
-		}
-		hostErr <- err
-	}()
+			hostErr <- err
+		}()
+	}
 	status, err := vm.Wait(timeout)
 	if herr := <-hostErr; err == nil && herr != nil {
 		err = fmt.Errorf("host side: %v", herr)

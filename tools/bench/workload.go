@@ -176,8 +176,9 @@ func inUnit(unit string, ns float64) float64 {
 	return ns
 }
 
-// warmup is the size of the untimed operation run before each run, as
-// linuxbench computes it for its streaming workloads.
+// warmup is the operations of the untimed warm-up before each run of a
+// streaming workload (read, tcp-in), as linuxbench computes it: n/10
+// rounded up, so at least one.
 func warmup(n int) int { return (n + 9) / 10 }
 
 // Where linuxbench is on both sides: ROOT_BINS puts it in the Aramid root
