@@ -208,11 +208,11 @@ func read(c *Ctx) (uint64, error) {
 	return uint64(n), c.T.Mem().WriteAt(b[:n], c.Arg(1))
 }
 
-// readFile reads up to n bytes of a vfsd file to addr, a message's worth
-// at a time, until n or the end of the file: one forwarded read of a
-// large buffer costs one system call, not one per message.
+// readFile reads up to n bytes of a vfsd file to addr, a request's worth
+// at a time (a message inline, or the shared buffer), until n or the end
+// of the file: one forwarded read of a large buffer is one system call.
 func readFile(c *Ctx, d *fd.Description, addr, n uint64) (uint64, error) {
-	b := make([]byte, min(n, 60<<10))
+	b := make([]byte, min(n, 1<<20))
 	done := uint64(0)
 	for done < n {
 		k, err := readFD(c, d, b[:min(uint64(len(b)), n-done)])

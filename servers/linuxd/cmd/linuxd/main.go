@@ -60,7 +60,11 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	k := task.New(kernelHost{port}, &file.VFS{C: vfspb.NewVfsClient(kchan.NewClient(conn))})
+	vfs := &file.VFS{C: vfspb.NewVfsClient(kchan.NewClient(conn))}
+	if err := shareBuffer(vfs); err != nil {
+		fmt.Println("linuxd: no buffer shared with vfsd (reads and writes go inline):", err)
+	}
+	k := task.New(kernelHost{port}, vfs)
 	k.TTY = file.NewTTY(k.Cond, os.Stdout)
 	k.TTY.Signal = k.SignalGroup
 	k.PowerOff = func() {
@@ -129,6 +133,32 @@ func start(k *task.Kernel, argv []string) (*task.Process, error) {
 	k.Publish(p)
 	k.TTY.SID, k.TTY.Pgrp = p.SID, p.PGID
 	return p, nil
+}
+
+// bulkSize is the memory linuxd shares with vfsd for large reads and
+// writes: the largest memory object the kernel makes.
+const bulkSize = 1 << 20
+
+// shareBuffer makes a memory object, maps it, and registers it with vfsd.
+func shareBuffer(v *file.VFS) error {
+	h, err := ipc.CreateVMO(bulkSize)
+	if err != nil {
+		return err
+	}
+	mem, err := ipc.MapMemory(h)
+	if err != nil {
+		return err
+	}
+	theirs, err := ipc.Dup(h, abi.RightRead|abi.RightWrite|abi.RightMap|abi.RightTransfer)
+	if err != nil {
+		return err
+	}
+	r, err := v.C.RegisterBuffer(context.Background(), &rpc.RegisterBufferRequest{Memory: &rpc.Handle{Value: uint32(theirs)}})
+	if err != nil {
+		return err
+	}
+	v.Bulk, v.BulkID = mem.Bytes(), r.GetBuffer()
+	return nil
 }
 
 // connectNet connects linuxd to netd, and serves netd's readiness
