@@ -3,10 +3,11 @@
 // (docs/linux.md). It starts the program its arguments name, with the
 // console as its terminal, and exits with that program's exit status.
 //
-//	linuxd [strace] PROGRAM [ARGS...]
+//	linuxd [strace|strace=NAME] PROGRAM [ARGS...]
 //
 // With "strace" first, every system call of every Linux process is
-// traced on the console.
+// traced on the console; with "strace=NAME", those of the processes
+// whose name (comm) is NAME.
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"aramid/lib/abi"
@@ -45,12 +47,16 @@ const procs = 2
 func main() {
 	runtime.GOMAXPROCS(procs)
 	args := os.Args[1:]
-	trace := len(args) > 0 && args[0] == "strace"
-	if trace {
+	var traced func(*task.Process) bool
+	if len(args) > 0 && strings.HasPrefix(args[0], "strace") {
+		traced = func(*task.Process) bool { return true }
+		if name, ok := strings.CutPrefix(args[0], "strace="); ok {
+			traced = func(p *task.Process) bool { return p.Comm == name }
+		}
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		fail(errors.New("usage: linuxd [strace] PROGRAM [ARGS...]"))
+		fail(errors.New("usage: linuxd [strace|strace=NAME] PROGRAM [ARGS...]"))
 	}
 	conn, err := names.Lookup("vfs")
 	if err != nil {
@@ -75,8 +81,8 @@ func main() {
 		fmt.Println("linuxd: no network:", err)
 	}
 	d := &syscalls.Dispatcher{K: k}
-	if trace {
-		d.Trace, d.Traced = os.Stdout, func(*task.Process) bool { return true }
+	if traced != nil {
+		d.Trace, d.Traced = os.Stdout, traced
 	}
 	k.Mu.Lock()
 	first, err := start(k, args)
