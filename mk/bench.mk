@@ -15,6 +15,22 @@ ROOT_BINS += $(BENCH_PROG)
 # installed, so that a benchmark does not change how this machine boots.
 LINUX_REF := $(BUILD)/linux-ref
 
+# The benchmark's root disk, for Aramid and Linux alike: the root image
+# grown to hold disk-read's file, /test/disk-read.bin, 64 MiB of random
+# bytes (zeros would be stored as a hole), which debugfs writes as one
+# extent. Both sides attach it with snapshot=on, so it never changes.
+BENCH_IMG := $(BENCH_DIR)/root.ext4
+
+$(BENCH_IMG): $(ROOT_IMG)
+	@$(NEED) e2fsprogs
+	@mkdir -p $(BENCH_DIR)
+	cp $(ROOT_IMG) $@.tmp
+	resize2fs $@.tmp 96M
+	head -c 64M /dev/urandom > $(BENCH_DIR)/disk-read.bin
+	printf 'cd /test\nwrite $(BENCH_DIR)/disk-read.bin disk-read.bin\n' | debugfs -w -f - $@.tmp
+	rm $(BENCH_DIR)/disk-read.bin
+	mv $@.tmp $@
+
 $(BENCH_PROG): tools/bench/progs/linuxbench.c
 	@$(NEED) musl-tools
 	@mkdir -p $(BENCH_DIR)
@@ -27,11 +43,11 @@ $(LINUX_REF)/.fetched: tools/fetch-linux
 	tools/fetch-linux $(LINUX_REF)
 	@touch $@
 
-## bench: boot Aramid and Linux under the same QEMU flags; print ns/op and the ratio Aramid/Linux (BENCH=name for one workload)
-bench: kernel bundle $(BENCH_PROG) $(ROOT_IMG) linux-ref
+## bench: boot Aramid and Linux under the same QEMU flags and devices; print ns/op or MiB/s and the ratio Aramid/Linux (BENCH=name for one workload)
+bench: kernel bundle $(BENCH_PROG) $(BENCH_IMG) linux-ref
 	@$(NEED) qemu-system-x86 busybox-static xz-utils
 	$(GO) run ./tools/bench -kernel $(KERNEL) -bundle $(BUNDLE) -system "$(LINUX_APPEND)" \
-		-devices "$(call LINUX_DEVICES,$(abspath $(ROOT_IMG)),snapshot=on)" -prog $(BENCH_PROG) \
+		-devices "$(call LINUX_DEVICES,$(abspath $(BENCH_IMG)),snapshot=on)" -prog $(BENCH_PROG) \
 		-linux $(LINUX_REF) -work $(BENCH_DIR) -w $(BENCH) $(BENCH_FLAGS)
 
 .PHONY: linux-ref bench

@@ -19,7 +19,15 @@ import (
 const linuxAppend = "console=ttyS0 quiet panic=-1"
 
 // applets are the busybox commands the init script calls, linked to it.
-var applets = []string{"cat", "mount", "poweroff", "uname"}
+var applets = []string{"[", "cat", "chroot", "ifconfig", "insmod", "mount", "poweroff", "sleep", "uname"}
+
+// The reference mounts the root disk here for the disk workloads and runs
+// linuxbench chrooted into it, so that the same binary reads the same path
+// as on Aramid, where the disk is the root.
+const diskMount = "/mnt"
+
+// guestAddr is the address QEMU's user network forwards to by default.
+const guestAddr = "10.0.2.15"
 
 // newestVmlinuz picks the kernel with the highest version among those
 // unpacked under dir (dir/boot/vmlinuz-*, as make linux-ref leaves them).
@@ -49,25 +57,54 @@ func notDigit(r rune) bool { return r < '0' || r > '9' }
 
 // initScript is /init: it prints the facts that explain the Linux figures
 // (kernel release, clock source, Meltdown mitigation, which decides whether
-// every system call switches page tables), runs each workload and powers
-// off. Each workload's command is announced on a "linux-run: " line, so
-// that results of two commands that print the same BENCH name (pipe with
-// two sizes) stay apart. A failing workload does not stop the others; the
-// harness notices its missing BENCH lines.
-func initScript(ws []Workload, s sizing) string {
+// every system call switches page tables), sets up the devices that ws
+// measure, runs each workload and powers off. Each workload's command is
+// announced on a "linux-run: " line, so that results of two commands that
+// print the same BENCH name (pipe with two sizes) stay apart. A failing
+// workload does not stop the others; the harness notices its missing BENCH
+// lines. modules are the kernel modules in the initramfs's /lib/modules,
+// loaded in order.
+func initScript(ws []Workload, s sizing, modules []string) string {
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\nexport PATH=/bin\n")
 	b.WriteString("mount -t proc proc /proc\nmount -t sysfs sysfs /sys\n")
 	b.WriteString(`echo "linux-info: $(uname -r), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource), meltdown: $(cat /sys/devices/system/cpu/vulnerabilities/meltdown)"` + "\n")
+	deviceSetup(&b, ws, modules)
 	seen := map[string]bool{}
 	for _, w := range ws {
 		if cmd := s.linuxCmd(w); !seen[cmd] {
 			seen[cmd] = true
-			fmt.Fprintf(&b, "echo '%s%s'\n%s\n", runMarker, cmd, cmd)
+			run := cmd
+			if w.Device == diskDevice {
+				run = "chroot " + diskMount + " " + cmd
+			}
+			fmt.Fprintf(&b, "echo '%s%s'\n%s\n", runMarker, cmd, run)
 		}
 	}
 	b.WriteString("poweroff -f\n")
 	return b.String()
+}
+
+// deviceSetup writes the init script's part that loads the modules and,
+// as ws need them, mounts the root disk read-only at diskMount (with /proc
+// inside it, for linuxbench's drop_caches) and brings up the network card
+// at the address that QEMU's hostfwd reaches.
+func deviceSetup(b *strings.Builder, ws []Workload, modules []string) {
+	disk, netw := devices(ws)
+	if !disk && !netw {
+		return
+	}
+	b.WriteString("mount -t devtmpfs devtmpfs /dev\n")
+	for _, m := range modules {
+		fmt.Fprintf(b, "insmod /lib/modules/%s.ko\n", m)
+	}
+	if disk {
+		b.WriteString("for i in 1 2 3 4 5; do [ -b /dev/vda ] || sleep 1; done\n")
+		fmt.Fprintf(b, "mount -t ext4 -o ro /dev/vda %s\nmount -t proc proc %s/proc\n", diskMount, diskMount)
+	}
+	if netw {
+		fmt.Fprintf(b, "ifconfig eth0 %s netmask 255.255.255.0 up\n", guestAddr)
+	}
 }
 
 // runMarker starts the line that announces a command in the init script.
@@ -113,9 +150,17 @@ func staticELF(path string) ([]byte, error) {
 	return data, nil
 }
 
+// A Module is a kernel module for the initramfs: its name and its
+// uncompressed object.
+type Module struct {
+	Name string
+	Data []byte
+}
+
 // writeInitramfs builds the reference initramfs: busybox, linuxbench (at
-// benchPath, as on Aramid) and /init. It needs no kernel modules: pipes, fork and getpid are built in.
-func writeInitramfs(out, busybox, prog string, script string) error {
+// benchPath, as on Aramid), the kernel modules that the device workloads
+// need in /lib/modules, and /init.
+func writeInitramfs(out, busybox, prog string, modules []Module, script string) error {
 	bb, err := staticELF(busybox)
 	if err != nil {
 		return err
@@ -128,6 +173,7 @@ func writeInitramfs(out, busybox, prog string, script string) error {
 	w := cpio.NewWriter(&buf)
 	errs := []error{
 		w.Dir("bin", 0o755), w.Dir("dev", 0o755), w.Dir("proc", 0o555), w.Dir("sys", 0o555), w.Dir("test", 0o755),
+		w.Dir("mnt", 0o755), w.Dir("lib", 0o755), w.Dir("lib/modules", 0o755),
 		w.CharDev("dev/console", 0o600, 5, 1),
 		w.File("bin/busybox", 0o755, bb),
 		w.Symlink("bin/sh", "busybox"),
@@ -136,6 +182,9 @@ func writeInitramfs(out, busybox, prog string, script string) error {
 	}
 	for _, a := range applets {
 		errs = append(errs, w.Symlink("bin/"+a, "busybox"))
+	}
+	for _, m := range modules {
+		errs = append(errs, w.File("lib/modules/"+m.Name+".ko", 0o644, m.Data))
 	}
 	errs = append(errs, w.Close())
 	for _, err := range errs {

@@ -5,12 +5,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
 func TestInitScript(t *testing.T) {
-	s := initScript(Workloads, sizing{n: 123, runs: 4})
+	s := initScript(Workloads, sizing{n: 123, runs: 4}, nil)
 	for _, want := range []string{"#!/bin/sh\n", "\n/test/linuxbench pipe 123 4\n", "\n/test/linuxbench getpid 123 4\n", "\n/test/linuxbench fork 123 4\n", "\npoweroff -f\n"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("init script lacks %q:\n%s", want, s)
@@ -20,10 +21,10 @@ func TestInitScript(t *testing.T) {
 		t.Errorf("init powers off before the workloads:\n%s", s)
 	}
 	dup := []Workload{Workloads[0], Workloads[0]}
-	if c := strings.Count(initScript(dup, sizing{n: 1, runs: 1}), "\n"+benchPath); c != 1 {
+	if c := strings.Count(initScript(dup, sizing{n: 1, runs: 1}, nil), "\n"+benchPath); c != 1 {
 		t.Errorf("a workload listed twice runs %d times", c)
 	}
-	if s := initScript(Workloads, sizing{runs: 2}); !strings.Contains(s, "\n/test/linuxbench fork 500 2\n") {
+	if s := initScript(Workloads, sizing{runs: 2}, nil); !strings.Contains(s, "\n/test/linuxbench fork 500 2\n") {
 		t.Errorf("without -n, fork does not run its own 500 operations:\n%s", s)
 	}
 }
@@ -58,7 +59,7 @@ func TestLinuxRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script := initScript(ws, s)
+	script := initScript(ws, s, nil)
 	out := "linux-info: 6.1\r\n"
 	for i, w := range ws {
 		cmd := s.linuxCmd(w)
@@ -113,7 +114,7 @@ func TestInitramfs(t *testing.T) {
 		t.Skip("no cpio on this host")
 	}
 	out := filepath.Join(t.TempDir(), "initramfs.cpio")
-	if err := writeInitramfs(out, busybox, busybox, "#!/bin/sh\n"); err != nil {
+	if err := writeInitramfs(out, busybox, busybox, nil, "#!/bin/sh\n"); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(out)
@@ -146,5 +147,76 @@ func TestStaticELFRejectsDynamic(t *testing.T) {
 	os.WriteFile(text, []byte("#!/bin/sh\n"), 0o755)
 	if _, err := staticELF(text); err == nil {
 		t.Error("a text file was accepted as an executable")
+	}
+}
+
+// TestDeviceScript checks that the reference sets up the devices before
+// the device workloads, runs disk-read chrooted into the mounted disk but
+// announces it by its plain command, and leaves the devices alone for
+// the other workloads.
+func TestDeviceScript(t *testing.T) {
+	ws, err := selectWorkloads("getpid,disk-read,tcp-in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := initScript(ws, sizing{runs: 3}, []string{"jbd2", "ext4"})
+	order := []string{
+		"mount -t devtmpfs devtmpfs /dev\n",
+		"insmod /lib/modules/jbd2.ko\ninsmod /lib/modules/ext4.ko\n",
+		"mount -t ext4 -o ro /dev/vda /mnt\nmount -t proc proc /mnt/proc\n",
+		"ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up\n",
+		"echo 'linux-run: /test/linuxbench read /test/disk-read.bin 64 3'\nchroot /mnt /test/linuxbench read /test/disk-read.bin 64 3\n",
+		"echo 'linux-run: /test/linuxbench tcp-in 5201 64 3'\n/test/linuxbench tcp-in 5201 64 3\n",
+		"poweroff -f\n",
+	}
+	at := 0
+	for _, want := range order {
+		i := strings.Index(s[at:], want)
+		if i < 0 {
+			t.Fatalf("init script lacks %q after byte %d:\n%s", want, at, s)
+		}
+		at += i + len(want)
+	}
+	if s := initScript(ws[:1], sizing{runs: 1}, []string{"ext4"}); strings.Contains(s, "insmod") || strings.Contains(s, "/mnt") {
+		t.Errorf("getpid alone sets up devices:\n%s", s)
+	}
+}
+
+func TestModuleName(t *testing.T) {
+	for path, want := range map[string]string{
+		"kernel/fs/ext4/ext4.ko":                      "ext4",
+		"kernel/drivers/net/virtio_net.ko.xz":         "virtio_net",
+		"kernel/drivers/hid/hid-generic.ko":           "hid_generic",
+		"kernel/drivers/virtio/virtio_pci_modern_dev": "",
+	} {
+		if got, ok := moduleName(path); got != want || ok != (want != "") {
+			t.Errorf("moduleName(%q) = %q, %v; want %q", path, got, ok, want)
+		}
+	}
+}
+
+// TestLoadModules reads the modules of the kernel make linux-ref fetched,
+// if there is one.
+func TestLoadModules(t *testing.T) {
+	dirs, _ := filepath.Glob("../../build/linux-ref/lib/modules/*")
+	if len(dirs) == 0 {
+		t.Skip("no kernel in build/linux-ref (make linux-ref)")
+	}
+	ms, err := loadModules(dirs[0], deviceModules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) == 0 || ms[len(ms)-1].Name != "virtio_net" {
+		t.Errorf("loaded %d modules, the last not virtio_net", len(ms))
+	}
+	deps, err := moduleDepends(ms[len(ms)-1].Data)
+	if err != nil || !slices.Contains(deps, "net_failover") {
+		t.Errorf("virtio_net depends on %v, %v; want net_failover among them", deps, err)
+	}
+	if _, err := loadModules(dirs[0], []string{"ext4", "jbd2"}); err == nil || !strings.Contains(err.Error(), "not loaded before it") {
+		t.Errorf("ext4 before jbd2: %v", err)
+	}
+	if _, err := loadModules(dirs[0], []string{"no_such_module"}); err == nil {
+		t.Error("a missing module was accepted")
 	}
 }

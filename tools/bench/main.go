@@ -66,6 +66,9 @@ func run(c config, ws []Workload) error {
 		if w.Linuxd && c.system == "" {
 			return fmt.Errorf("%s runs under linuxd: -system must give the Linux system's command line", w.Key)
 		}
+		if w.Device != "" && c.devices == "" {
+			return fmt.Errorf("%s measures the %s: -devices must give the Linux system's devices", w.Key, w.Device)
+		}
 	}
 	if err := os.MkdirAll(c.work, 0o755); err != nil {
 		return err
@@ -77,9 +80,19 @@ func run(c config, ws []Workload) error {
 	}
 	rec := Record{Date: time.Now().UTC().Format(time.RFC3339), Machine: machine(), QEMU: qemuVersion()}
 	linux, aramid := map[string]Results{}, map[string]Results{}
+	disk, netw := devices(ws)
 	for i := 1; i <= c.boots; i++ {
 		tag := fmt.Sprintf("boot %d/%d", i, c.boots)
-		out, err := boot(tag+" Linux", kernel, linuxAppend, c.timeout, 0, "-initrd", initrd)
+		devs, port, err := c.bootDevices(ws)
+		if err != nil {
+			return err
+		}
+		extra := []string{"-initrd", initrd}
+		if disk || netw {
+			extra = append(extra, devs...)
+		}
+		out, err := boot(tag+" Linux", kernel, linuxAppend, c.timeout, 0, c.sender(ws, port), extra...)
+		saveConsole(c.work, fmt.Sprintf("linux-%d", i), out)
 		if err != nil {
 			return err
 		}
@@ -87,15 +100,16 @@ func run(c config, ws []Workload) error {
 		for cmd, res := range linuxRuns(out) {
 			add(linux, cmd, res)
 		}
-		for _, cmdline := range c.aramidBoots(ws, c.system) {
+		for j, cmdline := range c.aramidBoots(ws, c.system) {
 			var extra []string
 			if c.bundle != "" {
 				extra = []string{"-initrd", c.bundle}
 			}
 			if strings.HasPrefix(cmdline, c.system) && c.system != "" {
-				extra = append(extra, strings.Fields(c.devices)...)
+				extra = append(extra, devs...)
 			}
-			out, err := boot(tag+" Aramid", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, extra...)
+			out, err := boot(tag+" Aramid", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, c.sender(c.runBy(ws, cmdline), port), extra...)
+			saveConsole(c.work, fmt.Sprintf("aramid-%d-%d", i, j+1), out)
 			if err != nil {
 				fmt.Printf("bench: %s: %v\n", tag, err)
 			}
@@ -110,12 +124,54 @@ func run(c config, ws []Workload) error {
 	return writeJSON(filepath.Join(c.work, "results.json"), rec)
 }
 
+// bootDevices returns one boot's QEMU device options: -devices, with a
+// forward from a free host port, which it returns, when ws measure the
+// network.
+func (c config) bootDevices(ws []Workload) (devs []string, port int, err error) {
+	devs = strings.Fields(c.devices)
+	if _, netw := devices(ws); !netw {
+		return devs, 0, nil
+	}
+	if port, err = freePort(); err != nil {
+		return nil, 0, err
+	}
+	devs, err = forward(devs, port)
+	return devs, port, err
+}
+
+// sender is the host side of a boot that runs the workloads run: tcp-in's
+// sender to the forwarded port, or nil.
+func (c config) sender(run []Workload, port int) func(*qemu.VM) error {
+	for _, w := range run {
+		if w.Device == netDevice {
+			mib := c.sends(w)
+			return func(vm *qemu.VM) error { return send(vm, port, mib, c.timeout) }
+		}
+	}
+	return nil
+}
+
+// runBy returns the workloads of ws that the Aramid command line cmdline
+// runs.
+func (c config) runBy(ws []Workload, cmdline string) []Workload {
+	var run []Workload
+	for _, w := range ws {
+		if cl, _ := c.aramid(w, c.system); cl == cmdline {
+			run = append(run, w)
+		}
+	}
+	return run
+}
+
 // native runs linuxbench on the host, only to show that it works and what
 // the host's own figure is; it takes no part in any ratio, because the
 // host is not the emulated machine.
 func native(c config, ws []Workload) {
 	var figs []string
 	for _, w := range ws {
+		if w.Device != "" {
+			continue // the host has neither the guest's disk nor its listener
+		}
 		out, err := exec.Command(c.prog, c.args(w)...).Output()
 		res, errs := ParseConsole(string(out))
 		if err != nil || len(errs) > 0 || len(res[w.LinuxName]) == 0 {
@@ -139,8 +195,18 @@ func prepareLinux(c config, ws []Workload) (kernel, initrd string, err error) {
 	if err != nil {
 		return "", "", err
 	}
+	var modules []Module
+	var names []string
+	if disk, netw := devices(ws); disk || netw {
+		if modules, err = loadModules(modulesDir(c.linux, vmlinuz), deviceModules); err != nil {
+			return "", "", err
+		}
+		for _, m := range modules {
+			names = append(names, m.Name)
+		}
+	}
 	initrd = filepath.Join(c.work, "initramfs.cpio")
-	if err := writeInitramfs(initrd, c.busybox, c.prog, initScript(ws, c.sizing)); err != nil {
+	if err := writeInitramfs(initrd, c.busybox, c.prog, modules, initScript(ws, c.sizing, names)); err != nil {
 		return "", "", err
 	}
 	fmt.Printf("bench: Linux reference: %s; initramfs %s\n", why, initrd)
@@ -153,14 +219,30 @@ func prepareLinux(c config, ws []Workload) (kernel, initrd string, err error) {
 // power-off) or printed a malformed BENCH line. It shows what it measured,
 // with the facts that explain the figures: the Linux reference's
 // linux-info line and the Aramid kernel's closing counts (system calls,
-// context switches).
-func boot(tag, kernel, cmdline string, timeout time.Duration, want int, extra ...string) (string, error) {
+// context switches). host, if not nil, is the host's side of the
+// workload, run beside the machine; if it fails, the machine is stopped.
+func boot(tag, kernel, cmdline string, timeout time.Duration, want int, host func(*qemu.VM) error, extra ...string) (string, error) {
 	start := time.Now()
 	vm, err := qemu.Start(kernel, cmdline, extra...)
 	if err != nil {
 		return "", err
 	}
+	hostErr := make(chan error, 1)
+	if host == nil {
+		hostErr <- nil
+	} else {
+		go func() {
+			err := host(vm)
+			if err != nil {
+				vm.Kill()
+			}
+			hostErr <- err
+		}()
+	}
 	status, err := vm.Wait(timeout)
+	if herr := <-hostErr; err == nil && herr != nil {
+		err = fmt.Errorf("host side: %v", herr)
+	}
 	out := vm.Output()
 	res, errs := ParseConsole(out)
 	if info := linuxInfo(out); info != "" {
@@ -187,6 +269,15 @@ func boot(tag, kernel, cmdline string, timeout time.Duration, want int, extra ..
 		return out, fmt.Errorf("%s: %v; console ends:\n%s", tag, err, tail(out, 15))
 	}
 	return out, nil
+}
+
+// saveConsole keeps a boot's console as work/console-name.txt, for a
+// look at what the figures leave out (the kernel's counts, linuxbench's
+// reads= of the streaming workloads, errors).
+func saveConsole(work, name, out string) {
+	if err := os.WriteFile(filepath.Join(work, "console-"+name+".txt"), []byte(out), 0o644); err != nil {
+		fmt.Printf("bench: %v\n", err)
+	}
 }
 
 // linuxInfo is what the reference's linux-info line says, or "".

@@ -10,11 +10,9 @@ import (
 	"text/tabwriter"
 )
 
-// unit is what every workload measures today.
-const unit = "ns/op"
-
-// A Row is one workload's outcome: each side's median and runs, the
-// ratio Aramid/Linux and the goal. Aramid, Ratio and Met are nil when the
+// A Row is one workload's outcome: each side's median in the workload's
+// unit and its runs as printed (ns per operation), the ratio Aramid/Linux
+// of the medians and the goal. Aramid, Ratio and Met are nil when the
 // Aramid side printed no figure.
 type Row struct {
 	Name       string   `json:"name"`
@@ -41,14 +39,14 @@ func rows(ws []Workload, s sizing, system string, linux, aramid map[string]Resul
 	var rs []Row
 	for _, w := range ws {
 		cmdline, name := s.aramid(w, system)
-		r := Row{Name: w.Key, Title: w.Title, Unit: unit, Goal: w.Goal, AramidName: name, LinuxName: w.LinuxName,
+		r := Row{Name: w.Key, Title: w.Title, Unit: w.unit(), Goal: w.Goal, AramidName: name, LinuxName: w.LinuxName,
 			AramidRuns: aramid[cmdline][name], LinuxRuns: linux[s.linuxCmd(w)][w.LinuxName]}
 		if len(r.LinuxRuns) == 0 {
 			return nil, fmt.Errorf("%s: the Linux reference printed no BENCH %s line", w.Key, w.LinuxName)
 		}
-		r.Linux = Median(r.LinuxRuns)
+		r.Linux = inUnit(r.Unit, Median(r.LinuxRuns))
 		if len(r.AramidRuns) > 0 {
-			a := Median(r.AramidRuns)
+			a := inUnit(r.Unit, Median(r.AramidRuns))
 			ratio := a / r.Linux
 			met := w.Goal.Met(ratio)
 			r.Aramid, r.Ratio, r.Met = &a, &ratio, &met
@@ -66,13 +64,13 @@ func rows(ws []Workload, s sizing, system string, linux, aramid map[string]Resul
 // where aramid= and ratio= are "-" when Aramid printed no figure.
 func report(out io.Writer, rs []Row) {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nworkload\tLinux ns/op\truns, range\tAramid ns/op\truns, range\tAramid/Linux\tgoal")
+	fmt.Fprintln(tw, "\nworkload\tunit\tLinux\truns, range\tAramid\truns, range\tAramid/Linux\tgoal")
 	for _, r := range rs {
 		af := "not available\t"
 		if r.Aramid != nil {
-			af = figure(r.AramidRuns)
+			af = figure(r.Unit, r.AramidRuns)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Title, figure(r.LinuxRuns), af, optional(r.Ratio, 2), r.Goal)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Title, r.Unit, figure(r.Unit, r.LinuxRuns), af, optional(r.Ratio, 2), r.Goal)
 	}
 	tw.Flush()
 	for _, r := range rs {
@@ -98,10 +96,12 @@ func optional(v *float64, prec int) string {
 	return strconv.FormatFloat(*v, 'f', prec, 64)
 }
 
-// figure is a median, then its sample count and range, as two columns.
-func figure(rs []Result) string {
+// figure is a median in unit, then the sample count and range, as two
+// columns.
+func figure(unit string, rs []Result) string {
 	lo, hi := Spread(rs)
-	return fmt.Sprintf("%.1f\t%d, %.0f-%.0f", Median(rs), len(rs), lo, hi)
+	lo, hi = inUnit(unit, lo), inUnit(unit, hi)
+	return fmt.Sprintf("%.1f\t%d, %.0f-%.0f", inUnit(unit, Median(rs)), len(rs), min(lo, hi), max(lo, hi))
 }
 
 // A Record is results.json: when and where the figures were measured, and

@@ -141,9 +141,9 @@ func TestWriteJSON(t *testing.T) {
 	ratio, met := 0.25, true
 	aramid := 50.0
 	rec := Record{Date: "2026-12-06T09:00:00Z", Workloads: []Row{
-		{Name: "ipc", Unit: unit, Aramid: &aramid, Linux: 200, Ratio: &ratio, Met: &met, Goal: Goal{"<=", 0.5},
+		{Name: "ipc", Unit: nsPerOp, Aramid: &aramid, Linux: 200, Ratio: &ratio, Met: &met, Goal: Goal{"<=", 0.5},
 			LinuxRuns: []Result{{"pipe-roundtrip", 200, 10}}},
-		{Name: "getpid", Unit: unit, Linux: 50, Goal: Goal{"<=", 1.5}},
+		{Name: "getpid", Unit: nsPerOp, Linux: 50, Goal: Goal{"<=", 1.5}},
 	}}
 	path := filepath.Join(t.TempDir(), "results.json")
 	if err := writeJSON(path, rec); err != nil {
@@ -170,5 +170,36 @@ func TestWriteJSON(t *testing.T) {
 	}
 	if runs, _ := w[0]["linux_runs"].([]any); len(runs) != 1 || runs[0].(map[string]any)["ns"] != 200.0 {
 		t.Errorf("linux_runs: %s", b)
+	}
+}
+
+// TestReportThroughput checks that a device workload's figures are MiB/s
+// (its operation is one MiB) and its ratio is Aramid's throughput over
+// Linux's.
+func TestReportThroughput(t *testing.T) {
+	ws, err := selectWorkloads("disk-read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sizing{runs: 1}
+	cmdline, _ := s.aramid(ws[0], "sys")
+	linux := map[string]Results{s.linuxCmd(ws[0]): {"disk-read": {{"disk-read", 5e6, 64}, {"disk-read", 4e6, 64}, {"disk-read", 2e7, 64}}}}
+	aramid := map[string]Results{cmdline: {"disk-read": {{"disk-read", 1e7, 64}}}}
+	rs, err := rows(ws, s, "sys", linux, aramid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	report(&out, rs)
+	for _, want := range []string{
+		"MiB/s  200.0  3, 50-250",
+		"\nBENCH name=disk-read aramid=100.0 linux=200.0 unit=MiB/s ratio=0.50 goal=>=0.8\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if *rs[0].Met {
+		t.Error("half Linux's throughput meets a goal of 0.8")
 	}
 }

@@ -30,7 +30,28 @@ type Workload struct {
 	// the BENCH name linuxbench prints.
 	LinuxArgs []string
 	LinuxName string
+
+	// Device is the device a Linuxd workload measures, with the same QEMU
+	// devices on both sides: diskDevice (a file on the root disk, which the
+	// reference mounts and runs linuxbench in) or netDevice (a TCP
+	// connection through a hostfwd, fed by the harness's sender). Its
+	// operation is one MiB moved, and the report gives MiB/s.
+	Device string
 }
+
+// The devices a workload can measure.
+const (
+	diskDevice = "disk"
+	netDevice  = "net"
+)
+
+// The device workloads' guest side: the file that mk/bench.mk puts on the
+// benchmark's root image, and the port linuxbench listens on for tcp-in,
+// which each boot forwards from a free port of the host.
+const (
+	readFile = "/test/disk-read.bin"
+	tcpPort  = 5201
+)
 
 // Goal is a bound on the ratio Aramid/Linux: "<=" 1.5 means Aramid takes
 // at most 1.5 times Linux's time.
@@ -110,7 +131,55 @@ var Workloads = []Workload{
 		LinuxArgs: []string{"pipe"},
 		LinuxName: "pipe-roundtrip",
 	},
+	{
+		Key:       "disk-read",
+		Title:     "sequential read, ext4 on virtio-blk",
+		Goal:      Goal{">=", 0.8},
+		Ops:       64,
+		Linuxd:    true,
+		LinuxArgs: []string{"read", readFile},
+		LinuxName: "disk-read",
+		Device:    diskDevice,
+	},
+	{
+		Key:       "tcp-in",
+		Title:     "TCP from the host, virtio-net",
+		Goal:      Goal{">=", 0.8},
+		Ops:       64,
+		Linuxd:    true,
+		LinuxArgs: []string{"tcp-in", strconv.Itoa(tcpPort)},
+		LinuxName: "tcp-in",
+		Device:    netDevice,
+	},
 }
+
+// Units of the report: time per operation, or throughput for device
+// workloads, whose operation is one MiB.
+const (
+	nsPerOp   = "ns/op"
+	mibPerSec = "MiB/s"
+)
+
+// unit is what the report states w's figures in.
+func (w Workload) unit() string {
+	if w.Device != "" {
+		return mibPerSec
+	}
+	return nsPerOp
+}
+
+// inUnit converts a BENCH figure, ns per operation, to unit.
+func inUnit(unit string, ns float64) float64 {
+	if unit == mibPerSec {
+		return 1e9 / ns
+	}
+	return ns
+}
+
+// warmup is the operations of the untimed warm-up before each run of a
+// streaming workload (read, tcp-in), as linuxbench computes it: n/10
+// rounded up, so at least one.
+func warmup(n int) int { return (n + 9) / 10 }
 
 // Where linuxbench is on both sides: ROOT_BINS puts it in the Aramid root
 // image's /test, and writeInitramfs in the same place on Linux, so that the
@@ -123,13 +192,27 @@ type sizing struct {
 	runs int // runs per boot
 }
 
+// ops is the operations per run of w.
+func (s sizing) ops(w Workload) int {
+	if s.n == 0 {
+		return w.Ops
+	}
+	return s.n
+}
+
 // args are linuxbench's arguments for w.
 func (s sizing) args(w Workload) []string {
-	n := s.n
-	if n == 0 {
-		n = w.Ops
+	return append(append([]string{}, w.LinuxArgs...), strconv.Itoa(s.ops(w)), strconv.Itoa(s.runs))
+}
+
+// sends are the MiB of each connection that the harness makes to tcp-in's
+// linuxbench: a warm-up and a run, runs times.
+func (s sizing) sends(w Workload) []int {
+	var mib []int
+	for range s.runs {
+		mib = append(mib, warmup(s.ops(w)), s.ops(w))
 	}
-	return append(append([]string{}, w.LinuxArgs...), strconv.Itoa(n), strconv.Itoa(s.runs))
+	return mib
 }
 
 // linuxCmd is the reference's command that measures w.
@@ -144,6 +227,15 @@ func (s sizing) aramid(w Workload, system string) (cmdline, name string) {
 		return w.AramidAppend, w.AramidName
 	}
 	return fmt.Sprintf("%s linuxd,%s,%s!!", system, benchPath, strings.Join(s.args(w), ",")), w.LinuxName
+}
+
+// devices reports which devices ws measure.
+func devices(ws []Workload) (disk, net bool) {
+	for _, w := range ws {
+		disk = disk || w.Device == diskDevice
+		net = net || w.Device == netDevice
+	}
+	return disk, net
 }
 
 // selectWorkloads returns the workloads named in a comma-separated list of

@@ -68,6 +68,9 @@ type Image struct {
 	Entry, SP uint64
 	// Brk is the end of the program's data, where brk(2) starts.
 	Brk uint64
+	// Args are where argv's strings start and end, and where envp's
+	// end, for /proc/<pid>/cmdline (programs rewrite them: setproctitle).
+	ArgStart, ArgEnd, EnvEnd uint64
 }
 
 // maxScripts bounds "#!" nesting, as Linux's BINPRM_MAX_RECURSION.
@@ -267,11 +270,11 @@ func Load(sp Space, p *Program, c Creds, random [16]byte, vdso uint64) (Image, e
 	if vdso != 0 {
 		aux = append(aux, atSysinfoEhdr, vdso)
 	}
-	sp0, err := writeStack(sp, p, aux, random)
-	if err != nil {
+	img := Image{Entry: entry, Brk: main.end}
+	if err := writeStack(sp, p, aux, random, &img); err != nil {
 		return Image{}, err
 	}
-	return Image{Entry: entry, SP: sp0, Brk: main.end}, nil
+	return img, nil
 }
 
 // Auxiliary vector keys (include/uapi/linux/auxvec.h).
@@ -303,9 +306,9 @@ const (
 var ErrStack = errors.New("arguments too long")
 
 // writeStack writes the strings, AT_RANDOM bytes, argc, argv, envp and
-// auxv at the top of the stack, laid out as Linux does, and returns the
-// initial stack pointer.
-func writeStack(sp Space, p *Program, aux []uint64, random [16]byte) (uint64, error) {
+// auxv at the top of the stack, laid out as Linux does, and records the
+// initial stack pointer and where the strings went in img.
+func writeStack(sp Space, p *Program, aux []uint64, random [16]byte, img *Image) error {
 	var strs []byte
 	top := uint64(StackTop)
 	place := func(s string) uint64 {
@@ -323,11 +326,19 @@ func writeStack(sp Space, p *Program, aux []uint64, random [16]byte) (uint64, er
 	for i, s := range p.Envp {
 		envp[i] = place(s)
 	}
+	argStart, argEnd, envEnd := uint64(len(strs)), uint64(len(strs)), uint64(len(strs))
+	if len(argv) > 0 {
+		argStart = argv[0]
+	}
+	if len(envp) > 0 {
+		argEnd = envp[0]
+	}
 	strs = append(strs, random[:]...)
 	if len(strs) > StackSize/4 {
-		return 0, syscall.E2BIG
+		return syscall.E2BIG
 	}
 	strBase := (top - uint64(len(strs))) &^ 15
+	img.ArgStart, img.ArgEnd, img.EnvEnd = strBase+argStart, strBase+argEnd, strBase+envEnd
 	rnd := strBase + uint64(len(strs)) - 16
 	aux = append(aux, atRandom, rnd, atExecfn, strBase+execfn, atPlatform, strBase+platform, atNull, 0)
 	words := 1 + len(argv) + 1 + len(envp) + 1 + len(aux)
@@ -348,5 +359,6 @@ func writeStack(sp Space, p *Program, aux []uint64, random [16]byte) (uint64, er
 		binary.LittleEndian.PutUint64(block[8*i:], w)
 	}
 	copy(block[strBase-sp0:], strs)
-	return sp0, sp.WriteAt(block, sp0)
+	img.SP = sp0
+	return sp.WriteAt(block, sp0)
 }

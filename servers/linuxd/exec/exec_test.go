@@ -116,6 +116,11 @@ func TestLoadStaticProgram(t *testing.T) {
 	if s.prot[img.Entry&^(pageSize-1)]&ProtExec == 0 {
 		t.Error("the entry point's page is not executable")
 	}
+	args := make([]byte, img.ArgEnd-img.ArgStart)
+	s.ReadAt(args, img.ArgStart)
+	if string(args) != "sh\x00-c\x00true\x00" {
+		t.Errorf("the argument strings at ArgStart..ArgEnd are %q", args)
+	}
 	var magic [4]byte
 	s.ReadAt(magic[:], auxv[atPhdr]-64)
 	if !bytes.Equal(magic[:], []byte("\x7fELF")) {

@@ -196,12 +196,41 @@ func read(c *Ctx) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	b := make([]byte, min(c.Arg(2), maxIO, 1<<20))
+	want := min(c.Arg(2), maxIO, 1<<20)
+	if _, ok := d.File.(*file.Node); ok {
+		return readFile(c, d, c.Arg(1), want)
+	}
+	b := make([]byte, want)
 	n, err := readFD(c, d, b)
 	if err != nil {
 		return 0, err
 	}
 	return uint64(n), c.T.Mem().WriteAt(b[:n], c.Arg(1))
+}
+
+// readFile reads up to n bytes of a vfsd file to addr, a request's worth
+// at a time (a message inline, or the shared buffer), until n or the end
+// of the file: one forwarded read of a large buffer is one system call.
+func readFile(c *Ctx, d *fd.Description, addr, n uint64) (uint64, error) {
+	b := make([]byte, min(n, 1<<20))
+	done := uint64(0)
+	for done < n {
+		k, err := readFD(c, d, b[:min(uint64(len(b)), n-done)])
+		if err != nil {
+			if done > 0 {
+				break
+			}
+			return 0, err
+		}
+		if err := c.T.Mem().WriteAt(b[:k], addr+done); err != nil {
+			return 0, err
+		}
+		done += uint64(k)
+		if k < len(b) {
+			break // the end of the file, or a short read
+		}
+	}
+	return done, nil
 }
 
 func write(c *Ctx) (uint64, error) {

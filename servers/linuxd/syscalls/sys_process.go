@@ -263,6 +263,7 @@ func Exec(k *task.Kernel, p *task.Process, keep int, file string, argv, envp []s
 	p.BrkStart, p.Brk = img.Brk, img.Brk
 	p.Comm, p.Exe = path.Base(prog.Path), prog.Path
 	p.Argv, p.Envp = prog.Argv, prog.Envp
+	p.ArgStart, p.ArgEnd, p.EnvEnd = img.ArgStart, img.ArgEnd, img.EnvEnd
 	if t := p.Threads[keep]; t != nil {
 		t.AltStack = [3]uint64{}
 	}

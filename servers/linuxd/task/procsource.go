@@ -1,12 +1,16 @@
 package task
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"syscall"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"aramid/proto/procpb"
+	"aramid/servers/linuxd/usermem"
 )
 
 // /proc's view of the process tree. procd asks linuxd for processes while
@@ -14,6 +18,16 @@ import (
 // procd: reading the tree itself would deadlock. So every change that
 // /proc shows is published, under the lock, as a copy that ProcSource
 // reads under a lock of its own.
+
+// shownProcess is what /proc shows of a process: the published copy, and
+// while the process lives, where to read its command line, which
+// programs rewrite in place (setproctitle) without a system call.
+type shownProcess struct {
+	info             *procpb.ProcessInfo
+	mem              usermem.Memory // nil once the process has ended
+	argStart, argEnd uint64
+	envEnd           uint64
+}
 
 // ProcSource serves procd's ProcessSource, so that /proc/<pid>/… (and
 // ps, top) show linuxd's processes.
@@ -49,9 +63,34 @@ func (k *Kernel) Publish(p *Process) {
 			info.SigCaught |= Bit(sig)
 		}
 	}
+	shown := &shownProcess{info: info, argStart: p.ArgStart, argEnd: p.ArgEnd, envEnd: p.EnvEnd}
+	if !p.Exited {
+		shown.mem = p.Proc
+	}
 	k.infoMu.Lock()
-	k.info[p.PID] = info
+	k.info[p.PID] = shown
 	k.infoMu.Unlock()
+}
+
+// cmdline reads the command line as Linux's /proc/<pid>/cmdline does:
+// argv's strings, unless the program overwrote the NUL that ends them,
+// and then one string running on into the environment's space.
+func (s *shownProcess) cmdline() [][]byte {
+	if s.mem == nil || s.argEnd <= s.argStart || s.envEnd-s.argStart > 1<<20 {
+		return s.info.Cmdline
+	}
+	b := make([]byte, s.envEnd-s.argStart)
+	if s.mem.ReadAt(b, s.argStart) != nil {
+		return s.info.Cmdline
+	}
+	args := b[:s.argEnd-s.argStart]
+	if args[len(args)-1] != 0 {
+		args = b
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			args = b[:i+1]
+		}
+	}
+	return bytes.SplitAfter(bytes.TrimSuffix(args, []byte{0}), []byte{0})
 }
 
 func (k *Kernel) unpublish(pid int) {
@@ -79,9 +118,14 @@ func (s ProcSource) ListProcesses(context.Context, *procpb.ListProcessesRequest)
 func (s ProcSource) GetProcess(_ context.Context, req *procpb.GetProcessRequest) (*procpb.ProcessInfo, error) {
 	s.K.infoMu.Lock()
 	defer s.K.infoMu.Unlock()
-	info := s.K.info[int(req.GetPid())]
-	if info == nil {
+	shown := s.K.info[int(req.GetPid())]
+	if shown == nil {
 		return nil, syscall.ESRCH
+	}
+	info := proto.Clone(shown.info).(*procpb.ProcessInfo)
+	info.Cmdline = nil
+	for _, a := range shown.cmdline() {
+		info.Cmdline = append(info.Cmdline, bytes.TrimSuffix(a, []byte{0}))
 	}
 	return info, nil
 }
@@ -92,11 +136,11 @@ func (s ProcSource) GetProcess(_ context.Context, req *procpb.GetProcessRequest)
 func (s ProcSource) SetComm(_ context.Context, req *procpb.SetCommRequest) (*procpb.SetCommReply, error) {
 	s.K.infoMu.Lock()
 	defer s.K.infoMu.Unlock()
-	info := s.K.info[int(req.GetPid())]
-	if info == nil {
+	shown := s.K.info[int(req.GetPid())]
+	if shown == nil {
 		return nil, syscall.ESRCH
 	}
 	comm := req.GetComm()
-	info.Comm = comm[:min(len(comm), 15)]
+	shown.info.Comm = comm[:min(len(comm), 15)]
 	return &procpb.SetCommReply{}, nil
 }

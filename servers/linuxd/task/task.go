@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"aramid/lib/abi"
-	"aramid/proto/procpb"
 	"aramid/servers/linuxd/fd"
 	"aramid/servers/linuxd/file"
 	"aramid/servers/linuxd/usermem"
@@ -52,7 +51,7 @@ type Kernel struct {
 	// info is what /proc shows of each process (procsource.go), under a
 	// lock of its own.
 	infoMu sync.Mutex
-	info   map[int]*procpb.ProcessInfo
+	info   map[int]*shownProcess
 	// PowerOff ends the system (reboot(2), or busybox's poweroff asking
 	// init); linuxd itself plays init's part there.
 	PowerOff func()
@@ -60,7 +59,7 @@ type Kernel struct {
 
 // New returns an empty kernel over host.
 func New(host Host, vfs *file.VFS) *Kernel {
-	k := &Kernel{Host: host, VFS: vfs, procs: map[int]*Process{}, threads: map[int]*Thread{}, started: time.Now(), info: map[int]*procpb.ProcessInfo{}}
+	k := &Kernel{Host: host, VFS: vfs, procs: map[int]*Process{}, threads: map[int]*Thread{}, started: time.Now(), info: map[int]*shownProcess{}}
 	k.Cond = sync.NewCond(&k.Mu)
 	return k
 }
@@ -84,6 +83,9 @@ type Process struct {
 	// (/proc/<pid>/cmdline and environ); Start is when the process began.
 	Argv, Envp []string
 	Start      time.Time
+	// ArgStart, ArgEnd and EnvEnd are where argv's and envp's strings
+	// lie in the process's memory, which /proc/<pid>/cmdline reads.
+	ArgStart, ArgEnd, EnvEnd uint64
 
 	// Exited is set once the process has ended; Status is its wait
 	// status. A zombie stays in its parent's Children until reaped.
@@ -133,6 +135,7 @@ func (k *Kernel) NewProcess(kp Proc, tid int, parent *Process, fds *fd.Table) *P
 		p.Parent, p.PGID, p.SID = parent, parent.PGID, parent.SID
 		p.CwdPath, p.Cwd, p.Umask, p.Comm, p.Exe = parent.CwdPath, parent.Cwd, parent.Umask, parent.Comm, parent.Exe
 		p.Argv, p.Envp = parent.Argv, parent.Envp
+		p.ArgStart, p.ArgEnd, p.EnvEnd = parent.ArgStart, parent.ArgEnd, parent.EnvEnd
 		p.BrkStart, p.Brk, p.Actions = parent.BrkStart, parent.Brk, parent.Actions
 		parent.Children[p.PID] = p
 	} else {
@@ -167,6 +170,7 @@ func (k *Kernel) Exit(p *Process, status int) {
 		return
 	}
 	p.Exited, p.Status = true, status
+	k.Publish(p) // before its memory goes
 	for tid := range p.Threads {
 		delete(k.threads, tid)
 	}

@@ -3,10 +3,11 @@
 // (docs/linux.md). It starts the program its arguments name, with the
 // console as its terminal, and exits with that program's exit status.
 //
-//	linuxd [strace] PROGRAM [ARGS...]
+//	linuxd [strace|strace=NAME] PROGRAM [ARGS...]
 //
 // With "strace" first, every system call of every Linux process is
-// traced on the console.
+// traced on the console; with "strace=NAME", those of the processes
+// whose name (comm) is NAME.
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"aramid/lib/abi"
@@ -45,12 +47,16 @@ const procs = 2
 func main() {
 	runtime.GOMAXPROCS(procs)
 	args := os.Args[1:]
-	trace := len(args) > 0 && args[0] == "strace"
-	if trace {
+	var traced func(*task.Process) bool
+	if len(args) > 0 && strings.HasPrefix(args[0], "strace") {
+		traced = func(*task.Process) bool { return true }
+		if name, ok := strings.CutPrefix(args[0], "strace="); ok {
+			traced = func(p *task.Process) bool { return p.Comm == name }
+		}
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		fail(errors.New("usage: linuxd [strace] PROGRAM [ARGS...]"))
+		fail(errors.New("usage: linuxd [strace|strace=NAME] PROGRAM [ARGS...]"))
 	}
 	conn, err := names.Lookup("vfs")
 	if err != nil {
@@ -60,7 +66,11 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	k := task.New(kernelHost{port}, &file.VFS{C: vfspb.NewVfsClient(kchan.NewClient(conn))})
+	vfs := &file.VFS{C: vfspb.NewVfsClient(kchan.NewClient(conn))}
+	if err := shareBuffer(vfs); err != nil {
+		fmt.Println("linuxd: no buffer shared with vfsd (reads and writes go inline):", err)
+	}
+	k := task.New(kernelHost{port}, vfs)
 	k.TTY = file.NewTTY(k.Cond, os.Stdout)
 	k.TTY.Signal = k.SignalGroup
 	k.PowerOff = func() {
@@ -71,8 +81,8 @@ func main() {
 		fmt.Println("linuxd: no network:", err)
 	}
 	d := &syscalls.Dispatcher{K: k}
-	if trace {
-		d.Trace, d.Traced = os.Stdout, func(*task.Process) bool { return true }
+	if traced != nil {
+		d.Trace, d.Traced = os.Stdout, traced
 	}
 	k.Mu.Lock()
 	first, err := start(k, args)
@@ -125,8 +135,36 @@ func start(k *task.Kernel, argv []string) (*task.Process, error) {
 	}
 	p := k.NewProcess(kp, tid, nil, fds)
 	p.BrkStart, p.Brk, p.Comm, p.Exe, p.Argv, p.Envp = img.BrkStart, img.Brk, img.Comm, img.Exe, img.Argv, img.Envp
+	p.ArgStart, p.ArgEnd, p.EnvEnd = img.ArgStart, img.ArgEnd, img.EnvEnd
+	k.Publish(p)
 	k.TTY.SID, k.TTY.Pgrp = p.SID, p.PGID
 	return p, nil
+}
+
+// bulkSize is the memory linuxd shares with vfsd for large reads and
+// writes: the largest memory object the kernel makes.
+const bulkSize = 1 << 20
+
+// shareBuffer makes a memory object, maps it, and registers it with vfsd.
+func shareBuffer(v *file.VFS) error {
+	h, err := ipc.CreateVMO(bulkSize)
+	if err != nil {
+		return err
+	}
+	mem, err := ipc.MapMemory(h)
+	if err != nil {
+		return err
+	}
+	theirs, err := ipc.Dup(h, abi.RightRead|abi.RightWrite|abi.RightMap|abi.RightTransfer)
+	if err != nil {
+		return err
+	}
+	r, err := v.C.RegisterBuffer(context.Background(), &rpc.RegisterBufferRequest{Memory: &rpc.Handle{Value: uint32(theirs)}})
+	if err != nil {
+		return err
+	}
+	v.Bulk, v.BulkID = mem.Bytes(), r.GetBuffer()
+	return nil
 }
 
 // connectNet connects linuxd to netd, and serves netd's readiness

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"io"
+	"net"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestForward(t *testing.T) {
+	devs := strings.Fields("-drive file=x,if=none,id=root -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0")
+	got, err := forward(devs, 4321)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:4321-:5201"; got[3] != want {
+		t.Errorf("netdev %q, want %q", got[3], want)
+	}
+	if devs[3] != "user,id=n0,restrict=on" {
+		t.Errorf("forward changed its argument: %q", devs[3])
+	}
+	if _, err := forward(strings.Fields("-drive file=x"), 1); err == nil {
+		t.Error("devices without a user network were accepted")
+	}
+}
+
+func TestSends(t *testing.T) {
+	w, err := selectWorkloads("tcp-in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := (sizing{runs: 2}).sends(w[0]), []int{7, 64, 7, 64}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sends %v, want %v", got, want)
+	}
+	if got, want := (sizing{n: 1, runs: 1}).sends(w[0]), []int{1, 1}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sends %v, want %v", got, want)
+	}
+}
+
+// TestSendAll plays linuxbench's part: it accepts each connection, counts
+// its bytes to EOF and closes it.
+func TestSendAll(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got := make(chan []int64, 1)
+	go func() {
+		var sizes []int64
+		for range 3 {
+			c, err := l.Accept()
+			if err != nil {
+				break
+			}
+			n, _ := io.Copy(io.Discard, c)
+			c.Close()
+			sizes = append(sizes, n)
+		}
+		got <- sizes
+	}()
+	if err := sendAll(l.Addr().(*net.TCPAddr).Port, []int{1, 3, 2}, time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if sizes := <-got; !slices.Equal(sizes, []int64{1 << 20, 3 << 20, 2 << 20}) {
+		t.Errorf("the listener got %v bytes", sizes)
+	}
+}
