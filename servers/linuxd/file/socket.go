@@ -67,14 +67,26 @@ func (n *Net) NewSocket(domain, typ, proto int) (*Socket, error) {
 
 func (n *Net) adopt(id, inode uint64, domain, typ int) (*Socket, error) {
 	s := &Socket{n: n, ID: id, Inode: inode, Domain: domain, Type: typ}
-	sub, err := n.C.Subscribe(bg(), &netpb.SubscribeRequest{Socket: id, Events: EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI, Cookie: id})
-	if err != nil {
+	if err := s.Refresh(); err != nil {
 		n.C.Close(bg(), &netpb.CloseRequest{Socket: id})
 		return nil, err
 	}
-	s.ready = sub.GetReady()
 	n.sockets[id] = s
 	return s, nil
+}
+
+// Refresh subscribes to the socket's readiness, or subscribes again,
+// which also reads what it is now. netd notifies only gains, so a state
+// change that takes readiness away (listen ends the EPOLLHUP of a fresh
+// socket) needs this.
+func (s *Socket) Refresh() error {
+	sub, err := s.n.C.Subscribe(bg(), &netpb.SubscribeRequest{Socket: s.ID, Events: EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI, Cookie: s.ID})
+	if err != nil {
+		return err
+	}
+	s.ready = sub.GetReady()
+	s.gen++
+	return nil
 }
 
 // Poll returns the socket's readiness and its edge count.

@@ -191,8 +191,10 @@ func listen(c *Ctx) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, err = c.K.Net.C.Listen(context.Background(), &netpb.ListenRequest{Socket: s.ID, Backlog: int32(c.Arg(1))})
-	return 0, err
+	if _, err := c.K.Net.C.Listen(context.Background(), &netpb.ListenRequest{Socket: s.ID, Backlog: int32(c.Arg(1))}); err != nil {
+		return 0, err
+	}
+	return 0, s.Refresh()
 }
 
 func accept(c *Ctx, flags uint64) (uint64, error) {
