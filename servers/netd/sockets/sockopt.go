@@ -197,6 +197,9 @@ func (s *socket) setTCPOpt(name int, val []byte) error {
 	case syscall.TCP_NODELAY:
 		s.ep.SocketOptions().SetDelayOption(v == 0)
 		return nil
+	case syscall.TCP_CORK:
+		s.ep.SocketOptions().SetCorkOption(v != 0)
+		return nil
 	case syscall.TCP_MAXSEG:
 		return errno(s.ep.SetSockOptInt(tcpip.MaxSegOption, v))
 	case tcpKeepIdle, tcpKeepIntvl:
@@ -232,6 +235,8 @@ func (s *socket) tcpOpt(name int) ([]byte, error) {
 	switch name {
 	case syscall.TCP_NODELAY:
 		return boolBytes(!s.ep.SocketOptions().GetDelayOption()), nil
+	case syscall.TCP_CORK:
+		return boolBytes(s.ep.SocketOptions().GetCorkOption()), nil
 	case syscall.TCP_MAXSEG:
 		return s.intOpt(tcpip.MaxSegOption)
 	case tcpKeepCnt:
