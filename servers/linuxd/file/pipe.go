@@ -3,6 +3,8 @@ package file
 import (
 	"sync"
 	"syscall"
+
+	"aramid/servers/linuxd/fd"
 )
 
 // Wait says how a read or write that cannot go on at once behaves.
@@ -42,6 +44,8 @@ type Pipe struct {
 	buf              []byte
 	readers, writers int
 	gen              uint64 // counts changes, for edge-triggered epoll
+	// rights are descriptors in flight (SCM_RIGHTS, socketpair only).
+	rights [][]*fd.Description
 }
 
 // NewPipe returns the read and write ends of a new pipe whose waits use
@@ -183,8 +187,28 @@ func readiness(w Waiter) uint32 {
 }
 
 // UnixEnd is one end of a socketpair(AF_UNIX, SOCK_STREAM): two pipes,
-// one each way. Passing descriptors (SCM_RIGHTS) is not supported yet.
+// one each way. Descriptors passed with SCM_RIGHTS travel beside the
+// bytes: each sendmsg's set is taken by the next recvmsg at the other end
+// (which is how programs that pass them, like nginx, read them).
 type UnixEnd struct{ in, out *PipeEnd }
+
+// SendRights queues descriptions for the other end; the caller has taken
+// a reference to each.
+func (u *UnixEnd) SendRights(ds []*fd.Description) {
+	u.out.p.rights = append(u.out.p.rights, ds)
+}
+
+// TakeRights returns the next set of descriptions sent to this end, with
+// their references, or nil.
+func (u *UnixEnd) TakeRights() []*fd.Description {
+	p := u.in.p
+	if len(p.rights) == 0 {
+		return nil
+	}
+	ds := p.rights[0]
+	p.rights = p.rights[1:]
+	return ds
+}
 
 // NewSocketPair returns the two connected ends.
 func NewSocketPair(cond *sync.Cond) (*UnixEnd, *UnixEnd) {
@@ -214,8 +238,13 @@ func (u *UnixEnd) Writable() bool { return u.out.Writable() }
 // Poll implements Pollable.
 func (u *UnixEnd) Poll() (uint32, uint64) { return readiness(u), u.in.p.gen + u.out.p.gen }
 
-// Close implements fd.File.
+// Close implements fd.File. Descriptors never received are closed.
 func (u *UnixEnd) Close() error {
+	for ds := u.TakeRights(); ds != nil; ds = u.TakeRights() {
+		for _, d := range ds {
+			d.DecRef()
+		}
+	}
 	u.in.Close()
 	return u.out.Close()
 }

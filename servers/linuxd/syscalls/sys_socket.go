@@ -14,7 +14,7 @@ import (
 func init() {
 	for name, e := range map[string]Entry{
 		"socket":      {Fn: socket, Status: Partial, Note: "AF_INET and AF_INET6 through netd; AF_UNIX only as socketpair"},
-		"socketpair":  {Fn: socketpair, Status: Partial, Note: "AF_UNIX SOCK_STREAM, without SCM_RIGHTS"},
+		"socketpair":  {Fn: socketpair, Status: Partial, Note: "AF_UNIX SOCK_STREAM only"},
 		"bind":        {Fn: bind},
 		"listen":      {Fn: listen},
 		"accept":      {Fn: func(c *Ctx) (uint64, error) { return accept(c, 0) }, MayBlock: waitsOnFD, Restart: true},
@@ -22,8 +22,8 @@ func init() {
 		"connect":     {Fn: connect, MayBlock: waitsOnFD},
 		"sendto":      {Fn: sendto, MayBlock: waitsOnFD, Restart: true},
 		"recvfrom":    {Fn: recvfrom, MayBlock: waitsOnFD, Restart: true},
-		"sendmsg":     {Fn: sendmsg, MayBlock: waitsOnFD, Restart: true, Status: Partial, Note: "no control messages"},
-		"recvmsg":     {Fn: recvmsg, MayBlock: waitsOnFD, Restart: true, Status: Partial, Note: "no control messages"},
+		"sendmsg":     {Fn: sendmsg, MayBlock: waitsOnFD, Restart: true, Status: Partial, Note: "control messages: SCM_RIGHTS on socketpairs only"},
+		"recvmsg":     {Fn: recvmsg, MayBlock: waitsOnFD, Restart: true, Status: Partial, Note: "control messages: SCM_RIGHTS on socketpairs only"},
 		"shutdown":    {Fn: shutdown},
 		"getsockname": {Fn: func(c *Ctx) (uint64, error) { return sockname(c, false) }},
 		"getpeername": {Fn: func(c *Ctx) (uint64, error) { return sockname(c, true) }},
@@ -336,7 +336,92 @@ func sendmsg(c *Ctx) (uint64, error) {
 		}
 		all = append(all, b...)
 	}
+	if h.ControlLn != 0 {
+		if err := sendRights(c, c.Arg(0), h.Control, h.ControlLn); err != nil {
+			return 0, err
+		}
+	}
 	return send(c, c.Arg(0), all, c.Arg(2), h.Name, uint64(h.NameLen))
+}
+
+// Control messages.
+const (
+	solSocket       = 1
+	scmRights       = 1
+	cmsgHdr         = 16 // struct cmsghdr: length, level, type
+	msgCtrunc       = 0x8
+	msgCmsgCloexec  = 0x40000000
+	maxRightsPerMsg = 253 // SCM_MAX_FD
+)
+
+// sendRights passes the descriptors of an SCM_RIGHTS control message to
+// the other end of a socketpair; other sockets cannot carry them.
+func sendRights(c *Ctx, fdArg, addr, n uint64) error {
+	d, err := c.P().FDs.Get(int(int32(fdArg)))
+	if err != nil {
+		return err
+	}
+	u, ok := d.File.(*file.UnixEnd)
+	if !ok || n < cmsgHdr || n > cmsgHdr+4*maxRightsPerMsg {
+		return syscall.EINVAL
+	}
+	b := make([]byte, n)
+	if err := c.T.Mem().ReadAt(b, addr); err != nil {
+		return err
+	}
+	le := binary.LittleEndian
+	l := le.Uint64(b)
+	if le.Uint32(b[8:]) != solSocket || le.Uint32(b[12:]) != scmRights || l < cmsgHdr || l > n {
+		return syscall.EINVAL
+	}
+	var ds []*fd.Description
+	for off := uint64(cmsgHdr); off+4 <= l; off += 4 {
+		x, err := c.P().FDs.Get(int(int32(le.Uint32(b[off:]))))
+		if err != nil {
+			for _, y := range ds {
+				y.DecRef()
+			}
+			return err
+		}
+		x.IncRef()
+		ds = append(ds, x)
+	}
+	u.SendRights(ds)
+	return nil
+}
+
+// recvRights installs descriptors received on a socketpair end and writes
+// their SCM_RIGHTS message to the control buffer; it returns the control
+// length and msg_flags bits.
+func recvRights(c *Ctx, f fd.File, h *msghdr, flags uint64) (uint64, int32, error) {
+	u, ok := f.(*file.UnixEnd)
+	if !ok {
+		return 0, 0, nil
+	}
+	ds := u.TakeRights()
+	if ds == nil {
+		return 0, 0, nil
+	}
+	need := uint64(cmsgHdr + 4*len(ds))
+	if h.ControlLn < need {
+		for _, d := range ds {
+			d.DecRef()
+		}
+		return 0, msgCtrunc, nil
+	}
+	b := make([]byte, need)
+	le := binary.LittleEndian
+	le.PutUint64(b, need)
+	le.PutUint32(b[8:], solSocket)
+	le.PutUint32(b[12:], scmRights)
+	for i, d := range ds {
+		n, err := c.P().FDs.Install(d, 0, flags&msgCmsgCloexec != 0)
+		if err != nil {
+			return 0, 0, err
+		}
+		le.PutUint32(b[cmsgHdr+4*i:], uint32(n))
+	}
+	return (need + 7) &^ 7, 0, c.T.Mem().WriteAt(b, h.Control)
 }
 
 func recvmsg(c *Ctx) (uint64, error) {
@@ -365,6 +450,11 @@ func recvmsg(c *Ctx) (uint64, error) {
 		}
 		data = data[k:]
 	}
+	d, _ := c.P().FDs.Get(int(int32(c.Arg(0))))
+	cl, cflags, err := recvRights(c, d.File, &h, c.Arg(2))
+	if err != nil {
+		return 0, err
+	}
 	if h.Name != 0 && from != nil {
 		b := sockaddrBytes(from)
 		if err := m.WriteAt(b[:min(len(b), int(h.NameLen))], h.Name); err != nil {
@@ -374,7 +464,7 @@ func recvmsg(c *Ctx) (uint64, error) {
 	} else {
 		h.NameLen = 0
 	}
-	h.ControlLn, h.Flags = 0, int32(flags)
+	h.ControlLn, h.Flags = cl, int32(flags)|cflags
 	return uint64(n), usermem.Write(m, c.Arg(1), &h)
 }
 

@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"context"
+	"encoding/binary"
 	"os"
 	"reflect"
 	"syscall"
@@ -239,5 +240,49 @@ func TestDocCurrent(t *testing.T) {
 	}
 	if string(b) != Markdown() {
 		t.Error("docs/syscalls.md is stale: run make syscalls-doc")
+	}
+}
+
+// TestPassDescriptor sends a pipe's read end over a socketpair with
+// SCM_RIGHTS, as nginx's master does to its workers, and reads through
+// the descriptor the other end receives.
+func TestPassDescriptor(t *testing.T) {
+	f := newFixture(t)
+	m := f.p.Proc
+	const sv, pfd, hdr, iov, ctl, data = scratch, scratch + 8, scratch + 64, scratch + 128, scratch + 192, scratch + 256
+	if f.result(1, nr("socketpair"), afUnix, sockStream, 0, sv) != 0 || f.result(1, nr("pipe"), pfd) != 0 {
+		t.Fatal("socketpair or pipe failed")
+	}
+	a, _ := usermem.U32(m, sv)
+	b, _ := usermem.U32(m, sv+4)
+	rd, _ := usermem.U32(m, pfd)
+	wr, _ := usermem.U32(m, pfd+4)
+	m.WriteAt([]byte("x"), data)
+	usermem.Write(m, iov, [2]uint64{data, 1})
+	cmsg := make([]byte, 24)
+	binary.LittleEndian.PutUint64(cmsg, 20)
+	binary.LittleEndian.PutUint32(cmsg[8:], solSocket)
+	binary.LittleEndian.PutUint32(cmsg[12:], scmRights)
+	binary.LittleEndian.PutUint32(cmsg[16:], rd)
+	m.WriteAt(cmsg, ctl)
+	usermem.Write(m, hdr, msghdr{Iov: iov, IovLen: 1, Control: ctl, ControlLn: 24})
+	if got := f.result(1, nr("sendmsg"), uint64(a), hdr, 0); got != 1 {
+		t.Fatalf("sendmsg = %d", got)
+	}
+	f.result(1, nr("close"), uint64(rd))
+	usermem.Write(m, hdr, msghdr{Iov: iov, IovLen: 1, Control: ctl, ControlLn: 24})
+	if got := f.result(1, nr("recvmsg"), uint64(b), hdr, 0); got != 1 {
+		t.Fatalf("recvmsg = %d", got)
+	}
+	var h msghdr
+	usermem.Read(m, hdr, &h)
+	got, _ := usermem.U32(m, ctl+16)
+	if h.ControlLn != 24 || h.Flags != 0 {
+		t.Fatalf("control length %d flags %#x, want one SCM_RIGHTS message", h.ControlLn, h.Flags)
+	}
+	m.WriteAt([]byte("through"), data)
+	f.result(1, nr("write"), uint64(wr), data, 7)
+	if n := f.result(1, nr("read"), uint64(got), data+100, 16); n != 7 {
+		t.Fatalf("read from the received descriptor %d = %d, want the pipe's 7 bytes", got, n)
 	}
 }
