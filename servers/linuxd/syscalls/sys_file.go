@@ -6,6 +6,7 @@ import (
 	"path"
 	"syscall"
 
+	"aramid/proto/authpb"
 	"aramid/proto/vfspb"
 	"aramid/servers/linuxd/fd"
 	"aramid/servers/linuxd/file"
@@ -58,7 +59,7 @@ const (
 
 // callerOf is p asking vfsd, with paths relative to dirfd.
 func callerOf(p *task.Process, dir uint64) file.Caller {
-	return file.Caller{Cred: file.RootCred(), PID: uint32(p.PID), Dir: dir}
+	return file.Caller{Cred: authpb.FromCred(p.Cred), PID: uint32(p.PID), Dir: dir}
 }
 
 // dirOf resolves a dirfd argument to vfsd's id of that directory (0: the

@@ -10,6 +10,8 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/lib/linux"
+	"aramid/lib/linux/cred"
+	"aramid/lib/linux/dac"
 	"aramid/lib/linux/sysno"
 	"aramid/servers/linuxd/exec"
 	"aramid/servers/linuxd/task"
@@ -43,13 +45,6 @@ func init() {
 	} {
 		byName[name] = e
 	}
-	for _, name := range []string{"getuid", "geteuid", "getgid", "getegid"} {
-		byName[name] = Entry{Fn: zero, Status: Partial, Note: "every process runs as root until linuxd asks authd"}
-	}
-	for _, name := range []string{"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid"} {
-		byName[name] = Entry{Fn: zero, Status: Partial, Note: "accepted without effect: credentials are not tracked yet"}
-	}
-	byName["getgroups"] = Entry{Fn: zero, Status: Partial, Note: "no supplementary groups"}
 }
 
 func zero(*Ctx) (uint64, error)  { return 0, nil }
@@ -238,6 +233,14 @@ func Exec(k *task.Kernel, p *task.Process, keep int, file string, argv, envp []s
 	if err != nil {
 		return abi.Regs{}, err
 	}
+	st, err := k.VFS.Stat(caller, prog.Path, 0)
+	if err != nil {
+		return abi.Regs{}, err
+	}
+	f := dac.File{Mode: st.GetMode(), UID: st.GetUid(), GID: st.GetGid()}
+	if err := dac.Check(p.Cred.DAC(), f, dac.MayExec); err != nil {
+		return abi.Regs{}, err
+	}
 	if _, err := p.Proc.VM(abi.VMReset, uint64(keep), 0, 0); err != nil {
 		return abi.Regs{}, err
 	}
@@ -254,6 +257,7 @@ func Exec(k *task.Kernel, p *task.Process, keep int, file string, argv, envp []s
 		k.Exit(p, task.SIGSEGV)
 		return abi.Regs{}, err
 	}
+	p.Cred = p.Cred.Exec(cred.ExecFile{Mode: f.Mode, UID: f.UID, GID: f.GID})
 	p.FDs.Exec()
 	for i := range p.Actions {
 		if p.Actions[i].Handler > 1 {

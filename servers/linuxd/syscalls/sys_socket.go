@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"syscall"
 
+	"aramid/proto/authpb"
 	"aramid/proto/netpb"
 	"aramid/servers/linuxd/fd"
 	"aramid/servers/linuxd/file"
@@ -182,7 +183,7 @@ func bind(c *Ctx) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, err = c.K.Net.C.Bind(context.Background(), &netpb.BindRequest{Cred: file.RootCred(), Socket: s.ID, Addr: sa})
+	_, err = c.K.Net.C.Bind(context.Background(), &netpb.BindRequest{Cred: authpb.FromCred(c.P().Cred), Socket: s.ID, Addr: sa})
 	return 0, err
 }
 

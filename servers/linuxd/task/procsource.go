@@ -38,7 +38,10 @@ func (k *Kernel) Publish(p *Process) {
 	info := &procpb.ProcessInfo{
 		Pid: uint32(p.PID), Ppid: 1, Pgid: uint32(p.PGID), Sid: uint32(p.SID), Tgid: uint32(p.PID),
 		Comm: []byte(p.Comm), State: "S", Threads: uint32(max(len(p.Threads), 1)), Umask: p.Umask,
-		Uids: []uint32{0, 0, 0, 0}, Gids: []uint32{0, 0, 0, 0},
+		Uids: []uint32{p.Cred.RUID, p.Cred.EUID, p.Cred.SUID, p.Cred.FSUID},
+		Gids: []uint32{p.Cred.RGID, p.Cred.EGID, p.Cred.SGID, p.Cred.FSGID}, Groups: p.Cred.Groups,
+		CapEffective: uint64(p.Cred.Effective), CapPermitted: uint64(p.Cred.Permitted),
+		CapInheritable: uint64(p.Cred.Inheritable), CapBounding: uint64(p.Cred.Bounding), CapAmbient: uint64(p.Cred.Ambient),
 		Cwd: []byte(p.CwdPath), Root: []byte("/"), Exe: []byte(p.Exe),
 		StartTime:  uint64(p.Start.Sub(k.started) / (time.Second / clockTicks)),
 		ExitSignal: SIGCHLD, FdSize: 64, SigPending: p.Pending,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"aramid/lib/abi"
+	"aramid/lib/linux/cred"
 	"aramid/servers/linuxd/fd"
 	"aramid/servers/linuxd/file"
 	"aramid/servers/linuxd/usermem"
@@ -81,6 +82,8 @@ type Process struct {
 	Exe            string
 	// Argv and Envp are what the running program was started with
 	// (/proc/<pid>/cmdline and environ); Start is when the process began.
+	// Cred is the process's credential, which vfsd and netd check.
+	Cred       *cred.Cred
 	Argv, Envp []string
 	Start      time.Time
 	// ArgStart, ArgEnd and EnvEnd are where argv's and envp's strings
@@ -130,11 +133,11 @@ func (k *Kernel) Processes(fn func(*Process)) {
 // NewProcess creates a process with one thread id tid over kernel process
 // kp, child of parent (nil for the first).
 func (k *Kernel) NewProcess(kp Proc, tid int, parent *Process, fds *fd.Table) *Process {
-	p := &Process{K: k, PID: tid, Proc: kp, FDs: fds, Children: map[int]*Process{}, Threads: map[int]*Thread{}, Umask: 0o022, Start: time.Now()}
+	p := &Process{K: k, PID: tid, Proc: kp, FDs: fds, Children: map[int]*Process{}, Threads: map[int]*Thread{}, Umask: 0o022, Start: time.Now(), Cred: cred.Root()}
 	if parent != nil {
 		p.Parent, p.PGID, p.SID = parent, parent.PGID, parent.SID
 		p.CwdPath, p.Cwd, p.Umask, p.Comm, p.Exe = parent.CwdPath, parent.Cwd, parent.Umask, parent.Comm, parent.Exe
-		p.Argv, p.Envp = parent.Argv, parent.Envp
+		p.Argv, p.Envp, p.Cred = parent.Argv, parent.Envp, parent.Cred.Fork()
 		p.ArgStart, p.ArgEnd, p.EnvEnd = parent.ArgStart, parent.ArgEnd, parent.EnvEnd
 		p.BrkStart, p.Brk, p.Actions = parent.BrkStart, parent.Brk, parent.Actions
 		parent.Children[p.PID] = p

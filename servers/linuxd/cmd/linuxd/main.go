@@ -21,6 +21,7 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/lib/ipc"
+	"aramid/lib/linux/cred"
 	"aramid/lib/names"
 	"aramid/proto/kchan"
 	"aramid/proto/netpb"
@@ -124,7 +125,7 @@ func start(k *task.Kernel, argv []string) (*task.Process, error) {
 	// The pid is the first thread's id, known only once the thread
 	// starts, and the thread starts only once exec has built the image:
 	// exec runs on a stand-in for the process.
-	img := &task.Process{K: k, Proc: kp, FDs: fds, CwdPath: "/", Threads: map[int]*task.Thread{}}
+	img := &task.Process{K: k, Proc: kp, FDs: fds, CwdPath: "/", Threads: map[int]*task.Thread{}, Cred: cred.Root()}
 	regs, err := syscalls.Exec(k, img, 0, argv[0], argv, env)
 	if err != nil {
 		return nil, err
@@ -135,7 +136,7 @@ func start(k *task.Kernel, argv []string) (*task.Process, error) {
 	}
 	p := k.NewProcess(kp, tid, nil, fds)
 	p.BrkStart, p.Brk, p.Comm, p.Exe, p.Argv, p.Envp = img.BrkStart, img.Brk, img.Comm, img.Exe, img.Argv, img.Envp
-	p.ArgStart, p.ArgEnd, p.EnvEnd = img.ArgStart, img.ArgEnd, img.EnvEnd
+	p.ArgStart, p.ArgEnd, p.EnvEnd, p.Cred = img.ArgStart, img.ArgEnd, img.EnvEnd, img.Cred
 	k.Publish(p)
 	k.TTY.SID, k.TTY.Pgrp = p.SID, p.PGID
 	return p, nil
