@@ -44,8 +44,6 @@ PKG_TEST_ENV = ARAMID_KERNEL=$(abspath $(KERNEL)) ARAMID_BUNDLE=$(abspath $(BUND
 	ARAMID_APPEND="$(LINUX_APPEND)" ARAMID_IMAGE=$(abspath $(PKG_IMG)) \
 	$(if $(STRACE),ARAMID_LINUXD='$(PKG_STRACE)')
 
-# Not in TESTS yet: both need sockets and epoll in linuxd.
-
 ## test-nginx: install nginx-light in Aramid; nginx -t, workers, curl and wrk via hostfwd, IPv6, reload, quit (STRACE=1 to trace)
 test-nginx: kernel bundle $(PKG_IMG)
 	@$(NEED) qemu-system-x86 curl wrk
@@ -56,4 +54,5 @@ test-dropbear: kernel bundle $(PKG_IMG)
 	@$(NEED) qemu-system-x86 openssh-client
 	$(PKG_TEST_ENV) $(GO) test -count=1 -timeout 30m -v ./test/dropbear/
 
+TESTS += test-nginx test-dropbear
 .PHONY: test-nginx test-dropbear
