@@ -282,12 +282,32 @@ func iovecs(c *Ctx, addr, n uint64) ([][2]uint64, error) {
 	return v, nil
 }
 
-func readv(c *Ctx) (uint64, error) {
+// vectored resolves readv's and writev's arguments: the description and
+// the iovec array.
+func vectored(c *Ctx) (*fd.Description, [][2]uint64, error) {
 	d, err := c.P().FDs.Get(int(int32(c.Arg(0))))
 	if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
 	iov, err := iovecs(c, c.Arg(1), c.Arg(2))
+	return d, iov, err
+}
+
+// gather reads the buffers an iovec array names, in order.
+func gather(c *Ctx, iov [][2]uint64) ([]byte, error) {
+	var all []byte
+	for _, v := range iov {
+		b := make([]byte, min(v[1], 1<<20))
+		if err := c.T.Mem().ReadAt(b, v[0]); err != nil {
+			return nil, err
+		}
+		all = append(all, b...)
+	}
+	return all, nil
+}
+
+func readv(c *Ctx) (uint64, error) {
+	d, iov, err := vectored(c)
 	if err != nil {
 		return 0, err
 	}
@@ -316,21 +336,13 @@ func readv(c *Ctx) (uint64, error) {
 }
 
 func writev(c *Ctx) (uint64, error) {
-	d, err := c.P().FDs.Get(int(int32(c.Arg(0))))
+	d, iov, err := vectored(c)
 	if err != nil {
 		return 0, err
 	}
-	iov, err := iovecs(c, c.Arg(1), c.Arg(2))
+	all, err := gather(c, iov)
 	if err != nil {
 		return 0, err
-	}
-	var all []byte
-	for _, v := range iov {
-		b := make([]byte, min(v[1], 1<<20))
-		if err := c.T.Mem().ReadAt(b, v[0]); err != nil {
-			return 0, err
-		}
-		all = append(all, b...)
 	}
 	return writeAll(c, d, all)
 }

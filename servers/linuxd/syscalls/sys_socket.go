@@ -329,13 +329,9 @@ func sendmsg(c *Ctx) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var all []byte
-	for _, v := range iov {
-		b := make([]byte, min(v[1], 1<<20))
-		if err := c.T.Mem().ReadAt(b, v[0]); err != nil {
-			return 0, err
-		}
-		all = append(all, b...)
+	all, err := gather(c, iov)
+	if err != nil {
+		return 0, err
 	}
 	if h.ControlLn != 0 {
 		if err := sendRights(c, c.Arg(0), h.Control, h.ControlLn); err != nil {
