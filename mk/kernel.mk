@@ -27,11 +27,12 @@ kernel:
 ## qemu: boot Aramid on this terminal with an ext4 disk (ROOTFS=path or a default image) and a NIC (quit: Ctrl-A X)
 qemu: kernel bundle $(DISK)
 	@$(NEED) qemu-system-x86
-	@port=$$($(GO) run ./tools/freeport) && \
-	echo "make qemu: $(DISK) is the root (snapshot=on); host 127.0.0.1:$$port forwards to port 80 in Aramid" && \
+	@http=$$($(GO) run ./tools/freeport) && ssh=$$($(GO) run ./tools/freeport) && \
+	echo "make qemu: $(DISK) is the root (snapshot=on); host 127.0.0.1:$$http forwards to port 80 in Aramid, 127.0.0.1:$$ssh to port 22" && \
 	qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUNDLE) -append "$(APPEND)" \
 		-drive file=$(DISK),if=none,id=root,format=raw,snapshot=on -device virtio-blk-pci,drive=root,disable-legacy=on \
-		-netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$$port-:80 -device virtio-net-pci,netdev=n0,disable-legacy=on; \
+		-netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$$http-:80,hostfwd=tcp:127.0.0.1:$$ssh-:22 \
+		-device virtio-net-pci,netdev=n0,disable-legacy=on; \
 	rc=$$?; [ $$((rc % 2)) -eq 1 ] && exit $$(( rc / 2 )); exit $$rc
 
 ## test-boot: boot QEMU: in-kernel self-test of the hosted Go runtime, crash report
