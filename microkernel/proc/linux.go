@@ -42,6 +42,9 @@ type port struct {
 	refs    int32 // handles; the last one closed kills the port's processes
 	ring    [ringSize]pending
 	head, n int32
+	// waiter is the linuxd thread last seen waiting in port_wait, woken
+	// without a scan of the thread table.
+	waiter int32
 }
 
 var ports [maxPorts]port
@@ -113,7 +116,10 @@ func forward(f *amd64.Frame, fx *amd64.FXArea, m pending) {
 	m.tid = sched.TID()
 	pt.ring[(pt.head+pt.n)%ringSize] = m
 	pt.n++
-	woken := sched.WakeOne(sched.WaitEvent, portKey(i))
+	woken := pt.waiter
+	if !sched.WakeIfWaiting(woken, sched.WaitEvent, portKey(i)) {
+		woken = sched.WakeOne(sched.WaitEvent, portKey(i))
+	}
 	sched.Forward(f, fx, portKey(i), woken)
 }
 
@@ -159,6 +165,7 @@ func portWait(p int32, f *amd64.Frame, fx *amd64.FXArea, h, msg, rep uint64) (ui
 	if take(hd.Obj, msg) {
 		return 0, false
 	}
+	ports[hd.Obj].waiter = sched.TID()
 	sched.BlockRestartOn(f, fx, sched.WaitEvent, portKey(hd.Obj), next)
 	return 0, true
 }

@@ -446,6 +446,23 @@ func (t *Thread) AwaitsReply(key uint64) bool {
 	return t.state == blocked && t.reason == WaitLinux && t.key == key
 }
 
+// WakeIfWaiting makes thread tid runnable if it is blocked on (reason,
+// key), and reports whether it did: an O(1) WakeOne for a waiter whose
+// id the caller remembers.
+//
+//go:nosplit
+func WakeIfWaiting(tid int32, reason uint8, key uint64) bool {
+	if tid <= 0 {
+		return false
+	}
+	t := &threads[tid%MaxThreads]
+	if t.TID != tid || t.state != blocked || t.reason != reason || t.key != key {
+		return false
+	}
+	t.state = runnable
+	return true
+}
+
 // AwaitReply parks a thread that is not running as if it had called
 // Forward on key: a forked Linux thread waits for linuxd to say how it
 // returns from fork.
