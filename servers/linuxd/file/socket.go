@@ -26,6 +26,10 @@ type Net struct {
 	C       *netpb.NetClient
 	cond    *sync.Cond
 	sockets map[uint64]*Socket
+	// Bulk and BulkID are memory shared with netd (a registered buffer)
+	// for large sends and receives, as VFS's are with vfsd.
+	Bulk   []byte
+	BulkID uint32
 }
 
 // NewNet returns the connection over client c, whose waits use cond.
@@ -130,22 +134,37 @@ func (s *Socket) await(want uint32, w Wait) error {
 	return nil
 }
 
-// Recv receives up to n bytes (MSG_* flags).
+// Recv receives up to n bytes (MSG_* flags); large receives land in the
+// shared buffer and come back as the reply's Data all the same.
 func (s *Socket) Recv(n int, flags uint32, w Wait) (*netpb.RecvReply, error) {
+	req := &netpb.RecvRequest{Socket: s.ID, Length: uint64(min(n, maxInline)), Flags: flags}
+	bulk := n > maxInline && s.n.Bulk != nil
+	if bulk {
+		k := min(n, len(s.n.Bulk))
+		req.Length, req.Dest = uint64(k), &rpc.Region{Buffer: s.n.BulkID, Length: uint64(k)}
+	}
 	var r *netpb.RecvReply
 	err := s.again(EPOLLIN|EPOLLRDHUP, w, func() (err error) {
-		r, err = s.n.C.Recv(bg(), &netpb.RecvRequest{Socket: s.ID, Length: uint64(min(n, maxInline)), Flags: flags})
+		r, err = s.n.C.Recv(bg(), req)
 		return err
 	})
+	if err == nil && bulk {
+		r.Data = s.n.Bulk[:min(r.GetCount(), req.Length)]
+	}
 	return r, err
 }
 
-// Send sends b (MSG_* flags) to to (datagram sockets) or the peer.
+// Send sends b (MSG_* flags) to to (datagram sockets) or the peer; large
+// sends go through the shared buffer.
 func (s *Socket) Send(b []byte, flags uint32, to *netpb.SockAddr, w Wait) (int, error) {
-	b = b[:min(len(b), maxInline)]
+	data := &rpc.Data{Where: &rpc.Data_Inline{Inline: b[:min(len(b), maxInline)]}}
+	if len(b) > maxInline && s.n.Bulk != nil {
+		k := copy(s.n.Bulk, b)
+		data = &rpc.Data{Where: &rpc.Data_Region{Region: &rpc.Region{Buffer: s.n.BulkID, Length: uint64(k)}}}
+	}
 	var count int
 	err := s.again(EPOLLOUT, w, func() error {
-		r, err := s.n.C.Send(bg(), &netpb.SendRequest{Socket: s.ID, Data: &rpc.Data{Where: &rpc.Data_Inline{Inline: b}}, Flags: flags, To: to})
+		r, err := s.n.C.Send(bg(), &netpb.SendRequest{Socket: s.ID, Data: data, Flags: flags, To: to})
 		count = int(r.GetCount())
 		return err
 	})

@@ -648,7 +648,7 @@ func sendfile(c *Ctx) (uint64, error) {
 		return 0, err
 	}
 	offp, count := c.Arg(2), min(c.Arg(3), 1<<20)
-	b := make([]byte, min(count, 60<<10))
+	b := make([]byte, count)
 	var n int
 	if offp != 0 {
 		off, err := usermem.U64(c.T.Mem(), offp)

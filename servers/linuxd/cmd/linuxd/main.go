@@ -68,7 +68,7 @@ func main() {
 		fail(err)
 	}
 	vfs := &file.VFS{C: vfspb.NewVfsClient(kchan.NewClient(conn))}
-	if err := shareBuffer(vfs); err != nil {
+	if vfs.Bulk, vfs.BulkID, err = shareBuffer(vfs.C.RegisterBuffer); err != nil {
 		fmt.Println("linuxd: no buffer shared with vfsd (reads and writes go inline):", err)
 	}
 	k := task.New(kernelHost{port}, vfs)
@@ -146,26 +146,27 @@ func start(k *task.Kernel, argv []string) (*task.Process, error) {
 // writes: the largest memory object the kernel makes.
 const bulkSize = 1 << 20
 
-// shareBuffer makes a memory object, maps it, and registers it with vfsd.
-func shareBuffer(v *file.VFS) error {
+// shareBuffer makes a memory object, maps it, and registers it with a
+// server through register, returning the mapping and the server's name
+// for it.
+func shareBuffer(register func(context.Context, *rpc.RegisterBufferRequest) (*rpc.RegisterBufferReply, error)) ([]byte, uint32, error) {
 	h, err := ipc.CreateVMO(bulkSize)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	mem, err := ipc.MapMemory(h)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	theirs, err := ipc.Dup(h, abi.RightRead|abi.RightWrite|abi.RightMap|abi.RightTransfer)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	r, err := v.C.RegisterBuffer(context.Background(), &rpc.RegisterBufferRequest{Memory: &rpc.Handle{Value: uint32(theirs)}})
+	r, err := register(context.Background(), &rpc.RegisterBufferRequest{Memory: &rpc.Handle{Value: uint32(theirs)}})
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	v.Bulk, v.BulkID = mem.Bytes(), r.GetBuffer()
-	return nil
+	return mem.Bytes(), r.GetBuffer(), nil
 }
 
 // connectNet connects linuxd to netd, and serves netd's readiness
@@ -176,6 +177,9 @@ func connectNet(k *task.Kernel) error {
 		return err
 	}
 	n := file.NewNet(netpb.NewNetClient(kchan.NewClient(conn)), k.Cond)
+	if n.Bulk, n.BulkID, err = shareBuffer(n.C.RegisterBuffer); err != nil {
+		fmt.Println("linuxd: no buffer shared with netd (socket data goes inline):", err)
+	}
 	mine, theirs, err := ipc.Channel()
 	if err != nil {
 		return err
