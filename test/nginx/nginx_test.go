@@ -81,18 +81,21 @@ func TestNginx(t *testing.T) {
 }
 
 // waitLog waits for workers named by re in the notice log other than
-// those in old, and returns their pids.
+// those in old, and returns their pids once two polls a second apart
+// agree (the master logs its workers one by one).
 func waitLog(t *testing.T, g *packages.Guest, re *regexp.Regexp, old []string, timeout time.Duration) []string {
 	t.Helper()
 	var pids []string
 	poll(t, g, "cat "+notices, timeout, func(log string) bool {
-		pids = nil
+		var now []string
 		for _, m := range re.FindAllStringSubmatch(log, -1) {
-			if !contains(old, m[1]) && !contains(pids, m[1]) {
-				pids = append(pids, m[1])
+			if !contains(old, m[1]) && !contains(now, m[1]) {
+				now = append(now, m[1])
 			}
 		}
-		return len(pids) > 0
+		stable := len(now) > 0 && len(now) == len(pids)
+		pids = now
+		return stable
 	})
 	return pids
 }
