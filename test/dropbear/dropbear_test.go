@@ -27,7 +27,10 @@ import (
 
 const hostKey = "/etc/dropbear/dropbear_ed25519_host_key"
 
-var publicKey = regexp.MustCompile(`(?m)^ssh-ed25519 \S+`)
+var (
+	publicKey = regexp.MustCompile(`(?m)^ssh-ed25519 \S+`)
+	unameLine = regexp.MustCompile(`(?m)^uname=(.*)$`)
+)
 
 // client is the host's ssh and scp set to log in to the guest with one
 // key and to accept only the guest's host key.
@@ -57,7 +60,7 @@ func TestDropbear(t *testing.T) {
 	}
 	port := g.HostPort(22)
 	knownHosts := filepath.Join(dir, "known_hosts")
-	if err := os.WriteFile(knownHosts, []byte(fmt.Sprintf("[127.0.0.1]:%d %s\n", port, key)), 0o600); err != nil {
+	if err := os.WriteFile(knownHosts, []byte("aramid "+key+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
@@ -72,12 +75,16 @@ func TestDropbear(t *testing.T) {
 
 	c := &client{t: t, port: port, secret: "root-only-42", opts: []string{
 		"-F", "/dev/null", "-i", id, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-		"-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts,
+		"-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts, "-o", "HostKeyAlias=aramid",
 		"-o", "ConnectTimeout=120", "-o", "LogLevel=ERROR",
 	}}
-	uname := strings.TrimSpace(g.Must("uname -a", time.Minute))
-	c.login("root", "uid=0(root) gid=0(root)", "0", uname)
-	c.login("user", "uid=1000(user) gid=1000(user)", "1000", uname)
+	// dropbear logs to the console too (-E), so the line is marked.
+	uname := unameLine.FindStringSubmatch(g.Must("uname -a | sed 's/^/uname=/'", time.Minute))
+	if uname == nil {
+		t.Fatal("no uname -a output")
+	}
+	c.login("root", "uid=0(root) gid=0(root)", "0", uname[1])
+	c.login("user", "uid=1000(user) gid=1000(user)", "1000", uname[1])
 	c.copyBothWays(filepath.Join(dir, "up.bin"), filepath.Join(dir, "down.bin"))
 }
 

@@ -34,6 +34,7 @@ var (
 	started  = regexp.MustCompile(`start worker process (\d+)`)
 	exited   = regexp.MustCompile(`worker process (\d+) exited with code 0`)
 	requests = regexp.MustCompile(`(\d+) requests in `)
+	pidLine  = regexp.MustCompile(`(?m)^\d+$`)
 )
 
 func TestNginx(t *testing.T) {
@@ -50,7 +51,11 @@ func TestNginx(t *testing.T) {
 	g.Check("grep -F 'listen [::]:80 default_server;' /etc/nginx/sites-enabled/default", time.Minute)
 
 	g.Must(start, 2*time.Minute)
-	master := strings.TrimSpace(g.Must("cat /run/nginx.pid", time.Minute))
+	// A line of digits: linuxd's messages share the console.
+	master := pidLine.FindString(g.Must("cat /run/nginx.pid", time.Minute))
+	if master == "" {
+		t.Fatal("no pid in /run/nginx.pid")
+	}
 	workers := waitLog(t, g, started, nil, 2*time.Minute)
 	g.Check("kill -0 "+master+" "+strings.Join(workers, " "), time.Minute)
 	if out, _ := g.Check("ps -o pid,args", time.Minute); !strings.Contains(out, "nginx: master process") || !strings.Contains(out, "nginx: worker process") {
