@@ -21,10 +21,10 @@ import (
 	"aramid/test/packages"
 )
 
-// notices is a second error log at notice level, added with -g so the
-// stock config stays unchanged: the master writes there each worker it
-// starts and each that exits, which shows the workers even where ps
-// cannot (no /proc).
+// start runs nginx with a second error log, notices, at notice level,
+// added with -g so the stock config stays unchanged: the master writes
+// there each worker it starts and each that exits, which shows the workers
+// even where ps cannot (no /proc).
 const (
 	notices = "/var/log/nginx/notice.log"
 	start   = "nginx -g 'error_log " + notices + " notice;'"
@@ -56,7 +56,7 @@ func TestNginx(t *testing.T) {
 	if master == "" {
 		t.Fatal("no pid in /run/nginx.pid")
 	}
-	workers := waitLog(t, g, started, nil, 2*time.Minute)
+	workers := waitStarted(t, g, nil, 2*time.Minute)
 	g.Check("kill -0 "+master+" "+strings.Join(workers, " "), time.Minute)
 	if out, _ := g.Check("ps -o pid,args", time.Minute); !strings.Contains(out, "nginx: master process") || !strings.Contains(out, "nginx: worker process") {
 		t.Errorf("ps does not show nginx's master and workers:\n%s", out)
@@ -76,7 +76,7 @@ func TestNginx(t *testing.T) {
 	g.Check("cmp /tmp/index.html /var/www/html/index.nginx-debian.html", time.Minute)
 
 	g.Must("nginx -s reload", 2*time.Minute)
-	replaced := waitLog(t, g, started, workers, 2*time.Minute)
+	replaced := waitStarted(t, g, workers, 2*time.Minute)
 	waitGone(t, g, workers, 2*time.Minute)
 	exact(t, base+"/hello.txt", filepath.Join(www, "hello.txt"))
 
@@ -85,15 +85,15 @@ func TestNginx(t *testing.T) {
 	g.Must(fmt.Sprintf("while kill -0 %s 2>/dev/null; do sleep 1; done; [ ! -e /run/nginx.pid ]", master), 2*time.Minute)
 }
 
-// waitLog waits for workers named by re in the notice log other than
-// those in old, and returns their pids once two polls a second apart
-// agree (the master logs its workers one by one).
-func waitLog(t *testing.T, g *packages.Guest, re *regexp.Regexp, old []string, timeout time.Duration) []string {
+// waitStarted waits for workers started according to the notice log
+// other than those in old, and returns their pids once two polls a second
+// apart agree (the master logs its workers one by one).
+func waitStarted(t *testing.T, g *packages.Guest, old []string, timeout time.Duration) []string {
 	t.Helper()
 	var pids []string
 	poll(t, g, "cat "+notices, timeout, func(log string) bool {
 		var now []string
-		for _, m := range re.FindAllStringSubmatch(log, -1) {
+		for _, m := range started.FindAllStringSubmatch(log, -1) {
 			if !contains(old, m[1]) && !contains(now, m[1]) {
 				now = append(now, m[1])
 			}
