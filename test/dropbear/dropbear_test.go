@@ -25,7 +25,10 @@ import (
 	"aramid/test/packages"
 )
 
-const hostKey = "/etc/dropbear/dropbear_ed25519_host_key"
+const (
+	hostKey = "/etc/dropbear/dropbear_ed25519_host_key"
+	secret  = "only root may read this" // /secret, mode 0600
+)
 
 var (
 	publicKey = regexp.MustCompile(`(?m)^ssh-ed25519 \S+`)
@@ -35,10 +38,9 @@ var (
 // client is the host's ssh and scp set to log in to the guest with one
 // key and to accept only the guest's host key.
 type client struct {
-	t      *testing.T
-	port   int
-	opts   []string
-	secret string // the guest's root-only file's contents
+	t    *testing.T
+	port int
+	opts []string
 }
 
 func TestDropbear(t *testing.T) {
@@ -68,12 +70,12 @@ func TestDropbear(t *testing.T) {
 		g.Must(fmt.Sprintf("mkdir -p %[1]s/.ssh && echo '%[2]s' > %[1]s/.ssh/authorized_keys && chmod 700 %[1]s/.ssh && chmod 600 %[1]s/.ssh/authorized_keys",
 			home, strings.TrimSpace(string(pub))), time.Minute)
 	}
-	g.Must("chown -R 1000:1000 /home/user && echo root-only-$((6*7)) > /secret && chmod 600 /secret", time.Minute)
+	g.Must("chown -R 1000:1000 /home/user && echo '"+secret+"' > /secret && chmod 600 /secret", time.Minute)
 	g.Must("dropbear -E -r "+hostKey+" -p 22", 2*time.Minute)
 	g.Listening(22)
 	waitBanner(t, port, 2*time.Minute)
 
-	c := &client{t: t, port: port, secret: "root-only-42", opts: []string{
+	c := &client{t: t, port: port, opts: []string{
 		"-F", "/dev/null", "-i", id, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
 		"-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts, "-o", "HostKeyAlias=aramid",
 		"-o", "ConnectTimeout=120", "-o", "LogLevel=ERROR",
@@ -97,7 +99,8 @@ func (c *client) run(name string, args ...string) (string, error) {
 	if name == "scp" {
 		port = "-P"
 	}
-	out, err := exec.CommandContext(ctx, name, append(append(c.opts, port, fmt.Sprint(c.port)), args...)...).CombinedOutput()
+	all := append(append(append([]string{}, c.opts...), port, fmt.Sprint(c.port)), args...)
+	out, err := exec.CommandContext(ctx, name, all...).CombinedOutput()
 	return string(out), err
 }
 
@@ -120,7 +123,7 @@ func (c *client) login(user, id, uid, uname string) {
 		}
 	}
 	out, err = c.run("ssh", user+"@127.0.0.1", "cat /secret")
-	readable := err == nil && strings.Contains(out, c.secret)
+	readable := err == nil && strings.Contains(out, secret)
 	if readable != (user == "root") {
 		t.Errorf("ssh as %s: cat of the 0600 root file: %v\n%s", user, err, out)
 	}
