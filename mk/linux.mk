@@ -5,19 +5,31 @@ ROOTFS_DIR := $(BUILD)/rootfs
 # The system as make qemu and make run start it: vfsd on the root disk,
 # netd on the network card; the caller adds linuxd and what it runs as
 # init's main task.
-LINUX_APPEND := aramid.tty aramid.noselftest aramid.exit authd vfsd@virtio-blk netd@virtio-net
-# The devices of make run and the boot tests: the root disk (a copy, so
-# the image stays as built) and a network card without forwards.
-LINUX_DEVICES = -drive file=$(1),if=none,id=root,format=raw -device virtio-blk-pci,drive=root,disable-legacy=on \
+LINUX_APPEND := aramid.tty aramid.noselftest aramid.exit authd vfsd,proc@virtio-blk netd@virtio-net procd
+# The devices of make run, make bench and the boot tests: the root disk
+# $(1) (with drive options $(2), such as snapshot=on) and a network card
+# without forwards.
+LINUX_DEVICES = -drive file=$(1),if=none,id=root,format=raw$(if $(2),$(comma)$(2)) -device virtio-blk-pci,drive=root,disable-legacy=on \
 	-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,disable-legacy=on
 
+comma := ,
+
 # ROOT_BINS are programs copied into the root image's /test (test
-# programs, benchmarks); each mk file adds its own with +=.
+# programs, benchmarks); each mk file adds its own with +=. The image's
+# rule below reads ROOT_BINS as make parses it, so only mk files that sort
+# before this one, and this one above the rule, can add to it.
 ROOT_BINS +=
 
+# The test programs of make test-linux: static musl C programs, each
+# checking one area of the Linux ABI. They go into /test with the list of
+# their names and the script that runs them under Aramid.
+LINUX_TESTS := $(sort $(basename $(notdir $(wildcard test/linux/progs/*.c))))
+LINUX_TEST_DIR := $(BUILD)/linux
+ROOT_BINS += $(addprefix $(LINUX_TEST_DIR)/,$(LINUX_TESTS) linuxtests.list) test/linux/progs/linuxtests.sh
+
 # ROOT_TREE fills directory $(1) with the standard root: busybox with
-# its applet links, /etc/passwd, /etc/group and /etc/hostname, and
-# ROOT_BINS under /test. Other images (mk/packages.mk) start from it.
+# its applet links, /etc/passwd, /etc/group and /etc/hostname. Other
+# images (mk/packages.mk) start from it.
 define ROOT_TREE
 @$(NEED) busybox-static
 rm -rf $(1)
@@ -30,7 +42,6 @@ done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > $(1)/etc/passwd
 printf 'root:x:0:\nnogroup:x:65534:\n' > $(1)/etc/group
 printf 'aramid\n' > $(1)/etc/hostname
-$(if $(strip $(ROOT_BINS)),cp $(ROOT_BINS) $(1)/test/)
 endef
 
 # EXT4_IMAGE makes image $(2) of size $(3) from directory $(1) with
@@ -41,9 +52,10 @@ rm -f $(2)
 mke2fs -q -t ext4 -b 4096 -E lazy_itable_init=0,root_owner=0:0 -d $(1) $(2) $(3)
 endef
 
-# root image: the standard root tree, 24 MiB.
+# root image: the standard root tree and ROOT_BINS under /test, 24 MiB.
 $(ROOT_IMG): $(ROOT_BINS)
 	$(call ROOT_TREE,$(ROOTFS_DIR))
+	$(if $(strip $(ROOT_BINS)),cp $(ROOT_BINS) $(ROOTFS_DIR)/test/)
 	$(call EXT4_IMAGE,$(ROOTFS_DIR),$@,24M)
 
 ## root-image: build the ext4 root image of busybox and the test programs (build/root.ext4)
@@ -80,3 +92,23 @@ syscalls-doc:
 	$(GO) run ./servers/linuxd/cmd/syscalltable > docs/syscalls.md
 
 .PHONY: syscalls-doc
+
+$(LINUX_TEST_DIR)/%: test/linux/progs/%.c test/linux/progs/check.h
+	@$(NEED) musl-tools
+	@mkdir -p $(LINUX_TEST_DIR)
+	musl-gcc -static -O2 -Wall -Werror -o $@ $<
+
+$(LINUX_TEST_DIR)/linuxtests.list: $(wildcard test/linux/progs/*.c) mk/linux.mk
+	@mkdir -p $(LINUX_TEST_DIR)
+	printf '%s\n' $(LINUX_TESTS) > $@
+
+## test-linux: run the C programs of test/linux on the host and under Aramid and compare what they print
+test-linux: kernel bundle $(ROOT_IMG)
+	@$(NEED) qemu-system-x86
+	ARAMID_KERNEL=$(abspath $(KERNEL)) ARAMID_BUNDLE=$(abspath $(BUNDLE)) \
+		ARAMID_LINUX_APPEND="$(LINUX_APPEND)" ARAMID_LINUX_TESTS=$(abspath $(LINUX_TEST_DIR)) \
+		ARAMID_DEVICES="$(call LINUX_DEVICES,$(abspath $(ROOT_IMG)),snapshot=on)" \
+		$(GO) test -count=1 -timeout 30m -v ./test/linux/
+
+TESTS += test-linux
+.PHONY: test-linux

@@ -58,7 +58,7 @@ func NewUserSpace(s *Space, limit uint64) bool {
 //
 //go:nosplit
 func (s *Space) Mmap(addr, length uint64, prot, flags int) (uint64, syscall.Errno) {
-	if length == 0 || flags&linux.MAP_ANONYMOUS == 0 {
+	if length == 0 || flags&linux.MAP_ANONYMOUS == 0 || flags&(linux.MAP_SHARED|linux.MAP_PRIVATE) == 0 {
 		return 0, syscall.EINVAL
 	}
 	length = (length + PageSize - 1) &^ (PageSize - 1)
@@ -96,7 +96,7 @@ func (s *Space) inside(addr, n uint64) bool {
 //
 //go:nosplit
 func (s *Space) Munmap(addr, length uint64) syscall.Errno {
-	if addr%PageSize != 0 || !s.inside(addr, length) {
+	if addr%PageSize != 0 || length == 0 || !s.inside(addr, length) {
 		return syscall.EINVAL
 	}
 	s.release(addr, addr+length, false)
@@ -125,16 +125,18 @@ func (s *Space) Madvise(addr, length uint64, advice int) syscall.Errno {
 //go:nosplit
 func (s *Space) Mprotect(addr, length uint64, prot int) syscall.Errno {
 	length = (length + PageSize - 1) &^ (PageSize - 1)
-	if addr%PageSize != 0 || !s.inside(addr, length) {
+	if addr%PageSize != 0 || prot&^(linux.PROT_READ|linux.PROT_WRITE|linux.PROT_EXEC) != 0 {
+		return syscall.EINVAL
+	}
+	if !s.inside(addr, length) {
 		return syscall.ENOMEM
 	}
-	if prot == 0 {
-		s.release(addr, addr+length, false)
-		return 0
-	}
 	for va := addr; va < addr+length; va += PageSize {
-		e := Walk(&kt, s.Root, va, true, s.User)
+		e := Walk(&kt, s.Root, va, prot != 0, s.User)
 		if e == nil {
+			if prot == 0 {
+				continue // nothing mapped here, nothing to take away
+			}
 			return syscall.ENOMEM
 		}
 		*e = s.protectEntry(*e, prot)
@@ -145,11 +147,18 @@ func (s *Space) Mprotect(addr, length uint64, prot int) syscall.Errno {
 
 // protectEntry returns entry e with protection prot. A present frame that
 // others still share (after fork) becomes copy-on-write rather than
-// writable.
+// writable. PROT_NONE keeps the frame but takes the user bit away, so the
+// contents are there again when access comes back, as in Linux.
 //
 //go:nosplit
 func (s *Space) protectEntry(e uint64, prot int) uint64 {
 	bits := demandBits(prot, s.User)
+	if prot == 0 {
+		if e&PTEPresent == 0 {
+			return 0
+		}
+		return e &^ (PTEWrite | PTECOW | PTEUser)
+	}
 	if e&PTEPresent == 0 {
 		return PTEDemand | bits
 	}

@@ -1,7 +1,18 @@
 package proc
 
+// Channels: the kernel's IPC. A channel is a pair of endpoints; a message
+// (bytes and handles) written to one end queues at the other. The calls
+// (channel_create, channel_write, channel_read, channel_call) are here
+// with the queues they work on; channel_call hands the CPU straight to
+// the server thread its write woke (docs/architecture.md, "The IPC
+// path"). Linux system calls reach linuxd through syscall ports instead
+// (linux.go).
+
 import (
+	"syscall"
+
 	"aramid/lib/abi"
+	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/sched"
 )
@@ -206,4 +217,162 @@ func freeMessage(m *message) {
 //go:nosplit
 func framePage(pa uint64) []byte {
 	return (*[mm.PageSize]byte)(mm.Ptr(mm.PhysToVirt(pa)))[:]
+}
+
+//go:nosplit
+func channelCreate(p int32, out uint64) uint64 {
+	if !space(p).Access(out, 8, true) {
+		return neg(syscall.EFAULT)
+	}
+	a, b, ok := newChannel()
+	if !ok {
+		return neg(syscall.ENOMEM)
+	}
+	const rights = RightRead | RightWrite | RightTransfer | RightDup
+	ha := install(p, Handle{Kind: KindChannel, Rights: rights, Obj: a})
+	hb := install(p, Handle{Kind: KindChannel, Rights: rights, Obj: b})
+	if ha == 0 || hb == 0 {
+		if ha != 0 {
+			closeHandle(&Procs[p].Handles[ha-1])
+		} else {
+			releaseEndpoint(a)
+		}
+		releaseEndpoint(b)
+		return neg(syscall.EMFILE)
+	}
+	put32(out, uint32(ha))
+	put32(out+4, uint32(hb))
+	return 0
+}
+
+// write sends n bytes at buf and nh handles (uint32 values at hs) on
+// channel handle h. The handles move into the message. It returns the id
+// of a reader it woke, for hand-off.
+//
+//go:nosplit
+func write(p int32, h, buf, n, hs, nh uint64) (uint64, int32) {
+	hd, e := lookupHandle(p, h, KindChannel, RightWrite)
+	if e != 0 {
+		return neg(e), 0
+	}
+	if n > MaxMsg {
+		return neg(syscall.EMSGSIZE), 0
+	}
+	if nh > MaxMsgHandles {
+		return neg(syscall.E2BIG), 0
+	}
+	sp := space(p)
+	if !sp.Access(buf, n, false) || !sp.Access(hs, nh*4, false) {
+		return neg(syscall.EFAULT), 0
+	}
+	peer := endpoints[hd.Obj].peer
+	if peer == 0 {
+		return neg(syscall.EPIPE), 0
+	}
+	if endpoints[peer].count >= maxQueued {
+		return neg(syscall.EAGAIN), 0
+	}
+	for i := uint64(0); i < nh; i++ {
+		v := uint64(get32(hs + 4*i))
+		if _, e := lookupHandle(p, v, KindNone, RightTransfer); e != 0 {
+			return neg(e), 0
+		}
+		if v == h {
+			return neg(syscall.EINVAL), 0 // a channel cannot carry its own handle
+		}
+		for j := uint64(0); j < i; j++ {
+			if uint64(get32(hs+4*j)) == v {
+				return neg(syscall.EINVAL), 0
+			}
+		}
+	}
+	m := allocMessage()
+	if m == 0 {
+		return neg(syscall.ENOMEM), 0
+	}
+	msg := &messages[m]
+	msg.n, msg.nh = 0, int32(nh)
+	if !fillMessage(msg, userBytes(buf, n)) {
+		return neg(syscall.ENOMEM), 0
+	}
+	for i := uint64(0); i < nh; i++ {
+		t := &Procs[p].Handles[get32(hs+4*i)-1]
+		msg.handles[i] = *t
+		*t = Handle{}
+	}
+	return 0, enqueue(peer, m)
+}
+
+// read receives the next message on channel handle h into buf (capacity
+// bufCap) and handle values at hs (capacity hCap), storing the sizes at
+// actual. It blocks while the channel is empty. A message that does not
+// fit stays queued and the call returns EMSGSIZE with its sizes.
+//
+//go:nosplit
+func read(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, actual uint64, handoff int32) (uint64, bool) {
+	hd, e := lookupHandle(p, h, KindChannel, RightRead)
+	if e != 0 {
+		return neg(e), false
+	}
+	sp := space(p)
+	if !sp.Access(actual, 8, true) {
+		return neg(syscall.EFAULT), false
+	}
+	ep := &endpoints[hd.Obj]
+	if ep.head == 0 {
+		if ep.peer == 0 {
+			return neg(syscall.EPIPE), false
+		}
+		sched.BlockRestartOn(f, fx, sched.WaitEvent, endpointKey(hd.Obj), handoff)
+		return 0, true
+	}
+	m := &messages[ep.head]
+	put32(actual, uint32(m.n))
+	put32(actual+4, uint32(m.nh))
+	if uint64(m.n) > bufCap || uint64(m.nh) > hCap {
+		return neg(syscall.EMSGSIZE), false
+	}
+	if !sp.Access(buf, uint64(m.n), true) || !sp.Access(hs, uint64(m.nh)*4, true) {
+		return neg(syscall.EFAULT), false
+	}
+	free := 0
+	for i := range Procs[p].Handles {
+		if Procs[p].Handles[i].Kind == KindNone {
+			free++
+		}
+	}
+	if free < int(m.nh) {
+		return neg(syscall.EMFILE), false
+	}
+	drainMessage(m, userBytes(buf, uint64(m.n)))
+	for i := int32(0); i < m.nh; i++ {
+		put32(hs+4*uint64(i), uint32(install(p, m.handles[i])))
+	}
+	dequeue(hd.Obj)
+	return 0, false
+}
+
+// call writes a request and waits for the reply on the same channel. The
+// arguments are in a struct at args: write buffer, length, handles, count;
+// read buffer, capacity, handles, capacity; actual-sizes address. After the
+// write, the thread's frame is rewritten into the equivalent channel_read,
+// so waiting, waking and restarting are exactly those of a read; and the
+// thread hands the CPU straight to the server thread it woke.
+//
+//go:nosplit
+func call(p int32, f *amd64.Frame, fx *amd64.FXArea, h, args uint64) (uint64, bool) {
+	if !space(p).Access(args, 9*8, false) {
+		return neg(syscall.EFAULT), false
+	}
+	var a [9]uint64
+	for i := range a {
+		a[i] = get64(args + 8*uint64(i))
+	}
+	r, woken := write(p, h, a[0], a[1], a[2], a[3])
+	if r != 0 {
+		return r, false
+	}
+	f.RAX = SysChannelRead
+	f.RDI, f.RSI, f.RDX, f.R10, f.R8, f.R9 = h, a[4], a[5], a[6], a[7], a[8]
+	return read(p, f, fx, h, a[4], a[5], a[6], a[7], a[8], woken)
 }

@@ -69,8 +69,10 @@ var Switches uint64
 var (
 	threads [MaxThreads]Thread
 	current = idle
-	nextTID int32
-	rr      int
+	// gens counts the threads each slot has held; a thread's id is its
+	// slot plus MaxThreads times that count, so Find is one lookup.
+	gens [MaxThreads]int32
+	rr   int
 )
 
 // The idle thread lives in slot 0 and is never in the run rotation.
@@ -98,7 +100,6 @@ func Init(fsBase uint64) {
 	boot.state = running
 	boot.Frame.FSBase = fsBase
 	boot.TID = 1
-	nextTID = 1
 	current = 1
 }
 
@@ -141,12 +142,21 @@ func Clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64) int32 {
 		t.FX = *fx
 		t.Proc = threads[current].Proc
 		t.CR3 = threads[current].CR3
-		nextTID++
-		t.TID = nextTID
+		t.TID = newTID(i)
 		t.state = runnable
 		return t.TID
 	}
 	return -1
+}
+
+// newTID returns a fresh thread id for slot i: ids never repeat (until
+// 2^31 / MaxThreads threads have used the slot) and Find maps an id back
+// to its slot with one division.
+//
+//go:nosplit
+func newTID(i int) int32 {
+	gens[i]++
+	return gens[i]*MaxThreads + int32(i)
 }
 
 // SpawnUser creates the first thread of process proc: it starts in ring 3
@@ -164,8 +174,7 @@ func SpawnUser(proc int32, cr3, rip, sp uint64) int32 {
 		t.Frame.CS, t.Frame.SS = amd64.UserCS, amd64.UserSS
 		t.Frame.RFLAGS = amd64.FlagIF | amd64.FlagReserved
 		defaultFX(&t.FX)
-		nextTID++
-		t.TID = nextTID
+		t.TID = newTID(i)
 		t.state = runnable
 		return t.TID
 	}
@@ -182,11 +191,8 @@ func ForkThread(f *amd64.Frame, fx *amd64.FXArea, proc int32, cr3 uint64) int32 
 	if tid < 0 {
 		return tid
 	}
-	for i := 1; i < MaxThreads; i++ {
-		if threads[i].TID == tid {
-			threads[i].Proc, threads[i].CR3 = proc, cr3
-		}
-	}
+	t := &threads[tid%MaxThreads]
+	t.Proc, t.CR3 = proc, cr3
 	return tid
 }
 
@@ -338,11 +344,9 @@ func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline i
 	t.deadline = deadline
 	t.timeoutResult = timeoutResult
 	save(f, fx)
-	for i := 1; next != 0 && i < MaxThreads; i++ {
-		if threads[i].TID == next && threads[i].state == runnable {
-			switchTo(i, f, fx)
-			return
-		}
+	if i := int(next % MaxThreads); next > 0 && threads[i].TID == next && threads[i].state == runnable {
+		switchTo(i, f, fx)
+		return
 	}
 	switchTo(pick(), f, fx)
 }
@@ -426,10 +430,11 @@ func Forward(f *amd64.Frame, fx *amd64.FXArea, key uint64, next int32) {
 //
 //go:nosplit
 func Find(tid int32) *Thread {
-	for i := 1; i < MaxThreads; i++ {
-		if t := &threads[i]; t.TID == tid && t.state != free && t.state != dead {
-			return t
-		}
+	if tid <= 0 {
+		return nil
+	}
+	if t := &threads[tid%MaxThreads]; t.TID == tid && t.state != free && t.state != dead {
+		return t
 	}
 	return nil
 }

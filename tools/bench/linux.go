@@ -50,23 +50,48 @@ func notDigit(r rune) bool { return r < '0' || r > '9' }
 // initScript is /init: it prints the facts that explain the Linux figures
 // (kernel release, clock source, Meltdown mitigation, which decides whether
 // every system call switches page tables), runs each workload and powers
-// off. A failing workload does not stop the others; the harness notices its
-// missing BENCH lines.
-func initScript(ws []Workload, n, runs int) string {
+// off. Each workload's command is announced on a "linux-run: " line, so
+// that results of two commands that print the same BENCH name (pipe with
+// two sizes) stay apart. A failing workload does not stop the others; the
+// harness notices its missing BENCH lines.
+func initScript(ws []Workload, s sizing) string {
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\nexport PATH=/bin\n")
 	b.WriteString("mount -t proc proc /proc\nmount -t sysfs sysfs /sys\n")
 	b.WriteString(`echo "linux-info: $(uname -r), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource), meltdown: $(cat /sys/devices/system/cpu/vulnerabilities/meltdown)"` + "\n")
 	seen := map[string]bool{}
 	for _, w := range ws {
-		cmd := fmt.Sprintf("/linuxbench %s %d %d", strings.Join(w.LinuxArgs, " "), n, runs)
-		if !seen[cmd] {
+		if cmd := s.linuxCmd(w); !seen[cmd] {
 			seen[cmd] = true
-			b.WriteString(cmd + "\n")
+			fmt.Fprintf(&b, "echo '%s%s'\n%s\n", runMarker, cmd, cmd)
 		}
 	}
 	b.WriteString("poweroff -f\n")
 	return b.String()
+}
+
+// runMarker starts the line that announces a command in the init script.
+const runMarker = "linux-run: "
+
+// linuxRuns splits the reference's console at the lines initScript
+// announces its commands with, and collects each command's BENCH results.
+// Malformed BENCH lines are boot's to report.
+func linuxRuns(out string) map[string]Results {
+	sections := map[string]*strings.Builder{}
+	cur := &strings.Builder{}
+	for _, l := range strings.Split(out, "\n") {
+		if cmd, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), runMarker); ok {
+			cur = &strings.Builder{}
+			sections[cmd] = cur
+			continue
+		}
+		cur.WriteString(l + "\n")
+	}
+	runs := map[string]Results{}
+	for cmd, text := range sections {
+		runs[cmd], _ = ParseConsole(text.String())
+	}
+	return runs
 }
 
 // staticELF reads an executable and checks that it needs no dynamic loader,
@@ -88,8 +113,8 @@ func staticELF(path string) ([]byte, error) {
 	return data, nil
 }
 
-// writeInitramfs builds the reference initramfs: busybox, linuxbench and
-// /init. It needs no kernel modules: pipes, fork and getpid are built in.
+// writeInitramfs builds the reference initramfs: busybox, linuxbench (at
+// benchPath, as on Aramid) and /init. It needs no kernel modules: pipes, fork and getpid are built in.
 func writeInitramfs(out, busybox, prog string, script string) error {
 	bb, err := staticELF(busybox)
 	if err != nil {
@@ -102,11 +127,11 @@ func writeInitramfs(out, busybox, prog string, script string) error {
 	var buf bytes.Buffer
 	w := cpio.NewWriter(&buf)
 	errs := []error{
-		w.Dir("bin", 0o755), w.Dir("dev", 0o755), w.Dir("proc", 0o555), w.Dir("sys", 0o555),
+		w.Dir("bin", 0o755), w.Dir("dev", 0o755), w.Dir("proc", 0o555), w.Dir("sys", 0o555), w.Dir("test", 0o755),
 		w.CharDev("dev/console", 0o600, 5, 1),
 		w.File("bin/busybox", 0o755, bb),
 		w.Symlink("bin/sh", "busybox"),
-		w.File("linuxbench", 0o755, lb),
+		w.File(strings.TrimPrefix(benchPath, "/"), 0o755, lb),
 		w.File("init", 0o755, []byte(script)),
 	}
 	for _, a := range applets {

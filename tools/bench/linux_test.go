@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,8 +10,8 @@ import (
 )
 
 func TestInitScript(t *testing.T) {
-	s := initScript(Workloads, 123, 4)
-	for _, want := range []string{"#!/bin/sh\n", "\n/linuxbench pipe 123 4\n", "\n/linuxbench getpid 123 4\n", "\npoweroff -f\n"} {
+	s := initScript(Workloads, sizing{n: 123, runs: 4})
+	for _, want := range []string{"#!/bin/sh\n", "\n/test/linuxbench pipe 123 4\n", "\n/test/linuxbench getpid 123 4\n", "\n/test/linuxbench fork 123 4\n", "\npoweroff -f\n"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("init script lacks %q:\n%s", want, s)
 		}
@@ -19,8 +20,59 @@ func TestInitScript(t *testing.T) {
 		t.Errorf("init powers off before the workloads:\n%s", s)
 	}
 	dup := []Workload{Workloads[0], Workloads[0]}
-	if c := strings.Count(initScript(dup, 1, 1), "/linuxbench"); c != 1 {
+	if c := strings.Count(initScript(dup, sizing{n: 1, runs: 1}), "\n"+benchPath); c != 1 {
 		t.Errorf("a workload listed twice runs %d times", c)
+	}
+	if s := initScript(Workloads, sizing{runs: 2}); !strings.Contains(s, "\n/test/linuxbench fork 500 2\n") {
+		t.Errorf("without -n, fork does not run its own 500 operations:\n%s", s)
+	}
+}
+
+func TestAramidCmdline(t *testing.T) {
+	w, err := selectWorkloads("getppid-forwarded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmdline, name := sizing{n: 100, runs: 3}.aramid(w[0], "aramid.exit vfsd")
+	if want := "aramid.exit vfsd linuxd,/test/linuxbench,getppid,100,3!!"; cmdline != want || name != "getppid" {
+		t.Errorf("got %q, %q; want %q, getppid", cmdline, name, want)
+	}
+	cmdline, name = sizing{runs: 3}.aramid(Workloads[0], "unused")
+	if cmdline != Workloads[0].AramidAppend || name != "ipc-roundtrip" {
+		t.Errorf("the kernel's own workload runs as %q, %q", cmdline, name)
+	}
+}
+
+func TestGoal(t *testing.T) {
+	le, ge := Goal{"<=", 1.5}, Goal{">=", 2}
+	if le.String() != "<=1.5" || !le.Met(1.5) || le.Met(1.6) || !ge.Met(2) || ge.Met(1.9) {
+		t.Errorf("goals: %v %v", le, ge)
+	}
+}
+
+// TestLinuxRuns checks that two commands printing the same BENCH name
+// keep their results apart.
+func TestLinuxRuns(t *testing.T) {
+	s := sizing{runs: 1}
+	ws, err := selectWorkloads("ipc,pipe-pingpong")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := initScript(ws, s)
+	out := "linux-info: 6.1\r\n"
+	for i, w := range ws {
+		cmd := s.linuxCmd(w)
+		if !strings.Contains(script, "\necho '"+runMarker+cmd+"'\n"+cmd+"\n") {
+			t.Fatalf("init script does not announce %q:\n%s", cmd, script)
+		}
+		out += fmt.Sprintf("%s%s\r\nBENCH pipe-roundtrip ns=%d n=5\r\n", runMarker, cmd, 100*(i+1))
+	}
+	runs := linuxRuns(out)
+	for i, w := range ws {
+		rs := runs[s.linuxCmd(w)]["pipe-roundtrip"]
+		if len(rs) != 1 || rs[0].NS != float64(100*(i+1)) {
+			t.Errorf("%s: results %v", w.Key, rs)
+		}
 	}
 }
 
@@ -41,8 +93,12 @@ func TestSelectWorkloads(t *testing.T) {
 	if _, err := selectWorkloads("ipc,nope"); err == nil {
 		t.Error("an unknown workload was accepted")
 	}
-	if b := aramidBoots(Workloads); len(b) != 1 {
+	s := sizing{runs: 3}
+	if b := s.aramidBoots(Workloads[:2], "sys"); len(b) != 1 {
 		t.Errorf("the ipc and getpid workloads share a boot, got %q", b)
+	}
+	if b := s.aramidBoots(Workloads, "sys"); len(b) != len(Workloads)-1 {
+		t.Errorf("each linuxd workload has its own boot, got %q", b)
 	}
 }
 
@@ -71,7 +127,7 @@ func TestInitramfs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"init", "linuxbench", "bin/busybox", "bin/sh", "bin/poweroff", "dev/console", "proc", "sys"} {
+	for _, want := range []string{"init", "test/linuxbench", "bin/busybox", "bin/sh", "bin/poweroff", "dev/console", "proc", "sys"} {
 		if !strings.Contains("\n"+string(list), "\n"+want+"\n") {
 			t.Errorf("initramfs lacks %s:\n%s", want, list)
 		}

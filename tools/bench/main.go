@@ -13,35 +13,37 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"aramid/test/qemu"
 )
 
 type config struct {
-	kernel, bundle, prog, busybox, linux, vmlinuz, work string
-	n, runs, boots                                      int
-	timeout                                             time.Duration
+	kernel, bundle, prog, busybox, linux, vmlinuz, work, system, devices string
+	sizing
+	boots   int
+	timeout time.Duration
 }
 
 func main() {
 	var c config
 	var list string
 	flag.StringVar(&c.kernel, "kernel", "build/kernel.elf", "Aramid kernel image")
-	flag.StringVar(&c.bundle, "bundle", "build/bundle.cpio", "Aramid boot bundle (-initrd); empty for none")
+	flag.StringVar(&c.bundle, "bundle", "build/bundle.cpio", "Aramid boot bundle (-initrd), with the root image; empty for none")
+	flag.StringVar(&c.system, "system", "", "Aramid command line of the Linux system (make's LINUX_APPEND), which the linuxd workloads extend")
+	flag.StringVar(&c.devices, "devices", "", "QEMU options of the Linux system's devices (make's LINUX_DEVICES: the root disk, the network card)")
 	flag.StringVar(&c.prog, "prog", "build/bench/linuxbench", "linuxbench, built with musl-gcc -static")
 	flag.StringVar(&c.busybox, "busybox", "/bin/busybox", "static busybox for the Linux initramfs")
 	flag.StringVar(&c.linux, "linux", "build/linux-ref", "Debian kernel package unpacked by make linux-ref")
 	flag.StringVar(&c.vmlinuz, "vmlinuz", "", "Linux bzImage (default: the newest boot/vmlinuz-* under -linux)")
-	flag.StringVar(&c.work, "work", "build/bench", "directory for the vmlinux and the initramfs")
-	flag.IntVar(&c.n, "n", 20000, "operations per Linux run")
-	flag.IntVar(&c.runs, "runs", 5, "Linux runs per boot")
+	flag.StringVar(&c.work, "work", "build/bench", "directory for the vmlinux, the initramfs and results.json")
+	flag.IntVar(&c.n, "n", 0, "operations per run (default: each workload's own)")
+	flag.IntVar(&c.runs, "runs", 5, "runs per boot")
 	flag.IntVar(&c.boots, "boots", 3, "boots of each system; the sides alternate")
 	flag.DurationVar(&c.timeout, "timeout", 10*time.Minute, "limit for each boot")
 	flag.StringVar(&list, "w", "all", "workloads, comma-separated: all or "+keys())
@@ -57,8 +59,13 @@ func main() {
 }
 
 func run(c config, ws []Workload) error {
-	if c.n <= 0 || c.runs <= 0 || c.boots <= 0 {
-		return fmt.Errorf("-n, -runs and -boots must be positive")
+	if c.n < 0 || c.runs <= 0 || c.boots <= 0 {
+		return fmt.Errorf("-n must not be negative, -runs and -boots must be positive")
+	}
+	for _, w := range ws {
+		if w.Linuxd && c.system == "" {
+			return fmt.Errorf("%s runs under linuxd: -system must give the Linux system's command line", w.Key)
+		}
 	}
 	if err := os.MkdirAll(c.work, 0o755); err != nil {
 		return err
@@ -68,27 +75,39 @@ func run(c config, ws []Workload) error {
 	if err != nil {
 		return err
 	}
-	linux, aramid := map[string][]Result{}, map[string][]Result{}
+	rec := Record{Date: time.Now().UTC().Format(time.RFC3339), Machine: machine(), QEMU: qemuVersion()}
+	linux, aramid := map[string]Results{}, map[string]Results{}
 	for i := 1; i <= c.boots; i++ {
 		tag := fmt.Sprintf("boot %d/%d", i, c.boots)
-		res, err := boot(tag+" Linux", kernel, linuxAppend, c.timeout, 0, "-initrd", initrd)
+		out, err := boot(tag+" Linux", kernel, linuxAppend, c.timeout, 0, "-initrd", initrd)
 		if err != nil {
 			return err
 		}
-		merge(linux, res)
-		for _, cmdline := range aramidBoots(ws) {
+		rec.Linux = linuxInfo(out)
+		for cmd, res := range linuxRuns(out) {
+			add(linux, cmd, res)
+		}
+		for _, cmdline := range c.aramidBoots(ws, c.system) {
 			var extra []string
 			if c.bundle != "" {
 				extra = []string{"-initrd", c.bundle}
 			}
-			res, err := boot(tag+" Aramid", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, extra...)
+			if strings.HasPrefix(cmdline, c.system) && c.system != "" {
+				extra = append(extra, strings.Fields(c.devices)...)
+			}
+			out, err := boot(tag+" Aramid", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, extra...)
 			if err != nil {
 				fmt.Printf("bench: %s: %v\n", tag, err)
 			}
-			merge(aramid, res)
+			res, _ := ParseConsole(out) // boot reported malformed lines
+			add(aramid, cmdline, res)
 		}
 	}
-	return report(os.Stdout, ws, linux, aramid)
+	if rec.Workloads, err = rows(ws, c.sizing, c.system, linux, aramid); err != nil {
+		return err
+	}
+	report(os.Stdout, rec.Workloads)
+	return writeJSON(filepath.Join(c.work, "results.json"), rec)
 }
 
 // native runs linuxbench on the host, only to show that it works and what
@@ -97,14 +116,13 @@ func run(c config, ws []Workload) error {
 func native(c config, ws []Workload) {
 	var figs []string
 	for _, w := range ws {
-		args := append(append([]string{}, w.LinuxArgs...), fmt.Sprint(c.n), fmt.Sprint(c.runs))
-		out, err := exec.Command(c.prog, args...).Output()
+		out, err := exec.Command(c.prog, c.args(w)...).Output()
 		res, errs := ParseConsole(string(out))
 		if err != nil || len(errs) > 0 || len(res[w.LinuxName]) == 0 {
-			fmt.Printf("bench: host native %s failed: %v %v\n", w.LinuxName, err, errs)
+			fmt.Printf("bench: host native %s failed: %v %v\n", w.Key, err, errs)
 			continue
 		}
-		figs = append(figs, fmt.Sprintf("%s %.1f ns", w.LinuxName, Median(res[w.LinuxName])))
+		figs = append(figs, fmt.Sprintf("%s %.1f ns", w.Key, Median(res[w.LinuxName])))
 	}
 	fmt.Printf("bench: host native, a sanity check, not in any ratio: %s\n", strings.Join(figs, ", "))
 }
@@ -122,35 +140,42 @@ func prepareLinux(c config, ws []Workload) (kernel, initrd string, err error) {
 		return "", "", err
 	}
 	initrd = filepath.Join(c.work, "initramfs.cpio")
-	if err := writeInitramfs(initrd, c.busybox, c.prog, initScript(ws, c.n, c.runs)); err != nil {
+	if err := writeInitramfs(initrd, c.busybox, c.prog, initScript(ws, c.sizing)); err != nil {
 		return "", "", err
 	}
 	fmt.Printf("bench: Linux reference: %s; initramfs %s\n", why, initrd)
 	return kernel, initrd, nil
 }
 
-// boot starts one machine, waits for it to stop and returns the BENCH
-// results it printed, with an error that carries the end of the console
-// when it did not stop as expected (want is QEMU's exit status, 0 for a
-// Linux power-off) or printed a malformed BENCH line.
-func boot(tag, kernel, cmdline string, timeout time.Duration, want int, extra ...string) (map[string][]Result, error) {
+// boot starts one machine, waits for it to stop and returns its console
+// output, with an error that carries the end of the console when it did
+// not stop as expected (want is QEMU's exit status, 0 for a Linux
+// power-off) or printed a malformed BENCH line. It shows what it measured,
+// with the facts that explain the figures: the Linux reference's
+// linux-info line and the Aramid kernel's closing counts (system calls,
+// context switches).
+func boot(tag, kernel, cmdline string, timeout time.Duration, want int, extra ...string) (string, error) {
 	start := time.Now()
 	vm, err := qemu.Start(kernel, cmdline, extra...)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	status, err := vm.Wait(timeout)
 	out := vm.Output()
 	res, errs := ParseConsole(out)
+	if info := linuxInfo(out); info != "" {
+		fmt.Printf("bench: %s: %s\n", tag, info)
+	}
 	for _, l := range strings.Split(out, "\n") {
-		if strings.HasPrefix(l, "linux-info: ") {
-			fmt.Printf("bench: %s: %s\n", tag, strings.TrimPrefix(l, "linux-info: "))
+		if l = strings.TrimRight(l, "\r"); strings.HasPrefix(l, "kernel: ") && strings.HasSuffix(l, " context switches") {
+			fmt.Printf("bench: %s: %s\n", tag, l)
 		}
 	}
 	var got []string
 	for name, rs := range res {
 		got = append(got, fmt.Sprintf("%s×%d", name, len(rs)))
 	}
+	sort.Strings(got)
 	fmt.Printf("bench: %s: %.1f s, status %d, %s\n", tag, time.Since(start).Seconds(), status, strings.Join(got, " "))
 	if err == nil && status != want {
 		err = fmt.Errorf("QEMU exit status %d, want %d", status, want)
@@ -159,14 +184,28 @@ func boot(tag, kernel, cmdline string, timeout time.Duration, want int, extra ..
 		err = fmt.Errorf("malformed BENCH lines: %v", errs)
 	}
 	if err != nil {
-		return res, fmt.Errorf("%s: %v; console ends:\n%s", tag, err, tail(out, 15))
+		return out, fmt.Errorf("%s: %v; console ends:\n%s", tag, err, tail(out, 15))
 	}
-	return res, nil
+	return out, nil
 }
 
-func merge(dst, src map[string][]Result) {
-	for k, v := range src {
-		dst[k] = append(dst[k], v...)
+// linuxInfo is what the reference's linux-info line says, or "".
+func linuxInfo(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if info, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "linux-info: "); ok {
+			return info
+		}
+	}
+	return ""
+}
+
+// add merges res into the results of key.
+func add(m map[string]Results, key string, res Results) {
+	if m[key] == nil {
+		m[key] = Results{}
+	}
+	for name, rs := range res {
+		m[key][name] = append(m[key][name], rs...)
 	}
 }
 
@@ -175,39 +214,24 @@ func tail(s string, n int) string {
 	return strings.Join(l[max(0, len(l)-n):], "\n")
 }
 
-// report prints, per workload, the median ns of each side with its number
-// of runs and their range, and the ratio Aramid/Linux, which exists only
-// when both sides measured. A missing Linux figure is an error: the
-// reference must always work.
-func report(out io.Writer, ws []Workload, linux, aramid map[string][]Result) error {
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nworkload\tLinux ns/op\truns, range\tAramid ns/op\truns, range\tAramid/Linux")
-	var missing []string
-	for _, w := range ws {
-		l, a := linux[w.LinuxName], aramid[w.AramidName]
-		if len(l) == 0 {
-			return fmt.Errorf("%s: the Linux reference printed no BENCH %s line", w.Key, w.LinuxName)
+// machine names the host's CPU and how many the machine has, for the record.
+func machine() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	model, cpus := "unknown CPU", 0
+	for _, l := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(l, ":")
+		switch strings.TrimSpace(k) {
+		case "model name":
+			model = strings.TrimSpace(v)
+		case "processor":
+			cpus++
 		}
-		af, ratio := "not available\t", "-"
-		if len(a) > 0 {
-			af, ratio = figure(a), fmt.Sprintf("%.2f", Median(a)/Median(l))
-		} else {
-			missing = append(missing, w.AramidName)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.Title, figure(l), af, ratio)
 	}
-	tw.Flush()
-	for _, w := range ws {
-		fmt.Fprintf(out, "  %s: Aramid %s vs Linux %s\n", w.Title, w.AramidName, w.LinuxName)
-	}
-	for _, m := range missing {
-		fmt.Fprintf(out, "Aramid side: not available yet (kernel printed no BENCH %s line)\n", m)
-	}
-	return nil
+	return fmt.Sprintf("%d × %s", cpus, model)
 }
 
-// figure is a median, then its sample count and range, as two columns.
-func figure(rs []Result) string {
-	lo, hi := Spread(rs)
-	return fmt.Sprintf("%.1f\t%d, %.0f-%.0f", Median(rs), len(rs), lo, hi)
+func qemuVersion() string {
+	out, _ := exec.Command("qemu-system-x86_64", "--version").Output()
+	v, _, _ := strings.Cut(string(out), "\n")
+	return v
 }

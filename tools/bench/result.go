@@ -16,9 +16,9 @@ import (
 // and linuxbench in the Linux reference. Further key=value fields are
 // allowed and ignored, so a workload may print more than the harness reads.
 type Result struct {
-	Name string
-	NS   float64
-	N    int64
+	Name string  `json:"-"`
+	NS   float64 `json:"ns"`
+	N    int64   `json:"n"`
 }
 
 func (r Result) String() string {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -91,25 +94,81 @@ func FuzzParseLine(f *testing.F) {
 }
 
 func TestReport(t *testing.T) {
-	linux := map[string][]Result{
-		"pipe-roundtrip": {{"pipe-roundtrip", 100, 10}, {"pipe-roundtrip", 300, 10}, {"pipe-roundtrip", 200, 10}},
-		"getpid":         {{"getpid", 50, 10}},
-	}
-	aramid := map[string][]Result{"ipc-roundtrip": {{"ipc-roundtrip", 50, 10}}}
-	var out strings.Builder
-	if err := report(&out, Workloads, linux, aramid); err != nil {
+	ws, err := selectWorkloads("ipc,getpid,getppid-forwarded")
+	if err != nil {
 		t.Fatal(err)
 	}
-	s := out.String()
-	for _, want := range []string{"200.0", "3, 100-300", "0.25", "Aramid side: not available yet (kernel printed no BENCH getpid line)"} {
-		if !strings.Contains(s, want) {
-			t.Errorf("report lacks %q:\n%s", want, s)
+	s := sizing{runs: 1}
+	linux := map[string]Results{
+		s.linuxCmd(ws[0]): {"pipe-roundtrip": {{"pipe-roundtrip", 100, 10}, {"pipe-roundtrip", 300, 10}, {"pipe-roundtrip", 200, 10}}},
+		s.linuxCmd(ws[1]): {"getpid": {{"getpid", 50, 10}}},
+		s.linuxCmd(ws[2]): {"getppid": {{"getppid", 400, 10}}},
+	}
+	fwd, _ := s.aramid(ws[2], "sys")
+	aramid := map[string]Results{
+		ws[0].AramidAppend: {"ipc-roundtrip": {{"ipc-roundtrip", 50, 10}}},
+		fwd:                {"getppid": {{"getppid", 8000, 10}}},
+	}
+	rs, err := rows(ws, s, "sys", linux, aramid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	report(&out, rs)
+	for _, want := range []string{
+		"200.0", "3, 100-300", "0.25",
+		"Aramid side: not available yet (printed no BENCH getpid line)",
+		"\nBENCH name=ipc aramid=50.0 linux=200.0 unit=ns/op ratio=0.25 goal=<=0.5\n",
+		"\nBENCH name=getpid aramid=- linux=50.0 unit=ns/op ratio=- goal=<=1.5\n",
+		"\nBENCH name=getppid-forwarded aramid=8000.0 linux=400.0 unit=ns/op ratio=20.00 goal=<=15\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
 	}
-	if strings.Contains(s, "not available yet (kernel printed no BENCH ipc-roundtrip") {
-		t.Errorf("report calls a measured workload missing:\n%s", s)
+	if strings.Contains(out.String(), "printed no BENCH ipc-roundtrip") {
+		t.Errorf("report calls a measured workload missing:\n%s", out.String())
 	}
-	if err := report(&out, Workloads, map[string][]Result{}, aramid); err == nil {
+	if *rs[0].Met != true || *rs[2].Met != false || rs[1].Met != nil {
+		t.Errorf("goals met: %v %v %v", rs[0].Met, rs[1].Met, rs[2].Met)
+	}
+	if _, err := rows(ws, s, "sys", map[string]Results{}, aramid); err == nil {
 		t.Error("a missing Linux figure is not an error")
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	ratio, met := 0.25, true
+	aramid := 50.0
+	rec := Record{Date: "2026-12-06T09:00:00Z", Workloads: []Row{
+		{Name: "ipc", Unit: unit, Aramid: &aramid, Linux: 200, Ratio: &ratio, Met: &met, Goal: Goal{"<=", 0.5},
+			LinuxRuns: []Result{{"pipe-roundtrip", 200, 10}}},
+		{Name: "getpid", Unit: unit, Linux: 50, Goal: Goal{"<=", 1.5}},
+	}}
+	path := filepath.Join(t.TempDir(), "results.json")
+	if err := writeJSON(path, rec); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"goal": "<=0.5"`) {
+		t.Errorf("results.json escapes the goal: %s", b)
+	}
+	var back struct {
+		Date      string
+		Workloads []map[string]any
+	}
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	w := back.Workloads
+	if back.Date != rec.Date || len(w) != 2 || w[0]["goal"] != "<=0.5" || w[0]["ratio"] != 0.25 || w[0]["met"] != true ||
+		w[1]["aramid"] != nil || w[1]["ratio"] != nil {
+		t.Errorf("results.json reads back as %s", b)
+	}
+	if runs, _ := w[0]["linux_runs"].([]any); len(runs) != 1 || runs[0].(map[string]any)["ns"] != 200.0 {
+		t.Errorf("linux_runs: %s", b)
 	}
 }

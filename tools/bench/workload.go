@@ -2,20 +2,29 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
 // A Workload is one comparison: the same operation measured on Aramid and
 // on Linux, each side printing BENCH lines under its own name.
 type Workload struct {
-	Key   string // what -w selects
-	Title string // what the report prints
+	Key   string // what -w and make bench BENCH= select, and the BENCH name= of the report
+	Title string // what the report's table prints
+	Goal  Goal   // the ratio Aramid/Linux to reach
+	Ops   int    // operations per run on both sides, unless -n says otherwise
 
 	// AramidAppend is the Aramid kernel command line that runs the
 	// workload; AramidName is the BENCH name the kernel or its processes
-	// print. Workloads that share a command line share a boot.
+	// print. Workloads that share a command line share a boot. Both are
+	// empty for a workload that runs under linuxd.
 	AramidAppend string
 	AramidName   string
+
+	// Linuxd workloads run linuxbench on Aramid too, as a Linux process
+	// under linuxd, with the same arguments as on Linux: the same static
+	// binary measures both sides.
+	Linuxd bool
 
 	// LinuxArgs are linuxbench's arguments before n and runs; LinuxName is
 	// the BENCH name linuxbench prints.
@@ -23,11 +32,33 @@ type Workload struct {
 	LinuxName string
 }
 
-// Workloads is every comparison make bench knows, in report order.
+// Goal is a bound on the ratio Aramid/Linux: "<=" 1.5 means Aramid takes
+// at most 1.5 times Linux's time.
+type Goal struct {
+	Op    string // "<=" or ">="
+	Value float64
+}
+
+func (g Goal) String() string { return g.Op + strconv.FormatFloat(g.Value, 'g', -1, 64) }
+
+// Met reports whether ratio meets the goal.
+func (g Goal) Met(ratio float64) bool {
+	if g.Op == ">=" {
+		return ratio >= g.Value
+	}
+	return ratio <= g.Value
+}
+
+// MarshalText writes a goal as it prints, "<=15".
+func (g Goal) MarshalText() ([]byte, error) { return []byte(g.String()), nil }
+
+// The goals and why they are what they are: docs/bench.md.
 var Workloads = []Workload{
 	{
 		Key:          "ipc",
 		Title:        "IPC round trip",
+		Goal:         Goal{"<=", 0.5},
+		Ops:          20000,
 		AramidAppend: "aramid.bench=ipc aramid.exit",
 		AramidName:   "ipc-roundtrip",
 		LinuxArgs:    []string{"pipe"},
@@ -36,11 +67,83 @@ var Workloads = []Workload{
 	{
 		Key:          "getpid",
 		Title:        "getpid system call",
+		Goal:         Goal{"<=", 1.5},
+		Ops:          20000,
 		AramidAppend: "aramid.bench=ipc aramid.exit",
 		AramidName:   "getpid",
 		LinuxArgs:    []string{"getpid"},
 		LinuxName:    "getpid",
 	},
+	{
+		Key:       "getppid-forwarded",
+		Title:     "getppid, forwarded",
+		Goal:      Goal{"<=", 15},
+		Ops:       20000,
+		Linuxd:    true,
+		LinuxArgs: []string{"getppid"},
+		LinuxName: "getppid",
+	},
+	{
+		Key:       "fork-exit-wait",
+		Title:     "fork+exit+wait",
+		Goal:      Goal{"<=", 1.5},
+		Ops:       500,
+		Linuxd:    true,
+		LinuxArgs: []string{"fork"},
+		LinuxName: "fork-exit-wait",
+	},
+	{
+		Key:       "open-close",
+		Title:     "open+close",
+		Goal:      Goal{"<=", 2.5},
+		Ops:       2000,
+		Linuxd:    true,
+		LinuxArgs: []string{"open"},
+		LinuxName: "open-close",
+	},
+	{
+		Key:       "pipe-pingpong",
+		Title:     "pipe round trip, Linux processes",
+		Goal:      Goal{"<=", 1},
+		Ops:       1000,
+		Linuxd:    true,
+		LinuxArgs: []string{"pipe"},
+		LinuxName: "pipe-roundtrip",
+	},
+}
+
+// Where linuxbench is on both sides: ROOT_BINS puts it in the Aramid root
+// image's /test, and writeInitramfs in the same place on Linux, so that the
+// open workload opens the same path on both.
+const benchPath = "/test/linuxbench"
+
+// A sizing is how much each run measures.
+type sizing struct {
+	n    int // operations per run; 0: each workload's Ops
+	runs int // runs per boot
+}
+
+// args are linuxbench's arguments for w.
+func (s sizing) args(w Workload) []string {
+	n := s.n
+	if n == 0 {
+		n = w.Ops
+	}
+	return append(append([]string{}, w.LinuxArgs...), strconv.Itoa(n), strconv.Itoa(s.runs))
+}
+
+// linuxCmd is the reference's command that measures w.
+func (s sizing) linuxCmd(w Workload) string { return benchPath + " " + strings.Join(s.args(w), " ") }
+
+// aramid is the Aramid kernel command line that measures w and the BENCH
+// name that boot prints. system is the command line of the Linux system
+// (make's LINUX_APPEND), which a linuxd workload extends with linuxd
+// running linuxbench as init's main task, whose status is the boot's.
+func (s sizing) aramid(w Workload, system string) (cmdline, name string) {
+	if !w.Linuxd {
+		return w.AramidAppend, w.AramidName
+	}
+	return fmt.Sprintf("%s linuxd,%s,%s!!", system, benchPath, strings.Join(s.args(w), ",")), w.LinuxName
 }
 
 // selectWorkloads returns the workloads named in a comma-separated list of
@@ -73,13 +176,13 @@ func keys() string {
 }
 
 // aramidBoots is the distinct Aramid command lines of ws, in order.
-func aramidBoots(ws []Workload) []string {
+func (s sizing) aramidBoots(ws []Workload, system string) []string {
 	var cmdlines []string
 	seen := map[string]bool{}
 	for _, w := range ws {
-		if !seen[w.AramidAppend] {
-			seen[w.AramidAppend] = true
-			cmdlines = append(cmdlines, w.AramidAppend)
+		if cmdline, _ := s.aramid(w, system); !seen[cmdline] {
+			seen[cmdline] = true
+			cmdlines = append(cmdlines, cmdline)
 		}
 	}
 	return cmdlines

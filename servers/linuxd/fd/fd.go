@@ -35,6 +35,9 @@ func NewDescription(f File, flags uint32) *Description {
 // IncRef takes another reference.
 func (d *Description) IncRef() { d.refs.Add(1) }
 
+// Open reports whether a descriptor still refers to d.
+func (d *Description) Open() bool { return d.refs.Load() > 0 }
+
 // DecRef drops a reference and closes the file with the last.
 func (d *Description) DecRef() error {
 	if d.refs.Add(-1) == 0 {

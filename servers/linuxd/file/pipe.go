@@ -16,6 +16,13 @@ type Wait struct {
 
 func (w Wait) interrupted() bool { return w.Interrupted != nil && w.Interrupted() }
 
+// Pollable is a file whose readiness changes: its poll mask (EPOLLIN,
+// EPOLLOUT, ...) and a count of its changes, so edge-triggered epoll can
+// tell a new edge from an old state.
+type Pollable interface {
+	Poll() (ready uint32, gen uint64)
+}
+
 // Waiter is a file whose reads and writes may wait.
 type Waiter interface {
 	ReadWait(b []byte, w Wait) (int, error)
@@ -34,6 +41,7 @@ type Pipe struct {
 	cond             *sync.Cond
 	buf              []byte
 	readers, writers int
+	gen              uint64 // counts changes, for edge-triggered epoll
 }
 
 // NewPipe returns the read and write ends of a new pipe whose waits use
@@ -75,6 +83,7 @@ func (e *PipeEnd) ReadWait(b []byte, w Wait) (int, error) {
 	}
 	n := copy(b, p.buf)
 	p.buf = p.buf[n:]
+	p.gen++
 	p.cond.Broadcast()
 	return n, nil
 }
@@ -111,6 +120,7 @@ func (e *PipeEnd) WriteWait(b []byte, w Wait) (int, error) {
 		n := min(room, len(b)-done)
 		p.buf = append(p.buf, b[done:done+n]...)
 		done += n
+		p.gen++
 		p.cond.Broadcast()
 	}
 	return done, nil
@@ -122,6 +132,9 @@ func (e *PipeEnd) Readable() bool { return len(e.p.buf) > 0 || e.p.writers == 0 
 // Writable reports whether a write would not block (poll).
 func (e *PipeEnd) Writable() bool { return len(e.p.buf) < PipeSize || e.p.readers == 0 }
 
+// Buffered is how many bytes wait in the pipe (FIONREAD).
+func (e *PipeEnd) Buffered() int { return len(e.p.buf) }
+
 // Close implements fd.File.
 func (e *PipeEnd) Close() error {
 	if e.write {
@@ -129,6 +142,80 @@ func (e *PipeEnd) Close() error {
 	} else {
 		e.p.readers--
 	}
+	e.p.gen++
 	e.p.cond.Broadcast()
 	return nil
+}
+
+// Poll implements Pollable, with Linux's events for a pipe: a read end
+// is readable with data and hung up without writers; a write end is
+// writable with room and in error without readers.
+func (e *PipeEnd) Poll() (uint32, uint64) {
+	var ev uint32
+	if e.write {
+		if len(e.p.buf) < PipeSize {
+			ev |= EPOLLOUT
+		}
+		if e.p.readers == 0 {
+			ev |= EPOLLERR
+		}
+		return ev, e.p.gen
+	}
+	if len(e.p.buf) > 0 {
+		ev |= EPOLLIN
+	}
+	if e.p.writers == 0 {
+		ev |= EPOLLHUP
+	}
+	return ev, e.p.gen
+}
+
+// readiness is the poll mask of a Waiter.
+func readiness(w Waiter) uint32 {
+	var m uint32
+	if w.Readable() {
+		m |= EPOLLIN
+	}
+	if w.Writable() {
+		m |= EPOLLOUT
+	}
+	return m
+}
+
+// UnixEnd is one end of a socketpair(AF_UNIX, SOCK_STREAM): two pipes,
+// one each way. Passing descriptors (SCM_RIGHTS) is not supported yet.
+type UnixEnd struct{ in, out *PipeEnd }
+
+// NewSocketPair returns the two connected ends.
+func NewSocketPair(cond *sync.Cond) (*UnixEnd, *UnixEnd) {
+	ar, aw := NewPipe(cond)
+	br, bw := NewPipe(cond)
+	return &UnixEnd{in: ar, out: bw}, &UnixEnd{in: br, out: aw}
+}
+
+// Read implements fd.File.
+func (u *UnixEnd) Read(b []byte) (int, error) { return u.in.Read(b) }
+
+// Write implements fd.File.
+func (u *UnixEnd) Write(b []byte) (int, error) { return u.out.Write(b) }
+
+// ReadWait implements Waiter.
+func (u *UnixEnd) ReadWait(b []byte, w Wait) (int, error) { return u.in.ReadWait(b, w) }
+
+// WriteWait implements Waiter.
+func (u *UnixEnd) WriteWait(b []byte, w Wait) (int, error) { return u.out.WriteWait(b, w) }
+
+// Readable implements Waiter.
+func (u *UnixEnd) Readable() bool { return u.in.Readable() }
+
+// Writable implements Waiter.
+func (u *UnixEnd) Writable() bool { return u.out.Writable() }
+
+// Poll implements Pollable.
+func (u *UnixEnd) Poll() (uint32, uint64) { return readiness(u), u.in.p.gen + u.out.p.gen }
+
+// Close implements fd.File.
+func (u *UnixEnd) Close() error {
+	u.in.Close()
+	return u.out.Close()
 }

@@ -74,6 +74,7 @@ type TTY struct {
 	// with linuxd's lock held.
 	Signal func(pgrp, sig int)
 
+	gen   uint64 // counts input, for edge-triggered epoll
 	line  []byte // the line being edited (canonical mode)
 	ready []byte // input a read can take
 	eof   int    // pending end-of-file marks
@@ -89,6 +90,7 @@ func (t *TTY) Input(b []byte) {
 	for _, c := range b {
 		t.input(c)
 	}
+	t.gen++
 	t.cond.Broadcast()
 }
 
@@ -233,3 +235,6 @@ func (f *TTYFile) Readable() bool { return len(f.T.ready) > 0 || f.T.eof > 0 }
 
 // Close implements fd.File.
 func (f *TTYFile) Close() error { return nil }
+
+// Poll implements Pollable.
+func (f *TTYFile) Poll() (uint32, uint64) { return readiness(f), f.T.gen }

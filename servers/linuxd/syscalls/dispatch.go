@@ -13,6 +13,11 @@ import (
 // replies.
 type Dispatcher struct {
 	K *task.Kernel
+	// inline and reply are reused by every call served on the caller's
+	// goroutine, so the common call allocates nothing; the caller sends
+	// the reply before it hands in the next message.
+	inline Ctx
+	reply  abi.LinuxReply
 	// Trace, when set, gets one strace-style line per call of the
 	// processes Traced selects.
 	Trace  io.Writer
@@ -30,12 +35,14 @@ func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
 	if m.Kind == abi.MsgFault {
 		return d.fault(t, m)
 	}
-	c := &Ctx{K: d.K, T: t, R: m.Regs}
+	c := &d.inline
+	*c = Ctx{K: d.K, T: t, R: m.Regs}
 	e, ok := Lookup(m.Regs.RAX)
 	if ok && e.MayBlock != nil && e.MayBlock(c) {
+		own := *c
 		go func() {
 			d.K.Mu.Lock()
-			r := d.run(c, e, ok)
+			r := d.run(&own, e, ok, new(abi.LinuxReply))
 			d.K.Mu.Unlock()
 			if r != nil {
 				d.K.Host.Reply(r)
@@ -43,10 +50,12 @@ func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
 		}()
 		return nil
 	}
-	return d.run(c, e, ok)
+	return d.run(c, e, ok, &d.reply)
 }
 
-func (d *Dispatcher) run(c *Ctx, e Entry, ok bool) *abi.LinuxReply {
+// run runs the handler and fills out, which it returns, or returns nil
+// if no reply is due.
+func (d *Dispatcher) run(c *Ctx, e Entry, ok bool, out *abi.LinuxReply) *abi.LinuxReply {
 	var v uint64
 	if !ok {
 		v = errnoOf(errNoSys(c))
@@ -59,18 +68,25 @@ func (d *Dispatcher) run(c *Ctx, e Entry, ok bool) *abi.LinuxReply {
 	if c.NoReply || c.T.P.Exited {
 		return nil
 	}
+	if c.R.RAX < uint64(len(shown)) && shown[c.R.RAX] {
+		d.K.Publish(c.T.P)
+	}
 	if c.Reply != nil {
 		c.Reply.TID = uint32(c.T.TID)
 		return c.Reply
 	}
-	regs := c.R
-	if d.K.Deliver(c.T, &regs, v, e.Restart) {
-		return &abi.LinuxReply{TID: uint32(c.T.TID), Action: abi.ReplyRegs, Regs: regs}
+	if c.T.Deliverable() {
+		out.Regs = c.R
+		if d.K.Deliver(c.T, &out.Regs, v, e.Restart) {
+			out.TID, out.Action = uint32(c.T.TID), abi.ReplyRegs
+			return out
+		}
+		if c.T.P.Exited {
+			return nil
+		}
 	}
-	if c.T.P.Exited {
-		return nil
-	}
-	return &abi.LinuxReply{TID: uint32(c.T.TID), Action: abi.ReplyReturn, Value: v}
+	out.TID, out.Action, out.Value = uint32(c.T.TID), abi.ReplyReturn, v
+	return out
 }
 
 func (d *Dispatcher) trace(c *Ctx, v uint64) {
@@ -100,9 +116,16 @@ func (d *Dispatcher) fault(t *task.Thread, m *abi.LinuxMsg) *abi.LinuxReply {
 	case 17:
 		sig = task.SIGBUS
 	}
+	info := task.SigInfo{Code: task.SIKernel}
+	if m.Vector == 14 { // page fault: bit 0 of the error code is "present"
+		info = task.SigInfo{Code: task.SEGVMaperr, Addr: m.Addr}
+		if m.Err&1 != 0 {
+			info.Code = task.SEGVAccerr
+		}
+	}
 	regs := m.Regs
 	if t.P.Actions[sig].Handler > 1 && t.Mask&task.Bit(sig) == 0 {
-		t.Pending |= task.Bit(sig)
+		t.Post(sig, info)
 		if d.K.Deliver(t, &regs, regs.RAX, false) {
 			return &abi.LinuxReply{TID: uint32(t.TID), Action: abi.ReplyRegs, Regs: regs}
 		}
@@ -111,4 +134,16 @@ func (d *Dispatcher) fault(t *task.Thread, m *abi.LinuxMsg) *abi.LinuxReply {
 		t.P.PID, t.P.Comm, sig, m.Vector, regs.RIP, m.Addr)
 	d.K.Exit(t.P, sig|0x80)
 	return nil
+}
+
+// shown marks the calls that change what /proc shows of the caller, after
+// which the dispatcher publishes it again (task.Kernel.Publish).
+var shown [512]bool
+
+func init() {
+	for _, name := range []string{"execve", "setpgid", "setsid", "chdir", "fchdir", "umask", "prctl",
+		"rt_sigaction", "clone", "exit"} {
+		nr, _ := sysno.Number(name)
+		shown[nr] = true
+	}
 }

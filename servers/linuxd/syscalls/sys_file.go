@@ -103,8 +103,12 @@ func cwdID(p *task.Process) uint64 {
 	return p.Cwd.ID
 }
 
-// at returns the caller for a path argument relative to dirfd.
-func at(c *Ctx, dirfd int) (file.Caller, error) {
+// at returns the caller for path p relative to dirfd. An absolute path
+// ignores dirfd, even one that is not open, as Linux does.
+func at(c *Ctx, dirfd int, p string) (file.Caller, error) {
+	if path.IsAbs(p) {
+		return callerOf(c.P(), 0), nil
+	}
 	dir, err := dirOf(c, dirfd)
 	return callerOf(c.P(), dir), err
 }
@@ -121,7 +125,7 @@ func openat(c *Ctx, dirfd int, pathArg, flags, mode uint64) (uint64, error) {
 	if terminal(p) && c.K.TTY != nil {
 		f = c.K.TTY.Open()
 	} else {
-		caller, err := at(c, dirfd)
+		caller, err := at(c, dirfd, p)
 		if err != nil {
 			return 0, err
 		}
@@ -136,11 +140,11 @@ func openat(c *Ctx, dirfd int, pathArg, flags, mode uint64) (uint64, error) {
 	return uint64(nfd), err
 }
 
-// waitsOnFD reports whether a read or write on the call's descriptor can
-// wait: on a pipe or the terminal.
+// waitsOnFD reports whether a call on the descriptor in its first
+// argument can wait: a pipe, a socket or the terminal, not in O_NONBLOCK.
 func waitsOnFD(c *Ctx) bool {
 	d, err := c.P().FDs.Get(int(int32(c.Arg(0))))
-	if err != nil {
+	if err != nil || d.Flags&oNonblock != 0 {
 		return false
 	}
 	_, ok := d.File.(file.Waiter)
@@ -483,7 +487,7 @@ func chdir(c *Ctx) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	caller, err := at(c, atFDCWD)
+	caller, err := at(c, atFDCWD, p)
 	if err != nil {
 		return 0, err
 	}

@@ -11,7 +11,7 @@ import (
 
 func init() {
 	for name, e := range map[string]Entry{
-		"ioctl":             {Fn: ioctl, Status: Partial, Note: "terminal calls (termios, window size, process group) and FIONREAD; ENOTTY otherwise"},
+		"ioctl":             {Fn: ioctl, Status: Partial, Note: "FIONBIO; terminal calls (termios, window size, process group) and FIONREAD; ENOTTY otherwise"},
 		"prlimit64":         {Fn: prlimit, Status: Partial, Note: "reports fixed limits; setting is accepted and ignored"},
 		"getrlimit":         {Fn: func(c *Ctx) (uint64, error) { return limit(c, c.Arg(0), c.Arg(1)) }},
 		"setrlimit":         {Fn: zero, Status: Partial, Note: "accepted and ignored"},
@@ -52,6 +52,7 @@ const (
 	tiocgwinsz = 0x5413
 	tiocswinsz = 0x5414
 	fionread   = 0x541b
+	fionbio    = 0x5421
 	tiocnotty  = 0x5422
 	tiocgsid   = 0x5429
 )
@@ -60,6 +61,20 @@ func ioctl(c *Ctx) (uint64, error) {
 	d, err := c.P().FDs.Get(int(int32(c.Arg(0))))
 	if err != nil {
 		return 0, err
+	}
+	if c.Arg(1) == fionbio {
+		on, err := usermem.U32(c.T.Mem(), c.Arg(2))
+		if err != nil {
+			return 0, err
+		}
+		d.Flags &^= oNonblock
+		if on != 0 {
+			d.Flags |= oNonblock
+		}
+		return 0, nil
+	}
+	if e, ok := d.File.(*file.PipeEnd); ok && c.Arg(1) == fionread {
+		return 0, usermem.PutU32(c.T.Mem(), c.Arg(2), uint32(e.Buffered()))
 	}
 	f, ok := d.File.(*file.TTYFile)
 	if !ok {
@@ -163,8 +178,14 @@ const (
 func prctl(c *Ctx) (uint64, error) {
 	switch c.Arg(0) {
 	case prSetName:
+		// Linux keeps the first 15 bytes of a longer name.
 		s, err := usermem.CString(c.T.Mem(), c.Arg(1), 16)
-		if err != nil && err != syscall.ENAMETOOLONG {
+		if err == syscall.ENAMETOOLONG {
+			b := make([]byte, 15)
+			err = c.T.Mem().ReadAt(b, c.Arg(1))
+			s = string(b)
+		}
+		if err != nil {
 			return 0, err
 		}
 		c.P().Comm = s

@@ -37,10 +37,12 @@ func brk(c *Ctx) (uint64, error) {
 	return want, nil
 }
 
-// mmap flags linuxd looks at.
+// mmap flags and protections linuxd looks at. MAP_SHARED_VALIDATE has
+// MAP_SHARED's bit.
 const (
 	mapShared = 0x1
 	mapFixed  = 0x10
+	protWrite = 0x2
 )
 
 // mmapFile maps a file by copying it into fresh anonymous memory: right
@@ -58,7 +60,7 @@ func mmapFile(c *Ctx) (uint64, error) {
 		}
 		return 0, err
 	}
-	if d.Flags&3 == syscall.O_WRONLY {
+	if d.Flags&3 == syscall.O_WRONLY || flags&mapShared != 0 && prot&protWrite != 0 && d.Flags&3 != syscall.O_RDWR {
 		return 0, syscall.EACCES
 	}
 	if flags&mapFixed == 0 {

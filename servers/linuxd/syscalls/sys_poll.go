@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"syscall"
 	"time"
-
-	"aramid/servers/linuxd/file"
 )
 
 func init() {
@@ -30,18 +28,8 @@ func readiness(c *Ctx, fdn int) uint16 {
 	if err != nil {
 		return pollNval
 	}
-	w, ok := d.File.(file.Waiter)
-	if !ok {
-		return pollIn | pollOut
-	}
-	var ev uint16
-	if w.Readable() {
-		ev |= pollIn
-	}
-	if w.Writable() {
-		ev |= pollOut
-	}
-	return ev
+	ready, _ := pollOf(d.File)
+	return uint16(ready)
 }
 
 // waitReady calls check until it reports something ready, the deadline

@@ -72,11 +72,15 @@ func sysnoName(nr uint64) string { return sysno.Name(nr) }
 
 func errnoName(e int64) string { return unix.ErrnoName(syscall.Errno(e)) }
 
+// initPID is the parent a process without one reports: linuxd plays
+// init's part for the first process and for orphans.
+const initPID = 1
+
 func getppid(c *Ctx) (uint64, error) {
 	if p := c.P().Parent; p != nil {
 		return uint64(p.PID), nil
 	}
-	return 0, nil
+	return initPID, nil
 }
 
 func setTidAddress(c *Ctx) (uint64, error) {
@@ -258,6 +262,7 @@ func Exec(k *task.Kernel, p *task.Process, keep int, file string, argv, envp []s
 	}
 	p.BrkStart, p.Brk = img.Brk, img.Brk
 	p.Comm, p.Exe = path.Base(prog.Path), prog.Path
+	p.Argv, p.Envp = prog.Argv, prog.Envp
 	if t := p.Threads[keep]; t != nil {
 		t.AltStack = [3]uint64{}
 	}
@@ -282,8 +287,15 @@ const (
 	wNoHang = 1
 )
 
+// wait4's options: WNOHANG, WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL
+// and __WCLONE.
+const wait4Options = 1 | 2 | 8 | 0x20000000 | 0x40000000 | 0x80000000
+
 func wait4(c *Ctx) (uint64, error) {
 	pid, status, options := int(int32(c.Arg(0))), c.Arg(1), c.Arg(2)
+	if options&^wait4Options != 0 {
+		return 0, syscall.EINVAL
+	}
 	p := c.P()
 	for {
 		found := false
@@ -404,7 +416,14 @@ func uname(c *Ctx) (uint64, error) {
 	return 0, usermem.Write(c.T.Mem(), c.Arg(0), &u)
 }
 
+// getrandom's flags: GRND_NONBLOCK, GRND_RANDOM and GRND_INSECURE, the
+// last two exclusive.
+const grndNonblock, grndRandom, grndInsecure = 1, 2, 4
+
 func getrandom(c *Ctx) (uint64, error) {
+	if f := c.Arg(2); f&^(grndNonblock|grndRandom|grndInsecure) != 0 || f&(grndRandom|grndInsecure) == grndRandom|grndInsecure {
+		return 0, syscall.EINVAL
+	}
 	n := min(c.Arg(1), 1<<20)
 	b := make([]byte, n)
 	rand.Read(b)

@@ -19,6 +19,7 @@ func init() {
 		"tgkill": {Fn: func(c *Ctx) (uint64, error) {
 			return tgkill(c, int(int32(c.Arg(0))), int(int32(c.Arg(1))), int(c.Arg(2)))
 		}},
+		"rt_sigpending": {Fn: rtSigpending},
 		"rt_sigsuspend": {Fn: rtSigsuspend, MayBlock: always},
 		"pause":         {Fn: pause, MayBlock: always},
 	} {
@@ -157,7 +158,7 @@ func kill(c *Ctx) (uint64, error) {
 	}
 	for _, p := range targets {
 		if sig != 0 {
-			c.K.Signal(p, sig)
+			c.K.SignalInfo(p, sig, task.SigInfo{Code: task.SIUser, PID: int32(c.P().PID)})
 		}
 	}
 	return 0, nil
@@ -179,12 +180,13 @@ func tgkill(c *Ctx, tgid, tid, sig int) (uint64, error) {
 	if sig == 0 {
 		return 0, nil
 	}
+	info := task.SigInfo{Code: task.SITkill, PID: int32(c.P().PID)}
 	if h := t.P.Actions[sig].Handler; h > 1 {
-		t.Pending |= task.Bit(sig)
+		t.Post(sig, info)
 		c.K.Cond.Broadcast()
 		return 0, nil
 	}
-	c.K.Signal(t.P, sig)
+	c.K.SignalInfo(t.P, sig, info)
 	return 0, nil
 }
 
@@ -213,6 +215,15 @@ func rtSigsuspend(c *Ctx) (uint64, error) {
 
 // ucSigmaskOffset is uc_sigmask's offset in struct ucontext.
 const ucSigmaskOffset = 40 + 256
+
+// rtSigpending reports the signals pending for the thread or its process
+// that its mask holds back.
+func rtSigpending(c *Ctx) (uint64, error) {
+	if c.Arg(1) > 8 {
+		return 0, syscall.EINVAL
+	}
+	return 0, usermem.PutU64(c.T.Mem(), c.Arg(0), (c.T.Pending|c.P().Pending)&c.T.Mask)
+}
 
 func pause(c *Ctx) (uint64, error) {
 	for !c.T.Interrupted() {

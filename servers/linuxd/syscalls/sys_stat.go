@@ -68,24 +68,31 @@ func init() {
 // pathAt reads a path argument and its caller; with AT_EMPTY_PATH an empty
 // (or absent) path names dirfd itself.
 func pathAt(c *Ctx, dirfd int, addr, flags uint64) (file.Caller, string, error) {
-	caller, err := at(c, dirfd)
+	var s string
+	var err error
+	switch {
+	case flags&atEmptyPath == 0:
+		s, err = usermem.Path(c.T.Mem(), addr)
+	case addr != 0:
+		s, err = usermem.CString(c.T.Mem(), addr, 4096)
+	}
 	if err != nil {
-		return caller, "", err
+		return file.Caller{}, "", err
 	}
-	if flags&atEmptyPath != 0 {
-		if addr == 0 {
-			return caller, "", nil
-		}
-		s, err := usermem.CString(c.T.Mem(), addr, 4096)
-		return caller, s, err
-	}
-	s, err := usermem.Path(c.T.Mem(), addr)
+	caller, err := at(c, dirfd, s)
 	return caller, s, err
 }
 
 func bg() context.Context { return context.Background() }
 
+// atNoAutomount is accepted and means nothing here: there is no
+// automounter.
+const atNoAutomount = 0x800
+
 func fstatat(c *Ctx, dirfd int, pathArg, buf, flags uint64) (uint64, error) {
+	if flags&^(atSymlinkNoFollow|atNoAutomount|atEmptyPath) != 0 {
+		return 0, syscall.EINVAL
+	}
 	caller, p, err := pathAt(c, dirfd, pathArg, flags)
 	if err != nil {
 		return 0, err
@@ -172,6 +179,13 @@ func statx(c *Ctx) (uint64, error) {
 // faccessat: every process runs as root, so existence is the question,
 // and for X_OK an execute bit somewhere.
 func faccessat(c *Ctx, dirfd int, pathArg, flags uint64) (uint64, error) {
+	mode := c.R.RSI
+	if c.R.RAX != 21 { // faccessat: mode is the third argument
+		mode = c.R.RDX
+	}
+	if mode&^7 != 0 { // only F_OK, R_OK, W_OK and X_OK
+		return 0, syscall.EINVAL
+	}
 	caller, p, err := pathAt(c, dirfd, pathArg, flags)
 	if err != nil {
 		return 0, err
@@ -179,10 +193,6 @@ func faccessat(c *Ctx, dirfd int, pathArg, flags uint64) (uint64, error) {
 	st, err := c.K.VFS.Stat(caller, p, uint32(flags)&(atSymlinkNoFollow|atEmptyPath))
 	if err != nil {
 		return 0, err
-	}
-	mode := c.R.RSI
-	if c.R.RAX != 21 { // faccessat: mode is the third argument
-		mode = c.R.RDX
 	}
 	if mode&1 != 0 && st.GetMode()&0o111 == 0 && st.GetMode()&syscall.S_IFMT != syscall.S_IFDIR {
 		return 0, syscall.EACCES

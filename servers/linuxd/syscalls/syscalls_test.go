@@ -97,8 +97,8 @@ func TestIdsAndErrors(t *testing.T) {
 	if got := f.result(1, nr("getpid")); got != 1 {
 		t.Errorf("getpid = %d", got)
 	}
-	if got := f.result(1, nr("getppid")); got != 0 {
-		t.Errorf("getppid of the first process = %d, want 0", got)
+	if got := f.result(1, nr("getppid")); got != initPID {
+		t.Errorf("getppid of the first process = %d, want init's pid 1", got)
 	}
 	if got := f.result(1, 335); got != errno(syscall.ENOSYS) {
 		t.Errorf("an unimplemented call = %d, want ENOSYS", got)

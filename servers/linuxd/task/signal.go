@@ -46,6 +46,56 @@ type SigAction struct {
 	Handler, Flags, Restorer, Mask uint64
 }
 
+// SigInfo is what a SA_SIGINFO handler learns of a signal besides its
+// number: the fields of siginfo_t that linuxd fills. A standard signal
+// keeps the information of its first sending while it is pending.
+type SigInfo struct {
+	Code   int32  // si_code
+	PID    int32  // the sender, or the child for SIGCHLD
+	Status int32  // SIGCHLD: the exit code or the signal
+	Addr   uint64 // faults: the address
+}
+
+// si_code values.
+const (
+	SIUser     = 0
+	SITkill    = -6
+	SIKernel   = 0x80
+	CLDExited  = 1
+	CLDKilled  = 2
+	CLDDumped  = 3
+	SEGVMaperr = 1
+	SEGVAccerr = 2
+)
+
+// childInfo is SIGCHLD's information for a child that ended with wait
+// status st.
+func childInfo(pid, st int) SigInfo {
+	switch {
+	case st&0x7f == 0:
+		return SigInfo{Code: CLDExited, PID: int32(pid), Status: int32(st >> 8)}
+	case st&0x80 != 0:
+		return SigInfo{Code: CLDDumped, PID: int32(pid), Status: int32(st & 0x7f)}
+	}
+	return SigInfo{Code: CLDKilled, PID: int32(pid), Status: int32(st & 0x7f)}
+}
+
+// Post makes sig pending for thread t with info, unless it is pending
+// already.
+func (t *Thread) Post(sig int, info SigInfo) {
+	if t.Pending&Bit(sig) == 0 {
+		t.Info[sig] = info
+	}
+	t.Pending |= Bit(sig)
+}
+
+func (p *Process) post(sig int, info SigInfo) {
+	if p.Pending&Bit(sig) == 0 {
+		p.Info[sig] = info
+	}
+	p.Pending |= Bit(sig)
+}
+
 // Bit is sig's bit in a signal set.
 func Bit(sig int) uint64 { return 1 << (sig - 1) }
 
@@ -72,10 +122,23 @@ func dumpsCore(sig int) bool {
 	return false
 }
 
-// Signal sends sig to process p. A signal with the default action of
-// ending the process ends it at once; one with a handler becomes pending
-// and is delivered when a thread next returns from a system call.
-func (k *Kernel) Signal(p *Process, sig int) {
+// exitStatus is the wait status of a process that sig's default action
+// ends.
+func exitStatus(sig int) int {
+	if dumpsCore(sig) {
+		return sig | 0x80
+	}
+	return sig
+}
+
+// Signal sends sig to process p from the kernel (SI_KERNEL).
+func (k *Kernel) Signal(p *Process, sig int) { k.SignalInfo(p, sig, SigInfo{Code: SIKernel}) }
+
+// SignalInfo sends sig with info to process p. A signal with the default
+// action of ending the process ends it at once; one with a handler
+// becomes pending and is delivered when a thread next returns from a
+// system call.
+func (k *Kernel) SignalInfo(p *Process, sig int, info SigInfo) {
 	if p.Exited || sig <= 0 || sig > NSig {
 		return
 	}
@@ -91,17 +154,13 @@ func (k *Kernel) Signal(p *Process, sig int) {
 			return
 		}
 		if p.blockedEverywhere(sig) {
-			p.Pending |= Bit(sig)
+			p.post(sig, info)
 			return
 		}
-		status := sig
-		if dumpsCore(sig) {
-			status |= 0x80
-		}
-		k.Exit(p, status)
+		k.Exit(p, exitStatus(sig))
 		return
 	}
-	p.Pending |= Bit(sig)
+	p.post(sig, info)
 	k.Cond.Broadcast()
 }
 
@@ -127,6 +186,9 @@ func (p *Process) blockedEverywhere(sig int) bool {
 func (t *Thread) deliverable() uint64 {
 	return (t.Pending | t.P.Pending) &^ (t.Mask &^ unblockable)
 }
+
+// Deliverable reports whether a signal waits for t.
+func (t *Thread) Deliverable() bool { return t.deliverable() != 0 }
 
 // Interrupted reports whether a wait of t must end: its process is gone,
 // or a signal is ready for it.
@@ -161,11 +223,21 @@ func (k *Kernel) Deliver(t *Thread, r *abi.Regs, result uint64, restartable bool
 	for set&Bit(sig) == 0 {
 		sig++
 	}
+	info := t.P.Info[sig]
+	if t.Pending&Bit(sig) != 0 {
+		info = t.Info[sig]
+	}
 	t.Pending &^= Bit(sig)
 	t.P.Pending &^= Bit(sig)
 	act := t.P.Actions[sig]
-	if act.Handler == sigDfl || act.Handler == sigIgn {
-		return false // the default action was taken when it was sent
+	switch {
+	case act.Handler == sigDfl && !defaultIgnored(sig):
+		// Pending because it was blocked when it was sent: its
+		// default action, ending the process, happens now.
+		k.Exit(t.P, exitStatus(sig))
+		return false
+	case act.Handler == sigDfl || act.Handler == sigIgn:
+		return false
 	}
 	saved := *r
 	saved.RAX = result
@@ -183,8 +255,15 @@ func (k *Kernel) Deliver(t *Thread, r *abi.Regs, result uint64, restartable bool
 	}
 	le.PutUint16(uc[ucMcontext+8*18:], 0x33) // cs
 	le.PutUint64(uc[ucSigmask:], t.Mask)
-	info := frame[8+ucSize:]
-	le.PutUint32(info[0:], uint32(sig))
+	si := frame[8+ucSize:]
+	le.PutUint32(si[0:], uint32(sig))
+	le.PutUint32(si[8:], uint32(info.Code))
+	if info.Addr != 0 {
+		le.PutUint64(si[16:], info.Addr)
+	} else {
+		le.PutUint32(si[16:], uint32(info.PID))
+		le.PutUint32(si[24:], uint32(info.Status))
+	}
 	if err := t.Mem().WriteAt(frame, sp); err != nil {
 		k.Exit(t.P, SIGSEGV|0x80)
 		return false

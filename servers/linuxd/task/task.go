@@ -8,8 +8,10 @@ package task
 
 import (
 	"sync"
+	"time"
 
 	"aramid/lib/abi"
+	"aramid/proto/procpb"
 	"aramid/servers/linuxd/fd"
 	"aramid/servers/linuxd/file"
 	"aramid/servers/linuxd/usermem"
@@ -40,11 +42,17 @@ type Kernel struct {
 	Host Host
 	VFS  *file.VFS
 	TTY  *file.TTY
+	// Net is netd, if the system has one (nil: sockets are EAFNOSUPPORT).
+	Net *file.Net
 
 	procs   map[int]*Process
 	threads map[int]*Thread
-	// Reaper adopts orphans: the first process.
-	Reaper *Process
+	started time.Time // for /proc's start times
+
+	// info is what /proc shows of each process (procsource.go), under a
+	// lock of its own.
+	infoMu sync.Mutex
+	info   map[int]*procpb.ProcessInfo
 	// PowerOff ends the system (reboot(2), or busybox's poweroff asking
 	// init); linuxd itself plays init's part there.
 	PowerOff func()
@@ -52,7 +60,7 @@ type Kernel struct {
 
 // New returns an empty kernel over host.
 func New(host Host, vfs *file.VFS) *Kernel {
-	k := &Kernel{Host: host, VFS: vfs, procs: map[int]*Process{}, threads: map[int]*Thread{}}
+	k := &Kernel{Host: host, VFS: vfs, procs: map[int]*Process{}, threads: map[int]*Thread{}, started: time.Now(), info: map[int]*procpb.ProcessInfo{}}
 	k.Cond = sync.NewCond(&k.Mu)
 	return k
 }
@@ -72,6 +80,10 @@ type Process struct {
 	Threads        map[int]*Thread
 	Comm           string
 	Exe            string
+	// Argv and Envp are what the running program was started with
+	// (/proc/<pid>/cmdline and environ); Start is when the process began.
+	Argv, Envp []string
+	Start      time.Time
 
 	// Exited is set once the process has ended; Status is its wait
 	// status. A zombie stays in its parent's Children until reaped.
@@ -80,6 +92,7 @@ type Process struct {
 
 	Actions [NSig + 1]SigAction
 	Pending uint64 // signals sent to the process as a whole
+	Info    [NSig + 1]SigInfo
 }
 
 // Thread is one thread of a Linux process. Its id is the kernel's thread
@@ -90,6 +103,7 @@ type Thread struct {
 	P        *Process
 	Mask     uint64
 	Pending  uint64
+	Info     [NSig + 1]SigInfo
 	ClearTID uint64
 	// AltStack is sigaltstack's stack.
 	AltStack [3]uint64 // sp, flags, size
@@ -114,18 +128,19 @@ func (k *Kernel) Processes(fn func(*Process)) {
 // NewProcess creates a process with one thread id tid over kernel process
 // kp, child of parent (nil for the first).
 func (k *Kernel) NewProcess(kp Proc, tid int, parent *Process, fds *fd.Table) *Process {
-	p := &Process{K: k, PID: tid, Proc: kp, FDs: fds, Children: map[int]*Process{}, Threads: map[int]*Thread{}, Umask: 0o022}
+	p := &Process{K: k, PID: tid, Proc: kp, FDs: fds, Children: map[int]*Process{}, Threads: map[int]*Thread{}, Umask: 0o022, Start: time.Now()}
 	if parent != nil {
 		p.Parent, p.PGID, p.SID = parent, parent.PGID, parent.SID
 		p.CwdPath, p.Cwd, p.Umask, p.Comm, p.Exe = parent.CwdPath, parent.Cwd, parent.Umask, parent.Comm, parent.Exe
+		p.Argv, p.Envp = parent.Argv, parent.Envp
 		p.BrkStart, p.Brk, p.Actions = parent.BrkStart, parent.Brk, parent.Actions
 		parent.Children[p.PID] = p
 	} else {
 		p.PGID, p.SID, p.CwdPath = tid, tid, "/"
-		k.Reaper = p
 	}
 	k.procs[p.PID] = p
 	k.AddThread(p, tid)
+	k.Publish(p)
 	return p
 }
 
@@ -144,7 +159,9 @@ func (k *Kernel) RemoveThread(t *Thread) {
 }
 
 // Exit ends process p with wait status: its threads stop, its files close,
-// its children go to the reaper, and its parent learns of it.
+// and its parent learns of it. linuxd plays init's part: a process
+// without a parent (the first, and orphans) is reaped at once, and its
+// children become such orphans.
 func (k *Kernel) Exit(p *Process, status int) {
 	if p.Exited {
 		return
@@ -159,17 +176,20 @@ func (k *Kernel) Exit(p *Process, status int) {
 	p.FDs.CloseAll()
 	for pid, c := range p.Children {
 		delete(p.Children, pid)
-		if k.Reaper != nil && k.Reaper != p {
-			c.Parent = k.Reaper
-			k.Reaper.Children[pid] = c
-		} else {
-			c.Parent = nil
+		c.Parent = nil
+		if c.Exited {
+			delete(k.procs, pid) // a zombie nobody will wait for
 		}
 	}
-	if p.Parent == nil {
+	switch {
+	case p.Parent == nil:
 		delete(k.procs, p.PID)
-	} else {
-		k.Signal(p.Parent, SIGCHLD)
+	case p.Parent.Actions[SIGCHLD].Handler == sigIgn:
+		// A parent that ignores SIGCHLD has no zombies: the child is
+		// reaped now, and its wait4 calls end with ECHILD.
+		k.Reap(p.Parent, p)
+	default:
+		k.SignalInfo(p.Parent, SIGCHLD, childInfo(p.PID, status))
 	}
 	k.Cond.Broadcast()
 }
@@ -178,5 +198,6 @@ func (k *Kernel) Exit(p *Process, status int) {
 func (k *Kernel) Reap(p, c *Process) int {
 	delete(p.Children, c.PID)
 	delete(k.procs, c.PID)
+	k.unpublish(c.PID)
 	return c.Status
 }

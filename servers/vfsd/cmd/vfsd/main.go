@@ -3,12 +3,14 @@
 // registered as "vfs", one vfs session per connection. With a device from
 // init ("vfsd@virtio-blk") the root is the ext4 filesystem on that
 // virtio-blk disk, read-only if the drive is; without one it is a tmpfs.
+// With the argument "proc", /proc is procd's, forwarded (fwdfs).
 // Registered buffers (bulk data) are kernel memory objects.
 package main
 
 import (
 	"fmt"
 	"os"
+	"slices"
 	"syscall"
 
 	"aramid/lib/device"
@@ -16,6 +18,7 @@ import (
 	"aramid/lib/server"
 	"aramid/lib/virtio/blk"
 	"aramid/proto/kchan"
+	"aramid/proto/procpb"
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
 	"aramid/servers/vfsd/ext4"
@@ -29,6 +32,14 @@ func main() {
 	if err := diskRoot(&cfg); err != nil {
 		fmt.Println("vfsd:", err)
 		os.Exit(1)
+	}
+	if slices.Contains(os.Args[1:], "proc") {
+		conn, err := names.Lookup("proc")
+		if err != nil {
+			fmt.Println("vfsd: no /proc:", err)
+		} else {
+			cfg.Proc = procpb.NewProcClient(kchan.NewClient(conn))
+		}
 	}
 	v, err := service.Namespace(cfg)
 	if err != nil {
