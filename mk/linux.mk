@@ -28,8 +28,8 @@ LINUX_TEST_DIR := $(BUILD)/linux
 ROOT_BINS += $(addprefix $(LINUX_TEST_DIR)/,$(LINUX_TESTS) linuxtests.list) test/linux/progs/linuxtests.sh
 
 # ROOT_TREE fills directory $(1) with the standard root: busybox with
-# its applet links, /etc/passwd, /etc/group and /etc/hostname, and
-# ROOT_BINS under /test. Other images (mk/packages.mk) start from it.
+# its applet links, /etc/passwd, /etc/group and /etc/hostname. Other
+# images (mk/packages.mk) start from it.
 define ROOT_TREE
 @$(NEED) busybox-static
 rm -rf $(1)
@@ -42,7 +42,6 @@ done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > $(1)/etc/passwd
 printf 'root:x:0:\nnogroup:x:65534:\n' > $(1)/etc/group
 printf 'aramid\n' > $(1)/etc/hostname
-$(if $(strip $(ROOT_BINS)),cp $(ROOT_BINS) $(1)/test/)
 endef
 
 # EXT4_IMAGE makes image $(2) of size $(3) from directory $(1) with
@@ -53,9 +52,10 @@ rm -f $(2)
 mke2fs -q -t ext4 -b 4096 -E lazy_itable_init=0,root_owner=0:0 -d $(1) $(2) $(3)
 endef
 
-# root image: the standard root tree, 24 MiB.
+# root image: the standard root tree and ROOT_BINS under /test, 24 MiB.
 $(ROOT_IMG): $(ROOT_BINS)
 	$(call ROOT_TREE,$(ROOTFS_DIR))
+	$(if $(strip $(ROOT_BINS)),cp $(ROOT_BINS) $(ROOTFS_DIR)/test/)
 	$(call EXT4_IMAGE,$(ROOTFS_DIR),$@,24M)
 
 ## root-image: build the ext4 root image of busybox and the test programs (build/root.ext4)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +17,13 @@ import (
 	"aramid/test/qemu"
 )
 
+// installed is the install script's last line.
+var installed = regexp.MustCompile(`(?m)^install: ok$`)
+
 // Guest is a booted Aramid with a busybox shell on its console and the
 // packages installed.
 type Guest struct {
 	*qemu.VM
-	t     *testing.T
 	ports map[int]int
 }
 
@@ -40,7 +43,7 @@ func Boot(t *testing.T, guestPorts ...int) *Guest {
 	if out, err := exec.Command("cp", "--sparse=always", env["ARAMID_IMAGE"], img).CombinedOutput(); err != nil {
 		t.Fatalf("copying the image: %v\n%s", err, out)
 	}
-	g := &Guest{t: t, ports: map[int]int{}}
+	g := &Guest{ports: map[int]int{}}
 	netdev := "user,id=n0,restrict=on"
 	for _, p := range guestPorts {
 		hp, err := qemu.FreePort()
@@ -72,9 +75,9 @@ func Boot(t *testing.T, guestPorts ...int) *Guest {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	out := g.Must("sh /debs/install", 15*time.Minute)
-	if !strings.HasSuffix(out, "install: ok") {
-		t.Fatalf("install did not end with \"install: ok\":\n%s", out)
+	out := g.Must(t, "sh /debs/install", 15*time.Minute)
+	if !installed.MatchString(out) {
+		t.Fatalf("install did not say \"install: ok\":\n%s", out)
 	}
 	t.Logf("packages installed in the guest in %v", time.Since(start).Round(time.Second))
 	return g
@@ -83,51 +86,57 @@ func Boot(t *testing.T, guestPorts ...int) *Guest {
 // HostPort is the host port on 127.0.0.1 forwarded to the guest's port.
 func (g *Guest) HostPort(guest int) int { return g.ports[guest] }
 
-// Must runs cmd at the guest's shell and fails the test at once if it
-// does not end with status 0 within timeout. It returns cmd's output.
-func (g *Guest) Must(cmd string, timeout time.Duration) string {
-	g.t.Helper()
+// Must runs cmd at the guest's shell and ends t at once if it does not
+// end with status 0 within timeout. It returns cmd's output.
+func (g *Guest) Must(t *testing.T, cmd string, timeout time.Duration) string {
+	t.Helper()
 	out, status, err := g.Run(cmd, timeout)
 	if err != nil {
-		g.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if status != 0 {
-		g.t.Fatalf("%s: exit status %d:\n%s", cmd, status, out)
+		t.Fatalf("%s: exit status %d:\n%s", cmd, status, out)
 	}
 	return out
 }
 
-// Check runs cmd like Must, but only marks the test failed, so the steps
-// after it still run; it reports whether cmd succeeded.
-func (g *Guest) Check(cmd string, timeout time.Duration) (string, bool) {
-	g.t.Helper()
+// Check runs cmd like Must, but only marks t failed, so the steps after
+// it still run; it reports whether cmd succeeded.
+func (g *Guest) Check(t *testing.T, cmd string, timeout time.Duration) (string, bool) {
+	t.Helper()
 	out, status, err := g.Run(cmd, timeout)
 	if err != nil {
-		g.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if status != 0 {
-		g.t.Errorf("%s: exit status %d:\n%s", cmd, status, out)
+		t.Errorf("%s: exit status %d:\n%s", cmd, status, out)
 	}
 	return out, status == 0
 }
 
-// Listening reports whether /proc/net/tcp or /proc/net/tcp6 shows a
-// socket listening on port, failing the test (not at once) if neither
-// does.
-func (g *Guest) Listening(port int) bool {
-	g.t.Helper()
-	out, _, err := g.Run("cat /proc/net/tcp /proc/net/tcp6", time.Minute)
-	if err != nil {
-		g.t.Fatal(err)
+// NeedProc skips t unless the guest serves /proc (procd). The tests'
+// checks through ps and /proc run once it does.
+func (g *Guest) NeedProc(t *testing.T) {
+	t.Helper()
+	if _, status, err := g.Run("[ -r /proc/self/stat ]", time.Minute); err != nil {
+		t.Fatal(err)
+	} else if status != 0 {
+		t.Skip("no /proc in the guest: procd does not run yet")
 	}
+}
+
+// Listening checks that /proc/net/tcp or /proc/net/tcp6 shows a socket
+// listening on port.
+func (g *Guest) Listening(t *testing.T, port int) {
+	t.Helper()
+	out := g.Must(t, "cat /proc/net/tcp /proc/net/tcp6", time.Minute)
 	local := fmt.Sprintf(":%04X", port)
 	for _, l := range strings.Split(out, "\n") {
 		// sl local_address rem_address st ...; st 0A is TCP_LISTEN.
 		f := strings.Fields(l)
 		if len(f) > 3 && strings.HasSuffix(f[1], local) && f[3] == "0A" {
-			return true
+			return
 		}
 	}
-	g.t.Errorf("no socket listening on port %d in /proc/net/tcp or /proc/net/tcp6:\n%s", port, out)
-	return false
+	t.Errorf("no socket listening on port %d in /proc/net/tcp or /proc/net/tcp6:\n%s", port, out)
 }

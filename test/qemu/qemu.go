@@ -46,8 +46,13 @@ type VM struct {
 // Start boots kernel with the given command line.
 func Start(kernel, cmdline string, extra ...string) (*VM, error) {
 	args := append(append([]string{}, Flags...), "-kernel", kernel, "-append", cmdline)
-	args = append(args, extra...)
-	vm := &VM{cmd: exec.Command("qemu-system-x86_64", args...), changed: make(chan struct{}), done: make(chan struct{})}
+	return start(exec.Command("qemu-system-x86_64", append(args, extra...)...))
+}
+
+// start runs cmd as the machine: its standard input is the console's
+// keyboard, its standard output the console.
+func start(cmd *exec.Cmd) (*VM, error) {
+	vm := &VM{cmd: cmd, changed: make(chan struct{}), done: make(chan struct{})}
 	vm.cmd.Stderr = os.Stderr
 	out, err := vm.cmd.StdoutPipe()
 	if err != nil {
@@ -58,7 +63,7 @@ func Start(kernel, cmdline string, extra ...string) (*VM, error) {
 	}
 	vm.start = time.Now()
 	if err := vm.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting qemu: %w", err)
+		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
 	}
 	go vm.read(out)
 	return vm, nil

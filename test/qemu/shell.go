@@ -13,14 +13,16 @@ import (
 // printed and its exit status. cmd is one line and must not end in &.
 //
 // The typed line brackets cmd with markers that printf expands, so the
-// shell's echo of the line itself never matches them.
+// shell's echo of the line itself never matches them. It ends in a
+// newline, which a terminal and a shell reading a pipe both take as the
+// end of the line.
 func (vm *VM) Run(cmd string, timeout time.Duration) (string, int, error) {
 	vm.mu.Lock()
 	vm.runs++
 	n := vm.runs
 	vm.mu.Unlock()
 	begin, end := fmt.Sprintf("@@%d<", n), fmt.Sprintf("@@%d>", n)
-	line := fmt.Sprintf("printf '@@%%s<\\n' %d; %s; printf '\\n@@%%s>%%s\\n' %d $?\r", n, cmd, n)
+	line := fmt.Sprintf("printf '@@%%s<\\n' %d; %s; printf '\\n@@%%s>%%s\\n' %d $?\n", n, cmd, n)
 	if err := vm.Type(line); err != nil {
 		return "", 0, err
 	}
