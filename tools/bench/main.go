@@ -94,7 +94,7 @@ func run(c config, ws []Workload) error {
 			}
 		}
 		if len(web) > 0 {
-			if err := c.nginxBoots(tag, kernel, initrds[1], web, linux, aramid); err != nil {
+			if err := c.nginxBoots(i, tag, kernel, initrds[1], web, linux, aramid); err != nil {
 				return err
 			}
 		}
@@ -203,7 +203,9 @@ func native(c config, ws []Workload) {
 		}
 		figs = append(figs, fmt.Sprintf("%s %.1f ns", w.Key, Median(res[w.LinuxName])))
 	}
-	fmt.Printf("bench: host native, a sanity check, not in any ratio: %s\n", strings.Join(figs, ", "))
+	if len(figs) > 0 {
+		fmt.Printf("bench: host native, a sanity check, not in any ratio: %s\n", strings.Join(figs, ", "))
+	}
 }
 
 // prepareLinux returns the reference kernel to boot and its two

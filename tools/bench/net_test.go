@@ -85,4 +85,8 @@ Transfer/sec:    133.01KB
 	if _, _, err := parseWrk(bad); err == nil {
 		t.Error("parseWrk accepted a run with socket errors")
 	}
+	slow := strings.Replace(clean, "Requests/sec", "  Socket errors: connect 0, read 0, write 0, timeout 2\nRequests/sec", 1)
+	if _, n, err := parseWrk(slow); err != nil || n != 5230 {
+		t.Errorf("parseWrk of a run with timeouts = %v, %v; want 5230, nil", n, err)
+	}
 }

@@ -51,14 +51,14 @@ func splitHTTP(ws []Workload) (others, web []Workload) {
 
 // nginxBoots boots Linux, then Aramid, on the nginx image once each,
 // and adds the figures the host measured to linux and aramid.
-func (c config) nginxBoots(tag, kernel, initrd string, web []Workload, linux, aramid map[string]Results) error {
+func (c config) nginxBoots(i int, tag, kernel, initrd string, web []Workload, linux, aramid map[string]Results) error {
 	devs, port, err := nginxDevices(c.nginxDevices)
 	if err != nil {
 		return err
 	}
 	res := Results{}
-	out, err := boot(tag+" Linux nginx", kernel, linuxAppend, c.timeout, 0, c.nginxHost(web, port, res), "-initrd", initrd)
-	saveConsole(c.work, "linux-nginx-"+tag, out)
+	out, err := boot(tag+" Linux nginx", kernel, linuxAppend, c.timeout, 0, c.nginxHost(web, port, res), append([]string{"-initrd", initrd}, devs...)...)
+	saveConsole(c.work, fmt.Sprintf("linux-nginx-%d", i), out)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (c config) nginxBoots(tag, kernel, initrd string, web []Workload, linux, ar
 	cmdline, _ := c.aramid(web[0], c.system)
 	extra := append([]string{"-initrd", c.bundle}, devs...)
 	out, err = boot(tag+" Aramid nginx", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, c.nginxHost(web, port, res), extra...)
-	saveConsole(c.work, "aramid-nginx-"+tag, out)
+	saveConsole(c.work, fmt.Sprintf("aramid-nginx-%d", i), out)
 	if err != nil {
 		fmt.Printf("bench: %v\n", err)
 	}
@@ -95,8 +95,13 @@ func nginxDevices(devices string) ([]string, int, error) {
 func (c config) nginxHost(web []Workload, port int, res Results) func(*qemu.VM) error {
 	return func(vm *qemu.VM) error {
 		start := time.Now()
+		stopped := make(chan struct{})
+		go func() {
+			vm.Wait(c.timeout)
+			close(stopped)
+		}()
 		url := fmt.Sprintf("http://127.0.0.1:%d%s", port, nginxURL)
-		if err := firstOK(url, start.Add(c.timeout)); err != nil {
+		if err := firstOK(url, start.Add(c.timeout), stopped); err != nil {
 			return err
 		}
 		res[nginxBoot] = []Result{{Name: nginxBoot, NS: float64(time.Since(start).Nanoseconds()), N: 1}}
@@ -114,10 +119,10 @@ func (c config) nginxHost(web []Workload, port int, res Results) func(*qemu.VM) 
 	}
 }
 
-// firstOK polls url every 50 ms until it answers 200 or deadline passes.
-// Until the guest listens, QEMU accepts the connection and then resets
-// it.
-func firstOK(url string, deadline time.Time) error {
+// firstOK polls url every 50 ms until it answers 200, the deadline
+// passes or the machine stops (stopped is closed). Until the guest
+// listens, QEMU accepts the connection and then resets it.
+func firstOK(url string, deadline time.Time, stopped <-chan struct{}) error {
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	for {
 		resp, err := client.Get(url)
@@ -128,21 +133,25 @@ func firstOK(url string, deadline time.Time) error {
 			}
 			err = fmt.Errorf("status %s", resp.Status)
 		}
+		select {
+		case <-stopped:
+			return fmt.Errorf("%s: the machine stopped before a 200: %v", url, err)
+		case <-time.After(50 * time.Millisecond):
+		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s: no 200 by the deadline: %v", url, err)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
 var (
 	wrkRate     = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 	wrkRequests = regexp.MustCompile(`(\d+) requests in `)
-	wrkErrors   = regexp.MustCompile(`Socket errors|Non-2xx or 3xx responses`)
+	wrkSocket   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
 )
 
 // runWrk runs wrk against url for secs seconds and returns its requests
-// per second and requests; any socket error or non-2xx answer fails it.
+// per second and requests.
 func runWrk(url string, secs int) (rps float64, n int64, err error) {
 	out, err := exec.Command("wrk", wrkThreads, wrkConns, "-d"+strconv.Itoa(secs)+"s", url).CombinedOutput()
 	if err != nil {
@@ -151,11 +160,19 @@ func runWrk(url string, secs int) (rps float64, n int64, err error) {
 	return parseWrk(string(out))
 }
 
-// parseWrk reads wrk's report.
+// parseWrk reads wrk's report. A failed connect, read or write, or an
+// answer other than 2xx or 3xx, fails the run; requests that took longer
+// than wrk's 2 s timeout only count as not done, and are shown.
 func parseWrk(out string) (rps float64, n int64, err error) {
 	r, m := wrkRate.FindStringSubmatch(out), wrkRequests.FindStringSubmatch(out)
-	if r == nil || m == nil || wrkErrors.MatchString(out) {
+	if r == nil || m == nil || strings.Contains(out, "Non-2xx or 3xx responses") {
 		return 0, 0, fmt.Errorf("wrk: no clean result:\n%s", out)
+	}
+	if e := wrkSocket.FindStringSubmatch(out); e != nil {
+		if e[1] != "0" || e[2] != "0" || e[3] != "0" {
+			return 0, 0, fmt.Errorf("wrk: socket errors:\n%s", out)
+		}
+		fmt.Printf("bench: wrk: %s requests timed out (over 2 s)\n", e[4])
 	}
 	rps, err = strconv.ParseFloat(r[1], 64)
 	if err == nil {
