@@ -221,3 +221,24 @@ func TestLoadModules(t *testing.T) {
 		t.Error("a missing module was accepted")
 	}
 }
+
+// TestNginxInitScript checks that the nginx boot's /init mounts the image
+// writable (nginx writes its pid and logs), reaches the network and runs
+// the command the harness files the figures under.
+func TestNginxInitScript(t *testing.T) {
+	cmd := sizing{runs: 1}.linuxCmd(Workloads[len(Workloads)-1])
+	script := nginxInitScript([]string{"virtio_net"}, cmd)
+	for _, want := range []string{
+		"insmod /lib/modules/virtio_net.ko\n",
+		"mount -t ext4 /dev/vda /mnt\n",
+		"ifconfig eth0 " + guestAddr,
+		"echo '" + runMarker + cmd + "'\n" + cmd + "\npoweroff -f\n",
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("the nginx init script lacks %q:\n%s", want, script)
+		}
+	}
+	if cmd != "chroot /mnt /bin/sh "+nginxScript {
+		t.Errorf("nginx's Linux command is %q", cmd)
+	}
+}
