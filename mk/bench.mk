@@ -31,6 +31,16 @@ $(BENCH_IMG): $(ROOT_IMG)
 	rm $(BENCH_DIR)/disk-read.bin
 	mv $@.tmp $@
 
+# The nginx workloads' root disk, for Aramid and Linux alike: the package
+# image (mk/packages.mk) with its packages installed once, by Aramid itself
+# running test/packages/install as make test-nginx does, and the guest
+# script tools/bench/progs/nginx-bench as /test/nginx-bench. Both sides
+# attach it with snapshot=on, so every boot starts from the same bytes.
+NGINX_IMG := $(BENCH_DIR)/nginx.ext4
+# Built only when BENCH selects an nginx workload: the install boots
+# Aramid for minutes. The rule is in mk/packages.mk, after PKG_IMG.
+BENCH_NGINX := $(if $(filter all,$(BENCH))$(findstring nginx,$(BENCH)),$(NGINX_IMG))
+
 $(BENCH_PROG): tools/bench/progs/linuxbench.c
 	@$(NEED) musl-tools
 	@mkdir -p $(BENCH_DIR)
@@ -44,10 +54,11 @@ $(LINUX_REF)/.fetched: tools/fetch-linux
 	@touch $@
 
 ## bench: boot Aramid and Linux under the same QEMU flags and devices; print ns/op or MiB/s and the ratio Aramid/Linux (BENCH=name for one workload)
-bench: kernel bundle $(BENCH_PROG) $(BENCH_IMG) linux-ref
-	@$(NEED) qemu-system-x86 busybox-static xz-utils
+bench: kernel bundle $(BENCH_PROG) $(BENCH_IMG) $(BENCH_NGINX) linux-ref
+	@$(NEED) qemu-system-x86 busybox-static xz-utils $(if $(BENCH_NGINX),wrk)
 	$(GO) run ./tools/bench -kernel $(KERNEL) -bundle $(BUNDLE) -system "$(LINUX_APPEND)" \
 		-devices "$(call LINUX_DEVICES,$(abspath $(BENCH_IMG)),snapshot=on)" -prog $(BENCH_PROG) \
+		$(if $(BENCH_NGINX),-nginx-devices "$(call LINUX_DEVICES,$(abspath $(NGINX_IMG)),snapshot=on)") \
 		-linux $(LINUX_REF) -work $(BENCH_DIR) -w $(BENCH) $(BENCH_FLAGS)
 
 .PHONY: linux-ref bench

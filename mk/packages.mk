@@ -56,3 +56,15 @@ test-dropbear: kernel bundle $(PKG_IMG)
 
 TESTS += test-nginx test-dropbear
 .PHONY: test-nginx test-dropbear
+
+# make bench's nginx image (NGINX_IMG, mk/bench.mk): the package image
+# with the packages installed by Aramid, as make test-nginx installs them.
+$(NGINX_IMG): $(PKG_IMG) tools/bench/progs/nginx-bench | kernel bundle
+	@$(NEED) qemu-system-x86 e2fsprogs
+	@mkdir -p $(BENCH_DIR)
+	cp --sparse=always $(PKG_IMG) $@.tmp
+	printf 'cd /test\nwrite tools/bench/progs/nginx-bench nginx-bench\n' | debugfs -w -f - $@.tmp
+	timeout 30m qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUNDLE) $(call LINUX_DEVICES,$@.tmp) \
+		-append "$(LINUX_APPEND) linuxd,/bin/sh,/debs/install!!" | tr -d '\r' > $(BENCH_DIR)/nginx-install.txt || true
+	@grep -qx 'install: ok' $(BENCH_DIR)/nginx-install.txt || { tail -20 $(BENCH_DIR)/nginx-install.txt; exit 1; }
+	mv $@.tmp $@

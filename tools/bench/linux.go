@@ -19,7 +19,7 @@ import (
 const linuxAppend = "console=ttyS0 quiet panic=-1"
 
 // applets are the busybox commands the init script calls, linked to it.
-var applets = []string{"[", "cat", "chroot", "ifconfig", "insmod", "mount", "poweroff", "sleep", "uname"}
+var applets = []string{"[", "cat", "chroot", "ifconfig", "insmod", "mkdir", "mount", "poweroff", "sleep", "uname"}
 
 // The reference mounts the root disk here for the disk workloads and runs
 // linuxbench chrooted into it, so that the same binary reads the same path
@@ -66,9 +66,7 @@ func notDigit(r rune) bool { return r < '0' || r > '9' }
 // loaded in order.
 func initScript(ws []Workload, s sizing, modules []string) string {
 	var b strings.Builder
-	b.WriteString("#!/bin/sh\nexport PATH=/bin\n")
-	b.WriteString("mount -t proc proc /proc\nmount -t sysfs sysfs /sys\n")
-	b.WriteString(`echo "linux-info: $(uname -r), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource), meltdown: $(cat /sys/devices/system/cpu/vulnerabilities/meltdown)"` + "\n")
+	scriptHead(&b)
 	deviceSetup(&b, ws, modules)
 	seen := map[string]bool{}
 	for _, w := range ws {
@@ -83,6 +81,14 @@ func initScript(ws []Workload, s sizing, modules []string) string {
 	}
 	b.WriteString("poweroff -f\n")
 	return b.String()
+}
+
+// scriptHead writes the start of an init script: the shebang, /proc and
+// /sys, and the linux-info line.
+func scriptHead(b *strings.Builder) {
+	b.WriteString("#!/bin/sh\nexport PATH=/bin\n")
+	b.WriteString("mount -t proc proc /proc\nmount -t sysfs sysfs /sys\n")
+	b.WriteString(`echo "linux-info: $(uname -r), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource), meltdown: $(cat /sys/devices/system/cpu/vulnerabilities/meltdown)"` + "\n")
 }
 
 // deviceSetup writes the init script's part that loads the modules and,

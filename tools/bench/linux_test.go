@@ -98,8 +98,9 @@ func TestSelectWorkloads(t *testing.T) {
 	if b := s.aramidBoots(Workloads[:2], "sys"); len(b) != 1 {
 		t.Errorf("the ipc and getpid workloads share a boot, got %q", b)
 	}
-	if b := s.aramidBoots(Workloads, "sys"); len(b) != len(Workloads)-1 {
-		t.Errorf("each linuxd workload has its own boot, got %q", b)
+	// ipc and getpid share one boot, nginx-rps and nginx-boot another.
+	if b := s.aramidBoots(Workloads, "sys"); len(b) != len(Workloads)-2 {
+		t.Errorf("each other linuxd workload has its own boot, got %q", b)
 	}
 }
 
@@ -218,5 +219,26 @@ func TestLoadModules(t *testing.T) {
 	}
 	if _, err := loadModules(dirs[0], []string{"no_such_module"}); err == nil {
 		t.Error("a missing module was accepted")
+	}
+}
+
+// TestNginxInitScript checks that the nginx boot's /init mounts the image
+// writable (nginx writes its pid and logs), reaches the network and runs
+// the command the harness files the figures under.
+func TestNginxInitScript(t *testing.T) {
+	cmd := sizing{runs: 1}.linuxCmd(Workloads[len(Workloads)-1])
+	script := nginxInitScript([]string{"virtio_net"}, cmd)
+	for _, want := range []string{
+		"insmod /lib/modules/virtio_net.ko\n",
+		"mount -t ext4 /dev/vda /mnt\n",
+		"ifconfig eth0 " + guestAddr,
+		"echo '" + runMarker + cmd + "'\n" + cmd + "\npoweroff -f\n",
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("the nginx init script lacks %q:\n%s", want, script)
+		}
+	}
+	if cmd != "chroot /mnt /bin/sh "+nginxScript {
+		t.Errorf("nginx's Linux command is %q", cmd)
 	}
 }

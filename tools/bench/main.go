@@ -25,6 +25,7 @@ import (
 
 type config struct {
 	kernel, bundle, prog, busybox, linux, vmlinuz, work, system, devices string
+	nginxDevices                                                         string
 	sizing
 	boots   int
 	timeout time.Duration
@@ -37,6 +38,7 @@ func main() {
 	flag.StringVar(&c.bundle, "bundle", "build/bundle.cpio", "Aramid boot bundle (-initrd), with the root image; empty for none")
 	flag.StringVar(&c.system, "system", "", "Aramid command line of the Linux system (make's LINUX_APPEND), which the linuxd workloads extend")
 	flag.StringVar(&c.devices, "devices", "", "QEMU options of the Linux system's devices (make's LINUX_DEVICES: the root disk, the network card)")
+	flag.StringVar(&c.nginxDevices, "nginx-devices", "", "QEMU options of the nginx workloads' devices (make's LINUX_DEVICES on the nginx image)")
 	flag.StringVar(&c.prog, "prog", "build/bench/linuxbench", "linuxbench, built with musl-gcc -static")
 	flag.StringVar(&c.busybox, "busybox", "/bin/busybox", "static busybox for the Linux initramfs")
 	flag.StringVar(&c.linux, "linux", "build/linux-ref", "Debian kernel package unpacked by make linux-ref")
@@ -66,7 +68,10 @@ func run(c config, ws []Workload) error {
 		if w.Linuxd && c.system == "" {
 			return fmt.Errorf("%s runs under linuxd: -system must give the Linux system's command line", w.Key)
 		}
-		if w.Device != "" && c.devices == "" {
+		if w.Device == httpDevice && c.nginxDevices == "" {
+			return fmt.Errorf("%s measures nginx: -nginx-devices must give the nginx image's devices", w.Key)
+		}
+		if w.Device != "" && w.Device != httpDevice && c.devices == "" {
 			return fmt.Errorf("%s measures the %s: -devices must give the Linux system's devices", w.Key, w.Device)
 		}
 	}
@@ -74,47 +79,24 @@ func run(c config, ws []Workload) error {
 		return err
 	}
 	native(c, ws)
-	kernel, initrd, err := prepareLinux(c, ws)
+	others, web := splitHTTP(ws)
+	kernel, initrds, err := prepareLinux(c, others, web)
 	if err != nil {
 		return err
 	}
 	rec := Record{Date: time.Now().UTC().Format(time.RFC3339), Machine: machine(), QEMU: qemuVersion()}
 	linux, aramid := map[string]Results{}, map[string]Results{}
-	disk, netw := devices(ws)
 	for i := 1; i <= c.boots; i++ {
 		tag := fmt.Sprintf("boot %d/%d", i, c.boots)
-		devs, port, err := c.bootDevices(ws)
-		if err != nil {
-			return err
-		}
-		extra := []string{"-initrd", initrd}
-		if disk || netw {
-			extra = append(extra, devs...)
-		}
-		out, err := boot(tag+" Linux", kernel, linuxAppend, c.timeout, 0, c.sender(ws, port), extra...)
-		saveConsole(c.work, fmt.Sprintf("linux-%d", i), out)
-		if err != nil {
-			return err
-		}
-		rec.Linux = linuxInfo(out)
-		for cmd, res := range linuxRuns(out) {
-			add(linux, cmd, res)
-		}
-		for j, cmdline := range c.aramidBoots(ws, c.system) {
-			var extra []string
-			if c.bundle != "" {
-				extra = []string{"-initrd", c.bundle}
+		if len(others) > 0 {
+			if err := c.boots1(i, tag, kernel, initrds[0], others, &rec, linux, aramid); err != nil {
+				return err
 			}
-			if strings.HasPrefix(cmdline, c.system) && c.system != "" {
-				extra = append(extra, devs...)
+		}
+		if len(web) > 0 {
+			if err := c.nginxBoots(i, tag, kernel, initrds[1], web, linux, aramid); err != nil {
+				return err
 			}
-			out, err := boot(tag+" Aramid", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, c.sender(c.runBy(ws, cmdline), port), extra...)
-			saveConsole(c.work, fmt.Sprintf("aramid-%d-%d", i, j+1), out)
-			if err != nil {
-				fmt.Printf("bench: %s: %v\n", tag, err)
-			}
-			res, _ := ParseConsole(out) // boot reported malformed lines
-			add(aramid, cmdline, res)
 		}
 	}
 	if rec.Workloads, err = rows(ws, c.sizing, c.system, linux, aramid); err != nil {
@@ -122,6 +104,47 @@ func run(c config, ws []Workload) error {
 	}
 	report(os.Stdout, rec.Workloads)
 	return writeJSON(filepath.Join(c.work, "results.json"), rec)
+}
+
+// boots1 is boot i of each side for the workloads ws other than nginx's:
+// one Linux boot runs them all, and one Aramid boot each distinct command
+// line. It adds their results to linux and aramid.
+func (c config) boots1(i int, tag, kernel, initrd string, ws []Workload, rec *Record, linux, aramid map[string]Results) error {
+	disk, netw := devices(ws)
+	devs, port, err := c.bootDevices(ws)
+	if err != nil {
+		return err
+	}
+	extra := []string{"-initrd", initrd}
+	if disk || netw {
+		extra = append(extra, devs...)
+	}
+	out, err := boot(tag+" Linux", kernel, linuxAppend, c.timeout, 0, c.sender(ws, port), extra...)
+	saveConsole(c.work, fmt.Sprintf("linux-%d", i), out)
+	if err != nil {
+		return err
+	}
+	rec.Linux = linuxInfo(out)
+	for cmd, res := range linuxRuns(out) {
+		add(linux, cmd, res)
+	}
+	for j, cmdline := range c.aramidBoots(ws, c.system) {
+		var extra []string
+		if c.bundle != "" {
+			extra = []string{"-initrd", c.bundle}
+		}
+		if strings.HasPrefix(cmdline, c.system) && c.system != "" {
+			extra = append(extra, devs...)
+		}
+		out, err := boot(tag+" Aramid", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, c.sender(c.runBy(ws, cmdline), port), extra...)
+		saveConsole(c.work, fmt.Sprintf("aramid-%d-%d", i, j+1), out)
+		if err != nil {
+			fmt.Printf("bench: %s: %v\n", tag, err)
+		}
+		res, _ := ParseConsole(out) // boot reported malformed lines
+		add(aramid, cmdline, res)
+	}
+	return nil
 }
 
 // bootDevices returns one boot's QEMU device options: -devices, with a
@@ -135,7 +158,7 @@ func (c config) bootDevices(ws []Workload) (devs []string, port int, err error) 
 	if port, err = freePort(); err != nil {
 		return nil, 0, err
 	}
-	devs, err = forward(devs, port)
+	devs, err = forward(devs, port, tcpPort)
 	return devs, port, err
 }
 
@@ -180,37 +203,46 @@ func native(c config, ws []Workload) {
 		}
 		figs = append(figs, fmt.Sprintf("%s %.1f ns", w.Key, Median(res[w.LinuxName])))
 	}
-	fmt.Printf("bench: host native, a sanity check, not in any ratio: %s\n", strings.Join(figs, ", "))
+	if len(figs) > 0 {
+		fmt.Printf("bench: host native, a sanity check, not in any ratio: %s\n", strings.Join(figs, ", "))
+	}
 }
 
-// prepareLinux returns the reference kernel to boot and its initramfs.
-func prepareLinux(c config, ws []Workload) (kernel, initrd string, err error) {
+// prepareLinux returns the reference kernel to boot and its two
+// initramfs: for the workloads others, and for the nginx workloads web.
+func prepareLinux(c config, others, web []Workload) (kernel string, initrds [2]string, err error) {
 	vmlinuz := c.vmlinuz
 	if vmlinuz == "" {
 		if vmlinuz, err = newestVmlinuz(c.linux); err != nil {
-			return "", "", err
+			return "", initrds, err
 		}
 	}
 	kernel, why, err := linuxKernel(vmlinuz, c.work)
 	if err != nil {
-		return "", "", err
+		return "", initrds, err
 	}
 	var modules []Module
 	var names []string
-	if disk, netw := devices(ws); disk || netw {
+	if disk, netw := devices(others); disk || netw || len(web) > 0 {
 		if modules, err = loadModules(modulesDir(c.linux, vmlinuz), deviceModules); err != nil {
-			return "", "", err
+			return "", initrds, err
 		}
 		for _, m := range modules {
 			names = append(names, m.Name)
 		}
 	}
-	initrd = filepath.Join(c.work, "initramfs.cpio")
-	if err := writeInitramfs(initrd, c.busybox, c.prog, modules, initScript(ws, c.sizing, names)); err != nil {
-		return "", "", err
+	initrds[0] = filepath.Join(c.work, "initramfs.cpio")
+	if err := writeInitramfs(initrds[0], c.busybox, c.prog, modules, initScript(others, c.sizing, names)); err != nil {
+		return "", initrds, err
 	}
-	fmt.Printf("bench: Linux reference: %s; initramfs %s\n", why, initrd)
-	return kernel, initrd, nil
+	if len(web) > 0 {
+		initrds[1] = filepath.Join(c.work, "initramfs-nginx.cpio")
+		if err := writeInitramfs(initrds[1], c.busybox, c.prog, modules, nginxInitScript(names, c.linuxCmd(web[0]))); err != nil {
+			return "", initrds, err
+		}
+	}
+	fmt.Printf("bench: Linux reference: %s; initramfs %s\n", why, initrds[0])
+	return kernel, initrds, nil
 }
 
 // boot starts one machine, waits for it to stop and returns its console

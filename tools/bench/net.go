@@ -26,17 +26,17 @@ func freePort() (int, error) {
 }
 
 // forward returns the QEMU options devices with the user network's
-// netdev forwarding the host's 127.0.0.1:port to the guest's tcpPort.
+// netdev forwarding the host's 127.0.0.1:port to the guest's guestPort.
 // QEMU's restrict=on still allows forwards.
-func forward(devices []string, port int) ([]string, error) {
+func forward(devices []string, port, guestPort int) ([]string, error) {
 	out := append([]string{}, devices...)
 	for i := 0; i+1 < len(out); i++ {
 		if out[i] == "-netdev" && strings.HasPrefix(out[i+1], "user,") {
-			out[i+1] += fmt.Sprintf(",hostfwd=tcp:127.0.0.1:%d-:%d", port, tcpPort)
+			out[i+1] += fmt.Sprintf(",hostfwd=tcp:127.0.0.1:%d-:%d", port, guestPort)
 			return out, nil
 		}
 	}
-	return nil, fmt.Errorf("tcp-in needs a user network (-netdev user,...) in -devices, have %q", devices)
+	return nil, fmt.Errorf("a forward needs a user network (-netdev user,...) in -devices, have %q", devices)
 }
 
 // send is the host side of tcp-in: once linuxbench listens in the guest,

@@ -12,7 +12,7 @@ import (
 
 func TestForward(t *testing.T) {
 	devs := strings.Fields("-drive file=x,if=none,id=root -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0")
-	got, err := forward(devs, 4321)
+	got, err := forward(devs, 4321, tcpPort)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func TestForward(t *testing.T) {
 	if devs[3] != "user,id=n0,restrict=on" {
 		t.Errorf("forward changed its argument: %q", devs[3])
 	}
-	if _, err := forward(strings.Fields("-drive file=x"), 1); err == nil {
+	if _, err := forward(strings.Fields("-drive file=x"), 1, tcpPort); err == nil {
 		t.Error("devices without a user network were accepted")
 	}
 }
@@ -67,5 +67,26 @@ func TestSendAll(t *testing.T) {
 	}
 	if sizes := <-got; !slices.Equal(sizes, []int64{1 << 20, 3 << 20, 2 << 20}) {
 		t.Errorf("the listener got %v bytes", sizes)
+	}
+}
+
+func TestParseWrk(t *testing.T) {
+	const clean = `Running 10s test @ http://127.0.0.1:1234/hello.txt
+  2 threads and 8 connections
+  5230 requests in 10.01s, 1.30MB read
+Requests/sec:    522.48
+Transfer/sec:    133.01KB
+`
+	rps, n, err := parseWrk(clean)
+	if err != nil || rps != 522.48 || n != 5230 {
+		t.Errorf("parseWrk = %v, %v, %v; want 522.48, 5230, nil", rps, n, err)
+	}
+	bad := strings.Replace(clean, "Requests/sec", "  Socket errors: connect 0, read 3, write 0, timeout 0\nRequests/sec", 1)
+	if _, _, err := parseWrk(bad); err == nil {
+		t.Error("parseWrk accepted a run with socket errors")
+	}
+	slow := strings.Replace(clean, "Requests/sec", "  Socket errors: connect 0, read 0, write 0, timeout 2\nRequests/sec", 1)
+	if _, n, err := parseWrk(slow); err != nil || n != 5230 {
+		t.Errorf("parseWrk of a run with timeouts = %v, %v; want 5230, nil", n, err)
 	}
 }

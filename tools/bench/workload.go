@@ -35,14 +35,19 @@ type Workload struct {
 	// devices on both sides: diskDevice (a file on the root disk, which the
 	// reference mounts and runs linuxbench in) or netDevice (a TCP
 	// connection through a hostfwd, fed by the harness's sender). Its
-	// operation is one MiB moved, and the report gives MiB/s.
+	// operation is one MiB moved, and the report gives MiB/s. httpDevice
+	// workloads are nginx's, which the host measures (nginx.go).
 	Device string
+
+	// Unit is what the report gives, when not the default of unit.
+	Unit string
 }
 
 // The devices a workload can measure.
 const (
 	diskDevice = "disk"
 	netDevice  = "net"
+	httpDevice = "http"
 )
 
 // The device workloads' guest side: the file that mk/bench.mk puts on the
@@ -151,6 +156,26 @@ var Workloads = []Workload{
 		LinuxName: "tcp-in",
 		Device:    netDevice,
 	},
+	{
+		Key:       nginxRPS,
+		Title:     "nginx, wrk from the host",
+		Goal:      Goal{">=", 0.9},
+		Ops:       10, // seconds of wrk
+		Linuxd:    true,
+		LinuxName: nginxRPS,
+		Device:    httpDevice,
+		Unit:      reqPerSec,
+	},
+	{
+		Key:       nginxBoot,
+		Title:     "boot to nginx's first 200",
+		Goal:      Goal{"<=", 0.5},
+		Ops:       1,
+		Linuxd:    true,
+		LinuxName: nginxBoot,
+		Device:    httpDevice,
+		Unit:      seconds,
+	},
 }
 
 // Units of the report: time per operation, or throughput for device
@@ -158,11 +183,16 @@ var Workloads = []Workload{
 const (
 	nsPerOp   = "ns/op"
 	mibPerSec = "MiB/s"
+	reqPerSec = "req/s"
+	seconds   = "s"
 )
 
 // unit is what the report states w's figures in.
 func (w Workload) unit() string {
-	if w.Device != "" {
+	switch {
+	case w.Unit != "":
+		return w.Unit
+	case w.Device != "":
 		return mibPerSec
 	}
 	return nsPerOp
@@ -170,8 +200,11 @@ func (w Workload) unit() string {
 
 // inUnit converts a BENCH figure, ns per operation, to unit.
 func inUnit(unit string, ns float64) float64 {
-	if unit == mibPerSec {
+	switch unit {
+	case mibPerSec, reqPerSec:
 		return 1e9 / ns
+	case seconds:
+		return ns / 1e9
 	}
 	return ns
 }
@@ -216,15 +249,23 @@ func (s sizing) sends(w Workload) []int {
 }
 
 // linuxCmd is the reference's command that measures w.
-func (s sizing) linuxCmd(w Workload) string { return benchPath + " " + strings.Join(s.args(w), " ") }
+func (s sizing) linuxCmd(w Workload) string {
+	if w.Device == httpDevice {
+		return "chroot " + diskMount + " /bin/sh " + nginxScript
+	}
+	return benchPath + " " + strings.Join(s.args(w), " ")
+}
 
 // aramid is the Aramid kernel command line that measures w and the BENCH
 // name that boot prints. system is the command line of the Linux system
 // (make's LINUX_APPEND), which a linuxd workload extends with linuxd
 // running linuxbench as init's main task, whose status is the boot's.
 func (s sizing) aramid(w Workload, system string) (cmdline, name string) {
-	if !w.Linuxd {
+	switch {
+	case !w.Linuxd:
 		return w.AramidAppend, w.AramidName
+	case w.Device == httpDevice:
+		return fmt.Sprintf("%s linuxd,/bin/sh,%s!!", system, nginxScript), w.LinuxName
 	}
 	return fmt.Sprintf("%s linuxd,%s,%s!!", system, benchPath, strings.Join(s.args(w), ",")), w.LinuxName
 }
