@@ -43,7 +43,7 @@ func main() {
 	flag.StringVar(&c.busybox, "busybox", "/bin/busybox", "static busybox for the Linux initramfs")
 	flag.StringVar(&c.linux, "linux", "build/linux-ref", "Debian kernel package unpacked by make linux-ref")
 	flag.StringVar(&c.vmlinuz, "vmlinuz", "", "Linux bzImage (default: the newest boot/vmlinuz-* under -linux)")
-	flag.StringVar(&c.work, "work", "build/bench", "directory for the vmlinux, the initramfs and results.json")
+	flag.StringVar(&c.work, "work", "build/bench", "directory for the vmlinux, the initramfs, results.json and ratios.svg")
 	flag.IntVar(&c.n, "n", 0, "operations per run (default: each workload's own)")
 	flag.IntVar(&c.runs, "runs", 5, "runs per boot")
 	flag.IntVar(&c.boots, "boots", 3, "boots of each system; the sides alternate")
@@ -103,6 +103,9 @@ func run(c config, ws []Workload) error {
 		return err
 	}
 	report(os.Stdout, rec.Workloads)
+	if err := writeChartFile(filepath.Join(c.work, "ratios.svg"), rec.Workloads); err != nil {
+		return err
+	}
 	return writeJSON(filepath.Join(c.work, "results.json"), rec)
 }
 
