@@ -96,7 +96,8 @@ type Process struct {
 	Status int
 
 	Actions [NSig + 1]SigAction
-	Pending uint64 // signals sent to the process as a whole
+	alarm   *alarmTimer // ITIMER_REAL, kept across execve as in Linux
+	Pending uint64      // signals sent to the process as a whole
 	Info    [NSig + 1]SigInfo
 }
 
@@ -173,6 +174,7 @@ func (k *Kernel) Exit(p *Process, status int) {
 		return
 	}
 	p.Exited, p.Status = true, status
+	k.stopAlarm(p)
 	k.Publish(p) // before its memory goes
 	for tid := range p.Threads {
 		delete(k.threads, tid)
