@@ -109,53 +109,57 @@ func (v *VFS) region(n int) *rpc.Region {
 	return &rpc.Region{Buffer: v.BulkID, Length: uint64(n)}
 }
 
-// Read implements fd.File.
-func (n *Node) Read(b []byte) (int, error) {
-	if k, ok := n.v.bulk(len(b)); ok {
-		r, err := n.v.C.Read(ctx(), &vfspb.ReadRequest{File: n.ID, Length: uint64(k), Dest: n.v.region(k)})
-		if err != nil {
-			return 0, err
-		}
-		return copy(b, n.v.Bulk[:r.GetCount()]), nil
+// read reads into b with do, whose reply carries the data inline or, for
+// a large b, leaves it in the shared buffer.
+func (v *VFS) read(b []byte, do func(length uint64, dest *rpc.Region) (*vfspb.ReadReply, error)) (int, error) {
+	k, bulk := v.bulk(len(b))
+	length, dest := uint64(min(len(b), maxInline)), (*rpc.Region)(nil)
+	if bulk {
+		length, dest = uint64(k), v.region(k)
 	}
-	r, err := n.v.C.Read(ctx(), &vfspb.ReadRequest{File: n.ID, Length: uint64(min(len(b), maxInline))})
+	r, err := do(length, dest)
 	if err != nil {
 		return 0, err
+	}
+	if bulk {
+		return copy(b, v.Bulk[:r.GetCount()]), nil
 	}
 	return copy(b, r.GetData()), nil
 }
 
+// data is a write's payload: inline, or for a large b through the shared
+// buffer.
+func (v *VFS) data(b []byte) *rpc.Data {
+	if k, ok := v.bulk(len(b)); ok {
+		copy(v.Bulk, b[:k])
+		return &rpc.Data{Where: &rpc.Data_Region{Region: v.region(k)}}
+	}
+	return &rpc.Data{Where: &rpc.Data_Inline{Inline: b[:min(len(b), maxInline)]}}
+}
+
+// Read implements fd.File.
+func (n *Node) Read(b []byte) (int, error) {
+	return n.v.read(b, func(length uint64, dest *rpc.Region) (*vfspb.ReadReply, error) {
+		return n.v.C.Read(ctx(), &vfspb.ReadRequest{File: n.ID, Length: length, Dest: dest})
+	})
+}
+
 // Write implements fd.File.
 func (n *Node) Write(b []byte) (int, error) {
-	data := &rpc.Data{Where: &rpc.Data_Inline{Inline: b[:min(len(b), maxInline)]}}
-	if k, ok := n.v.bulk(len(b)); ok {
-		copy(n.v.Bulk, b[:k])
-		data = &rpc.Data{Where: &rpc.Data_Region{Region: n.v.region(k)}}
-	}
-	r, err := n.v.C.Write(ctx(), &vfspb.WriteRequest{File: n.ID, Data: data})
+	r, err := n.v.C.Write(ctx(), &vfspb.WriteRequest{File: n.ID, Data: n.v.data(b)})
 	return int(r.GetCount()), err
 }
 
 // Pread reads at off without moving the offset.
 func (n *Node) Pread(b []byte, off int64) (int, error) {
-	if k, ok := n.v.bulk(len(b)); ok {
-		r, err := n.v.C.Pread(ctx(), &vfspb.PreadRequest{File: n.ID, Offset: off, Length: uint64(k), Dest: n.v.region(k)})
-		if err != nil {
-			return 0, err
-		}
-		return copy(b, n.v.Bulk[:r.GetCount()]), nil
-	}
-	r, err := n.v.C.Pread(ctx(), &vfspb.PreadRequest{File: n.ID, Offset: off, Length: uint64(min(len(b), maxInline))})
-	if err != nil {
-		return 0, err
-	}
-	return copy(b, r.GetData()), nil
+	return n.v.read(b, func(length uint64, dest *rpc.Region) (*vfspb.ReadReply, error) {
+		return n.v.C.Pread(ctx(), &vfspb.PreadRequest{File: n.ID, Offset: off, Length: length, Dest: dest})
+	})
 }
 
 // Pwrite writes at off without moving the offset.
 func (n *Node) Pwrite(b []byte, off int64) (int, error) {
-	b = b[:min(len(b), maxInline)]
-	r, err := n.v.C.Pwrite(ctx(), &vfspb.PwriteRequest{File: n.ID, Offset: off, Data: &rpc.Data{Where: &rpc.Data_Inline{Inline: b}}})
+	r, err := n.v.C.Pwrite(ctx(), &vfspb.PwriteRequest{File: n.ID, Offset: off, Data: n.v.data(b)})
 	return int(r.GetCount()), err
 }
 
