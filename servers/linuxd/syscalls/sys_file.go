@@ -51,6 +51,7 @@ const (
 	atSymlinkNoFollow = 0x100
 	atRemoveDir       = 0x200
 	atEmptyPath       = 0x1000
+	atEaccess         = 0x200
 	oNonblock         = 0o4000
 	oCloexec          = 0o2000000
 	oPath             = 0o10000000

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"syscall"
 
+	"aramid/lib/linux/dac"
 	"aramid/proto/vfspb"
 	"aramid/servers/linuxd/file"
 	"aramid/servers/linuxd/usermem"
@@ -17,9 +18,9 @@ func init() {
 		"newfstatat": {Fn: func(c *Ctx) (uint64, error) { return fstatat(c, int(int32(c.Arg(0))), c.Arg(1), c.Arg(2), c.Arg(3)) }},
 		"fstat":      {Fn: fstat},
 		"statx":      {Fn: statx, Status: Partial, Note: "no attributes, mount ids or direct-I/O alignment"},
-		"access":     {Fn: func(c *Ctx) (uint64, error) { return faccessat(c, atFDCWD, c.Arg(0), 0) }},
-		"faccessat":  {Fn: func(c *Ctx) (uint64, error) { return faccessat(c, int(int32(c.Arg(0))), c.Arg(1), 0) }},
-		"faccessat2": {Fn: func(c *Ctx) (uint64, error) { return faccessat(c, int(int32(c.Arg(0))), c.Arg(1), c.Arg(3)) }},
+		"access":     {Fn: func(c *Ctx) (uint64, error) { return faccessat(c, atFDCWD, c.Arg(0), c.Arg(1), 0) }},
+		"faccessat":  {Fn: func(c *Ctx) (uint64, error) { return faccessat(c, int(int32(c.Arg(0))), c.Arg(1), c.Arg(2), 0) }},
+		"faccessat2": {Fn: func(c *Ctx) (uint64, error) { return faccessat(c, int(int32(c.Arg(0))), c.Arg(1), c.Arg(2), c.Arg(3)) }},
 		"readlink":   {Fn: func(c *Ctx) (uint64, error) { return readlinkat(c, atFDCWD, c.Arg(0), c.Arg(1), c.Arg(2)) }},
 		"readlinkat": {Fn: func(c *Ctx) (uint64, error) { return readlinkat(c, int(int32(c.Arg(0))), c.Arg(1), c.Arg(2), c.Arg(3)) }},
 		"mkdir":      {Fn: func(c *Ctx) (uint64, error) { return mkdirat(c, atFDCWD, c.Arg(0), c.Arg(1)) }},
@@ -176,14 +177,11 @@ func statx(c *Ctx) (uint64, error) {
 	return 0, c.T.Mem().WriteAt(b, buf)
 }
 
-// faccessat: every process runs as root, so existence is the question,
-// and for X_OK an execute bit somewhere.
-func faccessat(c *Ctx, dirfd int, pathArg, flags uint64) (uint64, error) {
-	mode := c.R.RSI
-	if c.R.RAX != 21 { // faccessat: mode is the third argument
-		mode = c.R.RDX
-	}
-	if mode&^7 != 0 { // only F_OK, R_OK, W_OK and X_OK
+// faccessat checks mode (F_OK, or R_OK, W_OK and X_OK, which are the
+// MayRead, MayWrite and MayExec bits) against the file with the process's
+// real ids, or its effective ones with AT_EACCESS, as Linux does.
+func faccessat(c *Ctx, dirfd int, pathArg, mode, flags uint64) (uint64, error) {
+	if mode&^7 != 0 {
 		return 0, syscall.EINVAL
 	}
 	caller, p, err := pathAt(c, dirfd, pathArg, flags)
@@ -194,10 +192,11 @@ func faccessat(c *Ctx, dirfd int, pathArg, flags uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if mode&1 != 0 && st.GetMode()&0o111 == 0 && st.GetMode()&syscall.S_IFMT != syscall.S_IFDIR {
-		return 0, syscall.EACCES
+	who := c.P().Cred.AccessDAC()
+	if flags&atEaccess != 0 {
+		who = c.P().Cred.DAC()
 	}
-	return 0, nil
+	return 0, dac.Check(who, dac.File{Mode: st.GetMode(), UID: st.GetUid(), GID: st.GetGid()}, uint32(mode))
 }
 
 func readlinkat(c *Ctx, dirfd int, pathArg, buf, size uint64) (uint64, error) {
