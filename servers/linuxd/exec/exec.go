@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"strings"
 	"syscall"
@@ -301,9 +300,6 @@ const (
 	// hwcap is CPUID.1:EDX of QEMU's "max" CPU, the features glibc reads.
 	hwcap = 0x178bfbff
 )
-
-// ErrStack is returned when argv and envp do not fit the stack limit.
-var ErrStack = errors.New("arguments too long")
 
 // writeStack writes the strings, AT_RANDOM bytes, argc, argv, envp and
 // auxv at the top of the stack, laid out as Linux does, and records the

@@ -18,8 +18,8 @@ func init() {
 		"sched_getaffinity": {Fn: schedGetaffinity},
 		"prctl":             {Fn: prctl, Status: Partial, Note: "PR_SET_NAME, PR_GET_NAME, PR_SET_DUMPABLE (accepted) and PR_GET_DUMPABLE; EINVAL otherwise"},
 		"sysinfo":           {Fn: sysinfo, Status: Partial, Note: "uptime and process count; memory figures are fixed"},
-		"getrusage":         {Fn: zeroStruct(144), Status: Partial, Note: "all zero"},
-		"times":             {Fn: zeroStruct(32), Status: Partial, Note: "all zero"},
+		"getrusage":         {Fn: zeroStruct(1, 144), Status: Partial, Note: "all zero"},
+		"times":             {Fn: zeroStruct(0, 32), Status: Partial, Note: "all zero"},
 	} {
 		byName[name] = e
 	}
@@ -28,15 +28,10 @@ func init() {
 func usermemRead(c *Ctx, addr uint64, v any) error  { return usermem.Read(c.T.Mem(), addr, v) }
 func usermemWrite(c *Ctx, addr uint64, v any) error { return usermem.Write(c.T.Mem(), addr, v) }
 
-// zeroStruct answers with n zero bytes at the first argument (or the
-// second, for getrusage).
-func zeroStruct(n int) Handler {
+// zeroStruct answers with n zero bytes at argument arg.
+func zeroStruct(arg, n int) Handler {
 	return func(c *Ctx) (uint64, error) {
-		addr := c.Arg(0)
-		if n == 144 {
-			addr = c.Arg(1)
-		}
-		return 0, c.T.Mem().WriteAt(make([]byte, n), addr)
+		return 0, c.T.Mem().WriteAt(make([]byte, n), c.Arg(arg))
 	}
 }
 

@@ -29,8 +29,8 @@ func init() {
 		"exit":            {Fn: exitThread},
 		"exit_group":      {Fn: exitGroup},
 		"clone":           {Fn: clone, Status: Partial, Note: "CLONE_VM without CLONE_THREAD (vfork) copies the memory instead of sharing it; no namespaces"},
-		"fork":            {Fn: func(c *Ctx) (uint64, error) { return fork(c, 0, 0, 0) }},
-		"vfork":           {Fn: func(c *Ctx) (uint64, error) { return fork(c, 0, 0, 0) }, Status: Partial, Note: "the parent does not wait for the child's exec or exit"},
+		"fork":            {Fn: func(c *Ctx) (uint64, error) { return fork(c, 0, 0, 0, 0, 0) }},
+		"vfork":           {Fn: func(c *Ctx) (uint64, error) { return fork(c, 0, 0, 0, 0, 0) }, Status: Partial, Note: "the parent does not wait for the child's exec or exit"},
 		"execve":          {Fn: execve, Status: Partial, Note: "no setuid bits; no vDSO"},
 		"wait4":           {Fn: wait4, MayBlock: always, Restart: true, Status: Partial, Note: "no rusage; no stopped children"},
 		"getpgid":         {Fn: getpgid},
@@ -170,7 +170,7 @@ func childRegs(c *Ctx, flags, stack, tls uint64) abi.Regs {
 // fork copies the calling process (fork, vfork, clone without
 // CLONE_THREAD). The child returns 0 on stack (if not 0) with tls (with
 // CLONE_SETTLS).
-func fork(c *Ctx, flags, stack, tls uint64, tids ...uint64) (uint64, error) {
+func fork(c *Ctx, flags, stack, tls, ptid, ctid uint64) (uint64, error) {
 	p := c.P()
 	kp, tid, err := c.K.Host.Fork(p.Proc, c.T.TID, 0)
 	if err != nil {
@@ -180,16 +180,14 @@ func fork(c *Ctx, flags, stack, tls uint64, tids ...uint64) (uint64, error) {
 	ct := child.Threads[tid]
 	ct.Mask = c.T.Mask
 	regs := childRegs(c, flags, stack, tls)
-	if len(tids) == 2 {
-		if flags&cloneParentSettid != 0 {
-			usermem.PutU32(c.T.Mem(), tids[0], uint32(tid))
-		}
-		if flags&cloneChildSettid != 0 {
-			usermem.PutU32(kp, tids[1], uint32(tid))
-		}
-		if flags&cloneChildCleartid != 0 {
-			ct.ClearTID = tids[1]
-		}
+	if flags&cloneParentSettid != 0 {
+		usermem.PutU32(c.T.Mem(), ptid, uint32(tid))
+	}
+	if flags&cloneChildSettid != 0 {
+		usermem.PutU32(kp, ctid, uint32(tid))
+	}
+	if flags&cloneChildCleartid != 0 {
+		ct.ClearTID = ctid
 	}
 	if err := c.K.Host.Reply(&abi.LinuxReply{TID: uint32(tid), Action: abi.ReplyRegs, Regs: regs}); err != nil {
 		c.K.Exit(child, task.SIGKILL)
