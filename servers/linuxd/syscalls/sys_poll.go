@@ -41,12 +41,7 @@ func readiness(c *Ctx, fdn int) uint16 {
 // passes (zero: never), or a signal comes.
 func waitReady(c *Ctx, deadline time.Time, check func() int) (int, error) {
 	if !deadline.IsZero() {
-		timer := time.AfterFunc(time.Until(deadline), func() {
-			c.K.Mu.Lock()
-			c.K.Cond.Broadcast()
-			c.K.Mu.Unlock()
-		})
-		defer timer.Stop()
+		defer wakeAt(c, deadline).Stop()
 	}
 	for {
 		if n := check(); n > 0 {

@@ -39,14 +39,19 @@ func putTimespec(m usermem.Memory, addr uint64, d time.Duration) error {
 	return m.WriteAt(b[:], addr)
 }
 
-// sleepUntil waits until deadline or a signal; it returns the time left.
-func sleepUntil(c *Ctx, deadline time.Time) time.Duration {
-	timer := time.AfterFunc(time.Until(deadline), func() {
+// wakeAt wakes every waiter at deadline, so that a wait on K.Cond with a
+// timeout ends; the caller stops the returned timer when it is done.
+func wakeAt(c *Ctx, deadline time.Time) *time.Timer {
+	return time.AfterFunc(time.Until(deadline), func() {
 		c.K.Mu.Lock()
 		c.K.Cond.Broadcast()
 		c.K.Mu.Unlock()
 	})
-	defer timer.Stop()
+}
+
+// sleepUntil waits until deadline or a signal; it returns the time left.
+func sleepUntil(c *Ctx, deadline time.Time) time.Duration {
+	defer wakeAt(c, deadline).Stop()
 	for time.Now().Before(deadline) {
 		if c.T.Interrupted() {
 			return time.Until(deadline)
