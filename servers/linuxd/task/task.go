@@ -175,7 +175,7 @@ func (k *Kernel) Exit(p *Process, status int) {
 	}
 	p.Exited, p.Status = true, status
 	k.stopAlarm(p)
-	k.Publish(p) // before its memory goes
+	k.Publish(p) // as a zombie, before its memory goes
 	for tid := range p.Threads {
 		delete(k.threads, tid)
 	}
@@ -202,7 +202,6 @@ func (k *Kernel) Exit(p *Process, status int) {
 		// reaped now, and its wait4 calls end with ECHILD.
 		k.Reap(p.Parent, p)
 	default:
-		k.Publish(p)
 		k.SignalInfo(p.Parent, SIGCHLD, childInfo(p.PID, status))
 	}
 	k.Cond.Broadcast()
