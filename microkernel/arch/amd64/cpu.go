@@ -11,6 +11,8 @@ func Outl(port uint16, val uint32)
 func Inl(port uint16) uint32
 func ReadCR2() uint64
 func ReadCR3() uint64
+func ReadCR0() uint64
+func ReadCR4() uint64
 func WriteCR3(v uint64)
 func Invlpg(va uintptr)
 func Rdmsr(msr uint32) uint64
@@ -55,6 +57,7 @@ const (
 	MSRLSTAR  = 0xC0000082
 	MSRFMASK  = 0xC0000084
 	MSRFSBase = 0xC0000100
+	MSRGSBase = 0xC0000101
 )
 
 // IdleRIP is where the idle thread runs: a loop of STI; HLT.

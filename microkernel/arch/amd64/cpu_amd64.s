@@ -37,6 +37,16 @@ TEXT ·ReadCR3(SB), NOSPLIT, $0-8
 	MOVQ AX, ret+0(FP)
 	RET
 
+TEXT ·ReadCR0(SB), NOSPLIT, $0-8
+	MOVQ CR0, AX
+	MOVQ AX, ret+0(FP)
+	RET
+
+TEXT ·ReadCR4(SB), NOSPLIT, $0-8
+	MOVQ CR4, AX
+	MOVQ AX, ret+0(FP)
+	RET
+
 TEXT ·WriteCR3(SB), NOSPLIT, $0-8
 	MOVQ v+0(FP), AX
 	MOVQ AX, CR3
@@ -141,4 +151,9 @@ TEXT ·RestoreInterrupts(SB), NOSPLIT, $0-8
 	JCC off
 	STI
 off:
+	RET
+
+TEXT ·ThisCPU(SB), NOSPLIT, $0-8
+	MOVQ 0(GS), AX
+	MOVQ AX, ret+0(FP)
 	RET
