@@ -10,6 +10,8 @@
 //	aramid.strace     print every system call the runtime makes
 //	aramid.noselftest skip the self-test
 //	aramid.bench=ipc  measure IPC round trips (echo and pinger) and print a BENCH line
+//	aramid.smp        start the other CPUs and park them (docs/smp.md); with
+//	                  it, the kernel checks them and measures round trips
 //
 // Every other word is passed to init, the first user process, which the
 // kernel starts from the boot bundle (QEMU -initrd) when there is one.
@@ -35,6 +37,7 @@ import (
 	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
 	"aramid/microkernel/selftest"
+	"aramid/microkernel/smp"
 	"aramid/microkernel/trap"
 )
 
@@ -65,6 +68,9 @@ func main() {
 	bench := flags["aramid.bench=ipc"]
 	if !flags["aramid.noselftest"] && !bench {
 		ok = runSelfTest()
+	}
+	if smp.Online() > 1 {
+		ok = checkSMP() && ok
 	}
 	if bundle := boot.Bundle(); bundle != nil {
 		args := initArgs()
@@ -111,6 +117,28 @@ func runSelfTest() bool {
 		fmt.Println("SELFTEST PASS")
 	} else {
 		fmt.Println("SELFTEST FAIL")
+	}
+	return ok
+}
+
+// checkSMP probes every parked CPU: its timer still interrupts, and it
+// answers a round trip both while polling and when woken from HLT by an IPI.
+func checkSMP() bool {
+	ok := true
+	for i := 1; i < smp.Online(); i++ {
+		f, err := smp.Probe(i, 1000)
+		if err != nil {
+			fmt.Printf("smp: cpu %d FAIL %v\n", i, err)
+			ok = false
+			continue
+		}
+		fmt.Printf("smp: cpu %d ok   timer %.0f Hz (%d Hz set), round trip from cpu 0: %v polling, %v halted (%d IPIs)\n",
+			i, f.TimerHz, smp.ParkHz, f.Spin, f.Halted, f.Wakes)
+	}
+	if ok {
+		fmt.Printf("SMP PASS: %d CPUs online\n", smp.Online())
+	} else {
+		fmt.Println("SMP FAIL")
 	}
 	return ok
 }

@@ -16,6 +16,7 @@ import (
 	"aramid/microkernel/hosting"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/sched"
+	"aramid/microkernel/smp"
 	"aramid/microkernel/trap"
 )
 
@@ -72,11 +73,41 @@ func early(si uintptr) uintptr {
 	mm.Init(&startInfo, uint64(imageEndAddr)-mm.KernelBase)
 	clock.Init()
 	clock.Unmask(4) // COM1 input, once the PIC is programmed
+	smp.Init(&startInfo)
+	if hasWord(&startInfo.Cmdline, "aramid.smp") {
+		smp.Start(&startInfo)
+	}
 	tls := uint64(uintptr(unsafe.Pointer(&earlyTLS[64])))
 	sched.Init(tls)
 	amd64.SetKernelTLS(tls)
 	console.Print("aramid: memory, traps, clock and threads ready; starting the Go runtime\n")
 	return initialStack()
+}
+
+// hasWord reports whether the command line has w as one of its words.
+//
+//go:nosplit
+func hasWord(cmd *[256]byte, w string) bool {
+	for start := 0; start < len(cmd) && cmd[start] != 0; start++ {
+		if start > 0 && cmd[start-1] != ' ' {
+			continue
+		}
+		end := start + len(w)
+		if end < len(cmd) && (cmd[end] == ' ' || cmd[end] == 0) && equal(cmd[start:end], w) {
+			return true
+		}
+	}
+	return false
+}
+
+//go:nosplit
+func equal(b []byte, s string) bool {
+	for i := range b {
+		if b[i] != s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // initialStack lays out argc, argv (aramid and the words of the command

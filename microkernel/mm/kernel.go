@@ -1,6 +1,8 @@
 package mm
 
 import (
+	"unsafe"
+
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/boot/pvh"
 )
@@ -122,4 +124,14 @@ type MemStats struct {
 //go:nosplit
 func Stats() MemStats {
 	return MemStats{TotalBytes: physTop, FreeBytes: Phys.FreeCount() * PageSize}
+}
+
+// DirectMap is a view of physical memory from address 0 through the direct
+// map: all of RAM, and whatever else shares its last 2 MiB page (firmware
+// tables at the top of RAM).
+//
+//go:nosplit
+func DirectMap() []byte {
+	end := (physTop + 2<<20 - 1) &^ (2<<20 - 1)
+	return unsafe.Slice((*byte)(Ptr(DirectBase)), end)
 }

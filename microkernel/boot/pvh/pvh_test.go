@@ -19,6 +19,7 @@ func buildStartInfo(mem []byte, regions []Region, cmdline string) uint64 {
 	le.PutUint32(mem[si+12:], 1)
 	le.PutUint64(mem[si+16:], mods)
 	le.PutUint64(mem[si+24:], cmd)
+	le.PutUint64(mem[si+32:], 0xf5a40)
 	le.PutUint64(mem[si+40:], memmap)
 	le.PutUint32(mem[si+48:], uint32(len(regions)))
 	for i, r := range regions {
@@ -49,6 +50,9 @@ func TestParse(t *testing.T) {
 	}
 	if got := string(si.Cmdline[:len("aramid.exit aramid.strace")]); got != "aramid.exit aramid.strace" {
 		t.Fatalf("cmdline = %q", got)
+	}
+	if si.RSDP != 0xf5a40 {
+		t.Fatalf("RSDP = %#x", si.RSDP)
 	}
 }
 

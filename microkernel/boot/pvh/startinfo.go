@@ -39,6 +39,9 @@ type StartInfo struct {
 	Modules  [MaxModules]Module
 	NModules int
 	Cmdline  [256]byte // NUL-terminated copy of the command line
+	// RSDP is the physical address of the ACPI RSDP, or 0 when the loader
+	// did not say (QEMU's PVH option ROM looks for it in the BIOS area).
+	RSDP uint64
 }
 
 // Error is a parse failure. It is a string type so that a constant error
@@ -71,6 +74,7 @@ func Parse(mem []byte, addr uint64, si *StartInfo) error {
 	nmod := uint64(le32(mem, addr+12))
 	modlist := le64(mem, addr+16)
 	cmdline := le64(mem, addr+24)
+	si.RSDP = le64(mem, addr+32)
 	memmap := le64(mem, addr+40)
 	nmap := uint64(le32(mem, addr+48))
 
