@@ -52,12 +52,12 @@ func (e Error) Error() string { return string(e) }
 
 // Errors.
 const (
-	ErrNoRSDP     = Error("acpi: no RSDP")
-	ErrChecksum   = Error("acpi: bad checksum")
-	ErrTruncated  = Error("acpi: table outside physical memory")
-	ErrNoMADT     = Error("acpi: no MADT (APIC) table")
-	ErrBadEntry   = Error("acpi: malformed MADT entry")
-	ErrSignature  = Error("acpi: unexpected table signature")
+	ErrNoRSDP    = Error("acpi: no RSDP")
+	ErrChecksum  = Error("acpi: bad checksum")
+	ErrTruncated = Error("acpi: table outside physical memory")
+	ErrNoMADT    = Error("acpi: no MADT (APIC) table")
+	ErrBadEntry  = Error("acpi: malformed MADT entry")
+	ErrSignature = Error("acpi: unexpected table signature")
 )
 
 // Layout.

@@ -107,22 +107,25 @@ func send(dest, low uint32) bool {
 
 // CalibrateTimer measures the timer's rate, divided by 16, against the
 // TSC (tscPerMs cycles a millisecond) and returns counts per millisecond.
-// It keeps the lowest of three 5 ms runs: a virtual CPU descheduled
-// between reading the two clocks only ever inflates a run.
+// Each of three 5 ms runs reads the TSC before it starts the count and
+// after it reads it back, so a register access that waits (under TCG it
+// takes QEMU's global lock) or a descheduled virtual CPU can only make the
+// run's rate low, never high; the highest run is kept.
 //
 //go:nosplit
 func CalibrateTimer(tscPerMs uint64) uint64 {
 	const ms = 5
-	best := ^uint64(0)
+	best := uint64(0)
 	write(regDivide, divideBy16)
 	for i := 0; i < 3; i++ {
 		write(regTimer, lvtMasked)
-		write(regInitial, ^uint32(0))
 		start := amd64.Rdtsc()
+		write(regInitial, ^uint32(0))
 		for amd64.Rdtsc()-start < ms*tscPerMs {
 		}
-		if n := uint64(^uint32(0)-read(regCurrent)) / ms; n < best {
-			best = n
+		n := uint64(^uint32(0) - read(regCurrent))
+		if r := n * tscPerMs / (amd64.Rdtsc() - start); r > best {
+			best = r
 		}
 	}
 	write(regInitial, 0)
