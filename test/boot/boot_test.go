@@ -3,7 +3,9 @@
 package boot_test
 
 import (
+	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +90,50 @@ func TestCrashReport(t *testing.T) {
 	}
 	if status != qemu.StatusFailure {
 		t.Errorf("QEMU exit status %d, want %d", status, qemu.StatusFailure)
+	}
+}
+
+// TestSMP boots with 2 and 4 CPUs and aramid.smp, and requires every AP to
+// report online with its own APIC ID and calibrated timer, the kernel's
+// probe of each parked CPU (timer interrupts, round trips polling and
+// woken by IPI) to pass, and a normal exit.
+func TestSMP(t *testing.T) {
+	for _, n := range []int{2, 4} {
+		t.Run(fmt.Sprintf("smp%d", n), func(t *testing.T) {
+			vm, err := qemu.Start(kernel(t), "aramid.exit aramid.noselftest aramid.smp", "-smp", fmt.Sprint(n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer vm.Kill()
+			status, err := vm.Wait(3 * time.Minute)
+			out := vm.Output()
+			if err != nil {
+				t.Fatalf("%v\nconsole:\n%s", err, out)
+			}
+			online := regexp.MustCompile(`(?m)^cpu (\d+) online, apic id (\d+), local timer (\d+) kHz$`)
+			seen := online.FindAllStringSubmatch(out, -1)
+			for i, m := range seen {
+				if m[1] != fmt.Sprint(i+1) || m[3] == "0" {
+					t.Errorf("AP line %q: want cpu %d with a calibrated timer", m[0], i+1)
+				}
+			}
+			for _, want := range []string{
+				fmt.Sprintf("smp: %d CPUs in the MADT", n),
+				fmt.Sprintf("smp: %d CPUs online; APs parked", n),
+				fmt.Sprintf("SMP PASS: %d CPUs online", n),
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("console lacks %q", want)
+				}
+			}
+			if len(seen) != n-1 || t.Failed() || status != qemu.StatusSuccess {
+				t.Fatalf("%d of %d APs online, QEMU status %d; console:\n%s", len(seen), n-1, status, out)
+			}
+			for _, l := range strings.Split(out, "\n") {
+				if strings.HasPrefix(l, "smp: cpu ") || strings.HasPrefix(l, "cpu ") {
+					t.Log(l)
+				}
+			}
+		})
 	}
 }

@@ -16,12 +16,27 @@ import (
 	"aramid/test/qemu"
 )
 
-func TestUserSpace(t *testing.T) {
+func TestUserSpace(t *testing.T) { userSpace(t, "") }
+
+// TestUserSpaceSMP runs the same with a second CPU started and parked
+// (aramid.smp): nothing may change for the programs on the boot CPU.
+func TestUserSpaceSMP(t *testing.T) {
+	out := userSpace(t, "aramid.smp ", "-smp", "2")
+	for _, want := range []string{"cpu 1 online, apic id 1", "SMP PASS: 2 CPUs online"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console lacks %q", want)
+		}
+	}
+}
+
+// userSpace boots the bundle's tests with extra kernel arguments and QEMU
+// flags, checks what every boot must show, and returns the console.
+func userSpace(t *testing.T, args string, flags ...string) string {
 	kernel, bundle := os.Getenv("ARAMID_KERNEL"), os.Getenv("ARAMID_BUNDLE")
 	if kernel == "" || bundle == "" {
 		t.Skip("ARAMID_KERNEL and ARAMID_BUNDLE not set; run make test-user")
 	}
-	vm, err := qemu.Start(kernel, "aramid.noselftest aramid.exit echo authd vfsd netd pinger! authcheck! vfscheck! netcheck! evil,kernel! evil,priv! hog! abuse! forktest!", "-initrd", bundle)
+	vm, err := qemu.Start(kernel, args+"aramid.noselftest aramid.exit echo authd vfsd netd pinger! authcheck! vfscheck! netcheck! evil,kernel! evil,priv! hog! abuse! forktest!", append([]string{"-initrd", bundle}, flags...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,4 +84,5 @@ func TestUserSpace(t *testing.T) {
 	if status != qemu.StatusSuccess {
 		t.Errorf("QEMU exit status %d, want %d", status, qemu.StatusSuccess)
 	}
+	return out
 }
