@@ -73,10 +73,7 @@ func early(si uintptr) uintptr {
 	mm.Init(&startInfo, uint64(imageEndAddr)-mm.KernelBase)
 	clock.Init()
 	clock.Unmask(4) // COM1 input, once the PIC is programmed
-	smp.Init(&startInfo)
-	if hasWord(&startInfo.Cmdline, "aramid.smp") {
-		smp.Start(&startInfo)
-	}
+	smp.Init(&startInfo, hasWord(&startInfo.Cmdline, "aramid.smp"))
 	tls := uint64(uintptr(unsafe.Pointer(&earlyTLS[64])))
 	sched.Init(tls)
 	amd64.SetKernelTLS(tls)

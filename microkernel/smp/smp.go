@@ -69,11 +69,12 @@ var (
 )
 
 // Init reads the MADT (through the RSDP the loader named, or the one in
-// the BIOS area), points the boot CPU's GS at cpus[0], and prints what it
-// found. It runs in boot's early bring-up, before the Go runtime.
+// the BIOS area), points the boot CPU's GS at cpus[0], prints what it
+// found, and with start starts the APs. It runs in boot's early bring-up,
+// before the Go runtime, with interrupts off.
 //
 //go:nosplit
-func Init(si *pvh.StartInfo) {
+func Init(si *pvh.StartInfo, start bool) {
 	ncpus = 1
 	amd64.SetThisCPU(&cpus[0].arch)
 	mem := mm.DirectMap()
@@ -97,21 +98,18 @@ func Init(si *pvh.StartInfo) {
 	}
 	console.Print("smp: ")
 	console.Dec(uint64(madt.NCPUs))
-	console.Print(" CPUs in the MADT, local APIC at ")
+	console.Print(" CPU(s) in the MADT, local APIC at ")
 	console.Hex(madt.LocalAPIC)
 	console.Print(", ")
 	console.Dec(uint64(madt.NIOAPICs))
-	console.Print(" I/O APIC\n")
-}
-
-// CPUs is how many processors the MADT lists (1 without one).
-//
-//go:nosplit
-func CPUs() int {
-	if tables != "" {
-		return 1
+	console.Print(" I/O APIC(s)\n")
+	switch {
+	case madt.NCPUs < 2:
+	case start:
+		startAPs(si)
+	default:
+		console.Print("smp: the boot CPU only; aramid.smp starts the others\n")
 	}
-	return madt.NCPUs
 }
 
 // Online is how many CPUs run: the boot CPU and the APs that came up.
@@ -119,14 +117,10 @@ func CPUs() int {
 //go:nosplit
 func Online() int { return ncpus }
 
-// Start starts every AP in the MADT, one at a time, and parks it. It runs
-// in early bring-up after Init, with interrupts off.
+// startAPs starts every AP in the MADT, one at a time, and parks it.
 //
 //go:nosplit
-func Start(si *pvh.StartInfo) {
-	if tables != "" || madt.NCPUs < 2 {
-		return
-	}
+func startAPs(si *pvh.StartInfo) {
 	if !lowMemoryFree(si) {
 		console.Print("smp: the trampoline's low memory is not RAM; APs not started\n")
 		return

@@ -118,7 +118,7 @@ func TestSMP(t *testing.T) {
 				}
 			}
 			for _, want := range []string{
-				fmt.Sprintf("smp: %d CPUs in the MADT", n),
+				fmt.Sprintf("smp: %d CPU(s) in the MADT", n),
 				fmt.Sprintf("smp: %d CPUs online; APs parked", n),
 				fmt.Sprintf("SMP PASS: %d CPUs online", n),
 			} {
