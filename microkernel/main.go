@@ -132,8 +132,8 @@ func checkSMP() bool {
 			ok = false
 			continue
 		}
-		fmt.Printf("smp: cpu %d ok   timer %.0f Hz (%d Hz set), round trip from cpu 0: %v polling, %v halted (%d IPIs)\n",
-			i, f.TimerHz, smp.ParkHz, f.Spin, f.Halted, f.Wakes)
+		fmt.Printf("smp: cpu %d ok   timer %.0f Hz (%d Hz set); round trip from cpu 0, median (fastest): polling %v (%v), halted and woken by IPI %v (%v), %d IPIs\n",
+			i, f.TimerHz, smp.ParkHz, f.Spin, f.SpinMin, f.Halted, f.HaltedMin, f.Wakes)
 	}
 	if ok {
 		fmt.Printf("SMP PASS: %d CPUs online\n", smp.Online())
