@@ -96,11 +96,16 @@ func TestCrashReport(t *testing.T) {
 // TestSMP boots with 2 and 4 CPUs and aramid.smp, and requires every AP to
 // report online with its own APIC ID and calibrated timer, the kernel's
 // probe of each parked CPU (timer interrupts, round trips polling and
-// woken by IPI) to pass, and a normal exit.
+// woken by IPI) to pass, and a normal exit. With 2 CPUs the self-test
+// runs too, beside the parked AP.
 func TestSMP(t *testing.T) {
-	for _, n := range []int{2, 4} {
+	for _, c := range []struct {
+		n    int
+		args string
+	}{{2, "aramid.exit aramid.smp"}, {4, "aramid.exit aramid.noselftest aramid.smp"}} {
+		n := c.n
 		t.Run(fmt.Sprintf("smp%d", n), func(t *testing.T) {
-			vm, err := qemu.Start(kernel(t), "aramid.exit aramid.noselftest aramid.smp", "-smp", fmt.Sprint(n))
+			vm, err := qemu.Start(kernel(t), c.args, "-smp", fmt.Sprint(n))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,6 +130,9 @@ func TestSMP(t *testing.T) {
 				if !strings.Contains(out, want) {
 					t.Errorf("console lacks %q", want)
 				}
+			}
+			if !strings.Contains(c.args, "noselftest") && !strings.Contains(out, "SELFTEST PASS") {
+				t.Error("the self-test did not pass")
 			}
 			if len(seen) != n-1 || t.Failed() || status != qemu.StatusSuccess {
 				t.Fatalf("%d of %d APs online, QEMU status %d; console:\n%s", len(seen), n-1, status, out)
