@@ -147,9 +147,13 @@ func startAPs(si *pvh.StartInfo) {
 			console.Print(" not started (table full, or x2APIC only)\n")
 			continue
 		}
-		if startAP(&cpus[ncpus], uint32(ncpus), id) {
-			ncpus++
+		if !startAP(&cpus[ncpus], uint32(ncpus), id) {
+			// It may still start late, on the trampoline's current data;
+			// starting another would hand that AP's stack to both.
+			console.Print("smp: no further APs started\n")
+			break
 		}
+		ncpus++
 	}
 	console.Print("smp: ")
 	console.Dec(uint64(ncpus))

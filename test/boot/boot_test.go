@@ -118,8 +118,9 @@ func TestSMP(t *testing.T) {
 			online := regexp.MustCompile(`(?m)^cpu (\d+) online, apic id (\d+), local timer (\d+) kHz$`)
 			seen := online.FindAllStringSubmatch(out, -1)
 			for i, m := range seen {
-				if m[1] != fmt.Sprint(i+1) || m[3] == "0" {
-					t.Errorf("AP line %q: want cpu %d with a calibrated timer", m[0], i+1)
+				// QEMU numbers the APIC IDs 0 to n-1 in the MADT's order.
+				if m[1] != fmt.Sprint(i+1) || m[2] != m[1] || m[3] == "0" {
+					t.Errorf("AP line %q: want cpu %d, apic id %[2]d, a calibrated timer", m[0], i+1)
 				}
 			}
 			for _, want := range []string{
