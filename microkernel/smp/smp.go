@@ -65,7 +65,7 @@ var (
 	cpus   [MaxCPUs]cpu
 	ncpus  int // cpus[0] is the boot CPU; then every AP started
 	madt   acpi.MADT
-	tables acpi.Error
+	tables acpi.Error // why the MADT could not be read, if it could not
 )
 
 // Init reads the MADT (through the RSDP the loader named, or the one in
