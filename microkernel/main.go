@@ -10,8 +10,9 @@
 //	aramid.strace     print every system call the runtime makes
 //	aramid.noselftest skip the self-test
 //	aramid.bench=ipc  measure IPC round trips (echo and pinger) and print a BENCH line
-//	aramid.smp        start the other CPUs and park them (docs/smp.md); with
-//	                  it, the kernel checks them and measures round trips
+//	aramid.smp        start the other CPUs (docs/smp.md): the kernel checks
+//	                  them parked, measures round trips, then runs threads
+//	                  on every CPU
 //
 // Every other word is passed to init, the first user process, which the
 // kernel starts from the boot bundle (QEMU -initrd) when there is one.
@@ -26,7 +27,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/boot"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/crash"
@@ -44,8 +44,9 @@ import (
 // version is set by the Makefile from git.
 var version = "dev"
 
-// procs is the runtime's GOMAXPROCS. The machine has one CPU, but a second
-// P lets the kernel preempt a thread that spins without yielding.
+// procs is the runtime's least GOMAXPROCS: one P a CPU, but at least two,
+// because a second P lets the kernel preempt a thread that spins without
+// yielding even on one CPU.
 const procs = 2
 
 func main() {
@@ -66,11 +67,12 @@ func main() {
 	}
 	ok := true
 	bench := flags["aramid.bench=ipc"]
-	if !flags["aramid.noselftest"] && !bench {
-		ok = runSelfTest()
-	}
 	if smp.Online() > 1 {
-		ok = checkSMP() && ok
+		ok = checkSMP() && runOnAll()
+	}
+	if !flags["aramid.noselftest"] && !bench {
+		ok = runSelfTest() && ok
+		printSwitches()
 	}
 	if bundle := boot.Bundle(); bundle != nil {
 		args := initArgs()
@@ -143,6 +145,30 @@ func checkSMP() bool {
 	return ok
 }
 
+// runOnAll moves the parked CPUs into the scheduler and gives the runtime
+// a P for each CPU.
+func runOnAll() bool {
+	if err := smp.Release(sched.StartCPU); err != nil {
+		fmt.Printf("SMP FAIL: %v\n", err)
+		return false
+	}
+	runtime.GOMAXPROCS(max(procs, smp.Running()))
+	fmt.Printf("smp: %d CPUs run threads; GOMAXPROCS %d\n", smp.Running(), runtime.GOMAXPROCS(0))
+	return true
+}
+
+// printSwitches prints each CPU's context switches since boot when more
+// than one runs threads: the proof that they all did.
+func printSwitches() {
+	if n := smp.Running(); n > 1 {
+		fmt.Print("kernel: context switches per CPU:")
+		for i := 0; i < n; i++ {
+			fmt.Printf(" cpu%d=%d", i, sched.SwitchesOn(i))
+		}
+		fmt.Println()
+	}
+}
+
 // initArgs is init's command line: "init" and every kernel argument that is
 // not the kernel's own (aramid.*).
 func initArgs() string {
@@ -161,10 +187,10 @@ func runInit(bundle []byte, cmdline string) int64 {
 	proc.Bundle = bundle
 	proc.Random = hosting.Random
 	crash.StartUserReporter()
-	fl := amd64.DisableInterrupts()
+	fl := sched.Lock()
 	pci.Scan()
 	i, errno := proc.Spawn([]byte(cmdline), proc.ResourceHandle())
-	amd64.RestoreInterrupts(fl)
+	sched.Unlock(fl)
 	printPCI()
 	if errno != 0 {
 		fmt.Printf("kernel: cannot start %q: %v\n", cmdline, errno)
@@ -178,7 +204,8 @@ func runInit(bundle []byte, cmdline string) int64 {
 	fmt.Printf("kernel: init exited with status %#x\n", st)
 	c := trap.Counts
 	fmt.Printf("kernel: %d Linux calls, %d native calls, %d faults, %d ticks, %d IRQs, %d context switches\n",
-		c.Syscalls, c.Native, c.Faults, c.Ticks, c.IRQs, sched.Switches)
+		c.Syscalls, c.Native, c.Faults, c.Ticks, c.IRQs, sched.Switches())
+	printSwitches()
 	return st
 }
 

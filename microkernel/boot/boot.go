@@ -60,6 +60,7 @@ const (
 func early(si uintptr) uintptr {
 	console.Init()
 	console.Print("aramid: PVH entry, long mode\n")
+	smp.SetBootCPU()
 	trap.Init()
 	mem := (*[1 << 30]byte)(mm.Ptr(mm.KernelBase))[:]
 	if err := pvh.Parse(mem, uint64(si), &startInfo); err != nil {

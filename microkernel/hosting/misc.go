@@ -13,6 +13,7 @@ import (
 	"aramid/microkernel/mm"
 	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
+	"aramid/microkernel/smp"
 )
 
 // signalCall accepts the runtime's signal set-up. The kernel never delivers
@@ -124,8 +125,8 @@ func archPrctl(f *amd64.Frame, code, addr uint64) uint64 {
 	return errno(syscall.EINVAL)
 }
 
-// affinity reports one CPU: the kernel schedules runtime threads on the
-// boot processor only.
+// affinity reports the CPUs that run threads: the boot processor, and
+// every other once they run threads too (aramid.smp).
 //
 //go:nosplit
 func affinity(size, mask uint64) uint64 {
@@ -135,7 +136,7 @@ func affinity(size, mask uint64) uint64 {
 	if !valid(mask, 8, true) {
 		return errno(syscall.EFAULT)
 	}
-	put64(mask, 1)
+	put64(mask, 1<<smp.Running()-1)
 	return 8
 }
 

@@ -61,6 +61,7 @@ func (s *Space) breakCOW(e *uint64, va uint64) int {
 	s.Pages++
 	*e = np | *e&(PTEUser|PTENoExec) | PTEPresent | PTEWrite
 	amd64.Invlpg(uintptr(va &^ (PageSize - 1)))
+	s.shootDown() // other CPUs may still read the shared frame
 	return FaultFixed
 }
 
@@ -118,5 +119,6 @@ func (s *Space) CloneCOW(dst *Space) bool {
 	if amd64.ReadCR3() == s.Root {
 		amd64.WriteCR3(s.Root) // drop writable TLB entries of now-COW pages
 	}
+	s.shootDown()
 	return !fork.failed
 }

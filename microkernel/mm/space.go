@@ -142,6 +142,7 @@ func (s *Space) Mprotect(addr, length uint64, prot int) syscall.Errno {
 		*e = s.protectEntry(*e, prot)
 		amd64.Invlpg(uintptr(va))
 	}
+	s.shootDown()
 	return 0
 }
 
@@ -269,6 +270,7 @@ func (s *Space) release(start, end uint64, keep bool) {
 	visitor = pageVisitor{keep: keep}
 	VisitRange(&kt, s.Root, start, end, &visitor)
 	s.Pages -= visitor.freed
+	s.shootDown()
 }
 
 // Fault resolves a page fault at va by supplying a zeroed frame for a
@@ -384,6 +386,9 @@ func (s *Space) MapShared(frames []uint64, write bool) (uint64, bool) {
 //
 //go:nosplit
 func (s *Space) Destroy() {
+	if ShootDown != nil {
+		ShootDown(s.Root, true)
+	}
 	s.release(0, UserTop, false)
 	pml4 := kt.Table(s.Root)
 	for i := 0; i < 256; i++ {

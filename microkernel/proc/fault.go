@@ -36,6 +36,9 @@ func UserFault(f *amd64.Frame, fx *amd64.FXArea, cr2 uint64) {
 	p := &Procs[i]
 	status := int64(StatusFault | f.Vector)
 	if f.Vector == 14 {
+		if p.Space.Spurious(cr2, f.Err) {
+			return
+		}
 		switch p.Space.Fault(cr2, f.Err&2 != 0) {
 		case mm.FaultFixed:
 			return

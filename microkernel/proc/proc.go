@@ -86,7 +86,7 @@ func Kill(i int32, status int64) {
 		closeHandle(&p.Handles[h])
 	}
 	if amd64.ReadCR3() == p.Space.Root {
-		amd64.WriteCR3(mm.Kernel.Root)
+		amd64.SetSpace(mm.Kernel.Root)
 	}
 	p.Space.Destroy()
 	for k, v := range p.mappings {
@@ -140,10 +140,10 @@ type Info struct {
 }
 
 // List returns a snapshot of the process table. It runs in a goroutine, so
-// it holds interrupts off while it copies.
+// it holds the kernel lock while it copies.
 func List() []Info {
 	var raw [MaxProcs]Process
-	fl := amd64.DisableInterrupts()
+	fl := sched.Lock()
 	n := 0
 	for i := 1; i < MaxProcs; i++ {
 		if Procs[i].state != pFree {
@@ -151,7 +151,7 @@ func List() []Info {
 			n++
 		}
 	}
-	amd64.RestoreInterrupts(fl)
+	sched.Unlock(fl)
 	out := make([]Info, n)
 	for i := range out {
 		p := &raw[i]

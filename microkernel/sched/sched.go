@@ -1,15 +1,19 @@
 // Package sched runs threads: the kernel runtime's Ms and the threads of
 // user processes. It is a small preemptive round-robin scheduler whose only
 // state is a fixed table of thread records, each holding a complete
-// register state (Frame with its FS base, and FX area). Threads never run kernel code on their own stacks: a thread that
-// blocks in a system call is simply not resumed until it is woken, with the
-// result it will see in RAX. So there are no per-thread kernel stacks, and
-// all of this runs with interrupts disabled on the trap stack.
+// register state (Frame with its FS base, and FX area). Threads never run
+// kernel code on their own stacks: a thread that blocks in a system call is
+// simply not resumed until it is woken, with the result it will see in RAX.
+// So there are no per-thread kernel stacks, and all of this runs with
+// interrupts disabled on the trap stack, under the kernel lock (smp.Lock):
+// every CPU that runs threads picks them from the one table, and each has
+// its own current thread and idle thread (docs/smp.md).
 package sched
 
 import (
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/clock"
+	"aramid/microkernel/smp"
 )
 
 // MaxThreads bounds the thread table.
@@ -63,29 +67,56 @@ type Thread struct {
 	ran       uint64 // ticks in the current quantum
 }
 
-// Switches counts context switches.
-var Switches uint64
-
 var (
-	threads [MaxThreads]Thread
-	current = idle
+	// threads holds MaxThreads slots for threads (slot 0 unused), then
+	// each CPU's idle thread, which is never in the run rotation.
+	threads [MaxThreads + smp.MaxCPUs]Thread
+	// cur is each CPU's running thread; switches counts its context
+	// switches.
+	cur      [smp.MaxCPUs]int
+	switches [smp.MaxCPUs]uint64
 	// gens counts the threads each slot has held; a thread's id is its
 	// slot plus MaxThreads times that count, so Find is one lookup.
 	gens [MaxThreads]int32
 	rr   int
+	// woke says a thread became runnable since the last Kick.
+	woke bool
 )
 
-// The idle thread lives in slot 0 and is never in the run rotation.
-const idle = 0
-
+// The boot CPU's idle thread runs on idleStack; an AP's on the stack it
+// started on (StartCPU).
 var idleStack [4096]byte
+
+// me is the calling CPU's index.
+//
+//go:nosplit
+func me() int { return int(amd64.ThisCPU().Index) }
+
+// current is the calling CPU's running thread.
+//
+//go:nosplit
+func current() int { return cur[me()] }
+
+//go:nosplit
+func idleOf(cpu int) int { return MaxThreads + cpu }
+
+//go:nosplit
+func isIdle(i int) bool { return i >= MaxThreads }
+
+// ready makes t runnable, for Kick to find an idle CPU for.
+//
+//go:nosplit
+func ready(t *Thread) {
+	t.state = runnable
+	woke = true
+}
 
 // Init makes the caller (the boot thread) thread 1 with the given FS base,
 // and prepares the idle thread.
 //
 //go:nosplit
 func Init(fsBase uint64) {
-	it := &threads[idle]
+	it := &threads[idleOf(0)]
 	it.state = running
 	it.Frame.RIP = amd64.IdleRIP()
 	it.Frame.CS = amd64.KernelCS
@@ -100,8 +131,35 @@ func Init(fsBase uint64) {
 	boot.state = running
 	boot.Frame.FSBase = fsBase
 	boot.TID = 1
-	current = 1
+	cur[0] = 1
 }
+
+// StartCPU makes the calling CPU, an AP joining the scheduler, run its idle
+// thread: whatever the CPU runs now, which will be saved as that thread
+// when it is first switched away from. The caller holds the kernel lock.
+//
+//go:nosplit
+func StartCPU() {
+	c := me()
+	threads[idleOf(c)] = Thread{state: running}
+	cur[c] = idleOf(c)
+}
+
+// Switches counts the context switches of every CPU.
+//
+//go:nosplit
+func Switches() uint64 {
+	n := uint64(0)
+	for _, s := range switches {
+		n += s
+	}
+	return n
+}
+
+// SwitchesOn counts CPU cpu's context switches.
+//
+//go:nosplit
+func SwitchesOn(cpu int) uint64 { return switches[cpu] }
 
 // defaultFX sets the FXSAVE image of a fresh thread: default x87 control
 // word and MXCSR with all exceptions masked.
@@ -116,12 +174,12 @@ func defaultFX(fx *amd64.FXArea) {
 // Current returns the running thread.
 //
 //go:nosplit
-func Current() *Thread { return &threads[current] }
+func Current() *Thread { return &threads[current()] }
 
 // TID returns the running thread's id.
 //
 //go:nosplit
-func TID() int32 { return threads[current].TID }
+func TID() int32 { return threads[current()].TID }
 
 // Clone creates a thread that starts with the trapped frame f (the parent's
 // state at its SYSCALL), but on stack sp, with FS base tls and RAX = 0. It
@@ -131,7 +189,7 @@ func TID() int32 { return threads[current].TID }
 func Clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64) int32 {
 	for i := 1; i < MaxThreads; i++ {
 		t := &threads[i]
-		if t.state != free && t.state != dead {
+		if !reusable(i) {
 			continue
 		}
 		*t = Thread{}
@@ -140,10 +198,10 @@ func Clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64) int32 {
 		t.Frame.RAX = 0
 		t.Frame.FSBase = tls
 		t.FX = *fx
-		t.Proc = threads[current].Proc
-		t.CR3 = threads[current].CR3
+		t.Proc = threads[current()].Proc
+		t.CR3 = threads[current()].CR3
 		t.TID = newTID(i)
-		t.state = runnable
+		ready(t)
 		return t.TID
 	}
 	return -1
@@ -166,7 +224,7 @@ func newTID(i int) int32 {
 func SpawnUser(proc int32, cr3, rip, sp uint64) int32 {
 	for i := 1; i < MaxThreads; i++ {
 		t := &threads[i]
-		if t.state != free && t.state != dead {
+		if !reusable(i) {
 			continue
 		}
 		*t = Thread{Proc: proc, CR3: cr3}
@@ -175,10 +233,30 @@ func SpawnUser(proc int32, cr3, rip, sp uint64) int32 {
 		t.Frame.RFLAGS = amd64.FlagIF | amd64.FlagReserved
 		defaultFX(&t.FX)
 		t.TID = newTID(i)
-		t.state = runnable
+		ready(t)
 		return t.TID
 	}
 	return -1
+}
+
+// reusable reports whether slot i may take a new thread: it is free, or
+// its thread is dead and no CPU still has it as its current thread (one
+// killed while it ran elsewhere, until that CPU switches away).
+//
+//go:nosplit
+func reusable(i int) bool {
+	switch threads[i].state {
+	case free:
+		return true
+	case dead:
+		for c := 0; c < smp.Running(); c++ {
+			if cur[c] == i {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // ForkThread creates the only thread of a forked process: a copy of the
@@ -200,18 +278,32 @@ func ForkThread(f *amd64.Frame, fx *amd64.FXArea, proc int32, cr3 uint64) int32 
 // the current thread was one of them.
 //
 //go:nosplit
-func KillProc(proc int32) {
+func KillProc(proc int32) { kill(proc, 0) }
+
+// kill ends every thread of process proc but keep, and waits until no
+// other CPU runs one of them any more: each such CPU is stopped in the
+// kernel, where it will see its thread dead (trap.Handle) and switch away.
+//
+//go:nosplit
+func kill(proc, keep int32) {
 	for i := 1; i < MaxThreads; i++ {
-		if t := &threads[i]; t.Proc == proc && t.state != free {
+		if t := &threads[i]; t.Proc == proc && t.TID != keep && t.state != free {
 			t.state = dead
 		}
 	}
+	var others uint32
+	for c := 0; c < smp.Running(); c++ {
+		if t := &threads[cur[c]]; c != me() && t.state == dead && t.Proc == proc {
+			others |= 1 << c
+		}
+	}
+	smp.Stop(others)
 }
 
 // CurrentDead reports whether the running thread has been killed.
 //
 //go:nosplit
-func CurrentDead() bool { return threads[current].state == dead }
+func CurrentDead() bool { return threads[current()].state == dead }
 
 // Reschedule switches to another thread after the current one was killed.
 //
@@ -222,7 +314,7 @@ func Reschedule(f *amd64.Frame, fx *amd64.FXArea) { switchTo(pick(), f, fx) }
 //
 //go:nosplit
 func save(f *amd64.Frame, fx *amd64.FXArea) {
-	t := &threads[current]
+	t := &threads[current()]
 	t.Frame = *f
 	t.FX = *fx
 }
@@ -235,14 +327,14 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	*f = t.Frame
 	*fx = t.FX
 	if t.CR3 != 0 && t.CR3 != amd64.ReadCR3() {
-		amd64.WriteCR3(t.CR3)
+		amd64.SetSpace(t.CR3)
 	}
 	t.state = running
 	t.ran = 0
-	if current != i {
-		Switches++
+	if c := me(); cur[c] != i {
+		switches[c]++
+		cur[c] = i
 	}
-	current = i
 }
 
 // pick returns the next runnable thread after the current one in round
@@ -257,7 +349,7 @@ func pick() int {
 			return i
 		}
 	}
-	return idle
+	return idleOf(me())
 }
 
 // reschedule saves the current thread (already marked by the caller) and
@@ -273,8 +365,9 @@ func reschedule(f *amd64.Frame, fx *amd64.FXArea) {
 //
 //go:nosplit
 func Yield(f *amd64.Frame, fx *amd64.FXArea) {
-	if current != idle {
-		threads[current].state = runnable
+	// A thread killed while it ran stays dead.
+	if c := current(); !isIdle(c) && threads[c].state == running {
+		ready(&threads[c])
 	}
 	reschedule(f, fx)
 }
@@ -285,7 +378,7 @@ func Yield(f *amd64.Frame, fx *amd64.FXArea) {
 //
 //go:nosplit
 func Block(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64) {
-	threads[current].restart = false
+	threads[current()].restart = false
 	park(f, fx, reason, key, deadline, result, timeoutResult, 0)
 }
 
@@ -312,7 +405,7 @@ func BlockRestartOn(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, 
 func blockRestart(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, timeoutResult uint64, next int32) {
 	nr := f.RAX
 	f.RIP -= 2 // SYSCALL is two bytes long
-	threads[current].restart = true
+	threads[current()].restart = true
 	park(f, fx, reason, key, deadline, nr, timeoutResult, next)
 }
 
@@ -324,7 +417,7 @@ func WakeOne(reason uint8, key uint64) int32 {
 	for i := 1; i < MaxThreads; i++ {
 		t := &threads[i]
 		if t.state == blocked && t.reason == reason && t.key == key {
-			t.state = runnable
+			ready(t)
 			return t.TID
 		}
 	}
@@ -336,7 +429,7 @@ func WakeOne(reason uint8, key uint64) int32 {
 //
 //go:nosplit
 func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64, next int32) {
-	t := &threads[current]
+	t := &threads[current()]
 	f.RAX = result
 	t.state = blocked
 	t.reason = reason
@@ -360,7 +453,7 @@ func Wake(reason uint8, key uint64, n int) int {
 	for i := 1; i < MaxThreads && woken < n; i++ {
 		t := &threads[i]
 		if t.state == blocked && t.reason == reason && t.key == key {
-			t.state = runnable
+			ready(t)
 			woken++
 		}
 	}
@@ -371,7 +464,7 @@ func Wake(reason uint8, key uint64, n int) int {
 //
 //go:nosplit
 func Exit(f *amd64.Frame, fx *amd64.FXArea) {
-	threads[current].state = dead
+	threads[current()].state = dead
 	switchTo(pick(), f, fx)
 }
 
@@ -390,12 +483,13 @@ func Tick(f *amd64.Frame, fx *amd64.FXArea) {
 				t.Frame.RIP += 2
 				t.WaitStart = 0
 			}
-			t.state = runnable
+			ready(t)
 		}
 	}
-	t := &threads[current]
+	c := current()
+	t := &threads[c]
 	t.ran++
-	if current == idle || t.ran >= Quantum {
+	if isIdle(c) || t.ran >= Quantum {
 		Yield(f, fx)
 	}
 }
@@ -422,7 +516,7 @@ func Stats() (live, blockedN int) {
 //
 //go:nosplit
 func Forward(f *amd64.Frame, fx *amd64.FXArea, key uint64, next int32) {
-	threads[current].restart = false
+	threads[current()].restart = false
 	park(f, fx, WaitLinux, key, 0, f.RAX, 0, next)
 }
 
@@ -459,7 +553,7 @@ func WakeIfWaiting(tid int32, reason uint8, key uint64) bool {
 	if t.TID != tid || t.state != blocked || t.reason != reason || t.key != key {
 		return false
 	}
-	t.state = runnable
+	ready(t)
 	return true
 }
 
@@ -475,7 +569,7 @@ func (t *Thread) AwaitReply(key uint64) {
 // Resume makes a parked thread runnable; its Frame is what it resumes with.
 //
 //go:nosplit
-func (t *Thread) Resume() { t.state = runnable }
+func (t *Thread) Resume() { ready(t) }
 
 // End ends a thread that is not running.
 //
@@ -490,10 +584,4 @@ func (t *Thread) ResetFX() { defaultFX(&t.FX) }
 // KillOthers ends every thread of process proc except keep.
 //
 //go:nosplit
-func KillOthers(proc, keep int32) {
-	for i := 1; i < MaxThreads; i++ {
-		if t := &threads[i]; t.Proc == proc && t.TID != keep && t.state != free {
-			t.state = dead
-		}
-	}
-}
+func KillOthers(proc, keep int32) { kill(proc, keep) }

@@ -18,18 +18,19 @@ import (
 //
 //go:nosplit
 func park(c *cpu) {
-	for {
+	for atomic.LoadUint32(&c.run) == 0 {
 		serve(c)
 		// Announce the halt, then look once more: a sender stores its
-		// request and then loads halted, so one of the two sees the other
-		// (both atomics are full barriers) and either the request is
-		// served here or the sender sends the IPI.
+		// request (or run) and then loads halted, so one of the two sees
+		// the other (both atomics are full barriers) and either the
+		// request is served here or the sender sends the IPI.
 		atomic.StoreUint32(&c.halted, 1)
-		if atomic.LoadUint64(&c.request) == atomic.LoadUint64(&c.reply) {
+		if atomic.LoadUint64(&c.request) == atomic.LoadUint64(&c.reply) && atomic.LoadUint32(&c.run) == 0 {
 			amd64.Halt()
 		}
 		atomic.StoreUint32(&c.halted, 0)
 	}
+	join(c)
 }
 
 // serve answers the mailbox until no request has come for c.spin TSC

@@ -28,11 +28,14 @@ const MaxCPUs = 16
 // runs, rare enough to cost an emulated CPU nothing.
 const ParkHz = 100
 
-// Stacks of an AP, in pages: its own, then one per IST entry.
+// Stacks of an AP, in pages: its own, one per IST entry, and its syscall
+// stack. Once it runs threads (Release) its trap handlers run on them, so
+// they are as large as the boot CPU's.
 const (
 	stackPages = 4
-	istPages   = 4
-	apPages    = stackPages + amd64.ISTCount*istPages
+	istPages   = 8
+	sysPages   = amd64.SyscallStackSize / mm.PageSize
+	apPages    = stackPages + amd64.ISTCount*istPages + sysPages
 )
 
 // The trampoline's temporary page tables, in reserved low memory after the
@@ -59,6 +62,14 @@ type cpu struct {
 	halted     uint32
 	_          [60]byte
 	spin       uint64 // TSC cycles to keep polling after an answer
+	// run asks a parked AP to join the scheduler (Release); running says
+	// it has, so shootdowns must reach it; acked is the last shootdown
+	// request it carried out.
+	run, running uint32
+	syscallTop   uintptr
+	_            [48]byte
+	acked        uint64
+	_            [56]byte
 }
 
 var (
@@ -76,7 +87,6 @@ var (
 //go:nosplit
 func Init(si *pvh.StartInfo, start bool) {
 	ncpus = 1
-	amd64.SetThisCPU(&cpus[0].arch)
 	mem := mm.DirectMap()
 	rsdp := si.RSDP
 	if rsdp == 0 {
@@ -110,6 +120,15 @@ func Init(si *pvh.StartInfo, start bool) {
 	default:
 		console.Print("smp: the boot CPU only; aramid.smp starts the others\n")
 	}
+}
+
+// SetBootCPU points the boot CPU's GS at its record. The trap path reads
+// GS, so boot calls this before the first trap can happen.
+//
+//go:nosplit
+func SetBootCPU() {
+	amd64.SetThisCPU(&cpus[0].arch)
+	cpus[0].running = 1
 }
 
 // Online is how many CPUs run: the boot CPU and the APs that came up.
@@ -175,6 +194,7 @@ func startAP(c *cpu, index, id uint32) bool {
 	for i := range c.ist {
 		c.ist[i] = base + uintptr(stackPages+(i+1)*istPages)*mm.PageSize - 16
 	}
+	c.syscallTop = base + apPages*mm.PageSize - 16
 	c.apicID, c.arch.Index = id, index
 	amd64.PrepareAP(&c.arch, base+stackPages*mm.PageSize-16)
 	ok = apic.SendInit(id)

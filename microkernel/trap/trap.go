@@ -13,6 +13,7 @@ import (
 	"aramid/microkernel/mm"
 	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
+	"aramid/microkernel/smp"
 )
 
 const (
@@ -39,10 +40,35 @@ var Counts struct {
 	Syscalls, Native, Faults, Ticks, IRQs uint64
 }
 
-// Handle is the kernel's trap handler (amd64.Handler).
+// Handle is the kernel's trap handler (amd64.Handler). It holds the kernel
+// lock throughout, except for a TLB shootdown, which it answers first
+// (docs/smp.md). A thread killed while it ran on this CPU is not served:
+// the CPU switches away from it.
 //
 //go:nosplit
 func Handle(f *amd64.Frame, fx *amd64.FXArea) {
+	if f.Vector == amd64.VectorShootdown {
+		smp.EOI()
+		if !smp.Answer() {
+			return
+		}
+	}
+	smp.Lock()
+	// Only a user thread can be killed, and it runs kernel code only here,
+	// so only a frame from ring 3 can be a dead thread's.
+	dead := f.CS&3 != 0 && sched.CurrentDead()
+	if own := f.Vector == amd64.SyscallVector || f.Vector < 32; !own || !dead {
+		handle(f, fx)
+	}
+	if f.CS&3 != 0 && sched.CurrentDead() {
+		sched.Reschedule(f, fx)
+	}
+	sched.Kick()
+	smp.Unlock()
+}
+
+//go:nosplit
+func handle(f *amd64.Frame, fx *amd64.FXArea) {
 	count(f.Vector, f.RAX)
 	user := f.CS&3 != 0
 	switch v := f.Vector; {
@@ -59,7 +85,7 @@ func Handle(f *amd64.Frame, fx *amd64.FXArea) {
 	case v < 32 && user:
 		userFault(f, fx, amd64.ReadCR2())
 	case v == vecPageFault:
-		if !kernelFault(amd64.ReadCR2(), f.Err&2 != 0) {
+		if !kernelFault(amd64.ReadCR2(), f.Err) {
 			crash.Fault(f, fx)
 		}
 	case v < 32:
@@ -68,6 +94,16 @@ func Handle(f *amd64.Frame, fx *amd64.FXArea) {
 		clock.Tick()
 		crash.Watchdog()
 		sched.Tick(f, fx)
+	case v == amd64.VectorAPTimer:
+		smp.EOI()
+		sched.Tick(f, fx)
+	case v == amd64.VectorAPWake:
+		smp.EOI()
+		if sched.Idle() {
+			sched.Yield(f, fx)
+		}
+	case v == amd64.VectorShootdown, v == amd64.VectorSpurious:
+		// answered above, or not to be acknowledged
 	case v == irqCOM1:
 		hosting.ConsoleInput()
 		clock.EOI(4)
@@ -83,15 +119,19 @@ func Handle(f *amd64.Frame, fx *amd64.FXArea) {
 
 // kernelFault resolves a page fault taken in ring 0: in the kernel's heap
 // window, or on a demand page of the process whose system call the kernel
-// is serving.
+// is serving. Another CPU may have resolved it first (mm.Spurious).
 //
 //go:nosplit
-func kernelFault(va uint64, write bool) bool {
+func kernelFault(va, err uint64) bool {
+	s := &mm.Kernel
 	if va < mm.UserTop {
 		p := proc.Current()
-		return p != 0 && proc.Procs[p].Space.Fault(va, write) == mm.FaultFixed
+		if p == 0 {
+			return false
+		}
+		s = &proc.Procs[p].Space
 	}
-	return mm.Kernel.Fault(va, write) == mm.FaultFixed
+	return s.Spurious(va, err) || s.Fault(va, err&2 != 0) == mm.FaultFixed
 }
 
 // Init installs Handle as the handler of every trap.

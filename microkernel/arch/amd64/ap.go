@@ -16,9 +16,10 @@ const TrampolinePage = 0x8000
 
 // Vectors of the parked CPUs' IDT.
 const (
-	VectorAPTimer  = 0xf0 // the local APIC timer
-	VectorAPWake   = 0xf1 // the wake-up IPI
-	VectorSpurious = 0xff // the local APIC's spurious vector
+	VectorAPTimer   = 0xf0 // the local APIC timer
+	VectorAPWake    = 0xf1 // the wake-up IPI
+	VectorShootdown = 0xf2 // a TLB shootdown request (docs/smp.md)
+	VectorSpurious  = 0xff // the local APIC's spurious vector
 )
 
 // Offsets in the trampoline page of the data the code reads; the code

@@ -24,6 +24,9 @@ func Cpuid(leaf, sub uint32) (a, b, c, d uint32)
 // Stop halts the processor for good, with interrupts disabled.
 func Stop()
 
+// Pause tells the CPU it is in a spin loop.
+func Pause()
+
 // Halt enables interrupts, waits for one, and disables them again.
 func Halt()
 
@@ -38,6 +41,9 @@ func idleLoop()
 
 //lint:ignore U1000 referenced from assembly
 func trapCommon()
+
+//lint:ignore U1000 referenced from assembly
+func trapSwapped()
 
 //lint:ignore U1000 referenced from assembly
 func syscallEntry()
@@ -58,10 +64,18 @@ const (
 	MSRFMASK  = 0xC0000084
 	MSRFSBase = 0xC0000100
 	MSRGSBase = 0xC0000101
+	// MSRKernelGSBase is the GS base SWAPGS exchanges with MSRGSBase.
+	MSRKernelGSBase = 0xC0000102
 )
 
 // IdleRIP is where the idle thread runs: a loop of STI; HLT.
 func IdleRIP() uint64 { return uint64(idleLoopAddr) }
+
+// Idle becomes the calling CPU's idle thread: STI; HLT for ever, on the
+// caller's stack, with every interrupt taken through the trap path.
+//
+//go:nosplit
+func Idle() { idleLoop() }
 
 // DisableInterrupts masks interrupts and returns the previous RFLAGS: the
 // kernel's critical section for goroutine code that touches state the trap

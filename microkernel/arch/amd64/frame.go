@@ -1,7 +1,5 @@
 package amd64
 
-import "unsafe"
-
 // SyscallVector is the pseudo vector number under which SYSCALL enters
 // trapCommon; real vectors are 0-255.
 const SyscallVector = 256
@@ -45,12 +43,8 @@ type Handler func(f *Frame, fx *FXArea)
 
 var handler Handler
 
-// trapDepth counts traps being dispatched; runawayMsg is printed, from
-// assembly, when they nest too deep.
-//
-//lint:ignore U1000 used by trap_amd64.s
-var trapDepth uint64
-
+// runawayMsg is printed, from assembly, when traps nest too deep
+// (CPU.trapDepth).
 var runawayMsg = [...]byte{'\r', '\n', 'K', 'E', 'R', 'N', 'E', 'L', ':', ' ', 'r', 'u', 'n', 'a', 'w', 'a', 'y', ' ', 'n', 'e', 's', 't', 'e', 'd', ' ', 't', 'r', 'a', 'p', 's', '\r', '\n'}
 
 //lint:ignore U1000 used by trap_amd64.s
@@ -75,22 +69,19 @@ var kernelTLS uint64
 //go:nosplit
 func SetKernelTLS(addr uint64) { kernelTLS = addr }
 
-// The stack syscallEntry switches to, and the caller's stack pointer while
-// it does.
-var syscallStack [64 << 10]byte
+// SyscallStackSize is the size of each CPU's syscall stack.
+const SyscallStackSize = 64 << 10
 
-//lint:ignore U1000 read by trap_amd64.s
-var syscallStackTop uintptr
+// The boot CPU's syscall stack; an AP's is allocated when it starts.
+var syscallStack [SyscallStackSize]byte
 
-//lint:ignore U1000 used by trap_amd64.s
-var syscallSavedSP uintptr
-
-// enableSyscall points SYSCALL at syscallEntry. STAR also gives the
-// user selectors, though ring 3 returns with IRETQ rather than SYSRET.
+// enableSyscall points SYSCALL at syscallEntry, which runs on c's syscall
+// stack below top. STAR also gives the user selectors, though ring 3
+// returns with IRETQ rather than SYSRET.
 //
 //go:nosplit
-func enableSyscall() {
-	syscallStackTop = uintptr(unsafe.Pointer(&syscallStack[len(syscallStack)-16]))
+func enableSyscall(c *CPU, top uintptr) {
+	c.syscallTop = top
 	Wrmsr(MSREFER, Rdmsr(MSREFER)|1) // SCE
 	Wrmsr(MSRSTAR, uint64(KernelCS)<<32|uint64(0x10)<<48)
 	Wrmsr(MSRLSTAR, uint64(syscallEntryAddr))

@@ -32,7 +32,8 @@ type Descriptors struct {
 }
 
 // Init loads the kernel's GDT, TSS and IDT on the boot CPU, routes SYSCALL
-// to the trap path, and installs h as the handler of every trap.
+// to the trap path, and installs h as the handler of every trap. The boot
+// CPU's GS must already point at its CPU (SetThisCPU).
 //
 //go:nosplit
 func Init(h Handler) {
@@ -47,7 +48,7 @@ func Init(h Handler) {
 	}
 	loadTable(&idtr, uintptr(unsafe.Pointer(&idt)), len(idt)*16)
 	lidt(uintptr(unsafe.Pointer(&idtr)))
-	enableSyscall()
+	enableSyscall(ThisCPU(), uintptr(unsafe.Pointer(&syscallStack[len(syscallStack)-16])))
 }
 
 // Load fills d with the kernel's segments and a TSS whose IST entries are

@@ -1,13 +1,15 @@
 package amd64
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // CPU is the part of a processor's per-CPU data that this package and its
 // assembly use. The GS base of every CPU points at its CPU, whose first word
-// is its own address, so ThisCPU is one load. Ring 0 never loads a GS
-// selector and CR4.FSGSBASE is off, but ring 3 can still load one and so
-// change the base: nothing on the boot CPU's trap path reads GS until that
-// path swaps GS on entry from ring 3 (docs/smp.md).
+// is its own address, so ThisCPU is one load. Ring 3 can load a GS selector
+// and so change the base, so the trap path swaps GS (SWAPGS) on every entry
+// from ring 3 and again on the way back (docs/smp.md).
 type CPU struct {
 	self uintptr
 	// EOI is the address of the CPU's local APIC end-of-interrupt register.
@@ -17,10 +19,19 @@ type CPU struct {
 	Ticks, Wakes uint64
 	// Index is the CPU's number in the kernel's CPU table (0 is the boot CPU).
 	Index uint32
+	// Space is the page-table root this CPU has loaded (SetSpace), which a
+	// TLB shootdown reads to find the CPUs that may cache a space.
+	Space uint64
 	// tls is the block FS points at while the CPU runs kernel Go code
 	// without a goroutine: Go's ABI wrappers read g from FS-8 (tls[0], nil).
 	tls  [2]uint64
 	desc Descriptors
+	// The trap path's own state: traps being dispatched (runawayMsg is
+	// printed when they nest too deep), and the stack syscallEntry
+	// switches to with the caller's stack pointer while it does.
+	trapDepth  uint64
+	syscallTop uintptr
+	syscallSP  uintptr
 }
 
 // SetThisCPU points this CPU's GS base at c.
@@ -41,4 +52,23 @@ func ThisCPU() *CPU
 func (c *CPU) Load(ist *[ISTCount]uintptr) {
 	c.desc.Load(ist)
 	lidt(uintptr(unsafe.Pointer(&apIDTR)))
+}
+
+// Run moves the calling AP from the parked CPUs' IDT to the kernel's, and
+// points its SYSCALL at the trap path with the syscall stack below
+// syscallTop: from then on it takes traps as the boot CPU does.
+//
+//go:nosplit
+func (c *CPU) Run(syscallTop uintptr) {
+	lidt(uintptr(unsafe.Pointer(&idtr)))
+	Wrmsr(MSRKernelGSBase, 0)
+	enableSyscall(c, syscallTop)
+}
+
+// SetSpace loads the page-table root cr3 on this CPU and records it.
+//
+//go:nosplit
+func SetSpace(cr3 uint64) {
+	WriteCR3(cr3)
+	atomic.StoreUint64(&ThisCPU().Space, cr3)
 }

@@ -10,6 +10,15 @@
 #include "textflag.h"
 
 TEXT ·trapCommon(SB), NOSPLIT|NOFRAME, $0
+	// From ring 3, GS is the thread's: swap in this CPU's (docs/smp.md).
+	TESTQ $3, 24(SP) // the hardware frame's CS, above vector and error code
+	JEQ 2(PC)
+	SWAPGS
+	JMP ·trapSwapped(SB)
+
+// trapSwapped is trapCommon once GS is the kernel's; syscallEntry, which
+// swaps GS itself, enters here.
+TEXT ·trapSwapped(SB), NOSPLIT|NOFRAME, $0
 	PUSHQ AX
 	PUSHQ BX
 	PUSHQ CX
@@ -35,8 +44,8 @@ TEXT ·trapCommon(SB), NOSPLIT|NOFRAME, $0
 	// A trap while dispatching a trap while dispatching a trap is a broken
 	// trap path (for example a fault in the ABI wrapper itself): stop
 	// rather than loop.
-	INCQ ·trapDepth(SB)
-	CMPQ ·trapDepth(SB), $3
+	INCQ CPU_trapDepth(GS)
+	CMPQ CPU_trapDepth(GS), $3
 	JGE runaway
 	// From ring 3, FS holds the user's TLS; the ABI wrapper of dispatch
 	// reads g through FS, so point it at the kernel's TLS block. The
@@ -58,7 +67,7 @@ kernelmode:
 	MOVQ BX, 0(SP)
 	MOVQ CX, 8(SP)
 	CALL ·dispatch(SB)
-	DECQ ·trapDepth(SB)
+	DECQ CPU_trapDepth(GS)
 	LEAQ 16(SP), CX
 	FXRSTOR64 (CX)
 	MOVQ BP, SP
@@ -83,6 +92,9 @@ kernelmode:
 	POPQ BX
 	POPQ AX
 	ADDQ $16, SP // vector and error code
+	TESTQ $3, 8(SP) // CS: back to ring 3 with the thread's GS
+	JEQ 2(PC)
+	SWAPGS
 	IRETQ
 
 runaway:
@@ -105,27 +117,30 @@ halt:
 // syscallEntry is the LSTAR target. SYSCALL left the return RIP in CX and
 // RFLAGS in R11, masked IF, and did not switch stacks.
 TEXT ·syscallEntry(SB), NOSPLIT|NOFRAME, $0
-	MOVQ SP, ·syscallSavedSP(SB)
-	MOVQ ·syscallStackTop(SB), SP
 	// Kernel code runs only in the upper half, so a return address in the
-	// lower half means the call came from ring 3.
+	// lower half means the call came from ring 3, with the thread's GS.
 	BTQ $63, CX
 	JCS fromkernel
+	SWAPGS
+	MOVQ SP, CPU_syscallSP(GS)
+	MOVQ CPU_syscallTop(GS), SP
 	PUSHQ $const_UserSS          // SS
-	PUSHQ ·syscallSavedSP(SB)    // RSP
+	PUSHQ CPU_syscallSP(GS)      // RSP
 	PUSHQ R11                    // RFLAGS
 	PUSHQ $const_UserCS          // CS
 	JMP pushed
 fromkernel:
+	MOVQ SP, CPU_syscallSP(GS)
+	MOVQ CPU_syscallTop(GS), SP
 	PUSHQ $const_KernelSS        // SS
-	PUSHQ ·syscallSavedSP(SB)    // RSP
+	PUSHQ CPU_syscallSP(GS)      // RSP
 	PUSHQ R11                    // RFLAGS
 	PUSHQ $const_KernelCS        // CS
 pushed:
 	PUSHQ CX                     // RIP
 	PUSHQ $0                     // error code
 	PUSHQ $const_SyscallVector   // vector
-	JMP ·trapCommon(SB)
+	JMP ·trapSwapped(SB)
 
 DATA ·syscallEntryAddr+0(SB)/8, $·syscallEntry(SB)
 GLOBL ·syscallEntryAddr(SB), RODATA, $8

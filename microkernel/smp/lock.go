@@ -1,0 +1,79 @@
+package smp
+
+import (
+	"sync/atomic"
+
+	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/clock"
+	"aramid/microkernel/console"
+	"aramid/microkernel/dev"
+)
+
+// big is the kernel lock: whoever holds it owns every table of the trap
+// path (threads, processes, handles, channels, page tables, frames, the
+// runtime's futexes and fds). The trap path holds it from entry to return
+// (trap.Handle), goroutines for their critical sections (sched.Lock), so
+// it is only ever held with interrupts off, and never across a halt or a
+// return to a thread. owner is the holder's CPU index plus one; depth
+// counts a trap nested in a trap on the owner (a fault in the trap path),
+// which must not wait for itself. docs/smp.md says why one lock.
+var big struct {
+	owner uint32
+	_     [60]byte
+	depth uint32
+}
+
+// lockTimeout is how long a CPU waits for the lock before it reports a
+// deadlock: far longer than any trap takes.
+const lockTimeout = 2e9
+
+// Lock takes the kernel lock. While it waits it answers TLB shootdowns, so
+// a holder that waits for this CPU's answer cannot deadlock with it.
+//
+//go:nosplit
+func Lock() {
+	me := amd64.ThisCPU().Index + 1
+	if atomic.LoadUint32(&big.owner) == me {
+		big.depth++
+		return
+	}
+	var since int64
+	for !atomic.CompareAndSwapUint32(&big.owner, 0, me) {
+		answer()
+		amd64.Pause()
+		switch now := clock.Nanotime(); {
+		case since == 0:
+			since = now
+		case now-since > lockTimeout:
+			stuck("kernel lock held by cpu ", uint64(atomic.LoadUint32(&big.owner)-1))
+		}
+	}
+	big.depth = 1
+}
+
+// Unlock releases one level of the kernel lock.
+//
+//go:nosplit
+func Unlock() {
+	if big.depth--; big.depth == 0 {
+		atomic.StoreUint32(&big.owner, 0)
+	}
+}
+
+// stuck reports a CPU that waited too long for another and stops the
+// machine: a deadlock is a kernel bug. It is called through a function
+// value so that the linker checks its nosplit chain apart from the deep
+// ones it ends (docs/runtime-hosting.md).
+var stuck = reportStuck
+
+//go:nosplit
+func reportStuck(what string, n uint64) {
+	console.Print("\nKERNEL FAULT: cpu ")
+	console.Dec(uint64(amd64.ThisCPU().Index))
+	console.Print(" stuck: ")
+	console.Print(what)
+	console.Dec(n)
+	console.Print("\n")
+	dev.QEMUExit(dev.ExitFailure)
+	amd64.Stop()
+}
