@@ -14,9 +14,10 @@ import (
 // runtime's futexes and fds). The trap path holds it from entry to return
 // (trap.Handle), goroutines for their critical sections (sched.Lock), so
 // it is only ever held with interrupts off, and never across a halt or a
-// return to a thread. owner is the holder's CPU index plus one; depth
-// counts a trap nested in a trap on the owner (a fault in the trap path),
-// which must not wait for itself. docs/smp.md says why one lock.
+// return to a thread. owner is the holder's CPU index plus one (0: free);
+// depth counts a trap nested in a trap on the owner (a fault in the trap
+// path), which must not wait for itself. docs/smp.md says why one lock,
+// and why a plain test-and-set one without PAUSE.
 var big struct {
 	owner uint32
 	_     [60]byte
@@ -25,7 +26,7 @@ var big struct {
 
 // lockTimeout is how long a CPU waits for the lock before it reports a
 // deadlock: far longer than any trap takes.
-const lockTimeout = 2e9
+const lockTimeout = 3e9
 
 // Lock takes the kernel lock. While it waits it answers TLB shootdowns, so
 // a holder that waits for this CPU's answer cannot deadlock with it.
@@ -37,15 +38,15 @@ func Lock() {
 		big.depth++
 		return
 	}
-	var since int64
-	for !atomic.CompareAndSwapUint32(&big.owner, 0, me) {
-		answer()
-		amd64.Pause()
-		switch now := clock.Nanotime(); {
-		case since == 0:
-			since = now
-		case now-since > lockTimeout:
-			stuck("kernel lock held by cpu ", uint64(atomic.LoadUint32(&big.owner)-1))
+	since := clock.Nanotime()
+	for n := 1; !atomic.CompareAndSwapUint32(&big.owner, 0, me); n++ {
+		for atomic.LoadUint32(&big.owner) != 0 {
+			answer()
+			// Under TCG reading the TSC takes a QEMU spinlock: look at
+			// the clock only now and then.
+			if n++; n%4096 == 0 && clock.Nanotime()-since > lockTimeout {
+				stuck("kernel lock held by cpu ", uint64(atomic.LoadUint32(&big.owner))-1)
+			}
 		}
 	}
 	big.depth = 1

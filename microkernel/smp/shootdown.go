@@ -24,7 +24,7 @@ var down struct {
 const leaveBit = 1
 
 // shootdownTimeout bounds the wait for an acknowledgement.
-const shootdownTimeout = 2e9
+const shootdownTimeout = 1e9
 
 // ShootDown makes every other CPU that may cache root's entries drop them,
 // and waits until each has; with leave, a CPU that has root loaded loads
@@ -87,7 +87,6 @@ func request(targets uint32, req uint64) {
 		}
 		end := clock.Nanotime() + shootdownTimeout
 		for atomic.LoadUint64(&cpus[i].acked) < seq {
-			amd64.Pause()
 			if clock.Nanotime() > end {
 				stuck("no shootdown answer from cpu ", uint64(i))
 			}

@@ -96,8 +96,8 @@ func TestCrashReport(t *testing.T) {
 // TestSMP boots with 2 and 4 CPUs and aramid.smp, and requires every AP to
 // report online with its own APIC ID and calibrated timer, the kernel's
 // probe of each parked CPU (timer interrupts, round trips polling and
-// woken by IPI) to pass, and a normal exit. With 2 CPUs the self-test
-// runs too, beside the parked AP.
+// woken by IPI) to pass, every CPU then to run threads, and a normal exit.
+// With 2 CPUs the self-test runs too, with its threads on both CPUs.
 func TestSMP(t *testing.T) {
 	for _, c := range []struct {
 		n    int
@@ -127,13 +127,19 @@ func TestSMP(t *testing.T) {
 				fmt.Sprintf("smp: %d CPU(s) in the MADT", n),
 				fmt.Sprintf("smp: %d CPUs online; APs parked", n),
 				fmt.Sprintf("SMP PASS: %d CPUs online", n),
+				fmt.Sprintf("smp: %d CPUs run threads", n),
 			} {
 				if !strings.Contains(out, want) {
 					t.Errorf("console lacks %q", want)
 				}
 			}
-			if !strings.Contains(c.args, "noselftest") && !strings.Contains(out, "SELFTEST PASS") {
-				t.Error("the self-test did not pass")
+			if !strings.Contains(c.args, "noselftest") {
+				if !strings.Contains(out, "SELFTEST PASS") {
+					t.Error("the self-test did not pass")
+				}
+				if busy, line := qemu.BusyCPUs(out); busy < n {
+					t.Errorf("the self-test's threads ran on %d of %d CPUs: %q", busy, n, line)
+				}
 			}
 			if len(seen) != n-1 || t.Failed() || status != qemu.StatusSuccess {
 				t.Fatalf("%d of %d APs online, QEMU status %d; console:\n%s", len(seen), n-1, status, out)

@@ -7,6 +7,7 @@
 package user_test
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -18,14 +19,55 @@ import (
 
 func TestUserSpace(t *testing.T) { userSpace(t, "") }
 
-// TestUserSpaceSMP runs the same with a second CPU started and parked
-// (aramid.smp): nothing may change for the programs on the boot CPU.
+// TestUserSpaceSMP runs the same with a second CPU (aramid.smp), which
+// runs threads beside the boot CPU: both must have switched threads.
 func TestUserSpaceSMP(t *testing.T) {
 	out := userSpace(t, "aramid.smp ", "-smp", "2")
-	for _, want := range []string{"cpu 1 online, apic id 1", "SMP PASS: 2 CPUs online"} {
+	for _, want := range []string{"cpu 1 online, apic id 1", "SMP PASS: 2 CPUs online", "smp: 2 CPUs run threads"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("console lacks %q", want)
 		}
+	}
+	if busy, line := qemu.BusyCPUs(out); busy < 2 {
+		t.Errorf("threads ran on %d CPU(s), want 2: %q", busy, line)
+	}
+}
+
+// TestSMPStress runs smpstress (test/progs/smpstress.c: IPC between
+// threads, maps and unmaps across threads, forks beside a writing thread)
+// and forktest with threads on 2 and 4 CPUs, and requires every CPU to
+// have run threads. A lost wake-up shows as the boot's timeout.
+func TestSMPStress(t *testing.T) {
+	kernel, bundle := os.Getenv("ARAMID_KERNEL"), os.Getenv("ARAMID_BUNDLE")
+	if kernel == "" || bundle == "" {
+		t.Skip("ARAMID_KERNEL and ARAMID_BUNDLE not set; run make test-user")
+	}
+	for _, n := range []int{2, 4} {
+		t.Run(fmt.Sprintf("smp%d", n), func(t *testing.T) {
+			vm, err := qemu.Start(kernel, "aramid.smp aramid.noselftest aramid.exit smpstress! forktest!", "-initrd", bundle, "-smp", fmt.Sprint(n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer vm.Kill()
+			status, err := vm.Wait(5 * time.Minute)
+			out := vm.Output()
+			if err != nil {
+				t.Fatalf("%v\nconsole:\n%s", err, out)
+			}
+			for _, want := range []string{"SMPSTRESS PASS", "FORK PASS", fmt.Sprintf("smp: %d CPUs run threads", n), "kernel: init exited with status 0x0"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("console lacks %q", want)
+				}
+			}
+			busy, line := qemu.BusyCPUs(out)
+			if busy < n {
+				t.Errorf("threads ran on %d of %d CPUs: %q", busy, n, line)
+			}
+			if t.Failed() || status != qemu.StatusSuccess {
+				t.Fatalf("QEMU status %d; console:\n%s", status, out)
+			}
+			t.Log(line)
+		})
 	}
 }
 

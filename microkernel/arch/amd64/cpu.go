@@ -24,9 +24,6 @@ func Cpuid(leaf, sub uint32) (a, b, c, d uint32)
 // Stop halts the processor for good, with interrupts disabled.
 func Stop()
 
-// Pause tells the CPU it is in a spin loop.
-func Pause()
-
 // Halt enables interrupts, waits for one, and disables them again.
 func Halt()
 

@@ -112,10 +112,6 @@ TEXT ·ltr(SB), NOSPLIT, $0-2
 	LTR AX
 	RET
 
-TEXT ·Pause(SB), NOSPLIT, $0
-	PAUSE
-	RET
-
 // Halt waits for the next interrupt with interrupts enabled.
 TEXT ·Halt(SB), NOSPLIT, $0
 	STI
