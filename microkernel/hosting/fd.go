@@ -1,7 +1,9 @@
 package hosting
 
 import (
+	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"aramid/lib/linux"
 	"aramid/microkernel/arch/amd64"
@@ -317,6 +319,8 @@ func ConsoleInput() {
 				c = '\n'
 			}
 			console.Write([]byte{c})
+		} else if escapeByte(c) {
+			continue
 		}
 		if inTail-inHead < uint64(len(inputRing)) {
 			inputRing[inTail%uint64(len(inputRing))] = c
@@ -338,4 +342,60 @@ func readInput(p []byte) int {
 		n++
 	}
 	return n
+}
+
+// The monitor escape: on a raw console, where every byte is linuxd's,
+// Ctrl-] starts a line for the kernel monitor instead, ended by CR or LF,
+// as a BREAK starts a magic SysRq key on Linux's serial console. It is how
+// a test, or a user of make qemu, reaches the monitor's kill while a Linux
+// program owns the terminal. A line that arrives while the monitor has not
+// taken the last one is dropped.
+const monitorEscape = 0x1d
+
+var (
+	escaping    bool
+	escapeLine  [80]byte
+	escapeLen   int
+	escapeReady uint32 // 1 while escapeLine holds a line for the monitor
+)
+
+// escapeByte takes c into a monitor line if one is being typed, or starts
+// one, and reports whether it did.
+//
+//go:nosplit
+func escapeByte(c byte) bool {
+	switch {
+	case c == monitorEscape:
+		escaping = true
+		if escapeReady == 0 {
+			escapeLen = 0
+		}
+	case !escaping:
+		return false
+	case c == '\r' || c == '\n':
+		escaping = false
+		if escapeReady == 0 {
+			atomic.StoreUint32(&escapeReady, 1)
+			sched.Wake(sched.WaitFutex, uint64(uintptr(unsafe.Pointer(&escapeReady))), sched.MaxThreads)
+		}
+	case escapeReady == 0 && escapeLen < len(escapeLine):
+		escapeLine[escapeLen] = c
+		escapeLen++
+	}
+	return true
+}
+
+// NextEscape waits for a line typed after the monitor escape and returns
+// it. Only the monitor calls it.
+func NextEscape() string {
+	for atomic.LoadUint32(&escapeReady) == 0 {
+		WaitWord(uintptr(unsafe.Pointer(&escapeReady)), 0)
+	}
+	var line [len(escapeLine)]byte
+	fl := amd64.DisableInterrupts()
+	n := copy(line[:], escapeLine[:escapeLen])
+	escapeLen = 0
+	atomic.StoreUint32(&escapeReady, 0)
+	amd64.RestoreInterrupts(fl)
+	return string(line[:n])
 }
