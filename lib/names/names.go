@@ -14,6 +14,7 @@ import (
 	"aramid/lib/ipc"
 	"aramid/proto/kchan"
 	"aramid/proto/namepb"
+	"aramid/proto/redial"
 	"aramid/proto/rpc"
 )
 
@@ -49,6 +50,20 @@ func Lookup(name string) (ipc.Handle, error) {
 		return 0, fmt.Errorf("lookup %s: %w", name, err)
 	}
 	return ipc.Handle(rep.GetChannel().GetValue()), nil
+}
+
+// Dial connects to the server called name through a transport that
+// survives its restarts (proto/redial): when the server dies, the next
+// call looks the name up again. restarted, if not nil, sets up on each
+// new server what the client had set up on the old one.
+func Dial(name string, restarted func(rpc.Transport) error) (*redial.Transport, error) {
+	return redial.New(func() (rpc.Transport, error) {
+		h, err := Lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		return kchan.NewClient(h), nil
+	}, restarted)
 }
 
 // Device returns the device handle init's configuration grants this

@@ -96,6 +96,9 @@ func (c *Client) Call(ctx context.Context, req rpc.Message) (rpc.Message, error)
 	return rep, nil
 }
 
+// Close closes the channel; calls after it fail.
+func (c *Client) Close() error { return c.ops.Close(c.h) }
+
 // Release implements rpc.Transport.
 func (c *Client) Release(handles []uint32) {
 	closeAll(c.ops, toHandles(handles))
