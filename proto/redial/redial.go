@@ -5,7 +5,7 @@
 // is gone with EPIPE), looks the name up again, and carries on over the
 // new connection.
 //
-// The call that found the server gone is not retried: its request may
+// The call that finds the server gone is not retried: its request may
 // name state that died with the server (an open file, a socket), and the
 // successor may give those numbers to something else. It fails with EIO,
 // Linux's "the server failed". Clients that hold such state record Gen
@@ -73,6 +73,18 @@ func (t *Transport) Call(ctx context.Context, req rpc.Message) (rpc.Message, err
 		return rpc.Message{}, rpc.Errno(err)
 	}
 	return rpc.Message{}, syscall.EIO
+}
+
+// Check connects to the successor now if the server is known to be gone
+// (the transport reports PeerGone, as kchan.Client does), so that a
+// client can see Gen change before it sends a request that names the dead
+// server's state, and send a fresh request to the successor instead of
+// failing one. Transports that cannot tell are left alone.
+func (t *Transport) Check() {
+	cur, gen := t.current()
+	if p, ok := cur.(interface{ PeerGone() bool }); ok && p.PeerGone() {
+		t.redial(gen)
+	}
 }
 
 // redial replaces the connection of generation gen, unless another call

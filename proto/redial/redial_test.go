@@ -143,3 +143,37 @@ func TestNoSuccessor(t *testing.T) {
 		t.Fatalf("then: %v, want EACCES", err)
 	}
 }
+
+// gone is a transport whose server has closed its end.
+type gone struct{ rpc.Transport }
+
+func (gone) PeerGone() bool { return true }
+
+// TestCheck: Check redials at once when the transport knows its server is
+// gone, so the next call already reaches the successor; with a live
+// server it does nothing.
+func TestCheck(t *testing.T) {
+	f := newFakeInit()
+	tr, err := redial.New(func() (rpc.Transport, error) {
+		t, err := f.dial()
+		if f.lookups == 1 {
+			return gone{t}, err
+		}
+		return t, err
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.kill()
+	tr.Check()
+	if tr.Gen() != 1 {
+		t.Fatalf("gen %d after Check found the server gone, want 1", tr.Gen())
+	}
+	if err := check(authpb.NewAuthClient(tr)); !errors.Is(err, syscall.EACCES) {
+		t.Fatalf("the call after Check: %v, want EACCES from the successor", err)
+	}
+	tr.Check()
+	if tr.Gen() != 1 || f.lookups != 2 {
+		t.Errorf("Check with a live server redialed: gen %d, %d lookups", tr.Gen(), f.lookups)
+	}
+}

@@ -204,8 +204,8 @@ func must(t *testing.T, what string, err error) {
 // answers EIO to everything but close, which succeeds, and none of it
 // reaches the successor (C is nil here: a call would panic).
 func TestVFSRestart(t *testing.T) {
-	gen := uint64(0)
-	v := &VFS{Gen: func() uint64 { return gen }}
+	gen := fakeConn(0)
+	v := &VFS{Conn: &gen}
 	n := &Node{v: v, ID: 3, gen: v.gen()}
 	if n.Lost() {
 		t.Fatal("a file of the running vfsd is lost")
@@ -232,3 +232,9 @@ func TestVFSRestart(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// fakeConn is a Restartable whose generation a test sets.
+type fakeConn uint64
+
+func (c *fakeConn) Gen() uint64 { return uint64(*c) }
+func (c *fakeConn) Check()      {}

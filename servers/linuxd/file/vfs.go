@@ -24,18 +24,38 @@ type VFS struct {
 	Bulk []byte
 	// BulkID names Bulk in vfsd's requests (rpc.Region.Buffer).
 	BulkID uint32
-	// Gen, when set, counts vfsd's restarts (redial.Transport.Gen). A
-	// file opened on a vfsd that has since died is lost: its id means
-	// nothing, or something else, to the successor.
-	Gen func() uint64
+	// Conn, when set, is C's transport, which connects to vfsd's
+	// successor when vfsd dies (redial.Transport). A file opened on a
+	// vfsd that has since died is lost: its id means nothing, or
+	// something else, to the successor.
+	Conn Restartable
+}
+
+// Restartable is a connection to a server that init may restart.
+type Restartable interface {
+	// Gen changes when the server has been replaced.
+	Gen() uint64
+	// Check replaces the connection now if the server is known to be
+	// gone.
+	Check()
 }
 
 // gen is the generation of the vfsd that serves calls now.
 func (v *VFS) gen() uint64 {
-	if v.Gen == nil {
+	if v.Conn == nil {
 		return 0
 	}
-	return v.Gen()
+	return v.Conn.Gen()
+}
+
+// Check connects to vfsd's successor if vfsd has died since the last
+// call. Calls that start from a path run it first: their request then
+// reaches the successor, with the working directory opened again there,
+// instead of failing for finding vfsd gone.
+func (v *VFS) Check() {
+	if v.Conn != nil {
+		v.Conn.Check()
+	}
 }
 
 // Caller is who asks vfsd, and relative to what: the credential, pid,

@@ -104,6 +104,7 @@ func absPath(c *Ctx, dirfd int, p string) string {
 // directory opened on a vfsd that has since died is opened again by its
 // path on the successor, or is ESTALE if that fails.
 func cwdID(k *task.Kernel, p *task.Process) (uint64, error) {
+	k.VFS.Check()
 	if p.Cwd == nil {
 		return 0, nil
 	}
@@ -121,6 +122,7 @@ func cwdID(k *task.Kernel, p *task.Process) (uint64, error) {
 // at returns the caller for path p relative to dirfd. An absolute path
 // ignores dirfd, even one that is not open, as Linux does.
 func at(c *Ctx, dirfd int, p string) (file.Caller, error) {
+	c.K.VFS.Check()
 	if path.IsAbs(p) {
 		return callerOf(c.P(), 0), nil
 	}

@@ -88,7 +88,7 @@ func connectVFS() (*file.VFS, error) {
 	if err := share(t); err != nil {
 		fmt.Println("linuxd: no buffer shared with vfsd (reads and writes go inline):", err)
 	}
-	vfs.C, vfs.Gen = vfspb.NewVfsClient(t), t.Gen
+	vfs.C, vfs.Conn = vfspb.NewVfsClient(t), t
 	return vfs, nil
 }
 
