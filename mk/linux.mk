@@ -112,3 +112,12 @@ test-linux: kernel bundle $(ROOT_IMG)
 
 TESTS += test-linux
 .PHONY: test-linux
+
+## test-restart: kill netd under load, authd and vfsd in a running Linux system and check what survives
+test-restart: kernel bundle $(ROOT_IMG)
+	@$(NEED) qemu-system-x86
+	ARAMID_KERNEL=$(abspath $(KERNEL)) ARAMID_BUNDLE=$(abspath $(BUNDLE)) ARAMID_APPEND="$(LINUX_APPEND)" \
+		ARAMID_IMAGE=$(abspath $(ROOT_IMG)) $(GO) test -count=1 -timeout 10m -v ./test/restart/
+
+TESTS += test-restart
+.PHONY: test-restart

@@ -1,0 +1,249 @@
+// Package restart_test kills Aramid's servers under a running Linux
+// system and checks what docs/user-space.md says survives (make
+// test-restart): netd killed while the host loads a web server, whose
+// listening socket linuxd makes again on the restarted netd so that new
+// connections succeed; authd killed and answering correctly again; vfsd
+// killed, with open files failing with EIO and the working directory
+// opened again by its path. The kills go through the kernel monitor's
+// kill, typed after Ctrl-] on the console.
+package restart_test
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"aramid/test/qemu"
+)
+
+// recoveryGoal is how soon after netd's death the host's new connections
+// must succeed again (issue 17).
+const recoveryGoal = time.Second
+
+func TestRestart(t *testing.T) {
+	kernel, bundle, boot, image := os.Getenv("ARAMID_KERNEL"), os.Getenv("ARAMID_BUNDLE"), os.Getenv("ARAMID_APPEND"), os.Getenv("ARAMID_IMAGE")
+	if kernel == "" || bundle == "" || boot == "" || image == "" {
+		t.Skip("ARAMID_KERNEL, ARAMID_BUNDLE, ARAMID_APPEND and ARAMID_IMAGE not set; run make test-restart")
+	}
+	img := filepath.Join(t.TempDir(), "root.ext4")
+	if out, err := exec.Command("cp", image, img).CombinedOutput(); err != nil {
+		t.Fatalf("copying the image: %v\n%s", err, out)
+	}
+	port, err := qemu.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm, err := qemu.Start(kernel, boot+" authwatch linuxd,/bin/sh!!", "-initrd", bundle,
+		"-drive", "file="+img+",if=none,id=root,format=raw", "-device", "virtio-blk-pci,drive=root,disable-legacy=on",
+		"-netdev", fmt.Sprintf("user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:80", port),
+		"-device", "virtio-net-pci,netdev=n0,disable-legacy=on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		vm.Kill()
+		t.Logf("console:\n%s", vm.Output())
+	}()
+	if _, _, err := vm.WaitFor("built-in shell (ash)", 3*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("netd", func(t *testing.T) { netd(t, vm, fmt.Sprintf("http://127.0.0.1:%d/passwd", port)) })
+	t.Run("authd", func(t *testing.T) { authd(t, vm) })
+	t.Run("vfsd", func(t *testing.T) { vfsd(t, vm) })
+	if strings.Contains(vm.Output(), "authwatch: FAIL") {
+		t.Error("authwatch saw a wrong answer from authd")
+	}
+	if err := vm.Type("poweroff\r"); err != nil {
+		t.Fatal(err)
+	}
+	if status, err := vm.Wait(time.Minute); err != nil || status != qemu.StatusSuccess {
+		t.Errorf("after poweroff: QEMU status %d, %v; want %d", status, err, qemu.StatusSuccess)
+	}
+}
+
+// kill ends server name through the kernel monitor and returns when the
+// kernel has said so.
+func kill(t *testing.T, vm *qemu.VM, name string) {
+	t.Helper()
+	if err := vm.Type("\x1dkill " + name + "\r"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := vm.WaitFor("kernel: killed "+name, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// run types cmd at the shell and wants status 0.
+func run(t *testing.T, vm *qemu.VM, cmd string) string {
+	t.Helper()
+	out, status, err := vm.Run(cmd, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != 0 {
+		t.Fatalf("%s: exit status %d:\n%s", cmd, status, out)
+	}
+	return out
+}
+
+// get fetches url on a new connection and reports whether it answered
+// 200.
+func get(url string, timeout time.Duration) bool {
+	c := &http.Client{Timeout: timeout, Transport: &http.Transport{DisableKeepAlives: true}}
+	r, err := c.Get(url)
+	if err != nil {
+		return false
+	}
+	r.Body.Close()
+	return r.StatusCode == http.StatusOK
+}
+
+// firstAnswer opens a new connection to url every 20 ms, each its own
+// request, and returns how long after since the first one answered. A
+// connection the host opened while no netd ran waits for QEMU's user
+// network to retransmit its SYN, seconds later; the ones opened after
+// the restart show when new connections succeed again.
+func firstAnswer(url string, since time.Time, timeout time.Duration) (time.Duration, error) {
+	answered := make(chan time.Duration, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case d := <-answered:
+			return d, nil
+		case <-deadline:
+			return 0, fmt.Errorf("no new connection answered within %v", timeout)
+		case <-tick.C:
+			go func() {
+				if get(url, 10*time.Second) {
+					select {
+					case answered <- time.Since(since):
+					default:
+					}
+				}
+			}()
+		}
+	}
+}
+
+// load fetches url from four clients until stop is closed, counting the
+// requests answered and failed.
+func load(url string, stop <-chan struct{}, ok, failed *atomic.Int64) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if get(url, 3*time.Second) {
+					ok.Add(1)
+				} else {
+					failed.Add(1)
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+		}()
+	}
+	return &wg
+}
+
+// netd: busybox's httpd serves the host under load; netd is killed; new
+// connections must succeed within recoveryGoal of the kill, and the load
+// goes on.
+func netd(t *testing.T, vm *qemu.VM, url string) {
+	run(t, vm, "httpd -p 80 -h /etc")
+	deadline := time.Now().Add(2 * time.Minute)
+	for !get(url, 10*time.Second) {
+		if time.Now().After(deadline) {
+			t.Fatalf("httpd not answering %s within 2 minutes", url)
+		}
+		time.Sleep(time.Second)
+	}
+	var ok, failed atomic.Int64
+	stop := make(chan struct{})
+	wg := load(url, stop, &ok, &failed)
+	defer func() { close(stop); wg.Wait() }()
+	time.Sleep(3 * time.Second)
+	before, failedBefore := ok.Load(), failed.Load()
+	if before == 0 {
+		t.Fatalf("no request answered under load before the kill (%d failed)", failedBefore)
+	}
+
+	kill(t, vm, "netd")
+	killed := time.Now()
+	recovered, err := firstAnswer(url, killed, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	atRecovery := ok.Load()
+	time.Sleep(3 * time.Second)
+	after := ok.Load() - atRecovery
+	t.Logf("netd killed under load: first new connection answered %v after the kill (goal %v); "+
+		"requests answered: %d in 3 s before the kill, %d in 3 s after the first answer; %d failed or timed out around the kill",
+		recovered.Round(time.Millisecond), recoveryGoal, before, after, failed.Load()-failedBefore)
+	if recovered > recoveryGoal {
+		t.Errorf("new connections answered %v after netd's death, more than %v", recovered.Round(time.Millisecond), recoveryGoal)
+	}
+	if after == 0 {
+		t.Error("no request answered under load after the restart")
+	}
+	for _, line := range []string{"init: restarting netd", "linuxd: netd restarted"} {
+		if _, _, err := vm.WaitFor(line, 10*time.Second); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// authd: authwatch asks authd's checker every 200 ms; after the kill the
+// restarted authd must answer it, and correctly (authwatch prints FAIL
+// otherwise).
+func authd(t *testing.T, vm *qemu.VM) {
+	if _, _, err := vm.WaitFor("authwatch: authd 0 answers", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	kill(t, vm, "authd")
+	start := time.Now()
+	if _, _, err := vm.WaitFor("authwatch: authd 1 answers", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("authd killed: the restarted authd answered authwatch correctly %v later", time.Since(start).Round(time.Millisecond))
+}
+
+// vfsd: a file the shell holds open fails with EIO once vfsd has been
+// replaced, and closes cleanly; the working directory is opened again by
+// its path; new opens and exec work.
+func vfsd(t *testing.T, vm *qemu.VM) {
+	run(t, vm, "cd /etc && exec 3</etc/passwd && head -c 5 <&3")
+	kill(t, vm, "vfsd")
+	start := time.Now()
+	out, status, err := vm.Run("cat <&3", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status == 0 || !strings.Contains(out, "Input/output error") {
+		t.Errorf("reading a file opened on the dead vfsd: status %d, %q; want EIO (I/O error)", status, out)
+	}
+	t.Logf("vfsd killed: a read of a file open on it failed after %v: %q", time.Since(start).Round(time.Millisecond), out)
+	run(t, vm, "exec 3<&-")
+	if out := run(t, vm, "cat hostname; pwd"); !strings.Contains(out, "aramid") || !strings.Contains(out, "/etc") {
+		t.Errorf("the working directory after vfsd's restart: %q; want /etc/hostname's aramid and pwd /etc", out)
+	}
+	if out := run(t, vm, "echo data > /tmp/after && cat /tmp/after"); !strings.Contains(out, "data") {
+		t.Errorf("a file made after vfsd's restart: %q", out)
+	}
+}
