@@ -10,7 +10,6 @@ package restart_test
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,10 +71,7 @@ func TestRestart(t *testing.T) {
 // kernel has said so, as the time since QEMU started.
 func kill(t *testing.T, vm *qemu.VM, name string) time.Duration {
 	t.Helper()
-	if err := vm.Type("\x1dkill " + name + "\r"); err != nil {
-		t.Fatal(err)
-	}
-	_, at, err := vm.WaitFor("kernel: killed "+name, 30*time.Second)
+	at, err := vm.KillServer(name, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,49 +91,6 @@ func run(t *testing.T, vm *qemu.VM, cmd string) string {
 	return out
 }
 
-// get fetches url on a new connection and reports whether it answered
-// 200.
-func get(url string, timeout time.Duration) bool {
-	c := &http.Client{Timeout: timeout, Transport: &http.Transport{DisableKeepAlives: true}}
-	r, err := c.Get(url)
-	if err != nil {
-		return false
-	}
-	r.Body.Close()
-	return r.StatusCode == http.StatusOK
-}
-
-// firstAnswer opens a new connection to url every 20 ms, each its own
-// request, and returns how long after since the first one answered. A
-// connection the host opened while no netd ran waits for QEMU's user
-// network to retransmit its SYN, seconds later; the ones opened after
-// the restart show when new connections succeed again.
-func firstAnswer(url string, since time.Time, timeout time.Duration) (time.Duration, error) {
-	answered := make(chan time.Duration, 1)
-	stop := make(chan struct{})
-	defer close(stop)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case d := <-answered:
-			return d, nil
-		case <-deadline:
-			return 0, fmt.Errorf("no new connection answered within %v", timeout)
-		case <-tick.C:
-			go func() {
-				if get(url, 10*time.Second) {
-					select {
-					case answered <- time.Since(since):
-					default:
-					}
-				}
-			}()
-		}
-	}
-}
-
 // load fetches url from four clients until stop is closed, counting the
 // requests answered and failed.
 func load(url string, stop <-chan struct{}, ok, failed *atomic.Int64) *sync.WaitGroup {
@@ -152,7 +105,7 @@ func load(url string, stop <-chan struct{}, ok, failed *atomic.Int64) *sync.Wait
 					return
 				default:
 				}
-				if get(url, 3*time.Second) {
+				if qemu.GetOK(url, 3*time.Second) {
 					ok.Add(1)
 				} else {
 					failed.Add(1)
@@ -170,7 +123,7 @@ func load(url string, stop <-chan struct{}, ok, failed *atomic.Int64) *sync.Wait
 func netd(t *testing.T, vm *qemu.VM, url string) {
 	run(t, vm, "httpd -p 80 -h /etc")
 	deadline := time.Now().Add(2 * time.Minute)
-	for !get(url, 10*time.Second) {
+	for !qemu.GetOK(url, 10*time.Second) {
 		if time.Now().After(deadline) {
 			t.Fatalf("httpd not answering %s within 2 minutes", url)
 		}
@@ -188,7 +141,7 @@ func netd(t *testing.T, vm *qemu.VM, url string) {
 
 	at0 := kill(t, vm, "netd")
 	killed := time.Now()
-	recovered, err := firstAnswer(url, killed, time.Minute)
+	recovered, err := qemu.FirstAnswer(url, killed, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
