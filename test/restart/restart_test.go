@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"aramid/test/packages"
 	"aramid/test/qemu"
 )
 
@@ -159,6 +160,9 @@ func netd(t *testing.T, vm *qemu.VM, url string) {
 	if after == 0 {
 		t.Error("no request answered under load after the restart")
 	}
+	// The restarted netd's socket table, through procd, shows the
+	// listener linuxd made again.
+	(&packages.Guest{VM: vm}).Listening(t, 80)
 	// When each step of the restart appeared on the console, from the
 	// kill on.
 	for _, line := range []string{"init: restarting netd", "netd: virtio-net", "init: netd registered", "linuxd: netd restarted"} {
@@ -207,4 +211,5 @@ func vfsd(t *testing.T, vm *qemu.VM) {
 	if out := run(t, vm, "echo data > /tmp/after && cat /tmp/after"); !strings.Contains(out, "data") {
 		t.Errorf("a file made after vfsd's restart: %q", out)
 	}
+	run(t, vm, "[ -r /proc/self/stat ]") // the successor forwards /proc to procd again
 }
