@@ -7,7 +7,9 @@ package names
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"syscall"
 
@@ -68,9 +70,14 @@ func Dial(name string, restarted func(rpc.Transport) error) (*redial.Transport, 
 
 // Device returns the device handle init's configuration grants this
 // program ("vfsd@virtio-blk"), minted for it on the first call. Without
-// one the error is ENODEV.
+// one the error is ENODEV. A spare that init keeps of a server
+// ("+netd@virtio-net") waits here until the server dies and it takes its
+// place; if init answers that it is not needed, the process exits.
 func Device() (ipc.Handle, error) {
 	rep, err := initClient().Device(context.Background(), &namepb.DeviceRequest{})
+	if errors.Is(err, syscall.ECANCELED) {
+		os.Exit(0)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("device: %w", err)
 	}
