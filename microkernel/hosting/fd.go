@@ -348,15 +348,15 @@ func readInput(p []byte) int {
 // Ctrl-] starts a line for the kernel monitor instead, ended by CR or LF,
 // as a BREAK starts a magic SysRq key on Linux's serial console. It is how
 // a test, or a user of make qemu, reaches the monitor's kill while a Linux
-// program owns the terminal. A line that arrives while the monitor has not
-// taken the last one is dropped.
+// program owns the terminal. The lines queue in a ring of their own; what
+// does not fit is dropped.
 const monitorEscape = 0x1d
 
 var (
-	escaping    bool
-	escapeLine  [80]byte
-	escapeLen   int
-	escapeReady uint32 // 1 while escapeLine holds a line for the monitor
+	escaping               bool
+	escapeRing             [256]byte
+	escapeHead, escapeTail uint64
+	escapeLines            uint32 // lines completed; the monitor futex-waits on it
 )
 
 // escapeByte takes c into a monitor line if one is being typed, or starts
@@ -367,35 +367,48 @@ func escapeByte(c byte) bool {
 	switch {
 	case c == monitorEscape:
 		escaping = true
-		if escapeReady == 0 {
-			escapeLen = 0
-		}
 	case !escaping:
 		return false
 	case c == '\r' || c == '\n':
 		escaping = false
-		if escapeReady == 0 {
-			atomic.StoreUint32(&escapeReady, 1)
-			sched.Wake(sched.WaitFutex, uint64(uintptr(unsafe.Pointer(&escapeReady))), sched.MaxThreads)
-		}
-	case escapeReady == 0 && escapeLen < len(escapeLine):
-		escapeLine[escapeLen] = c
-		escapeLen++
+		putEscape('\n')
+		atomic.AddUint32(&escapeLines, 1)
+		sched.Wake(sched.WaitFutex, uint64(uintptr(unsafe.Pointer(&escapeLines))), sched.MaxThreads)
+	default:
+		putEscape(c)
 	}
 	return true
+}
+
+//go:nosplit
+func putEscape(c byte) {
+	if escapeTail-escapeHead < uint64(len(escapeRing)) {
+		escapeRing[escapeTail%uint64(len(escapeRing))] = c
+		escapeTail++
+	}
 }
 
 // NextEscape waits for a line typed after the monitor escape and returns
 // it. Only the monitor calls it.
 func NextEscape() string {
-	for atomic.LoadUint32(&escapeReady) == 0 {
-		WaitWord(uintptr(unsafe.Pointer(&escapeReady)), 0)
+	for {
+		seen := atomic.LoadUint32(&escapeLines)
+		var line [len(escapeRing)]byte
+		n, ok := 0, false
+		fl := amd64.DisableInterrupts()
+		for i := escapeHead; i < escapeTail; i++ {
+			if c := escapeRing[i%uint64(len(escapeRing))]; c != '\n' {
+				line[n] = c
+				n++
+				continue
+			}
+			escapeHead, ok = i+1, true
+			break
+		}
+		amd64.RestoreInterrupts(fl)
+		if ok {
+			return string(line[:n])
+		}
+		WaitWord(uintptr(unsafe.Pointer(&escapeLines)), seen)
 	}
-	var line [len(escapeLine)]byte
-	fl := amd64.DisableInterrupts()
-	n := copy(line[:], escapeLine[:escapeLen])
-	escapeLen = 0
-	atomic.StoreUint32(&escapeReady, 0)
-	amd64.RestoreInterrupts(fl)
-	return string(line[:n])
 }
