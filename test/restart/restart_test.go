@@ -165,7 +165,7 @@ func netd(t *testing.T, vm *qemu.VM, url string) {
 	(&packages.Guest{VM: vm}).Listening(t, 80)
 	// When each step of the restart appeared on the console, from the
 	// kill on.
-	for _, line := range []string{"init: restarting netd", "netd: virtio-net", "init: netd registered", "linuxd: netd restarted"} {
+	for _, line := range []string{"init: restarting netd (1 of 3) from its spare", "netd: virtio-net", "init: netd registered", "linuxd: netd restarted"} {
 		if _, at, err := vm.WaitSince(at0, line, 10*time.Second); err != nil {
 			t.Error(err)
 		} else {
