@@ -6,6 +6,27 @@ import (
 	"time"
 )
 
+// How soon after a server's death new connections must be answered
+// again: RecoveryGoal is issue 17's goal, which the restart meets on a
+// quiet machine; RecoveryLimit is what the tests require, because under
+// TCG on a shared machine everything slows with the host's load (the same
+// restart has taken 1.8 s at a load average of 13 on 2 cores). A restart
+// that does not work at all misses both by far: the host's connections
+// are never answered, or only after QEMU's SYN retransmissions, seconds
+// apart.
+const (
+	RecoveryGoal  = time.Second
+	RecoveryLimit = 3 * time.Second
+)
+
+// Recovery says how a recovery time compares with RecoveryGoal.
+func Recovery(d time.Duration) string {
+	if d <= RecoveryGoal {
+		return fmt.Sprintf("%v, within the goal of %v", d.Round(time.Millisecond), RecoveryGoal)
+	}
+	return fmt.Sprintf("%v, MISSING the goal of %v", d.Round(time.Millisecond), RecoveryGoal)
+}
+
 // KillServer ends the Aramid server called name as a crash would, through
 // the kernel monitor's kill typed after Ctrl-] (the monitor escape of a
 // console that linuxd's terminal owns), and waits for the kernel to say
