@@ -109,7 +109,9 @@ func TestNetdRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	one := binary.LittleEndian.AppendUint32(nil, 1)
-	must(t, "setsockopt SO_REUSEADDR", l.SetSockOpt(syscall.SOL_SOCKET, syscall.SO_REUSEADDR, one))
+	zero := binary.LittleEndian.AppendUint32(nil, 0)
+	must(t, "setsockopt SO_REUSEADDR 0", l.SetSockOpt(syscall.SOL_SOCKET, syscall.SO_REUSEADDR, zero))
+	must(t, "setsockopt SO_REUSEADDR 1", l.SetSockOpt(syscall.SOL_SOCKET, syscall.SO_REUSEADDR, one))
 	must(t, "bind", l.Bind(RootCred(), loopback(8080)))
 	must(t, "listen", l.Listen(8))
 	cl, err := n.NewSocket(syscall.AF_INET, syscall.SOCK_STREAM, 0)

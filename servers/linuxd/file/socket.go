@@ -71,6 +71,7 @@ func (n *Net) Restore(c *netpb.NetClient) {
 	for _, s := range old {
 		if !s.lost {
 			if err := s.restore(); err != nil {
+				s.n.C.Close(bg(), &netpb.CloseRequest{Socket: s.ID})
 				s.lost = true
 				s.ready = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP
 			}
@@ -387,8 +388,22 @@ func (s *Socket) SetSockOpt(level, name int, value []byte) error {
 	if _, err := s.n.C.SetSockOpt(bg(), req); err != nil {
 		return err
 	}
-	s.opts = append(s.opts, req)
+	if s.restorable() {
+		s.remember(req)
+	}
 	return nil
+}
+
+// remember keeps an option to set again, replacing an earlier value of
+// the same option.
+func (s *Socket) remember(req *netpb.SetSockOptRequest) {
+	for i, o := range s.opts {
+		if o.GetLevel() == req.GetLevel() && o.GetName() == req.GetName() {
+			s.opts[i] = req
+			return
+		}
+	}
+	s.opts = append(s.opts, req)
 }
 
 // Bind binds the socket to addr for cred, and keeps both to bind again on
