@@ -130,14 +130,22 @@ func connectNet(k *task.Kernel, bulk *buffer) error {
 	}
 	n.Bulk, n.BulkID = shared, id
 	k.Mu.Unlock()
+	watched := make(chan bool, 1)
 	go func() {
 		kchan.Serve(context.Background(), mine, netpb.NewReadinessDispatcher(notifier{k, n}))
-		netLost(k, bulk, func() {
+		closeOld := func() {
 			ipc.Close(mine)
 			client.Close()
-		})
+		}
+		if !<-watched {
+			closeOld() // this connection never served; the caller retries
+			return
+		}
+		netLost(k, bulk, closeOld)
 	}()
-	if _, err := c.Watch(context.Background(), &netpb.WatchRequest{Channel: &rpc.Handle{Value: uint32(theirs)}}); err != nil {
+	_, err = c.Watch(context.Background(), &netpb.WatchRequest{Channel: &rpc.Handle{Value: uint32(theirs)}})
+	watched <- err == nil
+	if err != nil {
 		return err
 	}
 	k.Mu.Lock()
