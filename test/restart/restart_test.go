@@ -187,10 +187,13 @@ func authd(t *testing.T, vm *qemu.VM) {
 
 // vfsd: a file the shell holds open fails with EIO once vfsd has been
 // replaced, and closes cleanly; the working directory is opened again by
-// its path; new opens and exec work.
+// its path, or is ESTALE where the path is gone (a tmpfs); new opens and
+// exec work.
 func vfsd(t *testing.T, vm *qemu.VM) {
 	run(t, vm, "cd /etc && exec 3</etc/passwd && head -c 5 <&3")
-	kill(t, vm, "vfsd")
+	// A subshell whose cwd is on /tmp, a tmpfs that dies with vfsd.
+	run(t, vm, "mkdir /tmp/gone && (cd /tmp/gone && sleep 3 && ls; echo gone-$?) & true")
+	at0 := kill(t, vm, "vfsd")
 	start := time.Now()
 	out, status, err := vm.Run("cat <&3", time.Minute)
 	if err != nil {
@@ -208,4 +211,9 @@ func vfsd(t *testing.T, vm *qemu.VM) {
 		t.Errorf("a file made after vfsd's restart: %q", out)
 	}
 	run(t, vm, "[ -r /proc/self/stat ]") // the successor forwards /proc to procd again
+	if _, _, err := vm.WaitSince(at0, "gone-1", time.Minute); err != nil {
+		t.Error("ls in a cwd that died with vfsd's tmpfs:", err)
+	} else if !strings.Contains(vm.Output(), "Stale file handle") {
+		t.Error("ls in a cwd that died with vfsd's tmpfs did not fail with ESTALE")
+	}
 }

@@ -227,8 +227,8 @@ func execve(c *Ctx) (uint64, error) {
 // the process.
 func Exec(k *task.Kernel, p *task.Process, keep int, file string, argv, envp []string) (abi.Regs, error) {
 	dir, err := cwdID(k, p)
-	if err != nil {
-		return abi.Regs{}, err
+	if err != nil && !path.IsAbs(file) {
+		return abi.Regs{}, err // a lost cwd does not stop an absolute exec
 	}
 	caller := callerOf(p, dir)
 	prog, err := exec.Prepare(func(name string) ([]byte, error) { return k.VFS.ReadFile(caller, name) }, file, argv, envp)
