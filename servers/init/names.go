@@ -116,8 +116,11 @@ func (n names) Lookup(_ context.Context, req *namepb.LookupRequest) (*namepb.Loo
 // server it stands in for has died (and so released the device), or
 // fails with ECANCELED when the spare is not needed.
 func (n names) Device(context.Context, *namepb.DeviceRequest) (*namepb.DeviceReply, error) {
-	if n.c.gate != nil && !<-n.c.gate {
-		return nil, syscall.ECANCELED
+	if n.c.gate != nil {
+		fmt.Printf("init: a spare of %s is ready\n", n.c.cmd)
+		if !<-n.c.gate {
+			return nil, syscall.ECANCELED
+		}
 	}
 	h, err := mintDevice(n.c.dev)
 	if err != nil {

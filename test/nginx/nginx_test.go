@@ -252,6 +252,9 @@ func netdRestart(t *testing.T, g *packages.Guest, url string) {
 		t.Fatal(err)
 	}
 	time.Sleep(3 * time.Second)
+	if _, _, err := g.WaitFor("init: a spare of netd is ready", time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := g.KillServer("netd", 30*time.Second); err != nil {
 		t.Fatal(err)
 	}

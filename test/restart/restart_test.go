@@ -126,6 +126,9 @@ func netd(t *testing.T, vm *qemu.VM, url string) {
 		}
 		time.Sleep(time.Second)
 	}
+	if _, _, err := vm.WaitFor("init: a spare of netd is ready", time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	var ok, failed atomic.Int64
 	stop := make(chan struct{})
 	wg := load(url, stop, &ok, &failed)
@@ -192,7 +195,10 @@ func authd(t *testing.T, vm *qemu.VM) {
 func vfsd(t *testing.T, vm *qemu.VM) {
 	run(t, vm, "cd /etc && exec 3</etc/passwd && head -c 5 <&3")
 	// A subshell whose cwd is on /tmp, a tmpfs that dies with vfsd.
-	run(t, vm, "mkdir /tmp/gone && (cd /tmp/gone && sleep 3 && ls; echo gone-$?) & true")
+	run(t, vm, "mkdir /tmp/gone && (cd /tmp/gone && echo in-$((1+1)) && sleep 3 && ls; echo gone-$?) & true")
+	if _, _, err := vm.WaitFor("in-2", time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	at0 := kill(t, vm, "vfsd")
 	start := time.Now()
 	out, status, err := vm.Run("cat <&3", time.Minute)
