@@ -24,6 +24,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"aramid/microkernel/arch/amd64"
@@ -80,9 +81,12 @@ func main() {
 		if !flags["aramid.exit"] {
 			go runInit(bundle, args)
 			if hosting.RawConsole {
-				select {} // the console belongs to linuxd's terminal
+				escapes() // the console belongs to linuxd's terminal
 			}
 			monitor()
+		}
+		if hosting.RawConsole {
+			go escapes()
 		}
 		status := runInit(bundle, args)
 		if ok && status > 0 && status <= 0xff && flags["aramid.exit"] {
@@ -202,32 +206,69 @@ func monitor() {
 	fmt.Println("kernel monitor: type 'help'")
 	in := bufio.NewScanner(os.Stdin)
 	for fmt.Print("aramid> "); in.Scan(); fmt.Print("aramid> ") {
-		switch in.Text() {
-		case "":
-		case "help":
-			fmt.Println("commands: mem, ps, threads, uptime, halt")
-		case "mem":
-			st := mm.Stats()
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			fmt.Printf("RAM %d MiB, free %d MiB; Go heap %.1f MiB, %d GC cycles\n", st.TotalBytes>>20, st.FreeBytes>>20, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
-		case "ps":
-			fmt.Printf("%5s  %-12s %-8s %s\n", "PID", "NAME", "STATE", "MEMORY")
-			for _, p := range proc.List() {
-				state := "running"
-				if p.Zombie {
-					state = fmt.Sprintf("exit %#x", p.Status)
-				}
-				fmt.Printf("%5d  %-12s %-8s %d KiB\n", p.PID, p.Name, state, p.Pages*4)
+		command(in.Text())
+	}
+}
+
+// escapes answers the monitor commands typed after Ctrl-] on a console
+// that belongs to linuxd's terminal (hosting.NextEscape).
+func escapes() {
+	for {
+		line := hosting.NextEscape()
+		fmt.Printf("\naramid> %s\n", line)
+		command(line)
+	}
+}
+
+// command runs one monitor command line.
+func command(line string) {
+	words := strings.Fields(line)
+	if len(words) == 0 {
+		return
+	}
+	switch words[0] {
+	case "help":
+		fmt.Println("commands: mem, ps, threads, uptime, kill PID|NAME, halt (on linuxd's console: Ctrl-] then a command)")
+	case "mem":
+		st := mm.Stats()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Printf("RAM %d MiB, free %d MiB; Go heap %.1f MiB, %d GC cycles\n", st.TotalBytes>>20, st.FreeBytes>>20, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
+	case "ps":
+		fmt.Printf("%5s  %-12s %-8s %s\n", "PID", "NAME", "STATE", "MEMORY")
+		for _, p := range proc.List() {
+			state := "running"
+			if p.Zombie {
+				state = fmt.Sprintf("exit %#x", p.Status)
 			}
-		case "threads":
-			sched.Dump()
-		case "uptime":
-			fmt.Println(clock.Uptime().Round(time.Millisecond))
-		case "halt":
-			os.Exit(0)
-		default:
-			fmt.Printf("unknown command %q\n", in.Text())
+			fmt.Printf("%5d  %-12s %-8s %d KiB\n", p.PID, p.Name, state, p.Pages*4)
 		}
+	case "kill":
+		for _, target := range words[1:] {
+			kill(target)
+		}
+	case "threads":
+		sched.Dump()
+	case "uptime":
+		fmt.Println(clock.Uptime().Round(time.Millisecond))
+	case "halt":
+		os.Exit(0)
+	default:
+		fmt.Printf("unknown command %q\n", line)
+	}
+}
+
+// kill ends a server as if it had crashed (killed by SIGKILL), so that
+// init restarts it: how the restart tests take netd, vfsd and authd away
+// under load.
+func kill(target string) {
+	pid, errno := proc.KillServer(target, proc.StatusSignal|int64(syscall.SIGKILL))
+	switch errno {
+	case 0:
+		fmt.Printf("kernel: killed %s (pid %d) at %v\n", target, pid, clock.Uptime().Round(time.Millisecond))
+	case syscall.EPERM:
+		fmt.Printf("kill %s: pid %d is init or a Linux process, not a server\n", target, pid)
+	default:
+		fmt.Printf("kill %s: no such process\n", target)
 	}
 }

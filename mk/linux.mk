@@ -5,7 +5,7 @@ ROOTFS_DIR := $(BUILD)/rootfs
 # The system as make qemu and make run start it: vfsd on the root disk,
 # netd on the network card; the caller adds linuxd and what it runs as
 # init's main task.
-LINUX_APPEND := aramid.tty aramid.noselftest aramid.exit authd vfsd,proc@virtio-blk netd@virtio-net procd
+LINUX_APPEND := aramid.tty aramid.noselftest aramid.exit authd vfsd,proc@virtio-blk +netd@virtio-net procd
 # The devices of make run, make bench and the boot tests: the root disk
 # $(1) (with drive options $(2), such as snapshot=on) and a network card
 # without forwards.
@@ -112,3 +112,12 @@ test-linux: kernel bundle $(ROOT_IMG)
 
 TESTS += test-linux
 .PHONY: test-linux
+
+## test-restart: kill netd under load, authd and vfsd in a running Linux system and check what survives
+test-restart: kernel bundle $(ROOT_IMG)
+	@$(NEED) qemu-system-x86
+	ARAMID_KERNEL=$(abspath $(KERNEL)) ARAMID_BUNDLE=$(abspath $(BUNDLE)) ARAMID_APPEND="$(LINUX_APPEND)" \
+		ARAMID_IMAGE=$(abspath $(ROOT_IMG)) $(GO) test -count=1 -timeout 10m -v ./test/restart/
+
+TESTS += test-restart
+.PHONY: test-restart

@@ -1,7 +1,7 @@
 # User space: the boot bundle of Go programs and the ring-3 tests.
 
 BUNDLE := $(BUILD)/bundle.cpio
-USER_PROGS := servers/init servers/linuxd/cmd/linuxd servers/procd/cmd/procd servers/authd/cmd/authd servers/vfsd/cmd/vfsd servers/netd/cmd/netd test/servers/authcheck test/servers/vfscheck test/servers/netcheck test/servers/echo test/servers/pinger test/servers/hog test/servers/evil test/servers/abuse test/servers/devcheck test/servers/drivercheck test/servers/drivebench
+USER_PROGS := servers/init servers/linuxd/cmd/linuxd servers/procd/cmd/procd servers/authd/cmd/authd servers/vfsd/cmd/vfsd servers/netd/cmd/netd test/servers/authcheck test/servers/vfscheck test/servers/netcheck test/servers/echo test/servers/pinger test/servers/hog test/servers/evil test/servers/abuse test/servers/devcheck test/servers/drivercheck test/servers/drivebench test/servers/authwatch
 
 ## bundle: build the boot bundle of user programs (build/bundle.cpio)
 bundle: $(BUILD)/bundle/forktest

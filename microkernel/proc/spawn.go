@@ -118,12 +118,23 @@ var loadProgram = load
 
 // load copies the program's segments into fresh pages, reserves the stack
 // and writes the initial stack; it returns the initial stack pointer.
+// The pages of a segment beyond its file bytes (its BSS) are demand-zero,
+// as Linux maps them: a Go program's BSS can be large and mostly untouched
+// (crypto/internal/fips140/drbg alone reserves 32 MiB), and copying or
+// zeroing it up front would charge every process for it and slow every
+// spawn.
 //
 //go:nosplit
 func load(s *mm.Space, img []byte, prog *loader.Program, cmdline []byte) (uint64, bool) {
+	const page = mm.PageSize
 	for k := 0; k < prog.NSegments; k++ {
 		seg := &prog.Segments[k]
-		for va := seg.Vaddr &^ (mm.PageSize - 1); va < seg.Vaddr+seg.Memsz; va += mm.PageSize {
+		end := (seg.Vaddr + seg.Memsz + page - 1) &^ (page - 1)
+		zero := min((seg.Vaddr+seg.Filesz+page-1)&^(page-1), end)
+		if zero < end && !demandZero(s, zero, end-zero, seg) {
+			return 0, false
+		}
+		for va := seg.Vaddr &^ (page - 1); va < zero; va += page {
 			dst, ok := s.MapNew(va, seg.Write, seg.Exec)
 			if !ok {
 				return 0, false
@@ -143,6 +154,21 @@ func load(s *mm.Space, img []byte, prog *loader.Program, cmdline []byte) (uint64
 		return 0, false
 	}
 	return initialStack((*[mm.PageSize]byte)(mm.Ptr(top)), prog, cmdline), true
+}
+
+// demandZero maps n bytes at va as demand-zero pages with seg's rights.
+//
+//go:nosplit
+func demandZero(s *mm.Space, va, n uint64, seg *loader.Segment) bool {
+	prot := 1 // read
+	if seg.Write {
+		prot |= 2
+	}
+	if seg.Exec {
+		prot |= 4
+	}
+	_, e := s.Mmap(va, n, prot, 0x32) // fixed|anon|private
+	return e == 0
 }
 
 // initialStack writes argc, argv, envp and auxv into the top stack page, as
