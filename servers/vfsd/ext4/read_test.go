@@ -143,7 +143,9 @@ func TestUninitExtents(t *testing.T) {
 	}
 }
 
-// TestJournalNeedsRecovery refuses an image whose journal must be replayed.
+// TestJournalNeedsRecovery: an image marked needs_recovery is refused
+// read-only (the journal cannot be replayed without writing) and replayed
+// when mounted read-write, which clears the mark at Close.
 func TestJournalNeedsRecovery(t *testing.T) {
 	needTools(t)
 	img := filepath.Join(t.TempDir(), "img")
@@ -154,11 +156,22 @@ func TestJournalNeedsRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dev.Close()
-	_, err = ext4.Open(dev, ext4.Options{})
+	_, err = ext4.Open(dev, ext4.Options{ReadOnly: true})
 	var me *ext4.MountError
 	if !errors.As(err, &me) || !errors.Is(err, syscall.EUCLEAN) || !strings.Contains(err.Error(), "recovery") {
-		t.Fatalf("Open = %v, want a recovery error", err)
+		t.Fatalf("read-only Open = %v, want a recovery error", err)
 	}
+	fs, err := ext4.Open(dev, ext4.Options{})
+	if err != nil {
+		t.Fatalf("read-write Open = %v, want a replay", err)
+	}
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out := stdout(t, "dumpe2fs", "-h", img); strings.Contains(out, "needs_recovery") {
+		t.Errorf("needs_recovery still set after Close:\n%s", out)
+	}
+	fsckClean(t, img)
 }
 
 // TestRefusedFeatures: images with features the engine cannot read are
