@@ -207,7 +207,6 @@ func crashWorkload(fs *ext4.FS, dev *crashDev, seed uint64, steps int) *crashMod
 	return m
 }
 
-
 // checkDurable requires every file synced and not touched since to be
 // there with its contents. A synced file touched since (removed, renamed
 // or truncated) may be gone, but if it is there it holds its synced

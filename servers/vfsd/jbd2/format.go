@@ -72,12 +72,12 @@ const (
 )
 
 const (
-	headerLen     = 12
-	revokeHdrLen  = 16
-	tailLen       = 4 // descriptor and revoke block checksum, with csum v3
-	commitCsumOff = 0x10
-	commitSecOff  = 0x30
-	commitNsecOff = 0x38
+	headerLen      = 12
+	revokeHdrLen   = 16
+	tailLen        = 4 // descriptor and revoke block checksum, with csum v3
+	commitCsumOff  = 0x10
+	commitSecOff   = 0x30
+	commitNsecOff  = 0x38
 	csumTypeCRC32C = 4
 )
 
