@@ -109,9 +109,10 @@ type crashModel struct {
 	touched map[string]bool
 }
 
-// crashWorkload creates, extends, truncates, renames and removes files
-// in three directories (one grows an htree index), syncing now and then,
-// until steps are done or the device loses power.
+// crashWorkload creates, truncates, renames and removes files in three
+// directories, makes subdirectories of many entries and removes them
+// again (freeing directory blocks the log holds, which must be revoked),
+// syncing now and then, until steps are done or the device loses power.
 func crashWorkload(fs *ext4.FS, dev *crashDev, seed uint64, steps int) *crashModel {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	m := &crashModel{files: map[string][]byte{}, durable: map[string][]byte{}, touched: map[string]bool{}}
@@ -139,9 +140,10 @@ func crashWorkload(fs *ext4.FS, dev *crashDev, seed uint64, steps int) *crashMod
 		return keys[rng.IntN(len(keys))], true
 	}
 	bs := fs.BlockSize()
+	var subdirs []string
 	for i := 0; i < steps && !dev.isCut(); i++ {
 		switch r := rng.IntN(100); {
-		case r < 45:
+		case r < 40:
 			p := fmt.Sprintf("d%d/file-%04d-%s", rng.IntN(3), i, strings.Repeat("x", rng.IntN(40)))
 			data := make([]byte, rng.IntN(3*bs+bs/2))
 			for k := range data {
@@ -162,7 +164,7 @@ func crashWorkload(fs *ext4.FS, dev *crashDev, seed uint64, steps int) *crashMod
 				off += n
 				m.files[p] = data[:off]
 			}
-		case r < 55:
+		case r < 50:
 			p, ok := pick()
 			if !ok {
 				continue
@@ -172,7 +174,7 @@ func crashWorkload(fs *ext4.FS, dev *crashDev, seed uint64, steps int) *crashMod
 			if fs.Unlink(d, name) == nil {
 				delete(m.files, p)
 			}
-		case r < 65:
+		case r < 60:
 			p, ok := pick()
 			if !ok {
 				continue
@@ -185,7 +187,7 @@ func crashWorkload(fs *ext4.FS, dev *crashDev, seed uint64, steps int) *crashMod
 				m.files[q] = m.files[p]
 				delete(m.files, p)
 			}
-		case r < 72:
+		case r < 67:
 			p, ok := pick()
 			if !ok {
 				continue
@@ -196,6 +198,18 @@ func crashWorkload(fs *ext4.FS, dev *crashDev, seed uint64, steps int) *crashMod
 			size := len(m.files[p]) / 2
 			if err == nil && fs.Truncate(ino, uint64(size)) == nil {
 				m.files[p] = m.files[p][:size]
+			}
+		case r < 75:
+			d := fmt.Sprintf("sub-%04d", i)
+			if _, err := fs.Mkdir(dirs["d0"], d, 0o755, 0, 0); err == nil {
+				subdirs = append(subdirs, d)
+				makeEntries(fs, dirs["d0"], d, 10+rng.IntN(40))
+			}
+		case r < 82:
+			if len(subdirs) > 0 {
+				k := rng.IntN(len(subdirs))
+				removeTree(fs, dirs["d0"], subdirs[k])
+				subdirs = slices.Delete(subdirs, k, k+1)
 			}
 		default:
 			if fs.Sync() == nil && !dev.isCut() {
@@ -227,6 +241,33 @@ func checkDurable(fs *ext4.FS, m *crashModel) error {
 		}
 	}
 	return nil
+}
+
+// makeEntries fills directory name in dir with n empty files with long
+// names, so that it spans several blocks.
+func makeEntries(fs *ext4.FS, dir uint32, name string, n int) {
+	d, err := fs.Lookup(dir, name)
+	if err != nil {
+		return
+	}
+	for k := 0; k < n; k++ {
+		fs.Create(d, fmt.Sprintf("entry-%03d-%s", k, strings.Repeat("y", 60)), 0o644, 0, 0)
+	}
+}
+
+// removeTree removes directory name in dir and the files in it.
+func removeTree(fs *ext4.FS, dir uint32, name string) {
+	d, err := fs.Lookup(dir, name)
+	if err != nil {
+		return
+	}
+	ents, _ := fs.ReadDir(d, 0, 1000)
+	for _, e := range ents {
+		if e.Name != "." && e.Name != ".." {
+			fs.Unlink(d, e.Name)
+		}
+	}
+	fs.Rmdir(dir, name)
 }
 
 // truncatedFrom reports whether got is want, a prefix of it, or either
