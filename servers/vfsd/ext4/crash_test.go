@@ -21,10 +21,10 @@ import (
 	"aramid/servers/vfsd/ext4"
 )
 
-// crashDev is a device that loses power: every write after the cutAt-th
-// is dropped, and of the writes not yet flushed when power goes, image
-// keeps the ones it is told to. Reads see every write that was not
-// dropped.
+// crashDev is a device that loses power right after the cutAt-th write:
+// later writes are dropped, later flushes do nothing, and of the writes
+// not flushed when power went, image keeps the ones it is told to.
+// Reads see every write that was not dropped.
 type crashDev struct {
 	mu      sync.Mutex
 	cur     []byte
@@ -33,6 +33,7 @@ type crashDev struct {
 	n       int
 	cutAt   int // -1: never
 	cut     bool
+	commits []int // the numbers of the writes that were jbd2 commit blocks
 }
 
 type pendingWrite struct {
@@ -60,6 +61,9 @@ func (d *crashDev) WriteAt(p []byte, off int64) (int, error) {
 		return 0, io.ErrShortWrite
 	}
 	d.n++
+	if len(p) >= 8 && bytes.Equal(p[:8], []byte{0xC0, 0x3B, 0x39, 0x98, 0, 0, 0, 2}) {
+		d.commits = append(d.commits, d.n)
+	}
 	if d.cutAt >= 0 && d.n > d.cutAt {
 		d.cut = true
 		return len(p), nil
@@ -69,9 +73,14 @@ func (d *crashDev) WriteAt(p []byte, off int64) (int, error) {
 	return len(p), nil
 }
 
+// Flush makes the writes so far durable, unless the power went after
+// the cutAt-th write.
 func (d *crashDev) Flush() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.cutAt >= 0 && d.n >= d.cutAt {
+		d.cut = true
+	}
 	if !d.cut {
 		for _, w := range d.pending {
 			copy(d.durable[w.off:], w.p)
@@ -310,11 +319,13 @@ func readPath(fs *ext4.FS, p string) ([]byte, error) {
 // writes: after each cut the image must mount (our replay) with every
 // synced file intact and be e2fsck-clean, and e2fsck's own replay must
 // give a clean image with the same files. Each cut is tried twice: with
-// every unflushed write kept, and with a random half of them lost.
-// EXT4_CRASH_CUTS sets the number of cut points per layout (default 30).
+// every unflushed write kept, and with a random half of them lost. Half
+// the cut points are spread over the workload; the other half fall just
+// after a commit block, the moment when a missing flush would show.
+// EXT4_CRASH_CUTS sets the number of cut points per layout (default 20).
 func TestJournalCrash(t *testing.T) {
 	needTools(t)
-	cuts := 30
+	cuts := 20
 	if s := os.Getenv("EXT4_CRASH_CUTS"); s != "" {
 		cuts, _ = strconv.Atoi(s)
 	}
@@ -346,8 +357,12 @@ func TestJournalCrash(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("%d writes in the whole workload; cutting at %d points", total, cuts)
-			for c := 0; c < cuts; c++ {
-				k := 1 + c*total/cuts + rand.IntN(max(1, total/cuts))
+			var points []int
+			for c := 0; c < cuts/2; c++ {
+				points = append(points, 1+c*total/(cuts/2)+rand.IntN(max(1, total/(cuts/2))))
+				points = append(points, full.commits[rand.IntN(len(full.commits))]+rand.IntN(2))
+			}
+			for _, k := range points {
 				dev := newCrashDev(base, k)
 				fs, err := ext4.Open(dev, ext4.Options{})
 				if err != nil {
