@@ -95,11 +95,13 @@ func (fs *FS) replayJournal() (jbd2.Stats, error) {
 // startJournal makes a writable journaled image journal our writes: it
 // turns on the journal features Linux would (checksums v3 with
 // metadata_csum, 64-bit block numbers with 64bit), and marks the image
-// needs_recovery until Close, as Linux does while mounted.
+// needs_recovery until Close, as Linux does while mounted. An image whose
+// journal we cannot write is mounted read-only.
 func (fs *FS) startJournal() error {
 	j, err := fs.openJournal()
 	if err != nil {
-		return err
+		fs.roReason = err.Error()
+		return nil
 	}
 	if j.NeedsRecovery() {
 		// Not marked needs_recovery: like Linux, drop what the log holds.
