@@ -30,6 +30,9 @@ type Options struct {
 	Now func() time.Time
 	// CacheBlocks bounds the metadata block cache (default 4096 blocks).
 	CacheBlocks int
+	// CommitInterval bounds how long a journaled change nobody synced
+	// stays in memory (default 5 s, jbd2's default commit interval).
+	CommitInterval time.Duration
 }
 
 // FS is a mounted ext4 filesystem.
@@ -97,6 +100,9 @@ func mount(dev blockdev.Device, opts Options) (*FS, error) {
 	}
 	if opts.CacheBlocks <= 0 {
 		opts.CacheBlocks = 4096
+	}
+	if opts.CommitInterval <= 0 {
+		opts.CommitInterval = 5 * time.Second
 	}
 	fs := &FS{dev: dev, opts: opts, sb: sb, refs: map[uint32]int{}}
 	fs.cache = newBlockCache(opts.CacheBlocks)

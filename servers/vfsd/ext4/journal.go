@@ -11,10 +11,6 @@ import (
 	"aramid/servers/vfsd/jbd2"
 )
 
-// commitInterval bounds how long a change that nobody synced stays in
-// memory, as jbd2's default commit interval does.
-const commitInterval = 5 * time.Second
-
 // journal is the state of ordered-mode metadata journaling (docs/ext4.md,
 // "Journaling"). Every metadata block a write operation changes joins the
 // running transaction (dirty) instead of going to disk; file data is
@@ -150,7 +146,7 @@ func (s *superblock) writeRecoverFlag(dev blockdev.Device, on bool) error {
 func (fs *FS) logBlock(n uint64, b []byte) {
 	jn := fs.jn
 	if len(jn.dirty) == 0 && len(jn.revoked) == 0 {
-		jn.timer = time.AfterFunc(commitInterval, fs.timedCommit)
+		jn.timer = time.AfterFunc(fs.opts.CommitInterval, fs.timedCommit)
 	}
 	jn.dirty[n] = b
 	delete(jn.revoked, n)

@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"aramid/servers/vfsd/ext4"
 )
 
 // TestJournalUnsupportedReadOnly: an image whose journal uses a feature
@@ -39,5 +42,41 @@ func TestJournalUnsupportedReadOnly(t *testing.T) {
 	}
 	if _, err := fs.Mkdir(fs.Root(), "d", 0o755, 0, 0); err == nil {
 		t.Error("Mkdir succeeded on a read-only image")
+	}
+}
+
+// TestJournalTimedCommit: a change nobody syncs is durable after the
+// commit interval.
+func TestJournalTimedCommit(t *testing.T) {
+	needTools(t)
+	dir := t.TempDir()
+	img := filepath.Join(dir, "img")
+	mkfs(t, img, "", 8<<10, "-t", "ext4", "-b", "1024")
+	base, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := newCrashDev(base, -1)
+	fs, err := ext4.Open(dev, ext4.Options{CommitInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Close()
+	if _, err := fs.Mkdir(fs.Root(), "late", 0o755, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	// The power goes now: only what was flushed counts.
+	if err := os.WriteFile(img, dev.image(func() bool { return false }), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	after, dev2 := openImage(t, img, false)
+	defer dev2.Close()
+	defer after.Close()
+	if _, err := after.Lookup(after.Root(), "late"); err != nil {
+		t.Errorf("directory made before the commit interval: %v", err)
+	}
+	if after.Replayed().Transactions == 0 {
+		t.Error("nothing replayed")
 	}
 }
