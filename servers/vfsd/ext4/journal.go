@@ -224,7 +224,7 @@ func (fs *FS) commit() error {
 		jn.timer = nil
 	}
 	if len(jn.dirty) == 0 && len(jn.revoked) == 0 {
-		return fs.devFlush()
+		return fs.flush()
 	}
 	homes := slices.Sorted(maps.Keys(jn.dirty))
 	blocks := make([]jbd2.Block, len(homes))
@@ -255,7 +255,7 @@ func (fs *FS) commit() error {
 	clear(jn.freed)
 	jn.nfreed = 0
 	if through {
-		return fs.devFlush()
+		return fs.flush()
 	}
 	return nil
 }
@@ -276,13 +276,6 @@ func (fs *FS) checkpoint() error {
 func (fs *FS) abort() error {
 	fs.roReason = "the journal failed to commit"
 	return syscall.EIO
-}
-
-func (fs *FS) devFlush() error {
-	if err := fs.dev.Flush(); err != nil {
-		return syscall.EIO
-	}
-	return nil
 }
 
 // closeJournal commits, checkpoints and clears needs_recovery.

@@ -195,9 +195,9 @@ type tag struct {
 	csum  uint32
 }
 
-// parseTags reads the tags of descriptor block b; ok is false if they run
-// off the block without a last-tag flag.
-func (f format) parseTags(b []byte) (tags []tag, ok bool) {
+// parseTags reads the tags of descriptor block b, up to the one flagged
+// last or the end of the block.
+func (f format) parseTags(b []byte) (tags []tag) {
 	off, end := headerLen, len(b)-f.tail()
 	for off+f.tagSize() <= end {
 		t := tag{home: uint64(be.Uint32(b[off:]))}
@@ -219,10 +219,10 @@ func (f format) parseTags(b []byte) (tags []tag, ok bool) {
 			off += 16
 		}
 		if t.flags&flagLastTag != 0 {
-			return tags, true
+			break
 		}
 	}
-	return tags, false
+	return tags
 }
 
 // putTag writes t at b[off:] and returns the offset after it (and after

@@ -114,8 +114,8 @@ func TestCommitRecover(t *testing.T) {
 			}
 			j = reopen(t, dev, 64)
 			// Transactions 7-9 committed; 10 was torn and its ID is skipped.
-			if j.NeedsRecovery() || j.Sequence() != 11 {
-				t.Errorf("after recovery: needs %v, sequence %d", j.NeedsRecovery(), j.Sequence())
+			if j.NeedsRecovery() || j.seq != 11 {
+				t.Errorf("after recovery: needs %v, sequence %d", j.NeedsRecovery(), j.seq)
 			}
 		})
 	}

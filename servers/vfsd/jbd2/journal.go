@@ -185,6 +185,3 @@ func (j *Journal) Free() int {
 
 // Capacity is the number of log blocks an empty log offers.
 func (j *Journal) Capacity() int { return int(j.logLen()) - 1 }
-
-// Sequence is the ID the next transaction will have.
-func (j *Journal) Sequence() uint32 { return j.seq }

@@ -62,13 +62,18 @@ func (j *Journal) Recover() (Stats, error) {
 	if err := j.dev.Flush(); err != nil {
 		return st, err
 	}
-	// Like jbd2, skip the ID of a transaction that may be half-written
-	// in the log, so that its blocks can never pass for a new one's.
+	return st, j.reset(end)
+}
+
+// reset empties the log after a scan that ended at transaction end. Like
+// jbd2, it skips end, the ID of a transaction that may be half-written in
+// the log, so that its blocks can never pass for a new one's.
+func (j *Journal) reset(end uint32) error {
 	j.seq, j.tail, j.head, j.unrecovered = end+1, 0, j.first, false
 	if err := j.writeSuper(); err != nil {
-		return st, err
+		return err
 	}
-	return st, j.dev.Flush()
+	return j.dev.Flush()
 }
 
 // scan walks the log from its tail and returns the blocks of the
@@ -96,8 +101,7 @@ func (j *Journal) scan(st *Stats) (recs []record, revoked map[uint64]uint32, end
 			if !j.f.blockCsumOK(buf) {
 				return recs, revoked, seq, nil
 			}
-			tags, _ := j.f.parseTags(buf)
-			for _, t := range tags {
+			for _, t := range j.f.parseTags(buf) {
 				pos = j.next(pos)
 				steps++
 				pending = append(pending, record{pos: pos, seq: seq, t: t})
@@ -140,9 +144,5 @@ func (j *Journal) Discard() error {
 	if err != nil {
 		return err
 	}
-	j.seq, j.tail, j.head, j.unrecovered = end+1, 0, j.first, false
-	if err := j.writeSuper(); err != nil {
-		return err
-	}
-	return j.dev.Flush()
+	return j.reset(end)
 }
