@@ -50,6 +50,9 @@ func TestCrashLoop(t *testing.T) {
 		verified += r.verified
 		ours := filepath.Join(dir, "ours.ext4")
 		copyFile(t, img, ours)
+		if _, err := checkImage(ours, true, r); err != nil {
+			t.Fatalf("kill %d at %s: our replay in memory: %v", k, r.at, err)
+		}
 		st, err := checkImage(ours, false, r)
 		if err != nil {
 			t.Fatalf("kill %d at %s: our replay: %v", k, r.at, err)
@@ -137,7 +140,7 @@ func e2fsckReplay(img string) error {
 	return nil
 }
 
-// checkImage mounts img (replaying its journal unless ro) and requires
+// checkImage mounts img (replaying its journal, in memory if ro) and requires
 // every durable file to be intact, and every complete file in /crash to
 // hold what its name says.
 func checkImage(img string, ro bool, r result) (jbd2.Stats, error) {

@@ -384,14 +384,17 @@ func TestJournalCrash(t *testing.T) {
 	}
 }
 
-// checkCrashImage replays img with our engine and with e2fsck and checks
-// both results.
+// checkCrashImage replays img with our engine (in memory for a
+// read-only mount, then on disk) and with e2fsck and checks the results.
 func checkCrashImage(t *testing.T, dir string, img []byte, m *crashModel) error {
 	ours, theirs := filepath.Join(dir, "ours"), filepath.Join(dir, "theirs")
 	for _, p := range []string{ours, theirs} {
 		if err := os.WriteFile(p, img, 0o644); err != nil {
 			return err
 		}
+	}
+	if err := mountAndCheck(ours, true, m); err != nil {
+		return fmt.Errorf("after our replay in memory: %v", err)
 	}
 	if err := mountAndCheck(ours, false, m); err != nil {
 		return fmt.Errorf("after our replay: %v", err)

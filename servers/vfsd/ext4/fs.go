@@ -56,9 +56,10 @@ type FS struct {
 }
 
 // Open mounts the filesystem on dev. An image marked needs_recovery (by a
-// crash, ours or Linux's) has its journal replayed first, unless it is
-// mounted read-only (EUCLEAN then). A writable image with a journal
-// journals every write (docs/ext4.md).
+// crash, ours or Linux's) has its journal replayed first: onto the disk,
+// or, when it is mounted read-only, into memory (the disk is never
+// written then). A writable image with a journal journals every write
+// (docs/ext4.md).
 func Open(dev blockdev.Device, opts Options) (*FS, error) {
 	fs, err := mount(dev, opts)
 	if err != nil {
@@ -66,7 +67,8 @@ func Open(dev blockdev.Device, opts Options) (*FS, error) {
 	}
 	if fs.sb.incompat&incompatRecover != 0 {
 		if fs.roReason != "" {
-			return nil, mountErr(syscall.EUCLEAN, "the journal needs recovery, and the image is read-only here (%s)", fs.roReason)
+			dev = blockdev.NewOverlay(dev, int(fs.sb.blockSize))
+			fs.dev = dev
 		}
 		st, err := fs.replayJournal()
 		if err != nil {
