@@ -145,7 +145,7 @@ func (s *superblock) writeRecoverFlag(dev blockdev.Device, on bool) error {
 // logBlock adds block n with contents b to the running transaction.
 func (fs *FS) logBlock(n uint64, b []byte) {
 	jn := fs.jn
-	if len(jn.dirty) == 0 && len(jn.revoked) == 0 {
+	if jn.timer == nil {
 		jn.timer = time.AfterFunc(fs.opts.CommitInterval, fs.timedCommit)
 	}
 	jn.dirty[n] = b
@@ -190,7 +190,8 @@ func (jn *journal) busy(g uint32, bm []byte) []byte {
 
 // beginOp commits the running transaction before a write operation when
 // it has grown to a quarter of the log (so that one operation always
-// fits), or when blocks it freed are most of what is left free.
+// fits), or when, the blocks it freed aside, less than a sixteenth of
+// the disk is free (they become allocatable once it commits).
 func (fs *FS) beginOp() error {
 	jn := fs.jn
 	if jn == nil {
