@@ -46,5 +46,10 @@ test-crash: kernel bundle $(ROOT_IMG)
 		ARAMID_ROOT=$(abspath $(ROOT_IMG)) ARAMID_DEVICES="$(call LINUX_DEVICES,@IMG@)" CRASH_KILLS=$(or $(CRASH_KILLS),3) \
 		$(GO) test -count=1 -timeout $(or $(CRASH_TIMEOUT),30m) -v -run TestCrashLoop ./test/crash/
 
+## test-journal-linux: Linux's ext4 (Debian's kernel, make linux-ref) replays our journal, and we replay one Linux left
+test-journal-linux: linux-ref
+	@$(NEED) qemu-system-x86 e2fsprogs busybox-static xz-utils
+	ARAMID_LINUX_REF=$(abspath $(LINUX_REF)) $(GO) test -count=1 -timeout 20m -v -run TestLinuxJournal ./test/crash/
+
 TESTS += test-ext4 test-crash
-.PHONY: test-ext4 fuzz-ext4 fuzz-jbd2 ext4tool bench-ext4 test-crash
+.PHONY: test-ext4 fuzz-ext4 fuzz-jbd2 ext4tool bench-ext4 test-crash test-journal-linux
