@@ -336,6 +336,10 @@ func TestJournalCrash(t *testing.T) {
 	}{
 		{"1k-csum", 16 << 10, []string{"-t", "ext4", "-b", "1024"}},
 		{"4k-nocsum", 32 << 10, []string{"-t", "ext4", "-b", "4096", "-O", "^metadata_csum"}},
+		// The smallest log, which the workload fills several times, with
+		// a fast-commit area at its end, which is the log's while the
+		// journal's fast-commit feature is off (e2fsck must agree).
+		{"1k-fastcommit", 16 << 10, []string{"-t", "ext4", "-b", "1024", "-O", "fast_commit", "-J", "size=1"}},
 	} {
 		t.Run(layout.name, func(t *testing.T) {
 			dir := t.TempDir()

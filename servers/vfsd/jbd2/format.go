@@ -59,7 +59,6 @@ const (
 	sbROCompat     = 0x2C
 	sbUUID         = 0x30
 	sbChecksumType = 0x50
-	sbNumFCBlocks  = 0x54
 	sbChecksum     = 0xFC
 	sbLen          = 1024
 )

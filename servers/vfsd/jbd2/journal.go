@@ -54,11 +54,10 @@ func Open(dev blockdev.Device, bs int, exts []Extent, limit uint64) (*Journal, e
 	if j.u32(sbCompat) != 0 || j.u32(sbROCompat) != 0 || j.u32(sbIncompat)&^supported != 0 {
 		return nil, fmt.Errorf("%w: features %#x/%#x/%#x", ErrUnsupported, j.u32(sbCompat), j.u32(sbIncompat), j.u32(sbROCompat))
 	}
+	// The log wraps at the end of the journal. Linux and e2fsck keep a
+	// fast-commit area at the end only while the fast-commit feature
+	// (refused above) is on, so without it they wrap there too.
 	j.first, j.last = j.u32(sbFirst), j.u32(sbMaxLen)
-	if fc := j.u32(sbNumFCBlocks); fc != 0 && fc < j.last {
-		// Keep clear of the fast-commit area Linux may use.
-		j.last -= fc
-	}
 	if j.first == 0 || j.first+2 >= j.last || uint64(j.u32(sbMaxLen)) > mapped(exts) {
 		return nil, ErrCorrupt
 	}
