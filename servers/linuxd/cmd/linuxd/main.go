@@ -70,6 +70,7 @@ func main() {
 	k.TTY.Signal = k.SignalGroup
 	k.PowerOff = func() {
 		fmt.Println("linuxd: power off")
+		vfs.Sync()
 		os.Exit(0)
 	}
 	if err := connectNet(k, nil); err != nil {
@@ -94,6 +95,9 @@ func main() {
 			k.Cond.Wait()
 		}
 		k.Mu.Unlock()
+		// The system ends with its first process: make the disk
+		// durable, as a Linux init syncs before it powers off.
+		vfs.Sync()
 		os.Exit(exitCode(first.Status))
 	}()
 	serve(port, k, d)
