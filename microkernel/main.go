@@ -5,10 +5,12 @@
 //
 // Kernel command line (QEMU -append), passed as arguments:
 //
-//	aramid.exit       stop the machine after the self-test (tests use this)
+//	aramid.selftest   run the self-test of the hosted runtime before init
+//	aramid.exit       stop the machine when init (or the self-test) ends (tests use this)
 //	aramid.crashtest  fault deliberately instead of running the self-test
 //	aramid.strace     print every system call the runtime makes
-//	aramid.noselftest skip the self-test
+//	aramid.tty        give the console to user space raw; Ctrl-] then a
+//	                  key runs a monitor command (m: mem and ps)
 //	aramid.bench=ipc  measure IPC round trips (echo and pinger) and print a BENCH line
 //
 // Every other word is passed to init, the first user process, which the
@@ -63,7 +65,7 @@ func main() {
 	}
 	ok := true
 	bench := flags["aramid.bench=ipc"]
-	if !flags["aramid.noselftest"] && !bench {
+	if flags["aramid.selftest"] {
 		ok = runSelfTest()
 	}
 	if bundle := boot.Bundle(); bundle != nil {
@@ -71,10 +73,13 @@ func main() {
 		if bench {
 			args = "init echo pinger,20000!"
 		}
+		if hosting.RawConsole {
+			go keyMonitor() // the console belongs to linuxd's terminal
+		}
 		if !flags["aramid.exit"] {
 			go runInit(bundle, args)
 			if hosting.RawConsole {
-				select {} // the console belongs to linuxd's terminal
+				select {}
 			}
 			monitor()
 		}
@@ -178,28 +183,71 @@ func monitor() {
 		case "":
 		case "help":
 			fmt.Println("commands: mem, ps, threads, uptime, halt")
-		case "mem":
-			st := mm.Stats()
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			fmt.Printf("RAM %d MiB, free %d MiB; Go heap %.1f MiB, %d GC cycles\n", st.TotalBytes>>20, st.FreeBytes>>20, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
-		case "ps":
-			fmt.Printf("%5s  %-12s %-8s %s\n", "PID", "NAME", "STATE", "MEMORY")
-			for _, p := range proc.List() {
-				state := "running"
-				if p.Zombie {
-					state = fmt.Sprintf("exit %#x", p.Status)
-				}
-				fmt.Printf("%5d  %-12s %-8s %d KiB\n", p.PID, p.Name, state, p.Pages*4)
-			}
-		case "threads":
-			sched.Dump()
-		case "uptime":
-			fmt.Println(clock.Uptime().Round(time.Millisecond))
 		case "halt":
 			os.Exit(0)
 		default:
-			fmt.Printf("unknown command %q\n", in.Text())
+			if !command(in.Text()) {
+				fmt.Printf("unknown command %q\n", in.Text())
+			}
 		}
 	}
+}
+
+// monitorKeys are the commands of keyMonitor, by key.
+var monitorKeys = map[byte]string{'m': "mem", 'p': "ps", 'r': "regions", 't': "threads", 'u': "uptime"}
+
+// keyMonitor answers monitor commands while linuxd's terminal owns the
+// console (aramid.tty): Ctrl-] then m prints mem and ps, the figures of
+// the idle system that make bench's idle-memory reads.
+func keyMonitor() {
+	for {
+		k := hosting.WaitMonitorCmd()
+		switch name := monitorKeys[k]; {
+		case k == 'm':
+			command("mem")
+			command("ps")
+		case name != "":
+			command(name)
+		default:
+			fmt.Printf("\r\nkernel monitor: Ctrl-] then m (mem and ps), p (ps), t (threads), u (uptime)\r\n")
+		}
+	}
+}
+
+// command runs one monitor command and reports whether it knows it.
+func command(name string) bool {
+	switch name {
+	case "mem":
+		st := mm.Stats()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		used := st.TotalBytes - st.FreeBytes
+		fmt.Printf("RAM %d MiB, free %d MiB; in use %d KiB; Go heap %.1f MiB, %d GC cycles\n",
+			st.TotalBytes>>20, st.FreeBytes>>20, used>>10, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
+	case "ps":
+		fmt.Printf("%5s  %-12s %-8s %s\n", "PID", "NAME", "STATE", "MEMORY")
+		for _, p := range proc.List() {
+			state := "running"
+			if p.Zombie {
+				state = fmt.Sprintf("exit %#x", p.Status)
+			}
+			fmt.Printf("%5d  %-12s %-8s %d KiB\n", p.PID, p.Name, state, p.Pages*4)
+		}
+	case "regions":
+		for _, p := range proc.List() {
+			base, pages := proc.Regions(p.PID)
+			fmt.Printf("%5d %-10s", p.PID, p.Name)
+			for i := range base {
+				fmt.Printf(" %#x:%d", base[i], pages[i]*4)
+			}
+			fmt.Println()
+		}
+	case "threads":
+		sched.Dump()
+	case "uptime":
+		fmt.Println(clock.Uptime().Round(time.Millisecond))
+	default:
+		return false
+	}
+	return true
 }

@@ -5,7 +5,7 @@ ROOTFS_DIR := $(BUILD)/rootfs
 # The system as make qemu and make run start it: vfsd on the root disk,
 # netd on the network card; the caller adds linuxd and what it runs as
 # init's main task.
-LINUX_APPEND := aramid.tty aramid.noselftest aramid.exit authd vfsd,proc@virtio-blk netd@virtio-net procd
+LINUX_APPEND := aramid.tty aramid.exit authd vfsd,proc@virtio-blk netd@virtio-net procd
 # The devices of make run, make bench and the boot tests: the root disk
 # $(1) (with drive options $(2), such as snapshot=on) and a network card
 # without forwards.

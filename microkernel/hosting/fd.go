@@ -1,7 +1,9 @@
 package hosting
 
 import (
+	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"aramid/lib/linux"
 	"aramid/microkernel/arch/amd64"
@@ -312,6 +314,9 @@ func ConsoleInput() {
 		if !ok {
 			break
 		}
+		if RawConsole && monitorKey(c) {
+			continue
+		}
 		if !RawConsole {
 			if c == '\r' {
 				c = '\n'
@@ -326,6 +331,51 @@ func ConsoleInput() {
 	}
 	if got {
 		sched.Wake(sched.WaitEvent, consoleEvent, sched.MaxThreads)
+	}
+}
+
+// MonitorEscape, typed at a raw console, is not passed on: the key after
+// it is a command for the kernel monitor, which otherwise has no console
+// while user space owns it. Ctrl-], telnet's escape, since no shell or
+// editor binds it.
+const MonitorEscape = 0x1d
+
+var (
+	// MonitorCmd is the key typed after MonitorEscape, 0 once the monitor
+	// has taken it. WaitMonitorCmd waits for it.
+	MonitorCmd uint32
+	escaped    bool
+)
+
+// monitorKey reports whether c belongs to the monitor: the escape, or the
+// key after it, which it stores in MonitorCmd for the monitor's thread.
+//
+//go:nosplit
+func monitorKey(c byte) bool {
+	switch {
+	case escaped:
+		escaped = false
+		MonitorCmd = uint32(c)
+		sched.Wake(sched.WaitFutex, uint64(monitorCmdAddr()), 1)
+		return true
+	case c == MonitorEscape:
+		escaped = true
+		return true
+	}
+	return false
+}
+
+//go:nosplit
+func monitorCmdAddr() uintptr { return uintptr(unsafe.Pointer(&MonitorCmd)) }
+
+// WaitMonitorCmd waits until a monitor command key is typed at a raw
+// console and returns it.
+func WaitMonitorCmd() byte {
+	for {
+		if c := atomic.SwapUint32(&MonitorCmd, 0); c != 0 {
+			return byte(c)
+		}
+		WaitWord(monitorCmdAddr(), 0)
 	}
 }
 

@@ -139,6 +139,19 @@ type Info struct {
 	Pages  uint64
 }
 
+// Regions counts the present pages of process pid per 16 MiB region
+// (mm.Space.Regions), for the kernel monitor.
+func Regions(pid int32) (base, pages []uint64) {
+	fl := amd64.DisableInterrupts()
+	defer amd64.RestoreInterrupts(fl)
+	for i := 1; i < MaxProcs; i++ {
+		if Procs[i].state != pFree && Procs[i].PID == pid && Procs[i].Space.Root != 0 {
+			return Procs[i].Space.Regions()
+		}
+	}
+	return nil, nil
+}
+
 // List returns a snapshot of the process table. It runs in a goroutine, so
 // it holds interrupts off while it copies.
 func List() []Info {

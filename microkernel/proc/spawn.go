@@ -3,6 +3,7 @@ package proc
 import (
 	"syscall"
 
+	"aramid/lib/linux"
 	"aramid/microkernel/console"
 	"aramid/microkernel/loader"
 	"aramid/microkernel/mm"
@@ -118,12 +119,21 @@ var loadProgram = load
 
 // load copies the program's segments into fresh pages, reserves the stack
 // and writes the initial stack; it returns the initial stack pointer.
+// Pages past a segment's file bytes are demand-zero, as Linux maps .bss:
+// Go's runtime has 32 MiB of .bss (crypto/internal/fips140/drbg.memory)
+// that only FIPS mode touches.
 //
 //go:nosplit
 func load(s *mm.Space, img []byte, prog *loader.Program, cmdline []byte) (uint64, bool) {
 	for k := 0; k < prog.NSegments; k++ {
 		seg := &prog.Segments[k]
-		for va := seg.Vaddr &^ (mm.PageSize - 1); va < seg.Vaddr+seg.Memsz; va += mm.PageSize {
+		fileEnd := (seg.Vaddr + seg.Filesz + mm.PageSize - 1) &^ (mm.PageSize - 1)
+		if end := seg.Vaddr + seg.Memsz; end > fileEnd {
+			if _, e := s.Mmap(fileEnd, end-fileEnd, segProt(seg), linux.MAP_FIXED|linux.MAP_ANONYMOUS|linux.MAP_PRIVATE); e != 0 {
+				return 0, false
+			}
+		}
+		for va := seg.Vaddr &^ (mm.PageSize - 1); va < min(fileEnd, seg.Vaddr+seg.Memsz); va += mm.PageSize {
 			dst, ok := s.MapNew(va, seg.Write, seg.Exec)
 			if !ok {
 				return 0, false
@@ -143,6 +153,20 @@ func load(s *mm.Space, img []byte, prog *loader.Program, cmdline []byte) (uint64
 		return 0, false
 	}
 	return initialStack((*[mm.PageSize]byte)(mm.Ptr(top)), prog, cmdline), true
+}
+
+// segProt is the mmap protection of a segment's pages.
+//
+//go:nosplit
+func segProt(seg *loader.Segment) int {
+	prot := linux.PROT_READ
+	if seg.Write {
+		prot |= linux.PROT_WRITE
+	}
+	if seg.Exec {
+		prot |= linux.PROT_EXEC
+	}
+	return prot
 }
 
 // initialStack writes argc, argv, envp and auxv into the top stack page, as

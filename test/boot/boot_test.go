@@ -36,7 +36,7 @@ func boot(t *testing.T, cmdline string) *qemu.VM {
 // TestSelfTest boots to the banner, runs the in-kernel self-test of the
 // hosted Go runtime and requires its explicit success marker.
 func TestSelfTest(t *testing.T) {
-	vm := boot(t, "aramid.exit")
+	vm := boot(t, "aramid.selftest aramid.exit")
 	banner, at, err := vm.WaitFor("Aramid microkernel", 2*time.Minute)
 	if err != nil {
 		t.Fatal(err)

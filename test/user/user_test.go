@@ -21,7 +21,7 @@ func TestUserSpace(t *testing.T) {
 	if kernel == "" || bundle == "" {
 		t.Skip("ARAMID_KERNEL and ARAMID_BUNDLE not set; run make test-user")
 	}
-	vm, err := qemu.Start(kernel, "aramid.noselftest aramid.exit echo authd vfsd netd pinger! authcheck! vfscheck! netcheck! evil,kernel! evil,priv! hog! abuse! forktest!", "-initrd", bundle)
+	vm, err := qemu.Start(kernel, "aramid.exit echo authd vfsd netd pinger! authcheck! vfscheck! netcheck! evil,kernel! evil,priv! hog! abuse! forktest!", "-initrd", bundle)
 	if err != nil {
 		t.Fatal(err)
 	}
