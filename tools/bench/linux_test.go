@@ -98,8 +98,9 @@ func TestSelectWorkloads(t *testing.T) {
 	if b := s.aramidBoots(Workloads[:2], "sys"); len(b) != 1 {
 		t.Errorf("the ipc and getpid workloads share a boot, got %q", b)
 	}
-	// ipc and getpid share one boot, nginx-rps and nginx-boot another.
-	if b := s.aramidBoots(Workloads, "sys"); len(b) != len(Workloads)-2 {
+	// ipc and getpid share one boot, nginx-rps and nginx-boot another,
+	// boot-shell and idle-memory a third.
+	if b := s.aramidBoots(Workloads, "sys"); len(b) != len(Workloads)-3 {
 		t.Errorf("each other linuxd workload has its own boot, got %q", b)
 	}
 }
@@ -226,7 +227,11 @@ func TestLoadModules(t *testing.T) {
 // writable (nginx writes its pid and logs), reaches the network and runs
 // the command the harness files the figures under.
 func TestNginxInitScript(t *testing.T) {
-	cmd := sizing{runs: 1}.linuxCmd(Workloads[len(Workloads)-1])
+	ws, err := selectWorkloads(nginxBoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := sizing{runs: 1}.linuxCmd(ws[0])
 	script := nginxInitScript([]string{"virtio_net"}, cmd)
 	for _, want := range []string{
 		"insmod /lib/modules/virtio_net.ko\n",

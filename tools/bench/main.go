@@ -71,7 +71,7 @@ func run(c config, ws []Workload) error {
 		if w.Device == httpDevice && c.nginxDevices == "" {
 			return fmt.Errorf("%s measures nginx: -nginx-devices must give the nginx image's devices", w.Key)
 		}
-		if w.Device != "" && w.Device != httpDevice && c.devices == "" {
+		if (w.Device == shellDevice || w.Device == diskDevice || w.Device == netDevice) && c.devices == "" {
 			return fmt.Errorf("%s measures the %s: -devices must give the Linux system's devices", w.Key, w.Device)
 		}
 	}
@@ -80,7 +80,8 @@ func run(c config, ws []Workload) error {
 	}
 	native(c, ws)
 	others, web := splitHTTP(ws)
-	kernel, initrds, err := prepareLinux(c, others, web)
+	others, shell := splitShell(others)
+	kernel, initrds, err := prepareLinux(c, others, web, shell)
 	if err != nil {
 		return err
 	}
@@ -95,6 +96,11 @@ func run(c config, ws []Workload) error {
 		}
 		if len(web) > 0 {
 			if err := c.nginxBoots(i, tag, kernel, initrds[1], web, linux, aramid); err != nil {
+				return err
+			}
+		}
+		if len(shell) > 0 {
+			if err := c.shellBoots(i, tag, kernel, initrds[2], shell, linux, aramid); err != nil {
 				return err
 			}
 		}
@@ -211,9 +217,10 @@ func native(c config, ws []Workload) {
 	}
 }
 
-// prepareLinux returns the reference kernel to boot and its two
-// initramfs: for the workloads others, and for the nginx workloads web.
-func prepareLinux(c config, others, web []Workload) (kernel string, initrds [2]string, err error) {
+// prepareLinux returns the reference kernel to boot and its three
+// initramfs: for the workloads others, for the nginx workloads web and
+// for the shell workloads shell.
+func prepareLinux(c config, others, web, shell []Workload) (kernel string, initrds [3]string, err error) {
 	vmlinuz := c.vmlinuz
 	if vmlinuz == "" {
 		if vmlinuz, err = newestVmlinuz(c.linux); err != nil {
@@ -226,7 +233,7 @@ func prepareLinux(c config, others, web []Workload) (kernel string, initrds [2]s
 	}
 	var modules []Module
 	var names []string
-	if disk, netw := devices(others); disk || netw || len(web) > 0 {
+	if disk, netw := devices(others); disk || netw || len(web) > 0 || len(shell) > 0 {
 		if modules, err = loadModules(modulesDir(c.linux, vmlinuz), deviceModules); err != nil {
 			return "", initrds, err
 		}
@@ -241,6 +248,12 @@ func prepareLinux(c config, others, web []Workload) (kernel string, initrds [2]s
 	if len(web) > 0 {
 		initrds[1] = filepath.Join(c.work, "initramfs-nginx.cpio")
 		if err := writeInitramfs(initrds[1], c.busybox, c.prog, modules, nginxInitScript(names, c.linuxCmd(web[0]))); err != nil {
+			return "", initrds, err
+		}
+	}
+	if len(shell) > 0 {
+		initrds[2] = filepath.Join(c.work, "initramfs-shell.cpio")
+		if err := writeInitramfs(initrds[2], c.busybox, c.prog, modules, nginxInitScript(names, shellCmd)); err != nil {
 			return "", initrds, err
 		}
 	}
