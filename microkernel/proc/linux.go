@@ -19,7 +19,8 @@ import (
 // queues it on the port; no message is built or allocated, because the
 // message is the parked thread's own saved registers. linuxd takes the
 // next call with port_wait, which copies those registers out in the fixed
-// LinuxMsg layout, and answers with a LinuxReply: a result, new registers,
+// LinuxMsg layout (or, if it is already waiting, forward writes them into
+// its buffer and ends the wait), and answers with a LinuxReply: a result, new registers,
 // or the end of the thread. Both directions hand the CPU straight to the
 // thread that was woken, so a forwarded call costs two address-space
 // switches and no trip through the run queue.
@@ -43,8 +44,10 @@ type port struct {
 	ring    [ringSize]pending
 	head, n int32
 	// waiter is the linuxd thread last seen waiting in port_wait, woken
-	// without a scan of the thread table.
-	waiter int32
+	// without a scan of the thread table; waitMsg is where that wait
+	// takes its message, which forward writes there directly.
+	waiter  int32
+	waitMsg uint64
 }
 
 var ports [maxPorts]port
@@ -114,13 +117,59 @@ func forward(f *amd64.Frame, fx *amd64.FXArea, m pending) {
 		return
 	}
 	m.tid = sched.TID()
+	woken := pt.waiter
+	if deliver(i, f, &m) {
+		sched.Forward(f, fx, portKey(i), woken)
+		return
+	}
 	pt.ring[(pt.head+pt.n)%ringSize] = m
 	pt.n++
-	woken := pt.waiter
 	if !sched.WakeIfWaiting(woken, sched.WaitEvent, portKey(i)) {
 		woken = sched.WakeOne(sched.WaitEvent, portKey(i))
 	}
 	sched.Forward(f, fx, portKey(i), woken)
+}
+
+// deliver hands the call m of the thread trapped in f straight to the
+// linuxd thread waiting in port_wait on port i: it writes the message
+// where that wait takes it and completes the wait, so that linuxd
+// resumes with the call in hand instead of running port_wait again to
+// take it from the ring (one trap fewer per forwarded call). It reports
+// whether it did; if no thread waits, or its buffer is gone, the call is
+// queued instead.
+//
+//go:nosplit
+func deliver(i int32, f *amd64.Frame, m *pending) bool {
+	pt := &ports[i]
+	t := sched.Find(pt.waiter)
+	if pt.n > 0 || t == nil || !t.Waits(sched.WaitEvent, portKey(i)) {
+		return false
+	}
+	out := &msgScratch
+	out.Kind, out.TID, out.Cookie = m.kind, uint32(m.tid), Procs[Current()].cookie
+	out.Vector, out.Err, out.Addr = m.vector, m.err, m.addr
+	getRegs(&out.Regs, f)
+	if !copyTo(&Procs[t.Proc].Space, pt.waitMsg, (*[unsafe.Sizeof(abi.LinuxMsg{})]byte)(unsafe.Pointer(out))[:]) {
+		return false
+	}
+	return sched.Finish(pt.waiter, sched.WaitEvent, portKey(i), 0)
+}
+
+// copyTo copies src into another process's memory at va through the
+// direct map, faulting its pages in; it reports false if the range is not
+// writable there.
+//
+//go:nosplit
+func copyTo(s *mm.Space, va uint64, src []byte) bool {
+	for len(src) > 0 {
+		w, ok := s.Window(va, true)
+		if !ok {
+			return false
+		}
+		k := copy(w, src)
+		src, va = src[k:], va+uint64(k)
+	}
+	return true
 }
 
 // portCreate is port_create(): a new syscall port.
@@ -165,7 +214,7 @@ func portWait(p int32, f *amd64.Frame, fx *amd64.FXArea, h, msg, rep uint64) (ui
 	if take(hd.Obj, msg) {
 		return 0, false
 	}
-	ports[hd.Obj].waiter = sched.TID()
+	ports[hd.Obj].waiter, ports[hd.Obj].waitMsg = sched.TID(), msg
 	sched.BlockRestartOn(f, fx, sched.WaitEvent, portKey(hd.Obj), next)
 	return 0, true
 }

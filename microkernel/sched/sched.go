@@ -446,6 +446,13 @@ func (t *Thread) AwaitsReply(key uint64) bool {
 	return t.state == blocked && t.reason == WaitLinux && t.key == key
 }
 
+// Waits reports whether t is blocked on (reason, key).
+//
+//go:nosplit
+func (t *Thread) Waits(reason uint8, key uint64) bool {
+	return t.state == blocked && t.reason == reason && t.key == key
+}
+
 // WakeIfWaiting makes thread tid runnable if it is blocked on (reason,
 // key), and reports whether it did: an O(1) WakeOne for a waiter whose
 // id the caller remembers.
@@ -459,6 +466,28 @@ func WakeIfWaiting(tid int32, reason uint8, key uint64) bool {
 	if t.TID != tid || t.state != blocked || t.reason != reason || t.key != key {
 		return false
 	}
+	t.state = runnable
+	return true
+}
+
+// Finish ends thread tid's restartable wait on (reason, key) with result,
+// as if its call had returned, and makes it runnable; it reports whether
+// tid was in such a wait. The waker has done the call's work for it (a
+// port_wait whose message the kernel delivered), so the thread does not
+// trap again to run the call a second time.
+//
+//go:nosplit
+func Finish(tid int32, reason uint8, key uint64, result uint64) bool {
+	if tid <= 0 {
+		return false
+	}
+	t := &threads[tid%MaxThreads]
+	if t.TID != tid || t.state != blocked || t.reason != reason || t.key != key || !t.restart {
+		return false
+	}
+	t.Frame.RIP += 2 // back over SYSCALL, which blockRestart wound back
+	t.Frame.RAX = result
+	t.restart = false
 	t.state = runnable
 	return true
 }
