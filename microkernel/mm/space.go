@@ -162,6 +162,9 @@ func (s *Space) protectEntry(e uint64, prot int) uint64 {
 	if e&PTEPresent == 0 {
 		return PTEDemand | bits
 	}
+	if e&PTEImage != 0 {
+		bits &^= PTEWrite // the bundle's bytes, shared by every process that runs them
+	}
 	e &^= PTEWrite | PTECOW | PTENoExec | PTEUser
 	if bits&PTEWrite != 0 && e&PTEShared == 0 && shared(e&pteAddrMask) {
 		return e | bits&^PTEWrite | PTECOW
@@ -378,6 +381,23 @@ func (s *Space) MapShared(frames []uint64, write bool) (uint64, bool) {
 		}
 	}
 	return addr, true
+}
+
+// MapImage maps the boot bundle's frame at pa read-only at va, executable
+// if exec: a page of a program's text or read-only data, shared with every
+// other process that runs the program instead of copied into each.
+//
+//go:nosplit
+func (s *Space) MapImage(va, pa uint64, exec bool) bool {
+	e := Walk(&kt, s.Root, va, true, true)
+	if e == nil || *e&PTEPresent != 0 {
+		return false
+	}
+	*e = pa | PTEPresent | PTEUser | PTEShared | PTEImage
+	if !exec {
+		*e |= PTENoExec
+	}
+	return true
 }
 
 // Destroy frees every page and page table of the user half.

@@ -2,6 +2,7 @@ package proc
 
 import (
 	"syscall"
+	"unsafe"
 
 	"aramid/lib/linux"
 	"aramid/microkernel/console"
@@ -134,6 +135,9 @@ func load(s *mm.Space, img []byte, prog *loader.Program, cmdline []byte) (uint64
 			}
 		}
 		for va := seg.Vaddr &^ (mm.PageSize - 1); va < min(fileEnd, seg.Vaddr+seg.Memsz); va += mm.PageSize {
+			if pa, ok := imageFrame(img, seg, va); ok && s.MapImage(va, pa, seg.Exec) {
+				continue
+			}
 			dst, ok := s.MapNew(va, seg.Write, seg.Exec)
 			if !ok {
 				return 0, false
@@ -153,6 +157,26 @@ func load(s *mm.Space, img []byte, prog *loader.Program, cmdline []byte) (uint64
 		return 0, false
 	}
 	return initialStack((*[mm.PageSize]byte)(mm.Ptr(top)), prog, cmdline), true
+}
+
+// imageFrame returns the physical frame of img (a file of the boot
+// bundle, in the direct map) that holds the page at va of a read-only
+// segment, if the page can be mapped from the bundle as it is: the
+// segment has no zero-filled tail, the page lies wholly inside the file,
+// and the file's bytes sit at the same offset in their frame as at va
+// (mkbundle aligns each file to a page).
+//
+//go:nosplit
+func imageFrame(img []byte, seg *loader.Segment, va uint64) (uint64, bool) {
+	if seg.Write || seg.Filesz != seg.Memsz || va < seg.Vaddr&^(mm.PageSize-1) {
+		return 0, false
+	}
+	off := seg.Off - seg.Vaddr%mm.PageSize + (va - seg.Vaddr&^(mm.PageSize-1))
+	if seg.Off < seg.Vaddr%mm.PageSize || off+mm.PageSize > uint64(len(img)) {
+		return 0, false
+	}
+	pa := uint64(uintptr(unsafe.Pointer(&img[off]))) - mm.DirectBase
+	return pa, pa%mm.PageSize == 0
 }
 
 // segProt is the mmap protection of a segment's pages.

@@ -247,3 +247,21 @@ func TestNginxInitScript(t *testing.T) {
 		t.Errorf("nginx's Linux command is %q", cmd)
 	}
 }
+
+// TestBundleFor checks that the Linux system's boots get the system
+// bundle and the others (ipc's echo and pinger) the whole one.
+func TestBundleFor(t *testing.T) {
+	c := config{bundle: "all.cpio", systemBundle: "system.cpio", system: "aramid.exit vfsd"}
+	for cmdline, want := range map[string]string{
+		"aramid.exit vfsd linuxd,/bin/sh!!": "system.cpio",
+		"aramid.bench=ipc aramid.exit":      "all.cpio",
+	} {
+		if got := c.bundleFor(cmdline); got != want {
+			t.Errorf("%q boots %s, want %s", cmdline, got, want)
+		}
+	}
+	c.systemBundle = ""
+	if got := c.bundleFor("aramid.exit vfsd linuxd,/bin/sh!!"); got != "all.cpio" {
+		t.Errorf("without -system-bundle the system boots %s", got)
+	}
+}

@@ -25,7 +25,7 @@ import (
 
 type config struct {
 	kernel, bundle, prog, busybox, linux, vmlinuz, work, system, devices string
-	nginxDevices                                                         string
+	nginxDevices, systemBundle                                           string
 	sizing
 	boots   int
 	timeout time.Duration
@@ -36,6 +36,7 @@ func main() {
 	var list string
 	flag.StringVar(&c.kernel, "kernel", "build/kernel.elf", "Aramid kernel image")
 	flag.StringVar(&c.bundle, "bundle", "build/bundle.cpio", "Aramid boot bundle (-initrd), with the root image; empty for none")
+	flag.StringVar(&c.systemBundle, "system-bundle", "", "Aramid boot bundle of the Linux system's boots (make's SYSTEM_BUNDLE: its servers only); empty: -bundle")
 	flag.StringVar(&c.system, "system", "", "Aramid command line of the Linux system (make's LINUX_APPEND), which the linuxd workloads extend")
 	flag.StringVar(&c.devices, "devices", "", "QEMU options of the Linux system's devices (make's LINUX_DEVICES: the root disk, the network card)")
 	flag.StringVar(&c.nginxDevices, "nginx-devices", "", "QEMU options of the nginx workloads' devices (make's LINUX_DEVICES on the nginx image)")
@@ -139,8 +140,8 @@ func (c config) boots1(i int, tag, kernel, initrd string, ws []Workload, rec *Re
 	}
 	for j, cmdline := range c.aramidBoots(ws, c.system) {
 		var extra []string
-		if c.bundle != "" {
-			extra = []string{"-initrd", c.bundle}
+		if b := c.bundleFor(cmdline); b != "" {
+			extra = []string{"-initrd", b}
 		}
 		if strings.HasPrefix(cmdline, c.system) && c.system != "" {
 			extra = append(extra, devs...)
@@ -154,6 +155,17 @@ func (c config) boots1(i int, tag, kernel, initrd string, ws []Workload, rec *Re
 		add(aramid, cmdline, res)
 	}
 	return nil
+}
+
+// bundleFor is the boot bundle of the Aramid command line cmdline: the
+// system bundle for the Linux system's boots, as make qemu boots it, and
+// the whole bundle (with the test programs: echo and pinger for ipc)
+// otherwise.
+func (c config) bundleFor(cmdline string) string {
+	if c.systemBundle != "" && c.system != "" && strings.HasPrefix(cmdline, c.system) {
+		return c.systemBundle
+	}
+	return c.bundle
 }
 
 // bootDevices returns one boot's QEMU device options: -devices, with a

@@ -68,7 +68,7 @@ func (c config) nginxBoots(i int, tag, kernel, initrd string, web []Workload, li
 	}
 	res = Results{}
 	cmdline, _ := c.aramid(web[0], c.system)
-	extra := append([]string{"-initrd", c.bundle}, devs...)
+	extra := append([]string{"-initrd", c.bundleFor(cmdline)}, devs...)
 	out, err = boot(tag+" Aramid nginx", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, c.nginxHost(web, port, res), extra...)
 	saveConsole(c.work, fmt.Sprintf("aramid-nginx-%d", i), out)
 	if err != nil {

@@ -68,7 +68,7 @@ func (c config) shellBoots(i int, tag, kernel, initrd string, ws []Workload, lin
 	add(linux, c.linuxCmd(ws[0]), res)
 	res = Results{}
 	cmdline, _ := c.aramid(ws[0], c.system)
-	out, err = boot(tag+" Aramid shell", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, c.shellHost(true, res), append([]string{"-initrd", c.bundle}, devs...)...)
+	out, err = boot(tag+" Aramid shell", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, c.shellHost(true, res), append([]string{"-initrd", c.bundleFor(cmdline)}, devs...)...)
 	saveConsole(c.work, fmt.Sprintf("aramid-shell-%d", i), out)
 	if err != nil {
 		fmt.Printf("bench: %v\n", err)
