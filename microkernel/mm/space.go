@@ -2,6 +2,7 @@ package mm
 
 import (
 	"syscall"
+	"unsafe"
 
 	"aramid/lib/linux"
 	"aramid/microkernel/arch/amd64"
@@ -328,6 +329,52 @@ func (s *Space) Access(addr, n uint64, write bool) bool {
 		}
 	}
 	return true
+}
+
+// A PageRef is where the entry of one user page is and what it held, so
+// that the kernel can check with one load that the page is mapped as it
+// was (the same frame, present, user-accessible and, if it was, writable)
+// instead of walking the page tables again. Page tables are freed only
+// with their space, so the entry stays where it is while the space lives.
+// The zero PageRef refers to nothing.
+type PageRef struct {
+	pte uintptr // direct-map address of the entry; not a Go pointer, so the trap path may store it
+	val uint64
+}
+
+// pteAD are the accessed and dirty bits, which the CPU sets in an entry
+// as the page is used.
+const pteAD = 1<<5 | 1<<6
+
+// Ref returns a reference to the page holding va if it is present and
+// user-accessible, and writable (not copy-on-write) when write is set;
+// otherwise the zero PageRef.
+//
+//go:nosplit
+func (s *Space) Ref(va uint64, write bool) PageRef {
+	e := Walk(&kt, s.Root, va, false, false)
+	if e == nil || *e&(PTEPresent|PTEUser) != PTEPresent|PTEUser || write && *e&PTEWrite == 0 {
+		return PageRef{}
+	}
+	return PageRef{pte: uintptr(unsafe.Pointer(e)), val: *e}
+}
+
+// Valid reports whether the page is still mapped as when r was taken.
+//
+//go:nosplit
+func (r PageRef) Valid() bool {
+	return r.pte != 0 && (*(*uint64)(Ptr(r.pte))^r.val)&^pteAD == 0
+}
+
+// Bytes returns the direct-map bytes of the referenced page from va (an
+// address in it) to the page's end, if r is still valid.
+//
+//go:nosplit
+func (r PageRef) Bytes(va uint64) ([]byte, bool) {
+	if !r.Valid() {
+		return nil, false
+	}
+	return (*[PageSize]byte)(Ptr(PhysToVirt(r.val & pteAddrMask)))[va%PageSize:], true
 }
 
 // MapNew maps a fresh zeroed frame at va with the given user protection and

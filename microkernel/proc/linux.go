@@ -44,10 +44,42 @@ type port struct {
 	ring    [ringSize]pending
 	head, n int32
 	// waiter is the linuxd thread last seen waiting in port_wait, woken
-	// without a scan of the thread table; waitMsg is where that wait
-	// takes its message, which forward writes there directly.
-	waiter  int32
-	waitMsg uint64
+	// without a scan of the thread table; waitMsg is where that wait takes
+	// its message, which forward writes there directly. msg and rep are
+	// the message and reply buffers of the last port_wait.
+	waiter   int32
+	waitMsg  userBuf
+	msg, rep userBuf
+}
+
+// userBuf remembers the last check of a buffer that linuxd passes to
+// every port_wait: while the process, the address and the page's entry
+// are the same, the buffer needs no page-table walk (two per forwarded
+// call, touching four page-table pages each).
+type userBuf struct {
+	proc int32
+	addr uint64
+	ref  mm.PageRef // the zero PageRef if the buffer crosses a page
+}
+
+// check reports whether n bytes at addr in process p may be read (or
+// written, if write) by the kernel, as mm.Space.Access does, which it
+// calls unless the last check of the same buffer still holds.
+//
+//go:nosplit
+func (b *userBuf) check(p int32, addr, n uint64, write bool) bool {
+	if b.proc == p && b.addr == addr && b.ref.Valid() {
+		return true
+	}
+	s := space(p)
+	if !s.Access(addr, n, write) {
+		return false
+	}
+	b.proc, b.addr, b.ref = p, addr, mm.PageRef{}
+	if addr/mm.PageSize == (addr+n-1)/mm.PageSize {
+		b.ref = s.Ref(addr, write)
+	}
+	return true
 }
 
 var ports [maxPorts]port
@@ -142,14 +174,17 @@ func forward(f *amd64.Frame, fx *amd64.FXArea, m pending) {
 func deliver(i int32, f *amd64.Frame, m *pending) bool {
 	pt := &ports[i]
 	t := sched.Find(pt.waiter)
-	if pt.n > 0 || t == nil || !t.Waits(sched.WaitEvent, portKey(i)) {
+	if pt.n > 0 || t == nil || !t.Waits(sched.WaitEvent, portKey(i)) || pt.waitMsg.proc != t.Proc {
 		return false
 	}
 	out := &msgScratch
 	out.Kind, out.TID, out.Cookie = m.kind, uint32(m.tid), Procs[Current()].cookie
 	out.Vector, out.Err, out.Addr = m.vector, m.err, m.addr
 	getRegs(&out.Regs, f)
-	if !copyTo(&Procs[t.Proc].Space, pt.waitMsg, (*[unsafe.Sizeof(abi.LinuxMsg{})]byte)(unsafe.Pointer(out))[:]) {
+	src := (*[unsafe.Sizeof(abi.LinuxMsg{})]byte)(unsafe.Pointer(out))[:]
+	if w, ok := pt.waitMsg.ref.Bytes(pt.waitMsg.addr); ok && len(w) >= len(src) {
+		copy(w, src)
+	} else if !copyTo(&Procs[t.Proc].Space, pt.waitMsg.addr, src) {
 		return false
 	}
 	return sched.Finish(pt.waiter, sched.WaitEvent, portKey(i), 0)
@@ -199,7 +234,7 @@ func portWait(p int32, f *amd64.Frame, fx *amd64.FXArea, h, msg, rep uint64) (ui
 	if e != 0 {
 		return neg(e), false
 	}
-	if !space(p).Access(msg, uint64(unsafe.Sizeof(abi.LinuxMsg{})), true) {
+	if !ports[hd.Obj].msg.check(p, msg, uint64(unsafe.Sizeof(abi.LinuxMsg{})), true) {
 		return neg(syscall.EFAULT), false
 	}
 	var next int32
@@ -214,7 +249,7 @@ func portWait(p int32, f *amd64.Frame, fx *amd64.FXArea, h, msg, rep uint64) (ui
 	if take(hd.Obj, msg) {
 		return 0, false
 	}
-	ports[hd.Obj].waiter, ports[hd.Obj].waitMsg = sched.TID(), msg
+	ports[hd.Obj].waiter, ports[hd.Obj].waitMsg = sched.TID(), ports[hd.Obj].msg
 	sched.BlockRestartOn(f, fx, sched.WaitEvent, portKey(hd.Obj), next)
 	return 0, true
 }
@@ -247,7 +282,7 @@ func take(i int32, msg uint64) bool {
 //
 //go:nosplit
 func reply(p, i int32, addr uint64) (int32, syscall.Errno) {
-	if !space(p).Access(addr, uint64(unsafe.Sizeof(abi.LinuxReply{})), false) {
+	if !ports[i].rep.check(p, addr, uint64(unsafe.Sizeof(abi.LinuxReply{})), false) {
 		return 0, syscall.EFAULT
 	}
 	r := (*abi.LinuxReply)(mm.Ptr(uintptr(addr)))
