@@ -9,6 +9,7 @@
 //	aramid.exit       stop the machine when init (or the self-test) ends (tests use this)
 //	aramid.crashtest  fault deliberately instead of running the self-test
 //	aramid.strace     print every system call the runtime makes
+//	aramid.stages     time the stages of forwarded Linux calls (docs/performance.md)
 //	aramid.tty        give the console to user space raw; Ctrl-] then a
 //	                  key runs a monitor command (m: mem and ps)
 //	aramid.bench=ipc  measure IPC round trips (echo and pinger) and print a BENCH line
@@ -60,6 +61,7 @@ func main() {
 	}
 	hosting.Trace = flags["aramid.strace"]
 	hosting.RawConsole = flags["aramid.tty"]
+	trap.Stages.On, sched.TimeSwitches = flags["aramid.stages"], flags["aramid.stages"]
 	if flags["aramid.crashtest"] {
 		crashTest()
 	}
@@ -156,6 +158,11 @@ func runInit(bundle []byte, cmdline string) int64 {
 	c := trap.Counts
 	fmt.Printf("kernel: %d Linux calls, %d native calls, %d faults, %d ticks, %d IRQs, %d context switches\n",
 		c.Syscalls, c.Native, c.Faults, c.Ticks, c.IRQs, sched.Switches)
+	if s := &trap.Stages; s.Calls > 0 {
+		n := s.Calls
+		fmt.Printf("kernel: stages of %d forwarded calls, cycles each (TSC %d MHz): forward %d (CR3 %d), linuxd %d, reply %d (CR3 %d), process %d; %d extra port_waits\n",
+			n, clock.TSCPerMs()/1000, s.Forward/n, s.ForwardSwitch/n, s.Linuxd/n, s.Reply/n, s.ReplySwitch/n, s.Process/n, s.Rewaits)
+	}
 	return st
 }
 

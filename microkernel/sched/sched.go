@@ -227,6 +227,13 @@ func save(f *amd64.Frame, fx *amd64.FXArea) {
 	t.FX = *fx
 }
 
+// TimeSwitches makes switchTo add the cycles of its CR3 writes to
+// SwitchCycles, for trap.Stages (kernel command line aramid.stages).
+var (
+	TimeSwitches bool
+	SwitchCycles uint64
+)
+
 // switchTo loads thread i's state into the trap frame.
 //
 //go:nosplit
@@ -235,7 +242,13 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	*f = t.Frame
 	*fx = t.FX
 	if t.CR3 != 0 && t.CR3 != amd64.ReadCR3() {
-		amd64.WriteCR3(t.CR3)
+		if TimeSwitches {
+			t0 := amd64.Rdtsc()
+			amd64.WriteCR3(t.CR3)
+			SwitchCycles += amd64.Rdtsc() - t0
+		} else {
+			amd64.WriteCR3(t.CR3)
+		}
 	}
 	t.state = running
 	t.ran = 0
