@@ -377,6 +377,50 @@ func (r PageRef) Bytes(va uint64) ([]byte, bool) {
 	return (*[PageSize]byte)(Ptr(PhysToVirt(r.val & pteAddrMask)))[va%PageSize:], true
 }
 
+// accessVisitor clears, or counts, the accessed bits of present pages.
+type accessVisitor struct {
+	clear bool
+	n     uint64
+}
+
+var accessed accessVisitor
+
+// pteAccessed is the bit the CPU sets in an entry when it loads the entry
+// into the TLB.
+const pteAccessed = 1 << 5
+
+//go:nosplit
+func (v *accessVisitor) Visit(va, pte uint64) uint64 {
+	switch {
+	case pte&PTEPresent == 0:
+	case v.clear:
+		amd64.Invlpg(uintptr(va))
+		return pte &^ pteAccessed
+	case pte&pteAccessed != 0:
+		v.n++
+	}
+	return pte
+}
+
+// ClearAccessed clears the accessed bit of every present user page, and
+// CountAccessed counts the pages whose bit is set again: the pages the
+// process (or the kernel, through its addresses) touched in between.
+//
+//go:nosplit
+func (s *Space) ClearAccessed() {
+	accessed = accessVisitor{clear: true}
+	VisitRange(&kt, s.Root, UserMin, UserTop, &accessed)
+}
+
+// CountAccessed: see ClearAccessed.
+//
+//go:nosplit
+func (s *Space) CountAccessed() uint64 {
+	accessed = accessVisitor{}
+	VisitRange(&kt, s.Root, UserMin, UserTop, &accessed)
+	return accessed.n
+}
+
 // MapNew maps a fresh zeroed frame at va with the given user protection and
 // returns its direct-map address, for loaders that fill pages.
 //

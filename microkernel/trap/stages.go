@@ -31,6 +31,12 @@ var Stages struct {
 	state       uint8  // the kind of the last trap in a timed sequence, or 0
 }
 
+// touchCall is the timed call whose user pages Stages counts and prints
+// (proc.PrintTouched): the accessed bits are cleared when it traps and counted
+// when the next one does, after the call has been through linuxd and
+// back. The switches flush the TLB, so every page touched sets its bit.
+const touchCall = 1000
+
 // Kinds of trap that Stages times.
 const (
 	stageOther    = 0
@@ -60,6 +66,12 @@ func stageEntry(f *amd64.Frame) {
 	case s.kind == stageForward && s.state == stagePortWait:
 		s.Process += now - s.exit
 		s.Calls++
+		switch s.Calls {
+		case touchCall:
+			proc.ClearTouched()
+		case touchCall + 1:
+			proc.PrintTouched()
+		}
 	case s.kind == stageOther:
 		s.state = 0
 	}
