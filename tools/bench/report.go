@@ -91,6 +91,10 @@ func report(out io.Writer, rs []Row) {
 	}
 	tw.Flush()
 	for _, r := range rs {
+		if r.LinuxName == "" {
+			fmt.Fprintf(out, "  %s: Aramid %s, absolute\n", r.Title, r.AramidName)
+			continue
+		}
 		fmt.Fprintf(out, "  %s: Aramid %s vs Linux %s\n", r.Title, r.AramidName, r.LinuxName)
 	}
 	for _, r := range rs {

@@ -223,8 +223,10 @@ func TestReportAbsolute(t *testing.T) {
 	}
 	var out strings.Builder
 	report(&out, rs)
-	if want := "\nBENCH name=idle-memory value=48.0 unit=MiB goal=<=64\n"; !strings.Contains(out.String(), want) {
-		t.Errorf("report lacks %q:\n%s", want, out.String())
+	for _, want := range []string{"\nBENCH name=idle-memory value=48.0 unit=MiB goal=<=64\n", "Aramid idle-memory, absolute\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
 	}
 	if rs[0].Ratio != nil || rs[0].Met == nil || !*rs[0].Met {
 		t.Errorf("48 MiB against <=64: ratio %v, met %v", rs[0].Ratio, rs[0].Met)
