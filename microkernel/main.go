@@ -81,7 +81,7 @@ func main() {
 		if !flags["aramid.exit"] {
 			go runInit(bundle, args)
 			if hosting.RawConsole {
-				select {}
+				select {} // keyMonitor answers the monitor's keys
 			}
 			monitor()
 		}
@@ -189,7 +189,7 @@ func monitor() {
 		switch in.Text() {
 		case "":
 		case "help":
-			fmt.Println("commands: mem, ps, threads, uptime, halt")
+			fmt.Println("commands: mem, ps, regions, threads, uptime, halt")
 		case "halt":
 			os.Exit(0)
 		default:

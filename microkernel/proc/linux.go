@@ -20,8 +20,8 @@ import (
 // message is the parked thread's own saved registers. linuxd takes the
 // next call with port_wait, which copies those registers out in the fixed
 // LinuxMsg layout (or, if it is already waiting, forward writes them into
-// its buffer and ends the wait), and answers with a LinuxReply: a result, new registers,
-// or the end of the thread. Both directions hand the CPU straight to the
+// its buffer and ends the wait), and answers with a LinuxReply: a result,
+// new registers, or the end of the thread. Both directions hand the CPU straight to the
 // thread that was woken, so a forwarded call costs two address-space
 // switches and no trip through the run queue.
 
