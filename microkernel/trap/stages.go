@@ -69,8 +69,10 @@ func stageEntry(f *amd64.Frame) {
 		switch s.Calls {
 		case touchCall:
 			proc.ClearTouched()
+			now = amd64.Rdtsc() // the call's stages leave the walk out
 		case touchCall + 1:
 			proc.PrintTouched()
+			now = amd64.Rdtsc()
 		}
 	case s.kind == stageOther:
 		s.state = 0
