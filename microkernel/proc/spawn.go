@@ -118,11 +118,12 @@ func newProcess(name []byte, limit uint64) (int32, syscall.Errno) {
 // but rare) needs.
 var loadProgram = load
 
-// load copies the program's segments into fresh pages, reserves the stack
-// and writes the initial stack; it returns the initial stack pointer.
-// Pages past a segment's file bytes are demand-zero, as Linux maps .bss:
-// Go's runtime has 32 MiB of .bss (crypto/internal/fips140/drbg.memory)
-// that only FIPS mode touches.
+// load maps the program's read-only pages from the bundle (imageFrame),
+// copies its other file pages into fresh ones, reserves the stack and
+// writes the initial stack; it returns the initial stack pointer. Pages
+// past a segment's file bytes are demand-zero, as Linux maps .bss: Go's
+// runtime has 32 MiB of .bss (crypto/internal/fips140/drbg.memory) that
+// only FIPS mode touches.
 //
 //go:nosplit
 func load(s *mm.Space, img []byte, prog *loader.Program, cmdline []byte) (uint64, bool) {
