@@ -5,10 +5,13 @@
 //
 // Kernel command line (QEMU -append), passed as arguments:
 //
-//	aramid.exit       stop the machine after the self-test (tests use this)
+//	aramid.selftest   run the self-test of the hosted runtime before init
+//	aramid.exit       stop the machine when init (or the self-test) ends (tests use this)
 //	aramid.crashtest  fault deliberately instead of running the self-test
 //	aramid.strace     print every system call the runtime makes
-//	aramid.noselftest skip the self-test
+//	aramid.stages     time the stages of forwarded Linux calls (docs/performance.md)
+//	aramid.tty        give the console to user space raw; Ctrl-] then a
+//	                  key runs a monitor command (m: mem and ps)
 //	aramid.bench=ipc  measure IPC round trips (echo and pinger) and print a BENCH line
 //	aramid.smp        start the other CPUs and park them (docs/smp.md); with
 //	                  it, the kernel checks them and measures round trips
@@ -62,12 +65,13 @@ func main() {
 	}
 	hosting.Trace = flags["aramid.strace"]
 	hosting.RawConsole = flags["aramid.tty"]
+	trap.Stages.On, sched.TimeSwitches = flags["aramid.stages"], flags["aramid.stages"]
 	if flags["aramid.crashtest"] {
 		crashTest()
 	}
 	ok := true
 	bench := flags["aramid.bench=ipc"]
-	if !flags["aramid.noselftest"] && !bench {
+	if flags["aramid.selftest"] {
 		ok = runSelfTest()
 	}
 	if smp.Online() > 1 {
@@ -183,6 +187,11 @@ func runInit(bundle []byte, cmdline string) int64 {
 	c := trap.Counts
 	fmt.Printf("kernel: %d Linux calls, %d native calls, %d faults, %d ticks, %d IRQs, %d context switches\n",
 		c.Syscalls, c.Native, c.Faults, c.Ticks, c.IRQs, sched.Switches)
+	if s := &trap.Stages; s.Calls > 0 {
+		n := s.Calls
+		fmt.Printf("kernel: stages of %d forwarded calls, cycles each (TSC %d MHz): forward %d (CR3 %d), linuxd %d, reply %d (CR3 %d), process %d; %d extra port_waits\n",
+			n, clock.TSCPerMs()/1000, s.Forward/n, s.ForwardSwitch/n, s.Linuxd/n, s.Reply/n, s.ReplySwitch/n, s.Process/n, s.Rewaits)
+	}
 	return st
 }
 
@@ -228,12 +237,14 @@ func command(line string) {
 	}
 	switch words[0] {
 	case "help":
-		fmt.Println("commands: mem, ps, threads, uptime, kill PID|NAME, halt (on linuxd's console: Ctrl-] then a command)")
+		fmt.Println("commands: mem, ps, regions, threads, uptime, kill PID|NAME, halt (on linuxd's console: Ctrl-] then a command)")
 	case "mem":
 		st := mm.Stats()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		fmt.Printf("RAM %d MiB, free %d MiB; Go heap %.1f MiB, %d GC cycles\n", st.TotalBytes>>20, st.FreeBytes>>20, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
+		used := st.TotalBytes - st.FreeBytes
+		fmt.Printf("RAM %d MiB, free %d MiB; in use %d KiB; Go heap %.1f MiB, %d GC cycles\n",
+			st.TotalBytes>>20, st.FreeBytes>>20, used>>10, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
 	case "ps":
 		fmt.Printf("%5s  %-12s %-8s %s\n", "PID", "NAME", "STATE", "MEMORY")
 		for _, p := range proc.List() {
@@ -242,6 +253,15 @@ func command(line string) {
 				state = fmt.Sprintf("exit %#x", p.Status)
 			}
 			fmt.Printf("%5d  %-12s %-8s %d KiB\n", p.PID, p.Name, state, p.Pages*4)
+		}
+	case "regions":
+		for _, p := range proc.List() {
+			base, pages := proc.Regions(p.PID)
+			fmt.Printf("%5d %-10s", p.PID, p.Name)
+			for i := range base {
+				fmt.Printf(" %#x:%d", base[i], pages[i]*4)
+			}
+			fmt.Println()
 		}
 	case "kill":
 		for _, target := range words[1:] {

@@ -142,6 +142,51 @@ type Info struct {
 	Pages  uint64
 }
 
+// ClearTouched clears the accessed bits of every live process's pages.
+//
+//go:nosplit
+func ClearTouched() {
+	for i := 1; i < MaxProcs; i++ {
+		if Procs[i].state == pLive && Procs[i].Space.Root != 0 {
+			Procs[i].Space.ClearAccessed()
+		}
+	}
+}
+
+// PrintTouched prints how many user pages of each live process were
+// touched since ClearTouched, for those that touched any: trap.Stages
+// counts one forwarded call's.
+//
+//go:nosplit
+func PrintTouched() {
+	console.Print("kernel: user pages touched by one forwarded call:")
+	for i := 1; i < MaxProcs; i++ {
+		if Procs[i].state != pLive || Procs[i].Space.Root == 0 {
+			continue
+		}
+		if n := Procs[i].Space.CountAccessed(); n > 0 {
+			console.Print(" ")
+			console.Write(Procs[i].Name())
+			console.Print(" ")
+			console.Dec(n)
+		}
+	}
+	console.Print("\n")
+}
+
+// Regions counts the present pages of process pid per 16 MiB region
+// (mm.Space.Regions), for the kernel monitor.
+func Regions(pid int32) (base, pages []uint64) {
+	fl := amd64.DisableInterrupts()
+	defer amd64.RestoreInterrupts(fl)
+	for i := 1; i < MaxProcs; i++ {
+		if Procs[i].state != pFree && Procs[i].PID == pid && Procs[i].Space.Root != 0 {
+			return Procs[i].Space.Regions()
+		}
+	}
+	return nil, nil
+}
+
 // List returns a snapshot of the process table. It runs in a goroutine, so
 // it holds interrupts off while it copies.
 func List() []Info {

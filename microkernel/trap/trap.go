@@ -43,6 +43,17 @@ var Counts struct {
 //
 //go:nosplit
 func Handle(f *amd64.Frame, fx *amd64.FXArea) {
+	if !Stages.On {
+		handle(f, fx)
+		return
+	}
+	stageEntry(f)
+	handle(f, fx)
+	stageExit()
+}
+
+//go:nosplit
+func handle(f *amd64.Frame, fx *amd64.FXArea) {
 	count(f.Vector, f.RAX)
 	user := f.CS&3 != 0
 	switch v := f.Vector; {

@@ -36,7 +36,7 @@ func userSpace(t *testing.T, args string, flags ...string) string {
 	if kernel == "" || bundle == "" {
 		t.Skip("ARAMID_KERNEL and ARAMID_BUNDLE not set; run make test-user")
 	}
-	vm, err := qemu.Start(kernel, args+"aramid.noselftest aramid.exit echo authd vfsd netd pinger! authcheck! vfscheck! netcheck! evil,kernel! evil,priv! hog! abuse! forktest!", append([]string{"-initrd", bundle}, flags...)...)
+	vm, err := qemu.Start(kernel, args+"aramid.exit echo authd vfsd netd pinger! authcheck! vfscheck! netcheck! evil,kernel! evil,priv! hog! abuse! forktest!", append([]string{"-initrd", bundle}, flags...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
