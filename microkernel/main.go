@@ -5,10 +5,13 @@
 //
 // Kernel command line (QEMU -append), passed as arguments:
 //
-//	aramid.exit       stop the machine after the self-test (tests use this)
+//	aramid.selftest   run the self-test of the hosted runtime before init
+//	aramid.exit       stop the machine when init (or the self-test) ends (tests use this)
 //	aramid.crashtest  fault deliberately instead of running the self-test
 //	aramid.strace     print every system call the runtime makes
-//	aramid.noselftest skip the self-test
+//	aramid.stages     time the stages of forwarded Linux calls (docs/performance.md)
+//	aramid.tty        give the console to user space raw; Ctrl-] then a
+//	                  key runs a monitor command (m: mem and ps)
 //	aramid.bench=ipc  measure IPC round trips (echo and pinger) and print a BENCH line
 //	aramid.smp        start the other CPUs (docs/smp.md): the kernel checks
 //	                  them parked, measures round trips, then runs threads
@@ -25,6 +28,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"aramid/microkernel/boot"
@@ -62,6 +66,7 @@ func main() {
 	}
 	hosting.Trace = flags["aramid.strace"]
 	hosting.RawConsole = flags["aramid.tty"]
+	trap.Stages.On, sched.TimeSwitches = flags["aramid.stages"], flags["aramid.stages"]
 	if flags["aramid.crashtest"] {
 		crashTest()
 	}
@@ -70,7 +75,7 @@ func main() {
 	if smp.Online() > 1 {
 		ok = checkSMP() && runOnAll()
 	}
-	if !flags["aramid.noselftest"] && !bench {
+	if flags["aramid.selftest"] {
 		ok = runSelfTest() && ok
 		printSwitches()
 	}
@@ -82,9 +87,12 @@ func main() {
 		if !flags["aramid.exit"] {
 			go runInit(bundle, args)
 			if hosting.RawConsole {
-				select {} // the console belongs to linuxd's terminal
+				escapes() // the console belongs to linuxd's terminal
 			}
 			monitor()
+		}
+		if hosting.RawConsole {
+			go escapes()
 		}
 		status := runInit(bundle, args)
 		if ok && status > 0 && status <= 0xff && flags["aramid.exit"] {
@@ -205,6 +213,11 @@ func runInit(bundle []byte, cmdline string) int64 {
 	c := trap.Counts
 	fmt.Printf("kernel: %d Linux calls, %d native calls, %d faults, %d ticks, %d IRQs, %d context switches\n",
 		c.Syscalls, c.Native, c.Faults, c.Ticks, c.IRQs, sched.Switches())
+	if s := &trap.Stages; s.Calls > 0 {
+		n := s.Calls
+		fmt.Printf("kernel: stages of %d forwarded calls, cycles each (TSC %d MHz): forward %d (CR3 %d), linuxd %d, reply %d (CR3 %d), process %d; %d extra port_waits\n",
+			n, clock.TSCPerMs()/1000, s.Forward/n, s.ForwardSwitch/n, s.Linuxd/n, s.Reply/n, s.ReplySwitch/n, s.Process/n, s.Rewaits)
+	}
 	printSwitches()
 	return st
 }
@@ -229,32 +242,80 @@ func monitor() {
 	fmt.Println("kernel monitor: type 'help'")
 	in := bufio.NewScanner(os.Stdin)
 	for fmt.Print("aramid> "); in.Scan(); fmt.Print("aramid> ") {
-		switch in.Text() {
-		case "":
-		case "help":
-			fmt.Println("commands: mem, ps, threads, uptime, halt")
-		case "mem":
-			st := mm.Stats()
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			fmt.Printf("RAM %d MiB, free %d MiB; Go heap %.1f MiB, %d GC cycles\n", st.TotalBytes>>20, st.FreeBytes>>20, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
-		case "ps":
-			fmt.Printf("%5s  %-12s %-8s %s\n", "PID", "NAME", "STATE", "MEMORY")
-			for _, p := range proc.List() {
-				state := "running"
-				if p.Zombie {
-					state = fmt.Sprintf("exit %#x", p.Status)
-				}
-				fmt.Printf("%5d  %-12s %-8s %d KiB\n", p.PID, p.Name, state, p.Pages*4)
+		command(in.Text())
+	}
+}
+
+// escapes answers the monitor commands typed after Ctrl-] on a console
+// that belongs to linuxd's terminal (hosting.NextEscape).
+func escapes() {
+	for {
+		line := hosting.NextEscape()
+		fmt.Printf("\naramid> %s\n", line)
+		command(line)
+	}
+}
+
+// command runs one monitor command line.
+func command(line string) {
+	words := strings.Fields(line)
+	if len(words) == 0 {
+		return
+	}
+	switch words[0] {
+	case "help":
+		fmt.Println("commands: mem, ps, regions, threads, uptime, kill PID|NAME, halt (on linuxd's console: Ctrl-] then a command)")
+	case "mem":
+		st := mm.Stats()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		used := st.TotalBytes - st.FreeBytes
+		fmt.Printf("RAM %d MiB, free %d MiB; in use %d KiB; Go heap %.1f MiB, %d GC cycles\n",
+			st.TotalBytes>>20, st.FreeBytes>>20, used>>10, float64(ms.HeapAlloc)/(1<<20), ms.NumGC)
+	case "ps":
+		fmt.Printf("%5s  %-12s %-8s %s\n", "PID", "NAME", "STATE", "MEMORY")
+		for _, p := range proc.List() {
+			state := "running"
+			if p.Zombie {
+				state = fmt.Sprintf("exit %#x", p.Status)
 			}
-		case "threads":
-			sched.Dump()
-		case "uptime":
-			fmt.Println(clock.Uptime().Round(time.Millisecond))
-		case "halt":
-			os.Exit(0)
-		default:
-			fmt.Printf("unknown command %q\n", in.Text())
+			fmt.Printf("%5d  %-12s %-8s %d KiB\n", p.PID, p.Name, state, p.Pages*4)
 		}
+	case "regions":
+		for _, p := range proc.List() {
+			base, pages := proc.Regions(p.PID)
+			fmt.Printf("%5d %-10s", p.PID, p.Name)
+			for i := range base {
+				fmt.Printf(" %#x:%d", base[i], pages[i]*4)
+			}
+			fmt.Println()
+		}
+	case "kill":
+		for _, target := range words[1:] {
+			kill(target)
+		}
+	case "threads":
+		sched.Dump()
+	case "uptime":
+		fmt.Println(clock.Uptime().Round(time.Millisecond))
+	case "halt":
+		os.Exit(0)
+	default:
+		fmt.Printf("unknown command %q\n", line)
+	}
+}
+
+// kill ends a server as if it had crashed (killed by SIGKILL), so that
+// init restarts it: how the restart tests take netd, vfsd and authd away
+// under load.
+func kill(target string) {
+	pid, errno := proc.KillServer(target, proc.StatusSignal|int64(syscall.SIGKILL))
+	switch errno {
+	case 0:
+		fmt.Printf("kernel: killed %s (pid %d) at %v\n", target, pid, clock.Uptime().Round(time.Millisecond))
+	case syscall.EPERM:
+		fmt.Printf("kill %s: pid %d is init or a Linux process, not a server\n", target, pid)
+	default:
+		fmt.Printf("kill %s: no such process\n", target)
 	}
 }

@@ -56,7 +56,7 @@ $(LINUX_REF)/.fetched: tools/fetch-linux
 ## bench: boot Aramid and Linux under the same QEMU flags and devices; print ns/op or MiB/s and the ratio Aramid/Linux (BENCH=name for one workload)
 bench: kernel bundle $(BENCH_PROG) $(BENCH_IMG) $(BENCH_NGINX) linux-ref
 	@$(NEED) qemu-system-x86 busybox-static xz-utils $(if $(BENCH_NGINX),wrk)
-	$(GO) run ./tools/bench -kernel $(KERNEL) -bundle $(BUNDLE) -system "$(LINUX_APPEND)" \
+	$(GO) run ./tools/bench -kernel $(KERNEL) -bundle $(BUNDLE) -system-bundle $(SYSTEM_BUNDLE) -system "$(LINUX_APPEND)" \
 		-devices "$(call LINUX_DEVICES,$(abspath $(BENCH_IMG)),snapshot=on)" -prog $(BENCH_PROG) \
 		$(if $(BENCH_NGINX),-nginx-devices "$(call LINUX_DEVICES,$(abspath $(NGINX_IMG)),snapshot=on)") \
 		-linux $(LINUX_REF) -work $(BENCH_DIR) -w $(BENCH) $(BENCH_FLAGS)

@@ -13,6 +13,10 @@ QEMU_FLAGS := -M pc -cpu max -m 512 -no-reboot -nographic -nic none \
 # default: the Linux system with a busybox shell on the console
 # (mk/linux.mk).
 APPEND ?= $(LINUX_APPEND) linuxd,/bin/sh!!
+# The boot bundle of make qemu and make run: the system's servers only
+# (mk/user.mk); BOOT_BUNDLE=build/bundle.cpio adds the test programs, for
+# an APPEND that starts them.
+BOOT_BUNDLE ?= $(SYSTEM_BUNDLE)
 # The disk of make qemu: ROOTFS=path, or the root image built here
 # (mk/linux.mk). Either is attached with snapshot=on, so nothing is
 # written to it.
@@ -29,7 +33,7 @@ qemu: kernel bundle $(DISK)
 	@$(NEED) qemu-system-x86
 	@http=$$($(GO) run ./tools/freeport) && ssh=$$($(GO) run ./tools/freeport) && \
 	echo "make qemu: $(DISK) is the root (snapshot=on); host 127.0.0.1:$$http forwards to port 80 in Aramid, 127.0.0.1:$$ssh to port 22" && \
-	qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUNDLE) -append "$(APPEND)" \
+	qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BOOT_BUNDLE) -append "$(APPEND)" \
 		-drive file=$(DISK),if=none,id=root,format=raw,snapshot=on -device virtio-blk-pci,drive=root,disable-legacy=on \
 		-netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$$http-:80,hostfwd=tcp:127.0.0.1:$$ssh-:22 \
 		-device virtio-net-pci,netdev=n0,disable-legacy=on; \

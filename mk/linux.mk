@@ -5,7 +5,7 @@ ROOTFS_DIR := $(BUILD)/rootfs
 # The system as make qemu and make run start it: vfsd on the root disk,
 # netd on the network card; the caller adds linuxd and what it runs as
 # init's main task.
-LINUX_APPEND := aramid.tty aramid.noselftest aramid.exit authd vfsd,proc@virtio-blk netd@virtio-net procd
+LINUX_APPEND := aramid.tty aramid.exit authd vfsd,proc@virtio-blk +netd@virtio-net procd
 # The devices of make run, make bench and the boot tests: the root disk
 # $(1) (with drive options $(2), such as snapshot=on) and a network card
 # without forwards.
@@ -69,7 +69,7 @@ run: kernel bundle $(ROOT_IMG)
 	@cp $(if $(ROOTFS),$(ROOTFS),$(ROOT_IMG)) $(BUILD)/run.ext4
 	@printf '%s\n' "$$RUN_CMD" > $(BUILD)/run.sh
 	@$(GO) run ./cmd/ext4tool put $(BUILD)/run.ext4 $(BUILD)/run.sh /run.sh
-	@qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BUNDLE) $(call LINUX_DEVICES,$(BUILD)/run.ext4) \
+	@qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BOOT_BUNDLE) $(call LINUX_DEVICES,$(BUILD)/run.ext4) \
 		-append "$(LINUX_APPEND) linuxd,/bin/sh,/run.sh!!" \
 		| tr -d '\r' | sed -u -n '/^linuxd: started$$/,$${/^linuxd: started$$/d;/^init: /,$$d;p}'; \
 	rc=$${PIPESTATUS[0]}; [ $$((rc % 2)) -eq 1 ] && exit $$(( rc / 2 )); echo "make run: QEMU stopped with status $$rc" >&2; exit 125
@@ -112,3 +112,12 @@ test-linux: kernel bundle $(ROOT_IMG)
 
 TESTS += test-linux
 .PHONY: test-linux
+
+## test-restart: kill netd under load, authd and vfsd in a running Linux system and check what survives
+test-restart: kernel bundle $(ROOT_IMG)
+	@$(NEED) qemu-system-x86
+	ARAMID_KERNEL=$(abspath $(KERNEL)) ARAMID_BUNDLE=$(abspath $(BUNDLE)) ARAMID_APPEND="$(LINUX_APPEND)" \
+		ARAMID_IMAGE=$(abspath $(ROOT_IMG)) $(GO) test -count=1 -timeout 10m -v ./test/restart/
+
+TESTS += test-restart
+.PHONY: test-restart

@@ -7,13 +7,16 @@ package names
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"syscall"
 
 	"aramid/lib/ipc"
 	"aramid/proto/kchan"
 	"aramid/proto/namepb"
+	"aramid/proto/redial"
 	"aramid/proto/rpc"
 )
 
@@ -51,11 +54,30 @@ func Lookup(name string) (ipc.Handle, error) {
 	return ipc.Handle(rep.GetChannel().GetValue()), nil
 }
 
+// Dial connects to the server called name through a transport that
+// survives its restarts (proto/redial): when the server dies, the next
+// call looks the name up again. restarted, if not nil, sets up on each
+// new server what the client had set up on the old one.
+func Dial(name string, restarted func(rpc.Transport) error) (*redial.Transport, error) {
+	return redial.New(func() (rpc.Transport, error) {
+		h, err := Lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		return kchan.NewClient(h), nil
+	}, restarted)
+}
+
 // Device returns the device handle init's configuration grants this
 // program ("vfsd@virtio-blk"), minted for it on the first call. Without
-// one the error is ENODEV.
+// one the error is ENODEV. A spare that init keeps of a server
+// ("+netd@virtio-net") waits here until the server dies and it takes its
+// place; if init answers that it is not needed, the process exits.
 func Device() (ipc.Handle, error) {
 	rep, err := initClient().Device(context.Background(), &namepb.DeviceRequest{})
+	if errors.Is(err, syscall.ECANCELED) {
+		os.Exit(0)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("device: %w", err)
 	}

@@ -1,7 +1,9 @@
 package hosting
 
 import (
+	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"aramid/lib/linux"
 	"aramid/microkernel/arch/amd64"
@@ -317,6 +319,8 @@ func ConsoleInput() {
 				c = '\n'
 			}
 			console.Write([]byte{c})
+		} else if escapeByte(c) {
+			continue
 		}
 		if inTail-inHead < uint64(len(inputRing)) {
 			inputRing[inTail%uint64(len(inputRing))] = c
@@ -338,4 +342,73 @@ func readInput(p []byte) int {
 		n++
 	}
 	return n
+}
+
+// The monitor escape: on a raw console, where every byte is linuxd's,
+// Ctrl-] starts a line for the kernel monitor instead, ended by CR or LF,
+// as a BREAK starts a magic SysRq key on Linux's serial console. It is how
+// a test, or a user of make qemu, reaches the monitor's kill while a Linux
+// program owns the terminal. The lines queue in a ring of their own; what
+// does not fit is dropped.
+const monitorEscape = 0x1d
+
+var (
+	escaping               bool
+	escapeRing             [256]byte
+	escapeHead, escapeTail uint64
+	escapeLines            uint32 // lines completed; the monitor futex-waits on it
+)
+
+// escapeByte takes c into a monitor line if one is being typed, or starts
+// one, and reports whether it did.
+//
+//go:nosplit
+func escapeByte(c byte) bool {
+	switch {
+	case c == monitorEscape:
+		escaping = true
+	case !escaping:
+		return false
+	case c == '\r' || c == '\n':
+		escaping = false
+		putEscape('\n')
+		atomic.AddUint32(&escapeLines, 1)
+		sched.Wake(sched.WaitFutex, uint64(uintptr(unsafe.Pointer(&escapeLines))), sched.MaxThreads)
+	default:
+		putEscape(c)
+	}
+	return true
+}
+
+//go:nosplit
+func putEscape(c byte) {
+	if escapeTail-escapeHead < uint64(len(escapeRing)) {
+		escapeRing[escapeTail%uint64(len(escapeRing))] = c
+		escapeTail++
+	}
+}
+
+// NextEscape waits for a line typed after the monitor escape and returns
+// it. Only the monitor calls it.
+func NextEscape() string {
+	for {
+		seen := atomic.LoadUint32(&escapeLines)
+		var line [len(escapeRing)]byte
+		n, ok := 0, false
+		fl := amd64.DisableInterrupts()
+		for i := escapeHead; i < escapeTail; i++ {
+			if c := escapeRing[i%uint64(len(escapeRing))]; c != '\n' {
+				line[n] = c
+				n++
+				continue
+			}
+			escapeHead, ok = i+1, true
+			break
+		}
+		amd64.RestoreInterrupts(fl)
+		if ok {
+			return string(line[:n])
+		}
+		WaitWord(uintptr(unsafe.Pointer(&escapeLines)), seen)
+	}
 }

@@ -2,15 +2,19 @@ package mm
 
 // Page-table entry bits.
 const (
-	PTEPresent  = 1 << 0
-	PTEWrite    = 1 << 1
-	PTEUser     = 1 << 2
-	PTEPCD      = 1 << 4
-	PTEHuge     = 1 << 7
-	PTEGlobal   = 1 << 8
-	PTEDemand   = 1 << 9  // software: not present yet, zero-fill on first touch
-	PTEShared   = 1 << 10 // software: the frame belongs to a memory object, not the space
-	PTECOW      = 1 << 11 // software: writable once copied; the frame may be shared
+	PTEPresent = 1 << 0
+	PTEWrite   = 1 << 1
+	PTEUser    = 1 << 2
+	PTEPCD     = 1 << 4
+	PTEHuge    = 1 << 7
+	PTEGlobal  = 1 << 8
+	PTEDemand  = 1 << 9  // software: not present yet, zero-fill on first touch
+	PTEShared  = 1 << 10 // software: the frame belongs to a memory object, not the space
+	PTECOW     = 1 << 11 // software: writable once copied; the frame may be shared
+	// PTEImage (software, with PTEShared) marks a frame of the boot bundle
+	// mapped into a process as part of its program: never writable, never
+	// freed by the space.
+	PTEImage    = 1 << 52
 	PTENoExec   = 1 << 63
 	pteAddrMask = 0x000ffffffffff000
 )

@@ -2,6 +2,7 @@ package mm
 
 import (
 	"syscall"
+	"unsafe"
 
 	"aramid/lib/linux"
 	"aramid/microkernel/arch/amd64"
@@ -162,6 +163,9 @@ func (s *Space) protectEntry(e uint64, prot int) uint64 {
 	}
 	if e&PTEPresent == 0 {
 		return PTEDemand | bits
+	}
+	if e&PTEImage != 0 {
+		bits &^= PTEWrite // the bundle's bytes, shared by every process that runs them
 	}
 	e &^= PTEWrite | PTECOW | PTENoExec | PTEUser
 	if bits&PTEWrite != 0 && e&PTEShared == 0 && shared(e&pteAddrMask) {
@@ -329,6 +333,96 @@ func (s *Space) Access(addr, n uint64, write bool) bool {
 	return true
 }
 
+// A PageRef is where the entry of one user page is and what it held, so
+// that the kernel can check with one load that the page is mapped as it
+// was (the same frame, present, user-accessible and, if it was, writable)
+// instead of walking the page tables again. Page tables are freed only
+// with their space, so the entry stays where it is while the space lives.
+// The zero PageRef refers to nothing.
+type PageRef struct {
+	pte uintptr // direct-map address of the entry; not a Go pointer, so the trap path may store it
+	val uint64
+}
+
+// pteAD are the accessed and dirty bits, which the CPU sets in an entry
+// as the page is used.
+const pteAD = 1<<5 | 1<<6
+
+// Ref returns a reference to the page holding va if it is present and
+// user-accessible, and writable (not copy-on-write) when write is set;
+// otherwise the zero PageRef.
+//
+//go:nosplit
+func (s *Space) Ref(va uint64, write bool) PageRef {
+	e := Walk(&kt, s.Root, va, false, false)
+	if e == nil || *e&(PTEPresent|PTEUser) != PTEPresent|PTEUser || write && *e&PTEWrite == 0 {
+		return PageRef{}
+	}
+	return PageRef{pte: uintptr(unsafe.Pointer(e)), val: *e}
+}
+
+// Valid reports whether the page is still mapped as when r was taken.
+//
+//go:nosplit
+func (r PageRef) Valid() bool {
+	return r.pte != 0 && (*(*uint64)(Ptr(r.pte))^r.val)&^pteAD == 0
+}
+
+// Bytes returns the direct-map bytes of the referenced page from va (an
+// address in it) to the page's end, if r is still valid.
+//
+//go:nosplit
+func (r PageRef) Bytes(va uint64) ([]byte, bool) {
+	if !r.Valid() {
+		return nil, false
+	}
+	return (*[PageSize]byte)(Ptr(PhysToVirt(r.val & pteAddrMask)))[va%PageSize:], true
+}
+
+// accessVisitor clears, or counts, the accessed bits of present pages.
+type accessVisitor struct {
+	clear bool
+	n     uint64
+}
+
+var accessed accessVisitor
+
+// pteAccessed is the bit the CPU sets in an entry when it loads the entry
+// into the TLB.
+const pteAccessed = 1 << 5
+
+//go:nosplit
+func (v *accessVisitor) Visit(va, pte uint64) uint64 {
+	switch {
+	case pte&PTEPresent == 0:
+	case v.clear:
+		amd64.Invlpg(uintptr(va))
+		return pte &^ pteAccessed
+	case pte&pteAccessed != 0:
+		v.n++
+	}
+	return pte
+}
+
+// ClearAccessed clears the accessed bit of every present user page, and
+// CountAccessed counts the pages whose bit is set again: the pages the
+// process (or the kernel, through its addresses) touched in between.
+//
+//go:nosplit
+func (s *Space) ClearAccessed() {
+	accessed = accessVisitor{clear: true}
+	VisitRange(&kt, s.Root, UserMin, UserTop, &accessed)
+}
+
+// CountAccessed: see ClearAccessed.
+//
+//go:nosplit
+func (s *Space) CountAccessed() uint64 {
+	accessed = accessVisitor{}
+	VisitRange(&kt, s.Root, UserMin, UserTop, &accessed)
+	return accessed.n
+}
+
 // MapNew maps a fresh zeroed frame at va with the given user protection and
 // returns its direct-map address, for loaders that fill pages.
 //
@@ -380,6 +474,23 @@ func (s *Space) MapShared(frames []uint64, write bool) (uint64, bool) {
 		}
 	}
 	return addr, true
+}
+
+// MapImage maps the boot bundle's frame at pa read-only at va, executable
+// if exec: a page of a program's text or read-only data, shared with every
+// other process that runs the program instead of copied into each.
+//
+//go:nosplit
+func (s *Space) MapImage(va, pa uint64, exec bool) bool {
+	e := Walk(&kt, s.Root, va, true, true)
+	if e == nil || *e&PTEPresent != 0 {
+		return false
+	}
+	*e = pa | PTEPresent | PTEUser | PTEShared | PTEImage
+	if !exec {
+		*e |= PTENoExec
+	}
+	return true
 }
 
 // Destroy frees every page and page table of the user half.

@@ -215,7 +215,9 @@ func dmaAlloc(p int32, size, physOut uint64) uint64 {
 // releaseDevice drops a device or interrupt handle. A function whose
 // device handle is gone loses bus mastering, so it can no longer write
 // memory its driver freed; a dropped interrupt handle masks the line if
-// no other driver uses it.
+// no other driver uses it. A driver that dies with its interrupt pending
+// (the line masked until it acks) counts as having acknowledged it, or
+// the drivers sharing the line would never hear from it again.
 //
 //go:nosplit
 func releaseDevice(hd *Handle) {
@@ -225,12 +227,14 @@ func releaseDevice(hd *Handle) {
 		pci.Revoke(int(i))
 		return
 	}
-	devices[i].bound, devices[i].pending = false, false
+	devices[i].bound = false
 	line := pci.Functions[i].IRQ
 	for j := 0; j < pci.Count; j++ {
 		if pci.Functions[j].IRQ == line && devices[j].bound {
+			ackIRQ(i)
 			return
 		}
 	}
+	devices[i].pending = false
 	clock.Mask(line)
 }

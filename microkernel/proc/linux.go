@@ -19,8 +19,9 @@ import (
 // queues it on the port; no message is built or allocated, because the
 // message is the parked thread's own saved registers. linuxd takes the
 // next call with port_wait, which copies those registers out in the fixed
-// LinuxMsg layout, and answers with a LinuxReply: a result, new registers,
-// or the end of the thread. Both directions hand the CPU straight to the
+// LinuxMsg layout (or, if it is already waiting, forward writes them into
+// its buffer and ends the wait), and answers with a LinuxReply: a result,
+// new registers, or the end of the thread. Both directions hand the CPU straight to the
 // thread that was woken, so a forwarded call costs two address-space
 // switches and no trip through the run queue.
 
@@ -43,8 +44,42 @@ type port struct {
 	ring    [ringSize]pending
 	head, n int32
 	// waiter is the linuxd thread last seen waiting in port_wait, woken
-	// without a scan of the thread table.
-	waiter int32
+	// without a scan of the thread table; waitMsg is where that wait takes
+	// its message, which forward writes there directly. msg and rep are
+	// the message and reply buffers of the last port_wait.
+	waiter   int32
+	waitMsg  userBuf
+	msg, rep userBuf
+}
+
+// userBuf remembers the last check of a buffer that linuxd passes to
+// every port_wait: while the process, the address and the page's entry
+// are the same, the buffer needs no page-table walk (two per forwarded
+// call, touching four page-table pages each).
+type userBuf struct {
+	proc int32
+	addr uint64
+	ref  mm.PageRef // the zero PageRef if the buffer crosses a page
+}
+
+// check reports whether n bytes at addr in process p may be read (or
+// written, if write) by the kernel, as mm.Space.Access does, which it
+// calls unless the last check of the same buffer still holds.
+//
+//go:nosplit
+func (b *userBuf) check(p int32, addr, n uint64, write bool) bool {
+	if b.proc == p && b.addr == addr && b.ref.Valid() {
+		return true
+	}
+	s := space(p)
+	if !s.Access(addr, n, write) {
+		return false
+	}
+	b.proc, b.addr, b.ref = p, addr, mm.PageRef{}
+	if addr/mm.PageSize == (addr+n-1)/mm.PageSize {
+		b.ref = s.Ref(addr, write)
+	}
+	return true
 }
 
 var ports [maxPorts]port
@@ -114,13 +149,62 @@ func forward(f *amd64.Frame, fx *amd64.FXArea, m pending) {
 		return
 	}
 	m.tid = sched.TID()
+	woken := pt.waiter
+	if deliver(i, f, &m) {
+		sched.Forward(f, fx, portKey(i), woken)
+		return
+	}
 	pt.ring[(pt.head+pt.n)%ringSize] = m
 	pt.n++
-	woken := pt.waiter
 	if !sched.WakeIfWaiting(woken, sched.WaitEvent, portKey(i)) {
 		woken = sched.WakeOne(sched.WaitEvent, portKey(i))
 	}
 	sched.Forward(f, fx, portKey(i), woken)
+}
+
+// deliver hands the call m of the thread trapped in f straight to the
+// linuxd thread waiting in port_wait on port i: it writes the message
+// where that wait takes it and completes the wait, so that linuxd
+// resumes with the call in hand instead of running port_wait again to
+// take it from the ring (one trap fewer per forwarded call). It reports
+// whether it did; if no thread waits, or its buffer is gone, the call is
+// queued instead.
+//
+//go:nosplit
+func deliver(i int32, f *amd64.Frame, m *pending) bool {
+	pt := &ports[i]
+	t := sched.Find(pt.waiter)
+	if pt.n > 0 || t == nil || !t.Waits(sched.WaitEvent, portKey(i)) || pt.waitMsg.proc != t.Proc {
+		return false
+	}
+	out := &msgScratch
+	out.Kind, out.TID, out.Cookie = m.kind, uint32(m.tid), Procs[Current()].cookie
+	out.Vector, out.Err, out.Addr = m.vector, m.err, m.addr
+	getRegs(&out.Regs, f)
+	src := (*[unsafe.Sizeof(abi.LinuxMsg{})]byte)(unsafe.Pointer(out))[:]
+	if w, ok := pt.waitMsg.ref.Bytes(pt.waitMsg.addr); ok && len(w) >= len(src) {
+		copy(w, src)
+	} else if !copyTo(&Procs[t.Proc].Space, pt.waitMsg.addr, src) {
+		return false
+	}
+	return sched.Finish(pt.waiter, sched.WaitEvent, portKey(i), 0)
+}
+
+// copyTo copies src into another process's memory at va through the
+// direct map, faulting its pages in; it reports false if the range is not
+// writable there.
+//
+//go:nosplit
+func copyTo(s *mm.Space, va uint64, src []byte) bool {
+	for len(src) > 0 {
+		w, ok := s.Window(va, true)
+		if !ok {
+			return false
+		}
+		k := copy(w, src)
+		src, va = src[k:], va+uint64(k)
+	}
+	return true
 }
 
 // portCreate is port_create(): a new syscall port.
@@ -150,7 +234,7 @@ func portWait(p int32, f *amd64.Frame, fx *amd64.FXArea, h, msg, rep uint64) (ui
 	if e != 0 {
 		return neg(e), false
 	}
-	if !space(p).Access(msg, uint64(unsafe.Sizeof(abi.LinuxMsg{})), true) {
+	if !ports[hd.Obj].msg.check(p, msg, uint64(unsafe.Sizeof(abi.LinuxMsg{})), true) {
 		return neg(syscall.EFAULT), false
 	}
 	var next int32
@@ -165,7 +249,7 @@ func portWait(p int32, f *amd64.Frame, fx *amd64.FXArea, h, msg, rep uint64) (ui
 	if take(hd.Obj, msg) {
 		return 0, false
 	}
-	ports[hd.Obj].waiter = sched.TID()
+	ports[hd.Obj].waiter, ports[hd.Obj].waitMsg = sched.TID(), ports[hd.Obj].msg
 	sched.BlockRestartOn(f, fx, sched.WaitEvent, portKey(hd.Obj), next)
 	return 0, true
 }
@@ -198,7 +282,7 @@ func take(i int32, msg uint64) bool {
 //
 //go:nosplit
 func reply(p, i int32, addr uint64) (int32, syscall.Errno) {
-	if !space(p).Access(addr, uint64(unsafe.Sizeof(abi.LinuxReply{})), false) {
+	if !ports[i].rep.check(p, addr, uint64(unsafe.Sizeof(abi.LinuxReply{})), false) {
 		return 0, syscall.EFAULT
 	}
 	r := (*abi.LinuxReply)(mm.Ptr(uintptr(addr)))

@@ -6,6 +6,9 @@
 package proc
 
 import (
+	"strconv"
+	"syscall"
+
 	"aramid/lib/abi"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/console"
@@ -139,6 +142,51 @@ type Info struct {
 	Pages  uint64
 }
 
+// ClearTouched clears the accessed bits of every live process's pages.
+//
+//go:nosplit
+func ClearTouched() {
+	for i := 1; i < MaxProcs; i++ {
+		if Procs[i].state == pLive && Procs[i].Space.Root != 0 {
+			Procs[i].Space.ClearAccessed()
+		}
+	}
+}
+
+// PrintTouched prints how many user pages of each live process were
+// touched since ClearTouched, for those that touched any: trap.Stages
+// counts one forwarded call's.
+//
+//go:nosplit
+func PrintTouched() {
+	console.Print("kernel: user pages touched by one forwarded call:")
+	for i := 1; i < MaxProcs; i++ {
+		if Procs[i].state != pLive || Procs[i].Space.Root == 0 {
+			continue
+		}
+		if n := Procs[i].Space.CountAccessed(); n > 0 {
+			console.Print(" ")
+			console.Write(Procs[i].Name())
+			console.Print(" ")
+			console.Dec(n)
+		}
+	}
+	console.Print("\n")
+}
+
+// Regions counts the present pages of process pid per 16 MiB region
+// (mm.Space.Regions), for the kernel monitor.
+func Regions(pid int32) (base, pages []uint64) {
+	fl := amd64.DisableInterrupts()
+	defer amd64.RestoreInterrupts(fl)
+	for i := 1; i < MaxProcs; i++ {
+		if Procs[i].state != pFree && Procs[i].PID == pid && Procs[i].Space.Root != 0 {
+			return Procs[i].Space.Regions()
+		}
+	}
+	return nil, nil
+}
+
 // List returns a snapshot of the process table. It runs in a goroutine, so
 // it holds the kernel lock while it copies.
 func List() []Info {
@@ -159,3 +207,42 @@ func List() []Info {
 	}
 	return out
 }
+
+// KillServer ends the native process whose pid or name is target with
+// status, as a crash would end it, for the monitor's kill command; the
+// process that supervises it (init) sees the status and restarts it. Of
+// several processes of one name it ends the oldest (a server, not the
+// spare init keeps of it). It refuses Linux processes, whose deaths
+// linuxd must see through its own calls, and init, whose death ends the
+// machine. It runs in a goroutine, so it holds interrupts off while it
+// searches and kills, and allocates only before and after.
+func KillServer(target string, status int64) (pid int32, errno syscall.Errno) {
+	want, err := strconv.Atoi(target)
+	if err != nil {
+		want = -1
+	}
+	fl := amd64.DisableInterrupts()
+	defer amd64.RestoreInterrupts(fl)
+	found := int32(0)
+	for i := int32(1); i < MaxProcs; i++ {
+		p := &Procs[i]
+		if p.state != pLive || (string(p.Name()) != target && int(p.PID) != want) {
+			continue
+		}
+		if found == 0 || p.PID < Procs[found].PID {
+			found = i
+		}
+	}
+	if found == 0 {
+		return 0, syscall.ESRCH
+	}
+	p := &Procs[found]
+	if p.port != 0 || p.PID == initPID {
+		return p.PID, syscall.EPERM
+	}
+	Kill(found, status)
+	return p.PID, 0
+}
+
+// initPID is the first process's pid: the kernel spawns init first.
+const initPID = 1

@@ -2,7 +2,9 @@ package proc
 
 import (
 	"syscall"
+	"unsafe"
 
+	"aramid/lib/linux"
 	"aramid/microkernel/console"
 	"aramid/microkernel/loader"
 	"aramid/microkernel/mm"
@@ -116,14 +118,27 @@ func newProcess(name []byte, limit uint64) (int32, syscall.Errno) {
 // but rare) needs.
 var loadProgram = load
 
-// load copies the program's segments into fresh pages, reserves the stack
-// and writes the initial stack; it returns the initial stack pointer.
+// load maps the program's read-only pages from the bundle (imageFrame),
+// copies its other file pages into fresh ones, reserves the stack and
+// writes the initial stack; it returns the initial stack pointer. Pages
+// past a segment's file bytes are demand-zero, as Linux maps .bss: Go's
+// runtime has 32 MiB of .bss (crypto/internal/fips140/drbg.memory) that
+// only FIPS mode touches.
 //
 //go:nosplit
 func load(s *mm.Space, img []byte, prog *loader.Program, cmdline []byte) (uint64, bool) {
 	for k := 0; k < prog.NSegments; k++ {
 		seg := &prog.Segments[k]
-		for va := seg.Vaddr &^ (mm.PageSize - 1); va < seg.Vaddr+seg.Memsz; va += mm.PageSize {
+		fileEnd := (seg.Vaddr + seg.Filesz + mm.PageSize - 1) &^ (mm.PageSize - 1)
+		if end := seg.Vaddr + seg.Memsz; end > fileEnd {
+			if _, e := s.Mmap(fileEnd, end-fileEnd, segProt(seg), linux.MAP_FIXED|linux.MAP_ANONYMOUS|linux.MAP_PRIVATE); e != 0 {
+				return 0, false
+			}
+		}
+		for va := seg.Vaddr &^ (mm.PageSize - 1); va < min(fileEnd, seg.Vaddr+seg.Memsz); va += mm.PageSize {
+			if pa, ok := imageFrame(img, seg, va); ok && s.MapImage(va, pa, seg.Exec) {
+				continue
+			}
 			dst, ok := s.MapNew(va, seg.Write, seg.Exec)
 			if !ok {
 				return 0, false
@@ -143,6 +158,40 @@ func load(s *mm.Space, img []byte, prog *loader.Program, cmdline []byte) (uint64
 		return 0, false
 	}
 	return initialStack((*[mm.PageSize]byte)(mm.Ptr(top)), prog, cmdline), true
+}
+
+// imageFrame returns the physical frame of img (a file of the boot
+// bundle, in the direct map) that holds the page at va of a read-only
+// segment, if the page can be mapped from the bundle as it is: the
+// segment has no zero-filled tail, the page lies wholly inside the file,
+// and the file's bytes sit at the same offset in their frame as at va
+// (mkbundle aligns each file to a page).
+//
+//go:nosplit
+func imageFrame(img []byte, seg *loader.Segment, va uint64) (uint64, bool) {
+	if seg.Write || seg.Filesz != seg.Memsz || va < seg.Vaddr&^(mm.PageSize-1) {
+		return 0, false
+	}
+	off := seg.Off - seg.Vaddr%mm.PageSize + (va - seg.Vaddr&^(mm.PageSize-1))
+	if seg.Off < seg.Vaddr%mm.PageSize || off+mm.PageSize > uint64(len(img)) {
+		return 0, false
+	}
+	pa := uint64(uintptr(unsafe.Pointer(&img[off]))) - mm.DirectBase
+	return pa, pa%mm.PageSize == 0
+}
+
+// segProt is the mmap protection of a segment's pages.
+//
+//go:nosplit
+func segProt(seg *loader.Segment) int {
+	prot := linux.PROT_READ
+	if seg.Write {
+		prot |= linux.PROT_WRITE
+	}
+	if seg.Exec {
+		prot |= linux.PROT_EXEC
+	}
+	return prot
 }
 
 // initialStack writes argc, argv, envp and auxv into the top stack page, as

@@ -319,6 +319,13 @@ func save(f *amd64.Frame, fx *amd64.FXArea) {
 	t.FX = *fx
 }
 
+// TimeSwitches makes switchTo add the cycles of its CR3 writes to
+// SwitchCycles, for trap.Stages (kernel command line aramid.stages).
+var (
+	TimeSwitches bool
+	SwitchCycles uint64
+)
+
 // switchTo loads thread i's state into the trap frame.
 //
 //go:nosplit
@@ -327,7 +334,13 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	*f = t.Frame
 	*fx = t.FX
 	if t.CR3 != 0 && t.CR3 != amd64.ReadCR3() {
-		amd64.SetSpace(t.CR3)
+		if TimeSwitches {
+			t0 := amd64.Rdtsc()
+			amd64.SetSpace(t.CR3)
+			SwitchCycles += amd64.Rdtsc() - t0
+		} else {
+			amd64.SetSpace(t.CR3)
+		}
 	}
 	t.state = running
 	t.ran = 0
@@ -540,6 +553,13 @@ func (t *Thread) AwaitsReply(key uint64) bool {
 	return t.state == blocked && t.reason == WaitLinux && t.key == key
 }
 
+// Waits reports whether t is blocked on (reason, key).
+//
+//go:nosplit
+func (t *Thread) Waits(reason uint8, key uint64) bool {
+	return t.state == blocked && t.reason == reason && t.key == key
+}
+
 // WakeIfWaiting makes thread tid runnable if it is blocked on (reason,
 // key), and reports whether it did: an O(1) WakeOne for a waiter whose
 // id the caller remembers.
@@ -554,6 +574,28 @@ func WakeIfWaiting(tid int32, reason uint8, key uint64) bool {
 		return false
 	}
 	ready(t)
+	return true
+}
+
+// Finish ends thread tid's restartable wait on (reason, key) with result,
+// as if its call had returned, and makes it runnable; it reports whether
+// tid was in such a wait. The waker has done the call's work for it (a
+// port_wait whose message the kernel delivered), so the thread does not
+// trap again to run the call a second time.
+//
+//go:nosplit
+func Finish(tid int32, reason uint8, key uint64, result uint64) bool {
+	if tid <= 0 {
+		return false
+	}
+	t := &threads[tid%MaxThreads]
+	if t.TID != tid || t.state != blocked || t.reason != reason || t.key != key || !t.restart {
+		return false
+	}
+	t.Frame.RIP += 2 // back over SYSCALL, which blockRestart wound back
+	t.Frame.RAX = result
+	t.restart = false
+	t.state = runnable
 	return true
 }
 

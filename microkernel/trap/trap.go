@@ -42,8 +42,7 @@ var Counts struct {
 
 // Handle is the kernel's trap handler (amd64.Handler). It holds the kernel
 // lock throughout, except for a TLB shootdown, which it answers first
-// (docs/smp.md). A thread killed while it ran on this CPU is not served:
-// the CPU switches away from it.
+// (docs/smp.md).
 //
 //go:nosplit
 func Handle(f *amd64.Frame, fx *amd64.FXArea) {
@@ -54,8 +53,24 @@ func Handle(f *amd64.Frame, fx *amd64.FXArea) {
 		}
 	}
 	smp.Lock()
-	// Only a user thread can be killed, and it runs kernel code only here,
-	// so only a frame from ring 3 can be a dead thread's.
+	if !Stages.On {
+		serve(f, fx)
+	} else {
+		stageEntry(f)
+		serve(f, fx)
+		stageExit()
+	}
+	sched.Kick()
+	smp.Unlock()
+}
+
+// serve handles a trap, but not the system call or fault of a thread that
+// was killed while it ran on this CPU: it switches away from it. Only a
+// user thread can be killed, and it runs kernel code only here, so only a
+// frame from ring 3 can be a dead thread's.
+//
+//go:nosplit
+func serve(f *amd64.Frame, fx *amd64.FXArea) {
 	dead := f.CS&3 != 0 && sched.CurrentDead()
 	if own := f.Vector == amd64.SyscallVector || f.Vector < 32; !own || !dead {
 		handle(f, fx)
@@ -63,8 +78,6 @@ func Handle(f *amd64.Frame, fx *amd64.FXArea) {
 	if f.CS&3 != 0 && sched.CurrentDead() {
 		sched.Reschedule(f, fx)
 	}
-	sched.Kick()
-	smp.Unlock()
 }
 
 //go:nosplit

@@ -25,6 +25,9 @@ type channelOps interface {
 	Read(h ipc.Handle, buf []byte, hs []ipc.Handle) (n, nh int, err error)
 	Write(h ipc.Handle, data []byte, hs []ipc.Handle) error
 	Close(h ipc.Handle) error
+	// Ready reports, without waiting, whether channel h has a message
+	// queued or its peer has closed.
+	Ready(h ipc.Handle) (bool, error)
 }
 
 type kernel struct{}
@@ -40,6 +43,14 @@ func (kernel) Read(h ipc.Handle, buf []byte, hs []ipc.Handle) (int, int, error) 
 func (kernel) Write(h ipc.Handle, data []byte, hs []ipc.Handle) error { return ipc.Write(h, data, hs) }
 
 func (kernel) Close(h ipc.Handle) error { return ipc.Close(h) }
+
+func (kernel) Ready(h ipc.Handle) (bool, error) {
+	_, err := ipc.WaitMany([]ipc.Handle{h}, 0)
+	if errors.Is(err, syscall.ETIMEDOUT) {
+		return false, nil
+	}
+	return err == nil, err
+}
 
 // Client is the client end of a kernel channel, as an rpc.Transport.
 type Client struct {
@@ -95,6 +106,20 @@ func (c *Client) Call(ctx context.Context, req rpc.Message) (rpc.Message, error)
 	}
 	return rep, nil
 }
+
+// PeerGone reports whether the server has closed its end, so that the
+// next call would fail with EPIPE: between calls nothing is queued on a
+// client's channel, so a ready channel is one whose peer is gone. It costs
+// one kernel call and no message.
+func (c *Client) PeerGone() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ready, err := c.ops.Ready(c.h)
+	return ready || err != nil
+}
+
+// Close closes the channel; calls after it fail.
+func (c *Client) Close() error { return c.ops.Close(c.h) }
 
 // Release implements rpc.Transport.
 func (c *Client) Release(handles []uint32) {

@@ -134,6 +134,16 @@ func (k *fakeKernel) Call(h ipc.Handle, req []byte, reqHs []ipc.Handle, resp []b
 	return k.Read(h, resp, respHs)
 }
 
+func (k *fakeKernel) Ready(h ipc.Handle) (bool, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	ep, ok := k.objs[h].(*endpoint)
+	if !ok {
+		return false, syscall.EBADF
+	}
+	return len(ep.queue) > 0 || ep.peer.gone, nil
+}
+
 func (k *fakeKernel) Close(h ipc.Handle) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -260,5 +270,23 @@ func TestServeEndsWhenClientCloses(t *testing.T) {
 	}
 	if _, err := c.Call(context.Background(), rpc.Message{Data: []byte{0, 0, 0, 0}}); !errors.Is(err, syscall.EBADF) {
 		t.Errorf("Call on a closed handle = %v, want EBADF", err)
+	}
+}
+
+// TestPeerGone: a client's channel is not ready between calls while the
+// server lives, and is once the server has closed its end.
+func TestPeerGone(t *testing.T) {
+	k := newFake()
+	cli, srv := k.channel()
+	c := newClient(k, cli)
+	done := make(chan error, 1)
+	go func() { done <- serve(context.Background(), k, srv, bigReply{}) }()
+	c.Call(context.Background(), rpc.Message{Data: []byte{0, 0, 0, 0}})
+	if c.PeerGone() {
+		t.Fatal("PeerGone with the server serving")
+	}
+	k.Close(srv)
+	if !c.PeerGone() {
+		t.Error("not PeerGone after the server closed its end")
 	}
 }

@@ -8,6 +8,8 @@
 //
 // "@device" at the end of an argument grants the program a PCI device
 // (devices.go); the kernel gives init its resource handle at abi.Resource.
+// "+" at the start of a server's argument keeps a spare of it started
+// ahead, to replace it quickly ("+netd@virtio-net"; see supervise).
 package main
 
 import (
@@ -15,6 +17,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"aramid/lib/ipc"
 )
@@ -22,39 +25,79 @@ import (
 const maxRestarts = 3
 
 // supervise runs one program, restarting it after a failure if it is a
-// server.
+// server. With spare, init keeps a second instance started ahead, once
+// the server is up, which waits for the device in its Device call and
+// replaces the server when it dies: the restart then skips spawning the
+// program and starting Go's runtime, most of its time.
 // It returns the program's last exit status (-1 if it could not run).
-func supervise(r *registry, cmd string, task bool) int {
+func supervise(r *registry, cmd string, task, spare bool) int {
 	cmd, dev := splitDevice(cmd)
-	for restarts := 0; ; restarts++ {
-		mine, theirs, err := ipc.Channel()
-		if err != nil {
-			fmt.Printf("init: %s: %v\n", cmd, err)
-			return -1
-		}
-		p, err := ipc.Spawn(cmd, theirs)
-		if err != nil {
-			fmt.Printf("init: cannot start %s: %v\n", cmd, err)
-			ipc.Close(mine)
-			return -1
-		}
-		go r.serve(cmd, dev, mine)
-		st, err := ipc.Wait(p)
-		ipc.Close(p)
-		if err != nil {
-			fmt.Printf("init: waiting for %s: %v\n", cmd, err)
-			return -1
-		}
-		fmt.Printf("init: %s: %s\n", cmd, ipc.StatusString(st))
-		if task || st == 0 {
-			return st
-		}
-		if restarts == maxRestarts {
-			fmt.Printf("init: %s failed %d times; giving up\n", cmd, restarts+1)
-			return st
-		}
-		fmt.Printf("init: restarting %s (%d of %d)\n", cmd, restarts+1, maxRestarts)
+	if spare && dev == "" {
+		fmt.Printf("init: %s: a spare needs a device to wait for; starting none\n", cmd)
+		spare = false
 	}
+	var next *child // the spare, if one is waiting
+	for restarts := 0; ; restarts++ {
+		c := next
+		if c != nil {
+			c.promote()
+		} else {
+			var err error
+			if c, err = start(r, cmd, dev, false); err != nil {
+				fmt.Printf("init: %v\n", err)
+				return -1
+			}
+		}
+		var st int
+		st, next = run(r, c, spare && restarts < maxRestarts)
+		ipc.Close(c.p)
+		if st >= 0 {
+			fmt.Printf("init: %s: %s\n", cmd, ipc.StatusString(st))
+		}
+		if task || st <= 0 || restarts == maxRestarts {
+			if next != nil {
+				next.cancel()
+			}
+			if !task && st > 0 {
+				fmt.Printf("init: %s failed %d times; giving up\n", cmd, restarts+1)
+			}
+			return st
+		}
+		how := ""
+		if next != nil {
+			how = " from its spare"
+		}
+		fmt.Printf("init: restarting %s (%d of %d)%s\n", cmd, restarts+1, maxRestarts, how)
+	}
+}
+
+// spareDelay is how long after a server is up init starts its spare, so
+// that the spare's start (spawning the program, starting Go's runtime)
+// does not compete for the CPU with the server's clients reconnecting.
+const spareDelay = 3 * time.Second
+
+// run waits for c to exit and returns its status. With spare, it starts
+// a spare of c once c is up (registered) and spareDelay has passed, and
+// returns it too.
+func run(r *registry, c *child, spare bool) (st int, next *child) {
+	done := c.exited()
+	select {
+	case <-c.up:
+	case st = <-done:
+		return st, nil
+	}
+	if spare {
+		select {
+		case <-time.After(spareDelay):
+			var err error
+			if next, err = start(r, c.cmd, c.dev, true); err != nil {
+				fmt.Printf("init: spare of %s: %v\n", c.cmd, err)
+			}
+		case st = <-done:
+			return st, nil
+		}
+	}
+	return <-done, next
 }
 
 func main() {
@@ -66,18 +109,19 @@ func main() {
 	for _, a := range os.Args[1:] {
 		task := strings.HasSuffix(a, "!")
 		main := strings.HasSuffix(a, "!!")
+		a, spare := strings.CutPrefix(a, "+")
 		cmd := strings.ReplaceAll(strings.TrimRight(a, "!"), ",", " ")
 		if task {
 			ntasks++
 			tasks.Add(1)
 			go func() {
 				defer tasks.Done()
-				if st := supervise(r, cmd, true); main {
+				if st := supervise(r, cmd, true, false); main {
 					code = exitCode(st)
 				}
 			}()
 		} else {
-			go supervise(r, cmd, false)
+			go supervise(r, cmd, false, spare)
 		}
 	}
 	if ntasks == 0 {

@@ -88,12 +88,10 @@ func (s *service) accept(server ipc.Handle) error {
 	return err
 }
 
-// names serves Names to one child on its bootstrap channel. dev is the
-// child's device spec, if it has one (devices.go).
+// names serves Names to child c on its bootstrap channel.
 type names struct {
-	r   *registry
-	who string
-	dev string
+	r *registry
+	c *child
 }
 
 func (n names) Register(_ context.Context, req *namepb.RegisterRequest) (*namepb.RegisterReply, error) {
@@ -101,7 +99,8 @@ func (n names) Register(_ context.Context, req *namepb.RegisterRequest) (*namepb
 		return nil, syscall.EINVAL
 	}
 	n.r.register(req.GetName(), ipc.Handle(req.GetChannel().GetValue()))
-	fmt.Printf("init: %s registered %q\n", n.who, req.GetName())
+	fmt.Printf("init: %s registered %q\n", n.c.cmd, req.GetName())
+	n.c.registered()
 	return &namepb.RegisterReply{}, nil
 }
 
@@ -113,21 +112,30 @@ func (n names) Lookup(_ context.Context, req *namepb.LookupRequest) (*namepb.Loo
 	return &namepb.LookupReply{Channel: &rpc.Handle{Value: uint32(c)}}, nil
 }
 
+// Device mints the child's device. A spare's call waits until the
+// server it stands in for has died (and so released the device), or
+// fails with ECANCELED when the spare is not needed.
 func (n names) Device(context.Context, *namepb.DeviceRequest) (*namepb.DeviceReply, error) {
-	h, err := mintDevice(n.dev)
+	if n.c.gate != nil {
+		fmt.Printf("init: a spare of %s is ready\n", n.c.cmd)
+		if !<-n.c.gate {
+			return nil, syscall.ECANCELED
+		}
+	}
+	h, err := mintDevice(n.c.dev)
 	if err != nil {
-		if n.dev != "" {
-			fmt.Printf("init: %s gets no device %s: %v\n", n.who, n.dev, err)
+		if n.c.dev != "" {
+			fmt.Printf("init: %s gets no device %s: %v\n", n.c.cmd, n.c.dev, err)
 		}
 		return nil, err
 	}
-	fmt.Printf("init: %s gets device %s\n", n.who, n.dev)
+	fmt.Printf("init: %s gets device %s\n", n.c.cmd, n.c.dev)
 	return &namepb.DeviceReply{Device: &rpc.Handle{Value: uint32(h)}}, nil
 }
 
 // serve answers one child's requests on its bootstrap channel until the
 // child goes away.
-func (r *registry) serve(who, dev string, boot ipc.Handle) {
-	kchan.Serve(context.Background(), boot, namepb.NewNamesDispatcher(names{r: r, who: who, dev: dev}))
+func (r *registry) serve(c *child, boot ipc.Handle) {
+	kchan.Serve(context.Background(), boot, namepb.NewNamesDispatcher(names{r: r, c: c}))
 	ipc.Close(boot)
 }

@@ -38,7 +38,7 @@ func boot(t *testing.T, cmdline string) *qemu.VM {
 // TestSelfTest boots to the banner, runs the in-kernel self-test of the
 // hosted Go runtime and requires its explicit success marker.
 func TestSelfTest(t *testing.T) {
-	vm := boot(t, "aramid.exit")
+	vm := boot(t, "aramid.selftest aramid.exit")
 	banner, at, err := vm.WaitFor("Aramid microkernel", 2*time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func TestSMP(t *testing.T) {
 	for _, c := range []struct {
 		n    int
 		args string
-	}{{2, "aramid.exit aramid.smp"}, {4, "aramid.exit aramid.noselftest aramid.smp"}} {
+	}{{2, "aramid.exit aramid.selftest aramid.smp"}, {4, "aramid.exit aramid.smp"}} {
 		n := c.n
 		t.Run(fmt.Sprintf("smp%d", n), func(t *testing.T) {
 			vm, err := qemu.Start(kernel(t), c.args, "-smp", fmt.Sprint(n))
@@ -133,7 +133,7 @@ func TestSMP(t *testing.T) {
 					t.Errorf("console lacks %q", want)
 				}
 			}
-			if !strings.Contains(c.args, "noselftest") {
+			if strings.Contains(c.args, "aramid.selftest") {
 				if !strings.Contains(out, "SELFTEST PASS") {
 					t.Error("the self-test did not pass")
 				}

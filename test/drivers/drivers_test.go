@@ -92,7 +92,7 @@ func TestDrivers(t *testing.T) {
 	defer gl.Close()
 	netdev := "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:" + strconv.Itoa(port) + "-:80" +
 		",guestfwd=tcp:10.0.2.100:1234-tcp:" + gl.Addr().String()
-	vm, err := qemu.Start(kernel, "aramid.noselftest aramid.exit vfsd@virtio-blk netd@virtio-net devcheck! drivercheck!",
+	vm, err := qemu.Start(kernel, "aramid.exit vfsd@virtio-blk netd@virtio-net devcheck! drivercheck!",
 		"-initrd", bundle,
 		"-drive", "file="+img+",if=none,id=root,format=raw", "-device", "virtio-blk-pci,drive=root,disable-legacy=on",
 		"-netdev", netdev, "-device", "virtio-net-pci,netdev=n0,disable-legacy=on")

@@ -2,8 +2,10 @@
 // checks it end to end (make test-nginx, issue 15): the install, nginx -t,
 // the master and its workers, port 80 listening, curl from the host
 // through hostfwd getting files byte-exact, wrk for 10 s without errors,
-// the stock config's IPv6 listener reached with busybox wget, and reload
-// and quit replacing and then ending the workers.
+// netd killed during a wrk run and new connections answered again within
+// a second, nginx keeping its listening sockets (linuxd makes them again
+// on the restarted netd), the stock config's IPv6 listener reached with
+// busybox wget, and reload and quit replacing and then ending the workers.
 package nginx_test
 
 import (
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"aramid/test/packages"
+	"aramid/test/qemu"
 )
 
 // start runs nginx with a second error log, notices, at notice level,
@@ -74,6 +77,7 @@ func TestNginx(t *testing.T) {
 		exact(t, base+"/"+f, filepath.Join(www, f))
 	}
 	load(t, base+"/hello.txt")
+	t.Run("netd-restart", func(t *testing.T) { netdRestart(t, g, base+"/hello.txt") })
 
 	out, _ := g.Check(t, "wget -S -O /tmp/index.html 'http://[::1]/' 2>&1", 2*time.Minute)
 	if !strings.Contains(out, "HTTP/1.1 200 OK") {
@@ -231,4 +235,41 @@ func load(t *testing.T, url string) {
 	case strings.Contains(s, "Non-2xx"):
 		t.Errorf("wrk saw responses other than 2xx")
 	}
+}
+
+// netdRestart kills netd 3 s into a 10 s wrk run. New connections must be
+// answered within qemu.RecoveryLimit of the kill (the goal is
+// qemu.RecoveryGoal); the connections netd had are reset, and nginx
+// serves on the same listening sockets afterwards, which the later steps
+// (IPv6, reload, quit) use too.
+func netdRestart(t *testing.T, g *packages.Guest, url string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	wrk := exec.CommandContext(ctx, "wrk", "-t2", "-c8", "-d10s", "--timeout", "5s", url)
+	var out bytes.Buffer
+	wrk.Stdout, wrk.Stderr = &out, &out
+	if err := wrk.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	if _, _, err := g.WaitFor("init: a spare of netd is ready", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.KillServer("netd", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	recovered, err := qemu.FirstAnswer(url, killed, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	werr := wrk.Wait()
+	t.Logf("netd killed 3 s into wrk: new connections answered %s; wrk:\n%s", qemu.Recovery(recovered), out.String())
+	if recovered > qemu.RecoveryLimit {
+		t.Errorf("new connections answered %v after netd's death, more than %v", recovered.Round(time.Millisecond), qemu.RecoveryLimit)
+	}
+	if n := requests.FindStringSubmatch(out.String()); werr != nil || n == nil || n[1] == "0" {
+		t.Errorf("wrk across netd's restart: %v, no requests done", werr)
+	}
+	exact(t, url, filepath.Join(os.Getenv("ARAMID_WWW"), "hello.txt"))
 }

@@ -97,12 +97,18 @@ func (vm *VM) read(out interface{ Read([]byte) (int, error) }) {
 // WaitFor waits until a console line contains marker and returns that line
 // and the time since QEMU started when it appeared.
 func (vm *VM) WaitFor(marker string, timeout time.Duration) (string, time.Duration, error) {
+	return vm.WaitSince(0, marker, timeout)
+}
+
+// WaitSince is WaitFor for lines that appeared since the time since QEMU
+// started, such as the second start of a server.
+func (vm *VM) WaitSince(since time.Duration, marker string, timeout time.Duration) (string, time.Duration, error) {
 	deadline := time.After(timeout)
 	seen := 0
 	for {
 		vm.mu.Lock()
 		for ; seen < len(vm.lines); seen++ {
-			if strings.Contains(vm.lines[seen], marker) {
+			if vm.stamps[seen] >= since && strings.Contains(vm.lines[seen], marker) {
 				l, at := vm.lines[seen], vm.stamps[seen]
 				vm.mu.Unlock()
 				return l, at, nil
@@ -113,7 +119,7 @@ func (vm *VM) WaitFor(marker string, timeout time.Duration) (string, time.Durati
 		select {
 		case <-changed:
 		case <-done:
-			if vm.has(marker) {
+			if vm.has(since, marker) {
 				continue
 			}
 			return "", 0, fmt.Errorf("machine stopped (status %d) before %q appeared", vm.Status(), marker)
@@ -123,11 +129,11 @@ func (vm *VM) WaitFor(marker string, timeout time.Duration) (string, time.Durati
 	}
 }
 
-func (vm *VM) has(marker string) bool {
+func (vm *VM) has(since time.Duration, marker string) bool {
 	vm.mu.Lock()
 	defer vm.mu.Unlock()
-	for _, l := range vm.lines {
-		if strings.Contains(l, marker) {
+	for i, l := range vm.lines {
+		if vm.stamps[i] >= since && strings.Contains(l, marker) {
 			return true
 		}
 	}

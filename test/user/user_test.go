@@ -44,7 +44,7 @@ func TestSMPStress(t *testing.T) {
 	}
 	for _, n := range []int{2, 4} {
 		t.Run(fmt.Sprintf("smp%d", n), func(t *testing.T) {
-			vm, err := qemu.Start(kernel, "aramid.smp aramid.noselftest aramid.exit smpstress! forktest!", "-initrd", bundle, "-smp", fmt.Sprint(n))
+			vm, err := qemu.Start(kernel, "aramid.smp aramid.exit smpstress! forktest!", "-initrd", bundle, "-smp", fmt.Sprint(n))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +78,7 @@ func userSpace(t *testing.T, args string, flags ...string) string {
 	if kernel == "" || bundle == "" {
 		t.Skip("ARAMID_KERNEL and ARAMID_BUNDLE not set; run make test-user")
 	}
-	vm, err := qemu.Start(kernel, args+"aramid.noselftest aramid.exit echo authd vfsd netd pinger! authcheck! vfscheck! netcheck! evil,kernel! evil,priv! hog! abuse! forktest!", append([]string{"-initrd", bundle}, flags...)...)
+	vm, err := qemu.Start(kernel, args+"aramid.exit echo authd vfsd netd pinger! authcheck! vfscheck! netcheck! evil,kernel! evil,priv! hog! abuse! forktest!", append([]string{"-initrd", bundle}, flags...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

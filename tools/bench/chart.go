@@ -27,7 +27,8 @@ func chartX(r float64) float64 {
 }
 
 // writeChart writes an SVG chart of each workload's ratio Aramid/Linux
-// against its goal: green where the goal is met, red where not.
+// against its goal: green where the goal is met, red where not. An
+// absolute workload (idle-memory) is its figure and goal, as text.
 func writeChart(w io.Writer, rows []Row) error {
 	var b strings.Builder
 	height := chartTop + chartRow*len(rows) + 30
@@ -41,13 +42,18 @@ func writeChart(w io.Writer, rows []Row) error {
 	for i, r := range rows {
 		y := chartTop + chartRow*i
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`+"\n", chartLeft-8, y+14, html.EscapeString(r.Name))
-		if r.Ratio == nil {
-			fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#888">no result</text>`+"\n", chartLeft+4, y+14)
-			continue
-		}
 		color := "#c33"
 		if r.Met != nil && *r.Met {
 			color = "#3a3"
+		}
+		switch {
+		case r.Linux == nil && r.Aramid != nil: // absolute: no ratio to draw
+			fmt.Fprintf(&b, `<text x="%d" y="%d" fill="%s">%.1f %s (goal %s)</text>`+"\n",
+				chartLeft+4, y+14, color, *r.Aramid, r.Unit, html.EscapeString(r.Goal.String()))
+			continue
+		case r.Ratio == nil:
+			fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#888">no result</text>`+"\n", chartLeft+4, y+14)
+			continue
 		}
 		x0, x1 := chartX(1), chartX(*r.Ratio)
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="16" fill="%s"/>`+"\n", math.Min(x0, x1), y+2, math.Abs(x1-x0)+1, color)

@@ -98,8 +98,9 @@ func TestSelectWorkloads(t *testing.T) {
 	if b := s.aramidBoots(Workloads[:2], "sys"); len(b) != 1 {
 		t.Errorf("the ipc and getpid workloads share a boot, got %q", b)
 	}
-	// ipc and getpid share one boot, nginx-rps and nginx-boot another.
-	if b := s.aramidBoots(Workloads, "sys"); len(b) != len(Workloads)-2 {
+	// ipc and getpid share one boot, nginx-rps and nginx-boot another,
+	// boot-shell and idle-memory a third.
+	if b := s.aramidBoots(Workloads, "sys"); len(b) != len(Workloads)-3 {
 		t.Errorf("each other linuxd workload has its own boot, got %q", b)
 	}
 }
@@ -226,7 +227,11 @@ func TestLoadModules(t *testing.T) {
 // writable (nginx writes its pid and logs), reaches the network and runs
 // the command the harness files the figures under.
 func TestNginxInitScript(t *testing.T) {
-	cmd := sizing{runs: 1}.linuxCmd(Workloads[len(Workloads)-1])
+	ws, err := selectWorkloads(nginxBoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := sizing{runs: 1}.linuxCmd(ws[0])
 	script := nginxInitScript([]string{"virtio_net"}, cmd)
 	for _, want := range []string{
 		"insmod /lib/modules/virtio_net.ko\n",
@@ -240,5 +245,23 @@ func TestNginxInitScript(t *testing.T) {
 	}
 	if cmd != "chroot /mnt /bin/sh "+nginxScript {
 		t.Errorf("nginx's Linux command is %q", cmd)
+	}
+}
+
+// TestBundleFor checks that the Linux system's boots get the system
+// bundle and the others (ipc's echo and pinger) the whole one.
+func TestBundleFor(t *testing.T) {
+	c := config{bundle: "all.cpio", systemBundle: "system.cpio", system: "aramid.exit vfsd"}
+	for cmdline, want := range map[string]string{
+		"aramid.exit vfsd linuxd,/bin/sh!!": "system.cpio",
+		"aramid.bench=ipc aramid.exit":      "all.cpio",
+	} {
+		if got := c.bundleFor(cmdline); got != want {
+			t.Errorf("%q boots %s, want %s", cmdline, got, want)
+		}
+	}
+	c.systemBundle = ""
+	if got := c.bundleFor("aramid.exit vfsd linuxd,/bin/sh!!"); got != "all.cpio" {
+		t.Errorf("without -system-bundle the system boots %s", got)
 	}
 }

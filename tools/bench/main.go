@@ -25,7 +25,7 @@ import (
 
 type config struct {
 	kernel, bundle, prog, busybox, linux, vmlinuz, work, system, devices string
-	nginxDevices                                                         string
+	nginxDevices, systemBundle                                           string
 	sizing
 	boots   int
 	timeout time.Duration
@@ -36,6 +36,7 @@ func main() {
 	var list string
 	flag.StringVar(&c.kernel, "kernel", "build/kernel.elf", "Aramid kernel image")
 	flag.StringVar(&c.bundle, "bundle", "build/bundle.cpio", "Aramid boot bundle (-initrd), with the root image; empty for none")
+	flag.StringVar(&c.systemBundle, "system-bundle", "", "Aramid boot bundle of the Linux system's boots (make's SYSTEM_BUNDLE: its servers only); empty: -bundle")
 	flag.StringVar(&c.system, "system", "", "Aramid command line of the Linux system (make's LINUX_APPEND), which the linuxd workloads extend")
 	flag.StringVar(&c.devices, "devices", "", "QEMU options of the Linux system's devices (make's LINUX_DEVICES: the root disk, the network card)")
 	flag.StringVar(&c.nginxDevices, "nginx-devices", "", "QEMU options of the nginx workloads' devices (make's LINUX_DEVICES on the nginx image)")
@@ -71,7 +72,7 @@ func run(c config, ws []Workload) error {
 		if w.Device == httpDevice && c.nginxDevices == "" {
 			return fmt.Errorf("%s measures nginx: -nginx-devices must give the nginx image's devices", w.Key)
 		}
-		if w.Device != "" && w.Device != httpDevice && c.devices == "" {
+		if (w.Device == shellDevice || w.Device == diskDevice || w.Device == netDevice) && c.devices == "" {
 			return fmt.Errorf("%s measures the %s: -devices must give the Linux system's devices", w.Key, w.Device)
 		}
 	}
@@ -80,7 +81,8 @@ func run(c config, ws []Workload) error {
 	}
 	native(c, ws)
 	others, web := splitHTTP(ws)
-	kernel, initrds, err := prepareLinux(c, others, web)
+	others, shell := splitShell(others)
+	kernel, initrds, err := prepareLinux(c, others, web, shell)
 	if err != nil {
 		return err
 	}
@@ -95,6 +97,11 @@ func run(c config, ws []Workload) error {
 		}
 		if len(web) > 0 {
 			if err := c.nginxBoots(i, tag, kernel, initrds[1], web, linux, aramid); err != nil {
+				return err
+			}
+		}
+		if len(shell) > 0 {
+			if err := c.shellBoots(i, tag, kernel, initrds[2], shell, linux, aramid); err != nil {
 				return err
 			}
 		}
@@ -133,8 +140,8 @@ func (c config) boots1(i int, tag, kernel, initrd string, ws []Workload, rec *Re
 	}
 	for j, cmdline := range c.aramidBoots(ws, c.system) {
 		var extra []string
-		if c.bundle != "" {
-			extra = []string{"-initrd", c.bundle}
+		if b := c.bundleFor(cmdline); b != "" {
+			extra = []string{"-initrd", b}
 		}
 		if strings.HasPrefix(cmdline, c.system) && c.system != "" {
 			extra = append(extra, devs...)
@@ -148,6 +155,17 @@ func (c config) boots1(i int, tag, kernel, initrd string, ws []Workload, rec *Re
 		add(aramid, cmdline, res)
 	}
 	return nil
+}
+
+// bundleFor is the boot bundle of the Aramid command line cmdline: the
+// system bundle for the Linux system's boots, as make qemu boots it, and
+// the whole bundle (with the test programs: echo and pinger for ipc)
+// otherwise.
+func (c config) bundleFor(cmdline string) string {
+	if c.systemBundle != "" && c.system != "" && strings.HasPrefix(cmdline, c.system) {
+		return c.systemBundle
+	}
+	return c.bundle
 }
 
 // bootDevices returns one boot's QEMU device options: -devices, with a
@@ -211,9 +229,10 @@ func native(c config, ws []Workload) {
 	}
 }
 
-// prepareLinux returns the reference kernel to boot and its two
-// initramfs: for the workloads others, and for the nginx workloads web.
-func prepareLinux(c config, others, web []Workload) (kernel string, initrds [2]string, err error) {
+// prepareLinux returns the reference kernel to boot and its three
+// initramfs: for the workloads others, for the nginx workloads web and
+// for the shell workloads shell.
+func prepareLinux(c config, others, web, shell []Workload) (kernel string, initrds [3]string, err error) {
 	vmlinuz := c.vmlinuz
 	if vmlinuz == "" {
 		if vmlinuz, err = newestVmlinuz(c.linux); err != nil {
@@ -226,7 +245,7 @@ func prepareLinux(c config, others, web []Workload) (kernel string, initrds [2]s
 	}
 	var modules []Module
 	var names []string
-	if disk, netw := devices(others); disk || netw || len(web) > 0 {
+	if disk, netw := devices(others); disk || netw || len(web) > 0 || len(shell) > 0 {
 		if modules, err = loadModules(modulesDir(c.linux, vmlinuz), deviceModules); err != nil {
 			return "", initrds, err
 		}
@@ -241,6 +260,12 @@ func prepareLinux(c config, others, web []Workload) (kernel string, initrds [2]s
 	if len(web) > 0 {
 		initrds[1] = filepath.Join(c.work, "initramfs-nginx.cpio")
 		if err := writeInitramfs(initrds[1], c.busybox, c.prog, modules, nginxInitScript(names, c.linuxCmd(web[0]))); err != nil {
+			return "", initrds, err
+		}
+	}
+	if len(shell) > 0 {
+		initrds[2] = filepath.Join(c.work, "initramfs-shell.cpio")
+		if err := writeInitramfs(initrds[2], c.busybox, c.prog, modules, nginxInitScript(names, shellCmd)); err != nil {
 			return "", initrds, err
 		}
 	}

@@ -68,7 +68,7 @@ func (c config) nginxBoots(i int, tag, kernel, initrd string, web []Workload, li
 	}
 	res = Results{}
 	cmdline, _ := c.aramid(web[0], c.system)
-	extra := append([]string{"-initrd", c.bundle}, devs...)
+	extra := append([]string{"-initrd", c.bundleFor(cmdline)}, devs...)
 	out, err = boot(tag+" Aramid nginx", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, c.nginxHost(web, port, res), extra...)
 	saveConsole(c.work, fmt.Sprintf("aramid-nginx-%d", i), out)
 	if err != nil {
@@ -187,7 +187,8 @@ func parseWrk(out string) (rps float64, n int64, err error) {
 // nginxInitScript is the reference's /init for the nginx boots: the
 // modules, the nginx image mounted read-write at diskMount (its writes go
 // to QEMU's snapshot) with /proc and /dev inside, the loopback and the
-// network card up, and nginxScript chrooted into the image.
+// network card up, and cmd: nginxScript chrooted into the image. The
+// shell boots use it too, with the benchmark's root disk and a shell.
 func nginxInitScript(modules []string, cmd string) string {
 	var b strings.Builder
 	scriptHead(&b)

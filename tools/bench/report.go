@@ -13,13 +13,14 @@ import (
 // A Row is one workload's outcome: each side's median in the workload's
 // unit and its runs as printed (ns per operation), the ratio Aramid/Linux
 // of the medians and the goal. Aramid, Ratio and Met are nil when the
-// Aramid side printed no figure.
+// Aramid side printed no figure. An absolute workload (idle-memory) has
+// no Linux side and no ratio: its goal bounds Aramid's figure.
 type Row struct {
 	Name       string   `json:"name"`
 	Title      string   `json:"title"`
 	Unit       string   `json:"unit"`
 	Aramid     *float64 `json:"aramid"`
-	Linux      float64  `json:"linux"`
+	Linux      *float64 `json:"linux"`
 	Ratio      *float64 `json:"ratio"`
 	Goal       Goal     `json:"goal"`
 	Met        *bool    `json:"met"`
@@ -41,13 +42,23 @@ func rows(ws []Workload, s sizing, system string, linux, aramid map[string]Resul
 		cmdline, name := s.aramid(w, system)
 		r := Row{Name: w.Key, Title: w.Title, Unit: w.unit(), Goal: w.Goal, AramidName: name, LinuxName: w.LinuxName,
 			AramidRuns: aramid[cmdline][name], LinuxRuns: linux[s.linuxCmd(w)][w.LinuxName]}
+		if w.Absolute {
+			if len(r.AramidRuns) > 0 {
+				a := inUnit(r.Unit, Median(r.AramidRuns))
+				met := w.Goal.Met(a)
+				r.Aramid, r.Met = &a, &met
+			}
+			rs = append(rs, r)
+			continue
+		}
 		if len(r.LinuxRuns) == 0 {
 			return nil, fmt.Errorf("%s: the Linux reference printed no BENCH %s line", w.Key, w.LinuxName)
 		}
-		r.Linux = inUnit(r.Unit, Median(r.LinuxRuns))
+		l := inUnit(r.Unit, Median(r.LinuxRuns))
+		r.Linux = &l
 		if len(r.AramidRuns) > 0 {
 			a := inUnit(r.Unit, Median(r.AramidRuns))
-			ratio := a / r.Linux
+			ratio := a / l
 			met := w.Goal.Met(ratio)
 			r.Aramid, r.Ratio, r.Met = &a, &ratio, &met
 		}
@@ -61,19 +72,29 @@ func rows(ws []Workload, s sizing, system string, linux, aramid map[string]Resul
 //
 //	BENCH name=<workload> aramid=<value> linux=<value> unit=<unit> ratio=<aramid/linux> goal=<goal>
 //
-// where aramid= and ratio= are "-" when Aramid printed no figure.
+// where aramid= and ratio= are "-" when Aramid printed no figure; an
+// absolute workload's line is
+//
+//	BENCH name=<workload> value=<value> unit=<unit> goal=<goal>
 func report(out io.Writer, rs []Row) {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nworkload\tunit\tLinux\truns, range\tAramid\truns, range\tAramid/Linux\tgoal")
 	for _, r := range rs {
-		af := "not available\t"
+		af, lf := "not available\t", "-\t"
 		if r.Aramid != nil {
 			af = figure(r.Unit, r.AramidRuns)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Title, r.Unit, figure(r.Unit, r.LinuxRuns), af, optional(r.Ratio, 2), r.Goal)
+		if r.Linux != nil {
+			lf = figure(r.Unit, r.LinuxRuns)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Title, r.Unit, lf, af, optional(r.Ratio, 2), r.Goal)
 	}
 	tw.Flush()
 	for _, r := range rs {
+		if r.LinuxName == "" {
+			fmt.Fprintf(out, "  %s: Aramid %s, absolute\n", r.Title, r.AramidName)
+			continue
+		}
 		fmt.Fprintf(out, "  %s: Aramid %s vs Linux %s\n", r.Title, r.AramidName, r.LinuxName)
 	}
 	for _, r := range rs {
@@ -83,8 +104,12 @@ func report(out io.Writer, rs []Row) {
 	}
 	fmt.Fprintln(out)
 	for _, r := range rs {
+		if r.Linux == nil {
+			fmt.Fprintf(out, "BENCH name=%s value=%s unit=%s goal=%s\n", r.Name, optional(r.Aramid, 1), r.Unit, r.Goal)
+			continue
+		}
 		fmt.Fprintf(out, "BENCH name=%s aramid=%s linux=%.1f unit=%s ratio=%s goal=%s\n",
-			r.Name, optional(r.Aramid, 1), r.Linux, r.Unit, optional(r.Ratio, 2), r.Goal)
+			r.Name, optional(r.Aramid, 1), *r.Linux, r.Unit, optional(r.Ratio, 2), r.Goal)
 	}
 }
 

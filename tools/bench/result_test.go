@@ -139,11 +139,11 @@ func TestReport(t *testing.T) {
 
 func TestWriteJSON(t *testing.T) {
 	ratio, met := 0.25, true
-	aramid := 50.0
+	aramid, linux, linux2 := 50.0, 200.0, 50.0
 	rec := Record{Date: "2026-12-06T09:00:00Z", Workloads: []Row{
-		{Name: "ipc", Unit: nsPerOp, Aramid: &aramid, Linux: 200, Ratio: &ratio, Met: &met, Goal: Goal{"<=", 0.5},
+		{Name: "ipc", Unit: nsPerOp, Aramid: &aramid, Linux: &linux, Ratio: &ratio, Met: &met, Goal: Goal{"<=", 0.5},
 			LinuxRuns: []Result{{"pipe-roundtrip", 200, 10}}},
-		{Name: "getpid", Unit: nsPerOp, Linux: 50, Goal: Goal{"<=", 1.5}},
+		{Name: "getpid", Unit: nsPerOp, Linux: &linux2, Goal: Goal{"<=", 1.5}},
 	}}
 	path := filepath.Join(t.TempDir(), "results.json")
 	if err := writeJSON(path, rec); err != nil {
@@ -201,5 +201,48 @@ func TestReportThroughput(t *testing.T) {
 	}
 	if *rs[0].Met {
 		t.Error("half Linux's throughput meets a goal of 0.8")
+	}
+}
+
+// TestReportAbsolute checks that idle-memory, which has no Linux side, is
+// reported in MiB against its goal, with a BENCH line of its own form.
+func TestReportAbsolute(t *testing.T) {
+	ws, err := selectWorkloads(idleMemory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sizing{runs: 1}
+	cmdline, name := s.aramid(ws[0], "sys")
+	if cmdline != "sys linuxd,/bin/sh!!" || name != idleMemory {
+		t.Errorf("idle-memory boots %q and reads %q", cmdline, name)
+	}
+	aramid := map[string]Results{cmdline: {idleMemory: {{idleMemory, 48 << 20, 1}}}}
+	rs, err := rows(ws, s, "sys", map[string]Results{}, aramid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	report(&out, rs)
+	for _, want := range []string{"\nBENCH name=idle-memory value=48.0 unit=MiB goal=<=64\n", "Aramid idle-memory, absolute\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if rs[0].Ratio != nil || rs[0].Met == nil || !*rs[0].Met {
+		t.Errorf("48 MiB against <=64: ratio %v, met %v", rs[0].Ratio, rs[0].Met)
+	}
+	var svg strings.Builder
+	if err := writeChart(&svg, rs); err != nil || !strings.Contains(svg.String(), "48.0 MiB (goal &lt;=64)") {
+		t.Errorf("chart: %v\n%s", err, svg.String())
+	}
+}
+
+func TestMemInUse(t *testing.T) {
+	kib, err := memInUse("RAM 511 MiB, free 365 MiB; in use 149700 KiB; Go heap 0.1 MiB, 0 GC cycles")
+	if err != nil || kib != 149700 {
+		t.Errorf("got %d, %v", kib, err)
+	}
+	if _, err := memInUse("RAM 511 MiB, free 365 MiB"); err == nil {
+		t.Error("a line without the figure was read")
 	}
 }

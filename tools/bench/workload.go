@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -41,6 +42,10 @@ type Workload struct {
 
 	// Unit is what the report gives, when not the default of unit.
 	Unit string
+
+	// Absolute workloads have no Linux side: the goal bounds Aramid's
+	// own figure (idle-memory), not a ratio.
+	Absolute bool
 }
 
 // The devices a workload can measure.
@@ -48,6 +53,9 @@ const (
 	diskDevice = "disk"
 	netDevice  = "net"
 	httpDevice = "http"
+	// shellDevice workloads boot to a shell, as make qemu does; the
+	// host measures them (shell.go).
+	shellDevice = "shell"
 )
 
 // The device workloads' guest side: the file that mk/bench.mk puts on the
@@ -176,6 +184,27 @@ var Workloads = []Workload{
 		Device:    httpDevice,
 		Unit:      seconds,
 	},
+	{
+		Key:       bootShell,
+		Title:     "boot to a shell prompt",
+		Goal:      Goal{"<=", 0.5},
+		Ops:       1,
+		Linuxd:    true,
+		LinuxName: bootShell,
+		Device:    shellDevice,
+		Unit:      seconds,
+	},
+	{
+		Key:        idleMemory,
+		Title:      "memory in use, idle at the shell",
+		Goal:       Goal{"<=", 64},
+		Ops:        1,
+		Linuxd:     true,
+		AramidName: idleMemory,
+		Device:     shellDevice,
+		Unit:       mib,
+		Absolute:   true,
+	},
 }
 
 // Units of the report: time per operation, or throughput for device
@@ -185,6 +214,7 @@ const (
 	mibPerSec = "MiB/s"
 	reqPerSec = "req/s"
 	seconds   = "s"
+	mib       = "MiB" // of memory; the figure as printed is bytes
 )
 
 // unit is what the report states w's figures in.
@@ -205,6 +235,8 @@ func inUnit(unit string, ns float64) float64 {
 		return 1e9 / ns
 	case seconds:
 		return ns / 1e9
+	case mib:
+		return ns / (1 << 20)
 	}
 	return ns
 }
@@ -250,8 +282,11 @@ func (s sizing) sends(w Workload) []int {
 
 // linuxCmd is the reference's command that measures w.
 func (s sizing) linuxCmd(w Workload) string {
-	if w.Device == httpDevice {
+	switch w.Device {
+	case httpDevice:
 		return "chroot " + diskMount + " /bin/sh " + nginxScript
+	case shellDevice:
+		return shellCmd
 	}
 	return benchPath + " " + strings.Join(s.args(w), " ")
 }
@@ -266,6 +301,8 @@ func (s sizing) aramid(w Workload, system string) (cmdline, name string) {
 		return w.AramidAppend, w.AramidName
 	case w.Device == httpDevice:
 		return fmt.Sprintf("%s linuxd,/bin/sh,%s!!", system, nginxScript), w.LinuxName
+	case w.Device == shellDevice:
+		return system + " linuxd,/bin/sh!!", cmp.Or(w.AramidName, w.LinuxName)
 	}
 	return fmt.Sprintf("%s linuxd,%s,%s!!", system, benchPath, strings.Join(s.args(w), ",")), w.LinuxName
 }

@@ -27,6 +27,7 @@ const trailer = "TRAILER!!!"
 type Writer struct {
 	w   *bufio.Writer
 	ino int
+	off int // bytes written so far
 	err error
 }
 
@@ -44,6 +45,36 @@ func (w *Writer) Dir(name string, perm uint32) error {
 func (w *Writer) File(name string, perm uint32, data []byte) error {
 	return w.entry(name, TypeRegular|perm&0o7777, 0, 0, data)
 }
+
+// AlignedFile adds a regular file whose data starts at a multiple of
+// align bytes from the start of the archive, align being a multiple of 4:
+// Aramid's kernel maps the pages of a program in the boot bundle into its
+// processes as they are, which needs each file page-aligned. It first adds
+// a file named padName, of the size that brings the data there.
+func (w *Writer) AlignedFile(name string, perm uint32, data []byte, align int) error {
+	if align%4 != 0 || align <= 0 {
+		return fmt.Errorf("cpio: alignment %d is not a positive multiple of 4", align)
+	}
+	hdr := align4(headerSize + len(strings.TrimPrefix(name, "/")) + 1)
+	if (w.off+hdr)%align != 0 {
+		padHdr := align4(headerSize + len(padName) + 1)
+		size := (align - (w.off+padHdr+hdr)%align) % align
+		if err := w.entry(padName, TypeRegular|0o644, 0, 0, make([]byte, size)); err != nil {
+			return err
+		}
+	}
+	return w.File(name, perm, data)
+}
+
+// padName is the name of the files AlignedFile adds before the files it
+// aligns.
+const padName = ".pad"
+
+// headerSize is the size of a newc header, before the name.
+const headerSize = 110
+
+// align4 rounds n up to a multiple of 4.
+func align4(n int) int { return (n + 3) &^ 3 }
 
 // Symlink adds a symbolic link from name to target.
 func (w *Writer) Symlink(name, target string) error {
@@ -95,6 +126,7 @@ func (w *Writer) entry(name string, mode, rmajor, rminor uint32, data []byte) er
 	if w.err == nil {
 		_, w.err = io.WriteString(w.w, pad(len(data)))
 	}
+	w.off += align4(len(hdr)+len(name)+1) + align4(len(data))
 	return w.err
 }
 

@@ -5,6 +5,9 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"unsafe"
+
+	"aramid/microkernel/loader"
 )
 
 func sample(t *testing.T) []byte {
@@ -84,5 +87,41 @@ func TestHostCpio(t *testing.T) {
 	cmd.Stdin = bytes.NewReader(b)
 	if out, err := cmd.Output(); err != nil || string(out) != "#!/bin/sh\necho hi\n" {
 		t.Errorf("cpio extracts init as %q, %v", out, err)
+	}
+}
+
+// TestAlignedFile checks that AlignedFile puts each file's data at a
+// multiple of the alignment, whatever came before, and that the kernel's
+// reader finds the files, and their padding, as written.
+func TestAlignedFile(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	progs := map[string][]byte{"init": bytes.Repeat([]byte{1}, 5000), "vfsd": {2, 3}, "x": bytes.Repeat([]byte{4}, 4096)}
+	for _, err := range []error{
+		w.File("odd", 0o644, []byte("seven b")),
+		w.AlignedFile("init", 0o755, progs["init"], 4096),
+		w.AlignedFile("vfsd", 0o755, progs["vfsd"], 4096),
+		w.AlignedFile("x", 0o755, progs["x"], 4096),
+		w.Close(),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	archive := buf.Bytes()
+	if w.off != len(archive) {
+		t.Errorf("the writer counted %d bytes, wrote %d", w.off, len(archive))
+	}
+	for name, want := range progs {
+		got, ok := loader.Find(archive, name)
+		if !ok || !bytes.Equal(got, want) {
+			t.Fatalf("%s: found %v, %d bytes", name, ok, len(got))
+		}
+		if off := uintptr(unsafe.Pointer(&got[0])) - uintptr(unsafe.Pointer(&archive[0])); off%4096 != 0 {
+			t.Errorf("%s's data is at offset %d", name, off)
+		}
+	}
+	if err := w.AlignedFile("y", 0o755, nil, 6); err == nil {
+		t.Error("an alignment of 6 was accepted")
 	}
 }

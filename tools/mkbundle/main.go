@@ -13,6 +13,9 @@ import (
 	"aramid/tools/cpio"
 )
 
+// pageSize is the alignment of each file's data in the bundle.
+const pageSize = 4096
+
 func main() {
 	out := flag.String("o", "bundle.cpio", "output file")
 	flag.Parse()
@@ -22,7 +25,10 @@ func main() {
 	}
 }
 
-// write archives each file under its base name, executable.
+// write archives each file under its base name, executable, with its
+// data at a page boundary: the kernel maps the read-only pages of a
+// program into its processes straight from the bundle, which QEMU loads
+// page-aligned.
 func write(out string, files []string) error {
 	f, err := os.Create(out)
 	if err != nil {
@@ -32,7 +38,7 @@ func write(out string, files []string) error {
 	for _, path := range files {
 		data, err := os.ReadFile(path)
 		if err == nil {
-			err = w.File(filepath.Base(path), 0o755, data)
+			err = w.AlignedFile(filepath.Base(path), 0o755, data, pageSize)
 		}
 		if err != nil {
 			f.Close()

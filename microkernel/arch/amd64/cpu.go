@@ -15,6 +15,8 @@ func ReadCR0() uint64
 func ReadCR4() uint64
 func WriteCR3(v uint64)
 func Invlpg(va uintptr)
+func readCR4() uint64
+func writeCR4(v uint64)
 func Rdmsr(msr uint32) uint64
 func Wrmsr(msr uint32, val uint64)
 func Rdtsc() uint64

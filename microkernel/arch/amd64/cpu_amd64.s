@@ -52,6 +52,16 @@ TEXT ·WriteCR3(SB), NOSPLIT, $0-8
 	MOVQ AX, CR3
 	RET
 
+TEXT ·readCR4(SB), NOSPLIT, $0-8
+	MOVQ CR4, AX
+	MOVQ AX, ret+0(FP)
+	RET
+
+TEXT ·writeCR4(SB), NOSPLIT, $0-8
+	MOVQ v+0(FP), AX
+	MOVQ AX, CR4
+	RET
+
 TEXT ·Invlpg(SB), NOSPLIT, $0-8
 	MOVQ va+0(FP), AX
 	INVLPG (AX)

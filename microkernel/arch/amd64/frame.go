@@ -87,6 +87,33 @@ func enableSyscall(c *CPU, top uintptr) {
 	Wrmsr(MSRLSTAR, uint64(syscallEntryAddr))
 	// Mask IF, TF, DF and AC on entry, as Linux does.
 	Wrmsr(MSRFMASK, 0x47700)
+	enableFSGSBase()
+}
+
+// fsgsbase is 1 when the trap path reads and writes FS's base with
+// RDFSBASE and WRFSBASE rather than the FS_BASE MSR. It does so three
+// times per trap from ring 3; under QEMU's TCG an MSR access is a helper
+// call that ends the translated block, the instructions are not.
+//
+//lint:ignore U1000 read by trap_amd64.s
+var fsgsbase uint8
+
+// cr4FSGSBase enables RDFSBASE, WRFSBASE and their GS forms.
+const cr4FSGSBase = 1 << 16
+
+// enableFSGSBase turns on the FS and GS base instructions if the CPU has
+// them (CPUID leaf 7, EBX bit 0). Every CPU that takes traps must run it
+// before its first trap once fsgsbase is set.
+//
+//go:nosplit
+func enableFSGSBase() {
+	if max, _, _, _ := Cpuid(0, 0); max < 7 {
+		return
+	}
+	if _, b, _, _ := Cpuid(7, 0); b&1 != 0 {
+		writeCR4(readCR4() | cr4FSGSBase)
+		fsgsbase = 1
+	}
 }
 
 var vectorNames = [32]string{

@@ -7,9 +7,10 @@ import (
 
 // CPU is the part of a processor's per-CPU data that this package and its
 // assembly use. The GS base of every CPU points at its CPU, whose first word
-// is its own address, so ThisCPU is one load. Ring 3 can load a GS selector
-// and so change the base, so the trap path swaps GS (SWAPGS) on every entry
-// from ring 3 and again on the way back (docs/smp.md).
+// is its own address, so ThisCPU is one load. Ring 3 can change the GS
+// base (WRGSBASE, or loading a GS selector), so the trap path swaps GS
+// (SWAPGS) on every entry from ring 3 and again on the way back
+// (docs/smp.md).
 type CPU struct {
 	self uintptr
 	// EOI is the address of the CPU's local APIC end-of-interrupt register.

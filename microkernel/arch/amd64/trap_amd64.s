@@ -35,11 +35,18 @@ TEXT ·trapSwapped(SB), NOSPLIT|NOFRAME, $0
 	PUSHQ R14
 	PUSHQ R15
 	// The interrupted thread's FS base is part of its frame: saved here,
-	// and written back (or the next thread's) just before IRETQ.
+	// and written back (or the next thread's) just before IRETQ; with
+	// RDFSBASE and WRFSBASE where the CPU has them (fsgsbase, frame.go).
+	CMPB ·fsgsbase(SB), $0
+	JEQ rdmsrfs
+	RDFSBASEQ AX
+	JMP fssaved
+rdmsrfs:
 	MOVL $0xC0000100, CX
 	RDMSR
 	SHLQ $32, DX
 	ORQ DX, AX
+fssaved:
 	PUSHQ AX
 	// A trap while dispatching a trap while dispatching a trap is a broken
 	// trap path (for example a fault in the ABI wrapper itself): stop
@@ -52,8 +59,13 @@ TEXT ·trapSwapped(SB), NOSPLIT|NOFRAME, $0
 	// user's FS base is restored from the frame on the way out.
 	TESTQ $3, 152(SP) // Frame.CS
 	JEQ kernelmode
-	MOVL $0xC0000100, CX
 	MOVQ ·kernelTLS(SB), AX
+	CMPB ·fsgsbase(SB), $0
+	JEQ wrmsrtls
+	WRFSBASEQ AX
+	JMP kernelmode
+wrmsrtls:
+	MOVL $0xC0000100, CX
 	MOVQ AX, DX
 	SHRQ $32, DX
 	WRMSR
@@ -72,10 +84,16 @@ kernelmode:
 	FXRSTOR64 (CX)
 	MOVQ BP, SP
 	POPQ AX
+	CMPB ·fsgsbase(SB), $0
+	JEQ wrmsrfs
+	WRFSBASEQ AX
+	JMP fsrestored
+wrmsrfs:
 	MOVQ AX, DX
 	SHRQ $32, DX
 	MOVL $0xC0000100, CX
 	WRMSR
+fsrestored:
 	POPQ R15
 	POPQ R14
 	POPQ R13

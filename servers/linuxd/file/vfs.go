@@ -24,6 +24,38 @@ type VFS struct {
 	Bulk []byte
 	// BulkID names Bulk in vfsd's requests (rpc.Region.Buffer).
 	BulkID uint32
+	// Conn, when set, is C's transport, which connects to vfsd's
+	// successor when vfsd dies (redial.Transport). A file opened on a
+	// vfsd that has since died is lost: its id means nothing, or
+	// something else, to the successor.
+	Conn Restartable
+}
+
+// Restartable is a connection to a server that init may restart.
+type Restartable interface {
+	// Gen changes when the server has been replaced.
+	Gen() uint64
+	// Check replaces the connection now if the server is known to be
+	// gone.
+	Check()
+}
+
+// gen is the generation of the vfsd that serves calls now.
+func (v *VFS) gen() uint64 {
+	if v.Conn == nil {
+		return 0
+	}
+	return v.Conn.Gen()
+}
+
+// Check connects to vfsd's successor if vfsd has died since the last
+// call. Calls that start from a path run it first: their request then
+// reaches the successor, with the working directory opened again there,
+// instead of failing for finding vfsd gone.
+func (v *VFS) Check() {
+	if v.Conn != nil {
+		v.Conn.Check()
+	}
 }
 
 // Caller is who asks vfsd, and relative to what: the credential, pid,
@@ -48,7 +80,20 @@ func (v *VFS) Open(c Caller, path string, flags, mode, umask uint32) (*Node, err
 	if err != nil {
 		return nil, err
 	}
-	return &Node{v: v, ID: r.GetFile(), Stat: r.GetStat()}, nil
+	return &Node{v: v, ID: r.GetFile(), Stat: r.GetStat(), gen: v.gen()}, nil
+}
+
+// Sync makes the root filesystem durable, for sync(2) and at power off:
+// it fsyncs the root directory, which commits vfsd's ext4 journal (its
+// other filesystems live in memory).
+func (v *VFS) Sync() error {
+	n, err := v.Open(Caller{Cred: RootCred()}, "/", syscall.O_RDONLY|syscall.O_DIRECTORY, 0, 0)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	_, err = v.C.Fsync(context.Background(), &vfspb.FsyncRequest{File: n.ID})
+	return err
 }
 
 // Stat returns the attributes of path (flags: AT_SYMLINK_NOFOLLOW,
@@ -94,7 +139,15 @@ type Node struct {
 	Stat *vfspb.Stat
 	// Path is where it was opened, for getcwd after fchdir.
 	Path string
+	gen  uint64 // the vfsd it was opened on
 }
+
+// ErrLost is what a file opened on a vfsd that has since died answers to
+// reads, writes and everything else but close (docs/vfsd.md).
+const ErrLost = syscall.EIO
+
+// Lost reports whether the vfsd n was opened on has died.
+func (n *Node) Lost() bool { return n.gen != n.v.gen() }
 
 func ctx() context.Context { return context.Background() }
 
@@ -139,6 +192,9 @@ func (v *VFS) data(b []byte) *rpc.Data {
 
 // Read implements fd.File.
 func (n *Node) Read(b []byte) (int, error) {
+	if n.Lost() {
+		return 0, ErrLost
+	}
 	return n.v.read(b, func(length uint64, dest *rpc.Region) (*vfspb.ReadReply, error) {
 		return n.v.C.Read(ctx(), &vfspb.ReadRequest{File: n.ID, Length: length, Dest: dest})
 	})
@@ -146,12 +202,18 @@ func (n *Node) Read(b []byte) (int, error) {
 
 // Write implements fd.File.
 func (n *Node) Write(b []byte) (int, error) {
+	if n.Lost() {
+		return 0, ErrLost
+	}
 	r, err := n.v.C.Write(ctx(), &vfspb.WriteRequest{File: n.ID, Data: n.v.data(b)})
 	return int(r.GetCount()), err
 }
 
 // Pread reads at off without moving the offset.
 func (n *Node) Pread(b []byte, off int64) (int, error) {
+	if n.Lost() {
+		return 0, ErrLost
+	}
 	return n.v.read(b, func(length uint64, dest *rpc.Region) (*vfspb.ReadReply, error) {
 		return n.v.C.Pread(ctx(), &vfspb.PreadRequest{File: n.ID, Offset: off, Length: length, Dest: dest})
 	})
@@ -159,18 +221,27 @@ func (n *Node) Pread(b []byte, off int64) (int, error) {
 
 // Pwrite writes at off without moving the offset.
 func (n *Node) Pwrite(b []byte, off int64) (int, error) {
+	if n.Lost() {
+		return 0, ErrLost
+	}
 	r, err := n.v.C.Pwrite(ctx(), &vfspb.PwriteRequest{File: n.ID, Offset: off, Data: n.v.data(b)})
 	return int(r.GetCount()), err
 }
 
 // Seek moves the offset.
 func (n *Node) Seek(off int64, whence int) (int64, error) {
+	if n.Lost() {
+		return 0, ErrLost
+	}
 	r, err := n.v.C.Seek(ctx(), &vfspb.SeekRequest{File: n.ID, Offset: off, Whence: uint32(whence)})
 	return r.GetOffset(), err
 }
 
 // Fstat returns the file's attributes now.
 func (n *Node) Fstat() (*vfspb.Stat, error) {
+	if n.Lost() {
+		return nil, ErrLost
+	}
 	const atEmptyPath = 0x1000
 	r, err := n.v.C.Stat(ctx(), &vfspb.StatRequest{Dir: n.ID, Flags: atEmptyPath, Cred: RootCred()})
 	return r.GetStat(), err
@@ -178,12 +249,18 @@ func (n *Node) Fstat() (*vfspb.Stat, error) {
 
 // Getdents returns directory entries that fit size bytes of dirent64.
 func (n *Node) Getdents(size int) ([]*vfspb.Dirent, error) {
+	if n.Lost() {
+		return nil, ErrLost
+	}
 	r, err := n.v.C.Getdents(ctx(), &vfspb.GetdentsRequest{File: n.ID, Size: uint32(size)})
 	return r.GetEntries(), err
 }
 
 // Close implements fd.File.
 func (n *Node) Close() error {
+	if n.Lost() {
+		return nil // nothing of it is left to close
+	}
 	_, err := n.v.C.Close(ctx(), &vfspb.CloseRequest{File: n.ID})
 	return err
 }

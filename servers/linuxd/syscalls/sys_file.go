@@ -39,7 +39,7 @@ func init() {
 		"getdents64": {Fn: getdents64},
 		"fsync":      {Fn: fsync},
 		"fdatasync":  {Fn: fsync},
-		"sync":       {Fn: zero, Status: Partial, Note: "vfsd writes through; nothing to flush yet"},
+		"sync":       {Fn: syncAll},
 	} {
 		byName[name] = e
 	}
@@ -67,7 +67,7 @@ func callerOf(p *task.Process, dir uint64) file.Caller {
 // root, which is also where a process without a cwd starts).
 func dirOf(c *Ctx, dirfd int) (uint64, error) {
 	if dirfd == atFDCWD {
-		return cwdID(c.P()), nil
+		return cwdID(c.K, c.P())
 	}
 	d, err := c.P().FDs.Get(dirfd)
 	if err != nil {
@@ -76,6 +76,9 @@ func dirOf(c *Ctx, dirfd int) (uint64, error) {
 	n, ok := d.File.(*file.Node)
 	if !ok {
 		return 0, syscall.ENOTDIR
+	}
+	if n.Lost() {
+		return 0, syscall.ESTALE
 	}
 	return n.ID, nil
 }
@@ -97,17 +100,29 @@ func absPath(c *Ctx, dirfd int, p string) string {
 	return path.Join(base, p)
 }
 
-// cwdID is vfsd's id of p's working directory (0: the root).
-func cwdID(p *task.Process) uint64 {
+// cwdID is vfsd's id of p's working directory (0: the root). A working
+// directory opened on a vfsd that has since died is opened again by its
+// path on the successor, or is ESTALE if that fails.
+func cwdID(k *task.Kernel, p *task.Process) (uint64, error) {
+	k.VFS.Check()
 	if p.Cwd == nil {
-		return 0
+		return 0, nil
 	}
-	return p.Cwd.ID
+	if p.Cwd.Lost() {
+		n, err := k.VFS.Open(callerOf(p, 0), p.CwdPath, oPath|oDirectory, 0, 0)
+		if err != nil {
+			return 0, syscall.ESTALE
+		}
+		n.Path = p.CwdPath
+		p.Cwd = n
+	}
+	return p.Cwd.ID, nil
 }
 
 // at returns the caller for path p relative to dirfd. An absolute path
 // ignores dirfd, even one that is not open, as Linux does.
 func at(c *Ctx, dirfd int, p string) (file.Caller, error) {
+	c.K.VFS.Check()
 	if path.IsAbs(p) {
 		return callerOf(c.P(), 0), nil
 	}
@@ -359,6 +374,9 @@ func node(c *Ctx, fdArg uint64) (*file.Node, *fd.Description, error) {
 	if !ok {
 		return nil, d, syscall.ESPIPE
 	}
+	if n.Lost() {
+		return nil, d, file.ErrLost
+	}
 	return n, d, nil
 }
 
@@ -609,6 +627,12 @@ func appendDirent(b []byte, e *vfspb.Dirent) []byte {
 	rec[18] = byte(e.GetType())
 	copy(rec[19:], e.GetName())
 	return append(b, rec...)
+}
+
+// syncAll is sync(2), which cannot fail.
+func syncAll(c *Ctx) (uint64, error) {
+	c.K.VFS.Sync()
+	return 0, nil
 }
 
 func fsync(c *Ctx) (uint64, error) {

@@ -226,7 +226,11 @@ func execve(c *Ctx) (uint64, error) {
 // Errors found before the old image is gone are returned; later ones end
 // the process.
 func Exec(k *task.Kernel, p *task.Process, keep int, file string, argv, envp []string) (abi.Regs, error) {
-	caller := callerOf(p, cwdID(p))
+	dir, err := cwdID(k, p)
+	if err != nil && !path.IsAbs(file) {
+		return abi.Regs{}, err // a lost cwd does not stop an absolute exec
+	}
+	caller := callerOf(p, dir)
 	prog, err := exec.Prepare(func(name string) ([]byte, error) { return k.VFS.ReadFile(caller, name) }, file, argv, envp)
 	if err != nil {
 		return abi.Regs{}, err

@@ -1,7 +1,6 @@
 package syscalls
 
 import (
-	"context"
 	"encoding/binary"
 	"syscall"
 
@@ -183,8 +182,7 @@ func bind(c *Ctx) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, err = c.K.Net.C.Bind(context.Background(), &netpb.BindRequest{Cred: authpb.FromCred(c.P().Cred), Socket: s.ID, Addr: sa})
-	return 0, err
+	return 0, s.Bind(authpb.FromCred(c.P().Cred), sa)
 }
 
 func listen(c *Ctx) (uint64, error) {
@@ -192,10 +190,7 @@ func listen(c *Ctx) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := c.K.Net.C.Listen(context.Background(), &netpb.ListenRequest{Socket: s.ID, Backlog: int32(c.Arg(1))}); err != nil {
-		return 0, err
-	}
-	return 0, s.Refresh()
+	return 0, s.Listen(int32(c.Arg(1)))
 }
 
 func accept(c *Ctx, flags uint64) (uint64, error) {
@@ -470,8 +465,7 @@ func shutdown(c *Ctx) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, err = c.K.Net.C.Shutdown(context.Background(), &netpb.ShutdownRequest{Socket: s.ID, How: uint32(c.Arg(1))})
-	return 0, err
+	return 0, s.Shutdown(uint32(c.Arg(1)))
 }
 
 func sockname(c *Ctx, peer bool) (uint64, error) {
@@ -479,16 +473,11 @@ func sockname(c *Ctx, peer bool) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var r *netpb.SockAddrReply
-	if peer {
-		r, err = c.K.Net.C.GetPeerName(context.Background(), &netpb.GetPeerNameRequest{Socket: s.ID})
-	} else {
-		r, err = c.K.Net.C.GetSockName(context.Background(), &netpb.GetSockNameRequest{Socket: s.ID})
-	}
+	sa, err := s.Name(peer)
 	if err != nil {
 		return 0, err
 	}
-	return 0, writeSockaddr(c, r.GetAddr(), c.Arg(1), c.Arg(2))
+	return 0, writeSockaddr(c, sa, c.Arg(1), c.Arg(2))
 }
 
 func setsockopt(c *Ctx) (uint64, error) {
@@ -503,8 +492,7 @@ func setsockopt(c *Ctx) (uint64, error) {
 	if err := c.T.Mem().ReadAt(v, c.Arg(3)); err != nil {
 		return 0, err
 	}
-	_, err = c.K.Net.C.SetSockOpt(context.Background(), &netpb.SetSockOptRequest{Socket: s.ID, Level: uint32(c.Arg(1)), Name: uint32(c.Arg(2)), Value: v})
-	return 0, err
+	return 0, s.SetSockOpt(int(c.Arg(1)), int(c.Arg(2)), v)
 }
 
 func getsockopt(c *Ctx) (uint64, error) {

@@ -108,10 +108,20 @@ func (fs *FS) storeSuper() error {
 	le.PutUint32(fs.sb.raw[sbFreeInodes:], freeI)
 	le.PutUint32(fs.sb.raw[sbWtime:], uint32(fs.opts.Now().Unix()))
 	fs.sb.updateChecksum()
-	if _, err := fs.dev.WriteAt(fs.sb.raw, 1024); err != nil {
-		return syscall.EIO
+	if fs.jn == nil {
+		if _, err := fs.dev.WriteAt(fs.sb.raw, 1024); err != nil {
+			return syscall.EIO
+		}
+		return nil
 	}
-	return nil
+	// Journaled, the superblock is logged as the block that holds it.
+	n := uint64(1024 / fs.sb.blockSize)
+	b, err := fs.blockCopy(n)
+	if err != nil {
+		return err
+	}
+	copy(b[1024%fs.sb.blockSize:], fs.sb.raw)
+	return fs.writeBlock(n, b)
 }
 
 // allocBlocks allocates up to n contiguous blocks, preferring goal, and
@@ -145,12 +155,13 @@ func (fs *FS) allocBlocks(goal uint64, n uint32) (uint64, uint32, error) {
 		if err != nil {
 			return 0, 0, err
 		}
+		busy := fs.jn.busy(g, bm)
 		for k := lo; k < hi; k++ {
-			if testBit(bm, k) {
+			if testBit(busy, k) {
 				continue
 			}
 			got := uint32(0)
-			for k+int(got) < int(count) && got < n && !testBit(bm, k+int(got)) {
+			for k+int(got) < int(count) && got < n && !testBit(busy, k+int(got)) {
 				setBit(bm, k+int(got))
 				got++
 			}
@@ -178,14 +189,16 @@ func (fs *FS) freeBlocks(start uint64, n uint64) error {
 			return err
 		}
 		k := int(start - gs)
+		k0 := k
 		freed := uint32(0)
 		for ; n > 0 && k < int(count); k, n, start = k+1, n-1, start+1 {
 			if testBit(bm, k) {
 				clearBit(bm, k)
 				freed++
 			}
-			fs.cache.drop(start)
+			fs.forgetBlock(start)
 		}
+		fs.jn.noteFreed(g, k0, k-k0)
 		fs.gt.set16(g, gdFreeBlocksLo, gdFreeBlocksHi, fs.gt.freeBlocks(g)+freed)
 		if err := fs.storeBlockBitmap(g, bm); err != nil {
 			return err

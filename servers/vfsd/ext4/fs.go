@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"aramid/servers/vfsd/blockdev"
+	"aramid/servers/vfsd/jbd2"
 )
 
 // RootIno is the inode number of the root directory.
@@ -29,6 +30,9 @@ type Options struct {
 	Now func() time.Time
 	// CacheBlocks bounds the metadata block cache (default 4096 blocks).
 	CacheBlocks int
+	// CommitInterval bounds how long a journaled change nobody synced
+	// stays in memory (default 5 s, jbd2's default commit interval).
+	CommitInterval time.Duration
 }
 
 // FS is a mounted ext4 filesystem.
@@ -45,10 +49,46 @@ type FS struct {
 	// removed while referenced is freed on the last Release.
 	refs   map[uint32]int
 	closed bool
+	// jn journals metadata writes; nil for images without a journal,
+	// which are written in place.
+	jn       *journal
+	replayed jbd2.Stats
 }
 
-// Open mounts the filesystem on dev.
+// Open mounts the filesystem on dev. An image marked needs_recovery (by a
+// crash, ours or Linux's) has its journal replayed first: onto the disk,
+// or, when it is mounted read-only, into memory (the disk is never
+// written then). A writable image with a journal journals every write
+// (docs/ext4.md).
 func Open(dev blockdev.Device, opts Options) (*FS, error) {
+	fs, err := mount(dev, opts)
+	if err != nil {
+		return nil, err
+	}
+	if fs.sb.incompat&incompatRecover != 0 {
+		if fs.roReason != "" {
+			dev = blockdev.NewOverlay(dev, int(fs.sb.blockSize))
+			fs.dev = dev
+		}
+		st, err := fs.replayJournal()
+		if err != nil {
+			return nil, err
+		}
+		if fs, err = mount(dev, opts); err != nil {
+			return nil, err
+		}
+		fs.replayed = st
+	}
+	if fs.roReason == "" && fs.sb.compat&compatHasJournal != 0 {
+		if err := fs.startJournal(); err != nil {
+			return nil, err
+		}
+	}
+	return fs, nil
+}
+
+// mount reads the superblock and group descriptors and checks the root.
+func mount(dev blockdev.Device, opts Options) (*FS, error) {
 	raw := make([]byte, sbSize)
 	if err := readFull(dev, raw, 1024); err != nil {
 		return nil, mountErr(syscall.EIO, "reading superblock: %v", err)
@@ -62,6 +102,9 @@ func Open(dev blockdev.Device, opts Options) (*FS, error) {
 	}
 	if opts.CacheBlocks <= 0 {
 		opts.CacheBlocks = 4096
+	}
+	if opts.CommitInterval <= 0 {
+		opts.CommitInterval = 5 * time.Second
 	}
 	fs := &FS{dev: dev, opts: opts, sb: sb, refs: map[uint32]int{}}
 	fs.cache = newBlockCache(opts.CacheBlocks)
@@ -112,6 +155,9 @@ func (fs *FS) Sync() error {
 	if fs.closed {
 		return syscall.EBADF
 	}
+	if fs.jn != nil && fs.roReason == "" {
+		return fs.commit()
+	}
 	return fs.flush()
 }
 
@@ -137,6 +183,11 @@ func (fs *FS) Close() error {
 	for ino := range fs.refs {
 		delete(fs.refs, ino)
 		if err := fs.maybeFree(ino); err != nil && first == nil {
+			first = err
+		}
+	}
+	if fs.jn != nil && fs.roReason == "" {
+		if err := fs.closeJournal(); err != nil && first == nil {
 			first = err
 		}
 	}
@@ -168,6 +219,10 @@ func (fs *FS) wlock() error {
 		fs.mu.Unlock()
 		return syscall.EROFS
 	}
+	if err := fs.beginOp(); err != nil {
+		fs.mu.Unlock()
+		return err
+	}
 	return nil
 }
 
@@ -187,6 +242,11 @@ func readFull(r io.ReaderAt, p []byte, off int64) error {
 func (fs *FS) readBlock(n uint64) ([]byte, error) {
 	if n >= fs.sb.blocksCount {
 		return nil, syscall.EIO
+	}
+	if fs.jn != nil {
+		if b, ok := fs.jn.dirty[n]; ok {
+			return b, nil
+		}
 	}
 	if b := fs.cache.get(n); b != nil {
 		return b, nil
@@ -214,7 +274,9 @@ func (fs *FS) writeBlock(n uint64, b []byte) error {
 	if n >= fs.sb.blocksCount || n < fs.sb.firstData {
 		return syscall.EIO
 	}
-	if _, err := fs.dev.WriteAt(b, int64(n)*fs.sb.blockSize); err != nil {
+	if fs.jn != nil {
+		fs.logBlock(n, b)
+	} else if _, err := fs.dev.WriteAt(b, int64(n)*fs.sb.blockSize); err != nil {
 		return syscall.EIO
 	}
 	fs.cache.put(n, b)

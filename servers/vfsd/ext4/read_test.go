@@ -143,7 +143,10 @@ func TestUninitExtents(t *testing.T) {
 	}
 }
 
-// TestJournalNeedsRecovery refuses an image whose journal must be replayed.
+// TestJournalNeedsRecovery: an image marked needs_recovery is replayed in
+// memory when mounted read-only (the image keeps its mark), and on disk
+// when mounted read-write, which clears the mark at Close. A journal that
+// cannot be replayed is EUCLEAN.
 func TestJournalNeedsRecovery(t *testing.T) {
 	needTools(t)
 	img := filepath.Join(t.TempDir(), "img")
@@ -154,10 +157,32 @@ func TestJournalNeedsRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dev.Close()
+	ro, err := ext4.Open(dev, ext4.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only Open = %v, want a replay in memory", err)
+	}
+	ro.Close()
+	if out := stdout(t, "dumpe2fs", "-h", img); !strings.Contains(out, "needs_recovery") {
+		t.Error("a read-only mount cleared needs_recovery")
+	}
+	fs, err := ext4.Open(dev, ext4.Options{})
+	if err != nil {
+		t.Fatalf("read-write Open = %v, want a replay", err)
+	}
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out := stdout(t, "dumpe2fs", "-h", img); strings.Contains(out, "needs_recovery") {
+		t.Errorf("needs_recovery still set after Close:\n%s", out)
+	}
+	fsckClean(t, img)
+
+	// A journal whose superblock is zeros: the replay is refused.
+	debugfsW(t, img, "feature needs_recovery", "zap_block -f <8> 0")
 	_, err = ext4.Open(dev, ext4.Options{})
 	var me *ext4.MountError
 	if !errors.As(err, &me) || !errors.Is(err, syscall.EUCLEAN) || !strings.Contains(err.Error(), "recovery") {
-		t.Fatalf("Open = %v, want a recovery error", err)
+		t.Fatalf("Open with a broken journal = %v, want a recovery error", err)
 	}
 }
 

@@ -45,6 +45,7 @@ const (
 
 // Feature bits.
 const (
+	compatHasJournal   = 0x4
 	compatSparseSuper2 = 0x200
 
 	incompatFiletype    = 0x2
@@ -79,7 +80,7 @@ const (
 
 // incompatRead lists the incompat features this engine understands well
 // enough to read; anything else makes Open fail.
-const incompatRead = incompatFiletype | incompatMetaBG | incompatExtents |
+const incompatRead = incompatFiletype | incompatRecover | incompatMetaBG | incompatExtents |
 	incompat64bit | incompatMMP | incompatFlexBG | incompatEAInode |
 	incompatCsumSeed | incompatLargeDir | incompatInlineData
 
@@ -89,7 +90,7 @@ const incompatRead = incompatFiletype | incompatMetaBG | incompatExtents |
 // because we do not run the multi-mount protection protocol; meta_bg
 // because its descriptor placement is not implemented for allocation.
 const (
-	incompatWrite = incompatFiletype | incompatExtents | incompat64bit |
+	incompatWrite = incompatFiletype | incompatRecover | incompatExtents | incompat64bit |
 		incompatFlexBG | incompatEAInode | incompatCsumSeed | incompatLargeDir |
 		incompatInlineData
 	roCompatWrite = roCompatSparseSuper | roCompatLargeFile | 0x4 /* btree_dir */ |
@@ -156,9 +157,6 @@ func parseSuper(raw []byte) (*superblock, error) {
 		if want, got := crc32c(^uint32(0), raw[:sbChecksum]), s.u32(sbChecksum); want != got {
 			return nil, mountErr(syscall.EIO, "superblock checksum mismatch (%#x, computed %#x)", got, want)
 		}
-	}
-	if s.incompat&incompatRecover != 0 {
-		return nil, mountErr(syscall.EUCLEAN, "the journal needs recovery; run e2fsck or mount it under Linux first")
 	}
 	if bad := s.incompat &^ incompatRead; bad != 0 {
 		return nil, mountErr(syscall.EINVAL, "unsupported incompatible features %#x", bad)
@@ -228,6 +226,14 @@ func (s *superblock) setFreeBlocks(n uint64) {
 	if s.has64() {
 		le.PutUint32(s.raw[sbFreeBlocksHi:], uint32(n>>32))
 	}
+}
+
+func (s *superblock) freeBlocks() uint64 {
+	n := uint64(s.u32(sbFreeBlocksLo))
+	if s.has64() {
+		n |= uint64(s.u32(sbFreeBlocksHi)) << 32
+	}
+	return n
 }
 
 func (s *superblock) reservedBlocks() uint64 {

@@ -73,6 +73,24 @@ func waitMany() {
 	expect("wait on no handles", func() error { _, err := ipc.WaitMany(nil, -1); return err }(), syscall.EINVAL)
 }
 
+// readOnly is read-only data of this program, whose pages the kernel
+// maps from the boot bundle, shared with every process that runs abuse.
+const readOnly = "abuse: a string constant in .rodata, mapped from the bundle"
+
+// sharedText checks that no protection change lets a write reach the
+// bundle's pages: mprotect to read-write succeeds, as Linux's does, but
+// the kernel still refuses to write there (clock_gettime's result), and
+// the bytes are unchanged.
+func sharedText() {
+	page := uintptr(unsafe.Pointer(unsafe.StringData(readOnly))) &^ 4095
+	expect("mprotect of a bundle page", raw(syscall.SYS_MPROTECT, page, 4096, syscall.PROT_READ|syscall.PROT_WRITE), 0)
+	expect("clock_gettime into a bundle page", raw(syscall.SYS_CLOCK_GETTIME, 1, page), syscall.EFAULT)
+	if readOnly[:6] != "abuse:" {
+		fmt.Println("abuse: FAIL a bundle page was written")
+		failed++
+	}
+}
+
 func main() {
 	a, b, err := ipc.Channel()
 	if err != nil {
@@ -143,6 +161,7 @@ func main() {
 	expect("huge mmap", raw(syscall.SYS_MMAP, 0, 1<<62, 3, 0x22, ^uintptr(0), 0), syscall.ENOMEM)
 	expect("futex on a kernel address", raw(syscall.SYS_FUTEX, kernelAddr, 0, 0, 0, 0, 0), syscall.EFAULT)
 
+	sharedText()
 	waitMany()
 	if failed > 0 {
 		fmt.Printf("abuse: %d checks failed\n", failed)

@@ -24,10 +24,8 @@ import (
 	"aramid/lib/linux/cred"
 	"aramid/lib/names"
 	"aramid/proto/kchan"
-	"aramid/proto/netpb"
 	"aramid/proto/procpb"
 	"aramid/proto/rpc"
-	"aramid/proto/vfspb"
 	"aramid/servers/linuxd/fd"
 	"aramid/servers/linuxd/file"
 	"aramid/servers/linuxd/syscalls"
@@ -59,7 +57,7 @@ func main() {
 	if len(args) == 0 {
 		fail(errors.New("usage: linuxd [strace|strace=NAME] PROGRAM [ARGS...]"))
 	}
-	conn, err := names.Lookup("vfs")
+	vfs, err := connectVFS()
 	if err != nil {
 		fail(err)
 	}
@@ -67,18 +65,15 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	vfs := &file.VFS{C: vfspb.NewVfsClient(kchan.NewClient(conn))}
-	if vfs.Bulk, vfs.BulkID, err = shareBuffer(vfs.C.RegisterBuffer); err != nil {
-		fmt.Println("linuxd: no buffer shared with vfsd (reads and writes go inline):", err)
-	}
 	k := task.New(kernelHost{port}, vfs)
 	k.TTY = file.NewTTY(k.Cond, os.Stdout)
 	k.TTY.Signal = k.SignalGroup
 	k.PowerOff = func() {
 		fmt.Println("linuxd: power off")
+		vfs.Sync()
 		os.Exit(0)
 	}
-	if err := connectNet(k); err != nil {
+	if err := connectNet(k, nil); err != nil {
 		fmt.Println("linuxd: no network:", err)
 	}
 	d := &syscalls.Dispatcher{K: k}
@@ -100,6 +95,9 @@ func main() {
 			k.Cond.Wait()
 		}
 		k.Mu.Unlock()
+		// The system ends with its first process: make the disk
+		// durable, as a Linux init syncs before it powers off.
+		vfs.Sync()
 		os.Exit(exitCode(first.Status))
 	}()
 	serve(port, k, d)
@@ -142,56 +140,6 @@ func start(k *task.Kernel, argv []string) (*task.Process, error) {
 	return p, nil
 }
 
-// bulkSize is the memory linuxd shares with vfsd for large reads and
-// writes: the largest memory object the kernel makes.
-const bulkSize = 1 << 20
-
-// shareBuffer makes a memory object, maps it, and registers it with a
-// server through register, returning the mapping and the server's name
-// for it.
-func shareBuffer(register func(context.Context, *rpc.RegisterBufferRequest) (*rpc.RegisterBufferReply, error)) ([]byte, uint32, error) {
-	h, err := ipc.CreateVMO(bulkSize)
-	if err != nil {
-		return nil, 0, err
-	}
-	mem, err := ipc.MapMemory(h)
-	if err != nil {
-		return nil, 0, err
-	}
-	theirs, err := ipc.Dup(h, abi.RightRead|abi.RightWrite|abi.RightMap|abi.RightTransfer)
-	if err != nil {
-		return nil, 0, err
-	}
-	r, err := register(context.Background(), &rpc.RegisterBufferRequest{Memory: &rpc.Handle{Value: uint32(theirs)}})
-	if err != nil {
-		return nil, 0, err
-	}
-	return mem.Bytes(), r.GetBuffer(), nil
-}
-
-// connectNet connects linuxd to netd, and serves netd's readiness
-// notifications on a channel of their own.
-func connectNet(k *task.Kernel) error {
-	conn, err := names.Lookup("net")
-	if err != nil {
-		return err
-	}
-	n := file.NewNet(netpb.NewNetClient(kchan.NewClient(conn)), k.Cond)
-	if n.Bulk, n.BulkID, err = shareBuffer(n.C.RegisterBuffer); err != nil {
-		fmt.Println("linuxd: no buffer shared with netd (socket data goes inline):", err)
-	}
-	mine, theirs, err := ipc.Channel()
-	if err != nil {
-		return err
-	}
-	go kchan.Serve(context.Background(), mine, netpb.NewReadinessDispatcher(notifier{k, n}))
-	if _, err := n.C.Watch(context.Background(), &netpb.WatchRequest{Channel: &rpc.Handle{Value: uint32(theirs)}}); err != nil {
-		return err
-	}
-	k.Net = n
-	return nil
-}
-
 // offerProcesses registers linuxd as procd's source of processes, if the
 // system runs procd.
 func offerProcesses(k *task.Kernel) {
@@ -208,18 +156,6 @@ func offerProcesses(k *task.Kernel) {
 	if _, err := procpb.NewProcClient(kchan.NewClient(conn)).RegisterSource(context.Background(), req); err != nil {
 		fmt.Println("linuxd: procd refused the process source:", err)
 	}
-}
-
-// notifier takes netd's readiness notifications under linuxd's lock.
-type notifier struct {
-	k *task.Kernel
-	n *file.Net
-}
-
-func (r notifier) Notify(ctx context.Context, req *netpb.NotifyRequest) (*netpb.NotifyReply, error) {
-	r.k.Mu.Lock()
-	defer r.k.Mu.Unlock()
-	return r.n.Notify(ctx, req)
 }
 
 // console feeds what is typed at the console to the terminal.

@@ -82,5 +82,8 @@ func diskRoot(cfg *service.Config) error {
 		ro = ", read-only"
 	}
 	fmt.Printf("vfsd: root is ext4 on virtio-blk (%d MiB%s)\n", size>>20, ro)
+	if st := e.Replayed(); st.Transactions > 0 {
+		fmt.Printf("vfsd: replayed %d journal transactions (%d blocks)\n", st.Transactions, st.Blocks)
+	}
 	return nil
 }
