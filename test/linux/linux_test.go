@@ -51,7 +51,15 @@ type result struct {
 	status int // the exit code, or 128+signal as a shell reports it
 }
 
-func TestLinuxPrograms(t *testing.T) {
+func TestLinuxPrograms(t *testing.T) { linuxPrograms(t, "") }
+
+// TestLinuxProgramsSMP runs the programs again with threads on two CPUs
+// (aramid.smp, docs/smp.md): their output must not change.
+func TestLinuxProgramsSMP(t *testing.T) { linuxPrograms(t, "aramid.smp ", "-smp", "2") }
+
+// linuxPrograms runs every program on the host and in one boot of Aramid,
+// with extra kernel arguments and QEMU flags, and compares them.
+func linuxPrograms(t *testing.T, args string, flags ...string) {
 	kernel, bundle := os.Getenv("ARAMID_KERNEL"), os.Getenv("ARAMID_BUNDLE")
 	appendLine, dir := os.Getenv("ARAMID_LINUX_APPEND"), os.Getenv("ARAMID_LINUX_TESTS")
 	if kernel == "" || bundle == "" || appendLine == "" || dir == "" {
@@ -70,7 +78,7 @@ func TestLinuxPrograms(t *testing.T) {
 		}
 		host[n] = r
 	}
-	aramid, logs, err := runAramid(kernel, bundle, appendLine)
+	aramid, logs, err := runAramid(kernel, bundle, args+appendLine, flags...)
 	for _, l := range logs {
 		t.Logf("system message during the programs: %s", l)
 	}
@@ -138,8 +146,9 @@ var (
 // runAramid boots Aramid once with the shell running linuxtests.sh and
 // returns each program's result, and the system's own console lines that
 // appeared while the programs ran.
-func runAramid(kernel, bundle, appendLine string) (map[string]result, []string, error) {
+func runAramid(kernel, bundle, appendLine string, flags ...string) (map[string]result, []string, error) {
 	args := append([]string{"-initrd", bundle}, strings.Fields(os.Getenv("ARAMID_DEVICES"))...)
+	args = append(args, flags...)
 	vm, err := qemu.Start(kernel, appendLine+" linuxd,/bin/sh,/test/linuxtests.sh!!", args...)
 	if err != nil {
 		return nil, nil, err
