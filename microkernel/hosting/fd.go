@@ -395,7 +395,7 @@ func NextEscape() string {
 		seen := atomic.LoadUint32(&escapeLines)
 		var line [len(escapeRing)]byte
 		n, ok := 0, false
-		fl := amd64.DisableInterrupts()
+		fl := sched.Lock()
 		for i := escapeHead; i < escapeTail; i++ {
 			if c := escapeRing[i%uint64(len(escapeRing))]; c != '\n' {
 				line[n] = c
@@ -405,7 +405,7 @@ func NextEscape() string {
 			escapeHead, ok = i+1, true
 			break
 		}
-		amd64.RestoreInterrupts(fl)
+		sched.Unlock(fl)
 		if ok {
 			return string(line[:n])
 		}

@@ -177,8 +177,8 @@ func PrintTouched() {
 // Regions counts the present pages of process pid per 16 MiB region
 // (mm.Space.Regions), for the kernel monitor.
 func Regions(pid int32) (base, pages []uint64) {
-	fl := amd64.DisableInterrupts()
-	defer amd64.RestoreInterrupts(fl)
+	fl := sched.Lock()
+	defer sched.Unlock(fl)
 	for i := 1; i < MaxProcs; i++ {
 		if Procs[i].state != pFree && Procs[i].PID == pid && Procs[i].Space.Root != 0 {
 			return Procs[i].Space.Regions()
@@ -214,15 +214,15 @@ func List() []Info {
 // several processes of one name it ends the oldest (a server, not the
 // spare init keeps of it). It refuses Linux processes, whose deaths
 // linuxd must see through its own calls, and init, whose death ends the
-// machine. It runs in a goroutine, so it holds interrupts off while it
+// machine. It runs in a goroutine, so it holds the kernel lock while it
 // searches and kills, and allocates only before and after.
 func KillServer(target string, status int64) (pid int32, errno syscall.Errno) {
 	want, err := strconv.Atoi(target)
 	if err != nil {
 		want = -1
 	}
-	fl := amd64.DisableInterrupts()
-	defer amd64.RestoreInterrupts(fl)
+	fl := sched.Lock()
+	defer sched.Unlock(fl)
 	found := int32(0)
 	for i := int32(1); i < MaxProcs; i++ {
 		p := &Procs[i]

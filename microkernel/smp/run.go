@@ -42,9 +42,9 @@ func Release(start func()) error {
 			apic.SendIPI(c.apicID, amd64.VectorAPWake)
 			amd64.RestoreInterrupts(fl)
 		}
-		for end := clock.Nanotime() + 1e9; atomic.LoadUint32(&c.running) == 0; {
+		for end := clock.Nanotime() + 5e9; atomic.LoadUint32(&c.running) == 0; {
 			if clock.Nanotime() > end {
-				return fmt.Errorf("cpu %d did not join the scheduler within 1 s", i)
+				return fmt.Errorf("cpu %d did not join the scheduler within 5 s", i)
 			}
 		}
 	}
