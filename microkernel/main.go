@@ -169,11 +169,11 @@ func runOnAll() bool {
 // than one runs threads: the proof that they all did.
 func printSwitches() {
 	if n := smp.Running(); n > 1 {
-		fmt.Print("kernel: context switches per CPU:")
+		line := "kernel: context switches per CPU:" // one write, not torn by other CPUs' output
 		for i := 0; i < n; i++ {
-			fmt.Printf(" cpu%d=%d", i, sched.SwitchesOn(i))
+			line += fmt.Sprintf(" cpu%d=%d", i, sched.SwitchesOn(i))
 		}
-		fmt.Println()
+		fmt.Println(line)
 	}
 }
 

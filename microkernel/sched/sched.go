@@ -326,6 +326,11 @@ var (
 	SwitchCycles uint64
 )
 
+// idleTimer is smp.IdleTimer, called through a function value so that the
+// linker checks its nosplit chain (APIC accesses) apart from the deep
+// chains that switch threads (docs/runtime-hosting.md).
+var idleTimer = smp.IdleTimer
+
 // switchTo loads thread i's state into the trap frame.
 //
 //go:nosplit
@@ -346,6 +351,9 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	t.ran = 0
 	if c := me(); cur[c] != i {
 		switches[c]++
+		if c != 0 && isIdle(i) != isIdle(cur[c]) {
+			idleTimer(isIdle(i))
+		}
 		cur[c] = i
 	}
 }

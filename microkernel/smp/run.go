@@ -75,6 +75,22 @@ func join(c *cpu) {
 	amd64.Idle()
 }
 
+// IdleTimer stops the calling AP's local timer when it switches to its
+// idle thread (idle) and starts it again when it switches away: an idle AP
+// needs no tick, since a thread that becomes runnable is handed to it by
+// the wake-up IPI (sched.Kick) and deadlines expire on the boot CPU's
+// tick. The caller holds the kernel lock.
+//
+//go:nosplit
+func IdleTimer(idle bool) {
+	if idle {
+		apic.StartTimer(amd64.VectorAPTimer, 0)
+		return
+	}
+	c := &cpus[amd64.ThisCPU().Index]
+	apic.StartTimer(amd64.VectorAPTimer, uint32(c.timerPerMs*1000/TickHz))
+}
+
 // Wake sends CPU i the wake-up IPI: it is idle and a thread became
 // runnable. The caller holds the kernel lock.
 //
