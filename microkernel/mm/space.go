@@ -25,6 +25,11 @@ type Space struct {
 	User   bool
 	Pages  uint64 // data frames held
 	Limit  uint64 // most data frames allowed; 0 = no limit
+	// Reserve is how many frames the space's data pages must leave free
+	// for others: a page that would take one of the last Reserve frames
+	// fails as if memory had run out. Linux processes have one, so that
+	// no program can take the memory its servers need to go on.
+	Reserve uint64
 }
 
 // Fault outcomes.
@@ -289,14 +294,26 @@ func (s *Space) Fault(va uint64, write bool) int {
 	if s.Limit != 0 && s.Pages >= s.Limit {
 		return FaultLimit
 	}
-	pa, ok := AllocZeroed()
+	pa, ok := s.frame()
 	if !ok {
 		return FaultOOM
 	}
+	zeroFrame(pa)
 	s.Pages++
 	*e = pa | PTEPresent | *e&(PTEWrite|PTEUser|PTENoExec)
 	amd64.Invlpg(uintptr(va &^ (PageSize - 1)))
 	return FaultFixed
+}
+
+// frame takes a frame for one of s's data pages, unless that would leave
+// fewer than s.Reserve free.
+//
+//go:nosplit
+func (s *Space) frame() (uint64, bool) {
+	if Phys.FreeCount() <= s.Reserve {
+		return 0, false
+	}
+	return Phys.Alloc()
 }
 
 // Access checks that the user range [addr, addr+n) is mapped for the
@@ -339,10 +356,11 @@ func (s *Space) MapNew(va uint64, write, exec bool) (uintptr, bool) {
 	if *e&PTEPresent != 0 {
 		return PhysToVirt(*e & pteAddrMask), true
 	}
-	pa, ok := AllocZeroed()
+	pa, ok := s.frame()
 	if !ok {
 		return 0, false
 	}
+	zeroFrame(pa)
 	s.Pages++
 	pte := pa | PTEPresent | PTEUser
 	if write {
