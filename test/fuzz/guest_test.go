@@ -64,10 +64,11 @@ func TestGuestFuzz(t *testing.T) {
 }
 
 // TestMemoryExhaustion runs memhog (progs/memhog.c), whose children
-// together touch more memory than the machine has: only they may die, of
-// SIGSEGV when the kernel keeps the servers' reserve from them, and the
-// system must go on. sysfuzz found linuxd killed by a page fault in its
-// own heap when its workers had taken every frame.
+// together touch more memory than the machine has, and map terabytes:
+// only they may die, of SIGSEGV when the kernel keeps the servers'
+// reserve from them, the terabytes must be refused rather than cost page
+// tables, and the system must go on. sysfuzz found linuxd killed by a page
+// fault in its own heap when its workers had taken every frame.
 func TestMemoryExhaustion(t *testing.T) {
 	kernel, bundle, appendLine := os.Getenv("ARAMID_KERNEL"), os.Getenv("ARAMID_BUNDLE"), os.Getenv("ARAMID_LINUX_APPEND")
 	if kernel == "" || bundle == "" || appendLine == "" {
@@ -88,6 +89,9 @@ func TestMemoryExhaustion(t *testing.T) {
 		t.Fatalf("%v\nconsole:\n%s", err, tail(console, 100))
 	}
 	t.Log(l)
+	if !strings.Contains(console, "memhog: the terabyte mappings were refused in time") {
+		t.Errorf("memhog's child that maps terabytes did not end as it should")
+	}
 	if bad := failures(console); len(bad) > 0 {
 		t.Fatalf("the system failed under memhog:\n%s\nconsole:\n%s", strings.Join(bad, "\n"), tail(console, 100))
 	}

@@ -1,10 +1,12 @@
 /*
  * memhog exhausts physical memory from Linux processes: its children
  * each touch close to their 256 MiB limit, together more than the
- * machine's RAM. The system must survive it: only the hogs may die, the
- * servers (linuxd, vfsd, ...) must not, and the parent must see every
- * child end. It found linuxd killed by a page fault in its own heap
- * when sysfuzz's workers had taken all the frames.
+ * machine's RAM, and one more maps terabytes without touching them, which
+ * costs page tables. The system must survive it: only the hogs may die,
+ * the servers (linuxd, vfsd, ...) must not, and the parent must see every
+ * child end. Both found linuxd killed by a page fault in its own heap when
+ * sysfuzz's workers had taken all the frames; mprotect(PROT_NONE) of a
+ * vast empty range also held the CPU for minutes.
  *
  *	memhog [CHILDREN [MIB]]
  *
@@ -32,31 +34,46 @@ static void hog(size_t mib)
 	_exit(0);
 }
 
+/* tables maps 64 GiB at a time, untouched, until the kernel refuses, and
+ * takes access away from 16 TiB where nothing is mapped. */
+static void tables(void)
+{
+	int maps = 0;
+	while (maps < 64 && mmap(0, 64ull << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != MAP_FAILED)
+		maps++;
+	mprotect((void *)0x600000000000ull, 1ull << 44, PROT_NONE); /* Linux says ENOMEM */
+	_exit(maps < 64 ? 0 : 3);
+}
+
 int main(int argc, char **argv)
 {
 	int children = argc > 1 ? atoi(argv[1]) : 4;
 	size_t mib = argc > 2 ? strtoul(argv[2], 0, 0) : 240;
-	pid_t pids[64];
+	pid_t pids[65];
 	if (children < 1 || children > 64)
 		return 2;
-	for (int i = 0; i < children; i++) {
+	for (int i = 0; i <= children; i++) {
 		pids[i] = fork();
 		if (pids[i] < 0) {
 			perror("memhog: fork");
 			return 1;
 		}
+		if (pids[i] == 0 && i == children)
+			tables();
 		if (pids[i] == 0)
 			hog(mib);
 	}
 	int survived = 0;
-	for (int i = 0; i < children; i++) {
+	for (int i = 0; i <= children; i++) {
 		int st;
 		if (waitpid(pids[i], &st, 0) != pids[i]) {
 			perror("memhog: waitpid");
 			return 1;
 		}
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && i < children)
 			survived++;
+		else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			printf("memhog: the terabyte mappings were refused in time\n");
 		else if (WIFSIGNALED(st))
 			printf("memhog: child %d killed by signal %d\n", i, WTERMSIG(st));
 		else
