@@ -1,10 +1,10 @@
 // Package fuzz_test boots the Linux system under QEMU with sysfuzz
 // (progs/sysfuzz.c) as linuxd's program and fails if the system does not
 // survive it: a kernel panic or fault report, a server that dies or is
-// restarted, or a hang. A hang is a run that prints no progress line for
-// ARAMID_FUZZ_STALL (sysfuzz prints one every two seconds while its
-// workers make calls), or that does not boot, finish or power off in
-// time; every wait has a timeout.
+// restarted, or a hang. A hang is a run that prints no progress line, or
+// whose count of calls does not grow, for ARAMID_FUZZ_STALL (sysfuzz
+// prints a line every two seconds), or that does not boot, finish or
+// power off in time; every wait has a timeout.
 package fuzz_test
 
 import (
@@ -101,17 +101,25 @@ func TestMemoryExhaustion(t *testing.T) {
 }
 
 // run waits for the boot, then for each numbered progress line of sysfuzz
-// in turn, each within stall, until the last ("done"); then for the
-// machine to power off. It returns the last line, and logs every
+// in turn, each within stall and the count of calls growing within stall,
+// until the last ("done"); then for the machine to power off. It returns the last line, and logs every
 // thirtieth.
 func run(t *testing.T, vm *qemu.VM, stall time.Duration) (string, error) {
 	if _, _, err := vm.WaitFor("sysfuzz: seed ", 3*time.Minute); err != nil {
 		return "", fmt.Errorf("booting: %v", err)
 	}
+	calls, since := "", time.Now()
 	for n := 1; ; n++ {
 		l, _, err := vm.WaitFor("sysfuzz: #"+strconv.Itoa(n)+" ", stall)
 		if err != nil {
 			return "", fmt.Errorf("hang: %v", err)
+		}
+		if f := strings.Fields(l); len(f) > 3 && f[2] == "calls" {
+			if f[3] != calls {
+				calls, since = f[3], time.Now()
+			} else if time.Since(since) > stall {
+				return "", fmt.Errorf("hang: no calls for %v after %s", stall, calls)
+			}
 		}
 		if n%30 == 0 {
 			t.Log(l) // a long run's progress, once a minute
