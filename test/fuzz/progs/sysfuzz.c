@@ -112,10 +112,14 @@ struct report {
 
 static int report_fd = -1;     /* the pipe's write end, in workers */
 static int worker_id;
+static uint64_t worker_seed;   /* each thread's numbers start from it */
 static uint64_t budget;        /* calls this worker process issues */
 static uint64_t issued;        /* calls issued so far, by all its threads */
 static char dir[256] = "/tmp/sysfuzz";
 
+/* The pools below are shared by a worker's threads: a count only grows
+ * (used reads it through filled), and once a pool is full a new entry
+ * replaces a random one. */
 static int fds[MAX_FDS];       /* fds the worker opened or calls returned */
 static int nfds;
 static uint64_t maps[MAX_MAPS]; /* mappings the fuzzer made: safe to unmap */
@@ -135,19 +139,40 @@ struct fuzzthread {
 static struct fuzzthread threads[MAX_THREADS];
 static int nthreads = 4;
 
+/* slot is where a pool with count *n and room for max puts a new entry. */
+static int slot(int *n, int max)
+{
+	int i = __atomic_fetch_add(n, 1, __ATOMIC_RELAXED);
+	return i < max ? i : (int)below(max);
+}
+
+/* filled is how many entries of a pool with count *n and room for max
+ * are in use. */
+static int filled(int *n, int max)
+{
+	int v = __atomic_load_n(n, __ATOMIC_RELAXED);
+	return v < max ? v : max;
+}
+
 static void addfd(int fd)
 {
 	if (fd < 0 || fd == report_fd)
 		return;
-	int i = nfds < MAX_FDS ? nfds++ : (int)below(MAX_FDS);
-	__atomic_store_n(&fds[i], fd, __ATOMIC_RELAXED);
+	__atomic_store_n(&fds[slot(&nfds, MAX_FDS)], fd, __ATOMIC_RELAXED);
 }
 
 static void addmap(uint64_t addr, uint64_t len)
 {
-	int i = nmaps < MAX_MAPS ? nmaps++ : (int)below(MAX_MAPS);
+	int i = slot(&nmaps, MAX_MAPS);
 	maps[i] = addr;
 	maplen[i] = len;
+}
+
+/* anymap is the address of one of the fuzzer's mappings, or 0. */
+static uint64_t anymap(void)
+{
+	int n = filled(&nmaps, MAX_MAPS);
+	return n ? maps[below(n)] : 0;
 }
 
 /* ---- argument generators ---- */
@@ -209,7 +234,7 @@ static uint64_t gen_buf(void)
 	case 3: return (uint64_t)ropage + below(4096);
 	case 4: return (uint64_t)nonepage;
 	case 5: return (uint64_t)scratch + SCRATCH - 1 - below(64); /* runs off the end */
-	case 6: return nmaps ? maps[below(nmaps)] + below(4096) : 0;
+	case 6: return anymap() + below(4096);
 	case 7: return rnd();
 	default: return (uint64_t)scratch + below(SCRATCH / 2);
 	}
@@ -217,8 +242,9 @@ static uint64_t gen_buf(void)
 
 static uint64_t gen_fd(void)
 {
-	if (below(8) < 6 && nfds > 0) {
-		int fd = __atomic_load_n(&fds[below(nfds)], __ATOMIC_RELAXED);
+	int n = filled(&nfds, MAX_FDS);
+	if (below(8) < 6 && n > 0) {
+		int fd = __atomic_load_n(&fds[below(n)], __ATOMIC_RELAXED);
 		if (fd != report_fd)
 			return fd;
 	}
@@ -233,7 +259,7 @@ static uint64_t gen_fd(void)
 }
 
 static const char *const paths[] = {
-	"f0", "f1", "f2", "d0", "d0/f", "d0/d", "l0", "l1", "p0", "nonexistent",
+	"f0", "f1", "f2", "d0", "d0/f", "d0/d", "l0", "l1", "nonexistent",
 	"d0/../f1", ".", "..", "", "/", "/proc/self/status", "/proc/self/fd",
 	"/proc/self/maps", "/proc/meminfo", "/dev/null", "/dev/zero",
 	"/dev/full", "/etc/passwd", "/tmp", "/nonexistent/x", "f0/x",
@@ -315,7 +341,7 @@ static uint64_t gen_addr(void)
 	case 1: return 0;
 	case 2: return FOREIGN + (below(1 << 20) << 12);
 	case 3: return interesting() & ~0xfffull;
-	default: return nmaps ? maps[below(nmaps)] : 0;
+	default: return anymap();
 	}
 }
 
@@ -642,7 +668,7 @@ static void forked(void)
 static void memargs(long nr, uint64_t *a)
 {
 	uint64_t end = a[0] + a[1];
-	for (int k = 0; k < nmaps; k++) {
+	for (int k = 0; k < filled(&nmaps, MAX_MAPS); k++) {
 		if (a[0] < maps[k] || a[0] >= maps[k] + maplen[k])
 			continue;
 		uint64_t pages = (maplen[k] + 4095) / 4096;
@@ -709,7 +735,7 @@ static void *fuzzer(void *arg)
 {
 	struct fuzzthread *me = arg;
 	me->tid = syscall(SYS_gettid);
-	rng ^= (uint64_t)me->tid << 20 ^ (uint64_t)(me - threads) << 40;
+	rng = worker_seed + (uint64_t)(me - threads) * 0xd1b54a32d192ed03ull;
 	char *m = mmap(0, SCRATCH + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		syscall(SYS_exit_group, 3);
@@ -819,7 +845,7 @@ static void worker(int w, uint64_t n, uint64_t seed, int pipefd)
 {
 	worker_id = w;
 	budget = n;
-	rng = seed;
+	rng = worker_seed = seed;
 	setup(pipefd);
 	pthread_attr_t at;
 	pthread_attr_init(&at);
