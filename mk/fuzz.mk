@@ -21,7 +21,7 @@ $(FUZZ_DIR)/%: test/fuzz/progs/%.c
 FUZZ_TEST = ARAMID_KERNEL=$(abspath $(KERNEL)) ARAMID_BUNDLE=$(abspath $(BUNDLE)) ARAMID_LINUX_APPEND="$(LINUX_APPEND)" \
 	ARAMID_DEVICES="$(call LINUX_DEVICES,$(abspath $(ROOT_IMG)),snapshot=on)" \
 	ARAMID_FUZZ_COUNT=$(FUZZ_COUNT) ARAMID_FUZZ_SEED=$(FUZZ_SEED) ARAMID_FUZZ_STALL=$(FUZZ_STALL) \
-	ARAMID_FUZZ_ARGS="$(FUZZ_ARGS)" \
+	ARAMID_FUZZ_ARGS="$(FUZZ_ARGS)" ARAMID_FUZZ_LOG=$(abspath $(FUZZ_DIR))/console.log \
 	$(GO) test -count=1 -timeout $$(( 10 + $(FUZZ_COUNT) / 10000 ))m -v -run '$(1)' ./test/fuzz/
 
 ## fuzz-guest: boot the Linux system and run sysfuzz's FUZZ_COUNT random system calls (seed FUZZ_SEED); fail on a panic, a server death or a hang
@@ -36,9 +36,10 @@ test-fuzz-guest: kernel bundle $(ROOT_IMG)
 	@$(NEED) qemu-system-x86
 	$(call FUZZ_TEST,TestGuestFuzz|TestMemoryExhaustion|TestFailures)
 
-## fuzz: run every Go fuzz target of the repository for FUZZTIME each (default 60s), one at a time
+## fuzz: run every Go fuzz target of the repository for FUZZTIME each (default 60s), one at a time (FUZZ_ONLY=regexp of "dir FuzzName" for some)
 fuzz:
-	GO=$(GO) tools/fuzzall $(FUZZTIME)
+	GO=$(GO) tools/fuzzall $(FUZZTIME) '$(FUZZ_ONLY)'
+
 
 TESTS += test-fuzz-guest
 .PHONY: fuzz-guest test-fuzz-guest fuzz

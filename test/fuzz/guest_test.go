@@ -51,6 +51,11 @@ func TestGuestFuzz(t *testing.T) {
 	defer vm.Kill()
 	final, err := run(t, vm, stall)
 	console := vm.Output()
+	if path := os.Getenv("ARAMID_FUZZ_LOG"); path != "" {
+		if err := os.WriteFile(path, []byte(console), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
 	if err != nil {
 		t.Fatalf("%v\nconsole:\n%s", err, tail(console, 200))
 	}
