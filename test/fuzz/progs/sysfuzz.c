@@ -6,7 +6,7 @@
  * paths in a scratch directory). It passes when the system survives; what
  * a call returns is not checked.
  *
- *	sysfuzz [-n COUNT] [-s SEED] [-w WORKERS] [-t THREADS] [-d DIR]
+ *	sysfuzz [-n COUNT] [-s SEED] [-w WORKERS] [-t THREADS] [-d DIR] [-r]
  *
  * The first process is the supervisor: it makes no random calls. It forks
  * the workers, counts the calls they report through a pipe, restarts a
@@ -25,7 +25,9 @@
  * ARCH_SET_FS, and paths outside the scratch directory other than a few
  * harmless ones. Workers run as nobody (uid and gid 65534) with /dev/null
  * as fds 0, 1 and 2, so they cannot harm the files or the terminal the
- * rest of the system uses.
+ * rest of the system uses. With -r they stay root, to reach what only
+ * root may do, and get no path outside the scratch directory but /proc's
+ * and /dev/null's and /dev/zero's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -258,13 +260,18 @@ static uint64_t gen_fd(void)
 	}
 }
 
-static const char *const paths[] = {
+/* Paths: local ones are the scratch directory's and harmless system ones;
+ * outside ones only nobody may be given (see -r). */
+static const char *const local[] = {
 	"f0", "f1", "f2", "d0", "d0/f", "d0/d", "l0", "l1", "nonexistent",
-	"d0/../f1", ".", "..", "", "/", "/proc/self/status", "/proc/self/fd",
-	"/proc/self/maps", "/proc/meminfo", "/dev/null", "/dev/zero",
-	"/dev/full", "/etc/passwd", "/tmp", "/nonexistent/x", "f0/x",
-	"///d0//f", "l0/x", "d0/d/e/f",
+	"d0/../f1", ".", "", "f0/x", "///d0//f", "l0/x", "d0/d/e/f",
+	"/proc/self/status", "/proc/self/fd", "/proc/self/maps", "/dev/null",
+	"/dev/zero",
 };
+static const char *const outside[] = {
+	"..", "/", "/proc/meminfo", "/dev/full", "/etc/passwd", "/tmp", "/nonexistent/x",
+};
+static int keep_root; /* -r: workers stay root */
 
 static uint64_t gen_path(void)
 {
@@ -287,7 +294,10 @@ static uint64_t gen_path(void)
 		snprintf(p, 512, "%s/w%d/f%d", dir, worker_id, (int)below(4));
 		return (uint64_t)p;
 	default:
-		strcpy(p, paths[below(sizeof paths / sizeof paths[0])]);
+		if (!keep_root && one_in(4))
+			strcpy(p, outside[below(sizeof outside / sizeof outside[0])]);
+		else
+			strcpy(p, local[below(sizeof local / sizeof local[0])]);
 		return (uint64_t)p;
 	}
 }
@@ -797,7 +807,7 @@ static void setup(int pipefd)
 	for (int fd = 0; fd < 3; fd++)
 		dup2(null, fd);
 	close(null);
-	if (setgroups(0, 0) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
+	if (!keep_root && (setgroups(0, 0) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0))
 		die("dropping root");
 	int fd = open("f0", O_RDWR | O_CREAT, 0644);
 	if (fd >= 0)
@@ -920,15 +930,16 @@ int main(int argc, char **argv)
 {
 	uint64_t count = 10000;
 	int nworkers = 4, opt;
-	while ((opt = getopt(argc, argv, "n:s:w:t:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:w:t:d:r")) != -1) {
 		switch (opt) {
 		case 'n': count = strtoull(optarg, 0, 0); break;
 		case 's': seed0 = strtoull(optarg, 0, 0); break;
 		case 'w': nworkers = atoi(optarg); break;
 		case 't': nthreads = atoi(optarg); break;
 		case 'd': snprintf(dir, sizeof dir, "%s", optarg); break;
+		case 'r': keep_root = 1; break;
 		default:
-			say("usage: sysfuzz [-n COUNT] [-s SEED] [-w WORKERS] [-t THREADS] [-d DIR]\n");
+			say("usage: sysfuzz [-n COUNT] [-s SEED] [-w WORKERS] [-t THREADS] [-d DIR] [-r]\n");
 			return 2;
 		}
 	}
