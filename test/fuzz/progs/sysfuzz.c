@@ -26,8 +26,8 @@
  * harmless ones. Workers run as nobody (uid and gid 65534) with /dev/null
  * as fds 0, 1 and 2, so they cannot harm the files or the terminal the
  * rest of the system uses. With -r they stay root, to reach what only
- * root may do, and get no path outside the scratch directory but /proc's
- * and /dev/null's and /dev/zero's.
+ * root may do, and get no path outside the scratch directory but
+ * /proc/self's (root may unlink /dev/null, and did).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -265,11 +265,11 @@ static uint64_t gen_fd(void)
 static const char *const local[] = {
 	"f0", "f1", "f2", "d0", "d0/f", "d0/d", "l0", "l1", "nonexistent",
 	"d0/../f1", ".", "", "f0/x", "///d0//f", "l0/x", "d0/d/e/f",
-	"/proc/self/status", "/proc/self/fd", "/proc/self/maps", "/dev/null",
-	"/dev/zero",
+	"/proc/self/status", "/proc/self/fd", "/proc/self/maps",
 };
 static const char *const outside[] = {
-	"..", "/", "/proc/meminfo", "/dev/full", "/etc/passwd", "/tmp", "/nonexistent/x",
+	"..", "/", "/proc/meminfo", "/dev/null", "/dev/zero", "/dev/full",
+	"/etc/passwd", "/tmp", "/nonexistent/x",
 };
 static int keep_root; /* -r: workers stay root */
 
