@@ -17,11 +17,12 @@
  *
  * What the workers never do, because it would end or wreck the test rather
  * than find a bug: exit or exit_group (but a worker ends itself with
- * exit_group when its share is done), reboot, execve, rt_sigreturn, clone
- * and vfork with random flags (fork is issued, and the child makes a few
- * calls and exits), signals to any process but their own (kill, tkill and
- * tgkill get the worker's own ids, or ids that exist nowhere), memory calls
- * on the program's own text, data and stacks, calls on the report pipe,
+ * exit_group when its share is done), reboot, execve, rt_sigreturn, vfork,
+ * clone other than fuzzclone's (random flags and pointers, a child that
+ * makes three calls and exits; fork's child makes a few random calls),
+ * signals to any process but their own (kill, tkill and tgkill get the
+ * worker's own ids, or ids that exist nowhere), memory calls on the
+ * program's own text, data and stacks, calls on the report pipe,
  * ARCH_SET_FS, and paths outside the scratch directory other than a few
  * harmless ones. Workers run as nobody (uid and gid 65534) with /dev/null
  * as fds 0, 1 and 2, so they cannot harm the files or the terminal the
@@ -34,6 +35,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -616,6 +618,7 @@ static const struct call calls[] = {
 	C(rseq, A_BUF, A_LEN, A_FLAGS, _, _, _, 0),
 	C(faccessat2, A_FD, A_PATH, A_MODE, A_FLAGS, _, _, 0),
 	C(fork, _, _, _, _, _, _, 0),
+	C(clone, A_FLAGS, _, A_BUF, A_BUF, A_BUF, _, 0),
 	C(arch_prctl, A_CMD, A_BUF, _, _, _, _, 0),
 };
 
@@ -696,6 +699,45 @@ static void memargs(long nr, uint64_t *a)
 		a[3] &= ~2ull; /* MREMAP_FIXED */
 }
 
+/* rawcall is a system call that touches no memory of its caller's, not
+ * even errno: the child of a fuzzed clone shares its parent's thread
+ * pointer and maybe its memory. */
+static long rawcall(long nr)
+{
+	long r;
+	__asm__ volatile("syscall" : "=a"(r) : "a"(nr) : "rcx", "r11", "memory");
+	return r;
+}
+
+static int cloned(void *arg)
+{
+	(void)arg;
+	rawcall(SYS_getppid);
+	rawcall(SYS_gettid);
+	rawcall(SYS_sched_yield);
+	return 0;
+}
+
+/* fuzzclone clones with random flags (but never a new namespace's, which
+ * needs root and says nothing of linuxd) and random tid and TLS pointers;
+ * the child, on a stack of its own that is never freed, makes three calls
+ * and exits. */
+static void fuzzclone(uint64_t *a)
+{
+	static const uint64_t flags[] = {
+		CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_SYSVSEM,
+		CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID,
+		CLONE_VFORK, CLONE_PARENT, CLONE_DETACHED, CLONE_UNTRACED, CLONE_IO, CLONE_PTRACE,
+	};
+	uint64_t f = one_in(2) ? SIGCHLD : below(65);
+	for (int i = below(6); i > 0; i--)
+		f |= flags[below(sizeof flags / sizeof flags[0])];
+	char *stack = mmap(0, 16384, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (stack == MAP_FAILED)
+		return;
+	clone(cloned, stack + 16384, f, 0, (pid_t *)a[2], (void *)a[3], (pid_t *)a[4]);
+}
+
 /* one issues one random call. */
 static void one(void)
 {
@@ -724,6 +766,10 @@ static void one(void)
 			return;
 		if (syscall(SYS_fork) == 0)
 			forked();
+		return;
+	case SYS_clone:
+		if (one_in(3))
+			fuzzclone(a);
 		return;
 	case SYS_arch_prctl:
 		if (a[0] == 0x1002) /* ARCH_SET_FS would lose musl's thread pointer */
