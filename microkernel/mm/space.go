@@ -25,10 +25,11 @@ type Space struct {
 	User   bool
 	Pages  uint64 // data frames held
 	Limit  uint64 // most data frames allowed; 0 = no limit
-	// Reserve is how many frames the space's data pages must leave free
-	// for others: a page that would take one of the last Reserve frames
-	// fails as if memory had run out. Linux processes have one, so that
-	// no program can take the memory its servers need to go on.
+	// Reserve is how many frames the space must leave free for others: a
+	// data page that would take one of the last Reserve frames fails as
+	// if memory had run out, and so does a mapping whose page tables
+	// would. Linux processes have one, so that no program can take the
+	// memory its servers need to go on.
 	Reserve uint64
 }
 
