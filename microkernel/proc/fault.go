@@ -35,12 +35,15 @@ func UserFault(f *amd64.Frame, fx *amd64.FXArea, cr2 uint64) {
 	i := Current()
 	p := &Procs[i]
 	status := int64(StatusFault | f.Vector)
+	oom := false
 	if f.Vector == 14 {
 		switch p.Space.Fault(cr2, f.Err&2 != 0) {
 		case mm.FaultFixed:
 			return
 		case mm.FaultLimit:
 			status = StatusMemory
+		case mm.FaultOOM:
+			oom = true
 		}
 	}
 	if p.port != 0 && status != StatusMemory {
@@ -58,6 +61,9 @@ func UserFault(f *amd64.Frame, fx *amd64.FXArea, cr2 uint64) {
 		console.Print("\n")
 	} else {
 		console.Print(" killed: ")
+		if oom {
+			console.Print("out of memory: ")
+		}
 		console.Print(amd64.VectorName(f.Vector))
 		console.Print(" (vector ")
 		console.Dec(f.Vector)
