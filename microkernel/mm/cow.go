@@ -52,7 +52,7 @@ func (s *Space) breakCOW(e *uint64, va uint64) int {
 	if s.Limit != 0 && s.Pages >= s.Limit {
 		return FaultLimit
 	}
-	np, ok := Phys.Alloc()
+	np, ok := s.frame()
 	if !ok {
 		return FaultOOM
 	}

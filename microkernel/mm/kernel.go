@@ -54,10 +54,15 @@ func (*kernelTables) NewTable() (uint64, bool) { return AllocZeroed() }
 func AllocZeroed() (uint64, bool) {
 	pa, ok := Phys.Alloc()
 	if ok {
-		*(*[512]uint64)(Ptr(uintptr(tableBase + pa))) = [512]uint64{}
+		zeroFrame(pa)
 	}
 	return pa, ok
 }
+
+// zeroFrame clears the frame at physical address pa.
+//
+//go:nosplit
+func zeroFrame(pa uint64) { *(*[512]uint64)(Ptr(uintptr(tableBase + pa))) = [512]uint64{} }
 
 // PhysToVirt returns the direct-map address of physical address pa.
 //

@@ -26,6 +26,12 @@ type Space struct {
 	User   bool
 	Pages  uint64 // data frames held
 	Limit  uint64 // most data frames allowed; 0 = no limit
+	// Reserve is how many frames the space must leave free for others: a
+	// data page that would take one of the last Reserve frames fails as
+	// if memory had run out, and so does a mapping whose page tables
+	// would. Linux processes have one, so that no program can take the
+	// memory its servers need to go on.
+	Reserve uint64
 }
 
 // Fault outcomes.
@@ -72,10 +78,12 @@ func (s *Space) Mmap(addr, length uint64, prot, flags int) (uint64, syscall.Errn
 			return 0, syscall.ENOMEM
 		}
 		addr = s.Next
-		s.Next += length
 	}
 	if !s.setProt(addr, addr+length, prot) {
 		return 0, syscall.ENOMEM
+	}
+	if flags&linux.MAP_FIXED == 0 {
+		s.Next += length
 	}
 	return addr, 0
 }
@@ -129,15 +137,17 @@ func (s *Space) Mprotect(addr, length uint64, prot int) syscall.Errno {
 	if addr%PageSize != 0 || prot&^(linux.PROT_READ|linux.PROT_WRITE|linux.PROT_EXEC) != 0 {
 		return syscall.EINVAL
 	}
-	if !s.inside(addr, length) {
+	if !s.inside(addr, length) || prot != 0 && Phys.FreeCount() < s.Reserve+tablesFor(addr, addr+length) {
 		return syscall.ENOMEM
 	}
+	if prot == 0 {
+		// Only what is mapped has anything to take away: visit just that.
+		VisitRange(&kt, s.Root, addr, addr+length, &revoke)
+		return 0
+	}
 	for va := addr; va < addr+length; va += PageSize {
-		e := Walk(&kt, s.Root, va, prot != 0, s.User)
+		e := Walk(&kt, s.Root, va, true, s.User)
 		if e == nil {
-			if prot == 0 {
-				continue // nothing mapped here, nothing to take away
-			}
 			return syscall.ENOMEM
 		}
 		*e = s.protectEntry(*e, prot)
@@ -147,6 +157,19 @@ func (s *Space) Mprotect(addr, length uint64, prot int) syscall.Errno {
 	return 0
 }
 
+// revoker makes the entries it visits inaccessible (mprotect PROT_NONE).
+type revoker struct{}
+
+var revoke revoker
+
+//go:nosplit
+func (*revoker) Visit(va, pte uint64) uint64 {
+	if pte != 0 {
+		amd64.Invlpg(uintptr(va))
+	}
+	return noAccess(pte)
+}
+
 // protectEntry returns entry e with protection prot. A present frame that
 // others still share (after fork) becomes copy-on-write rather than
 // writable. PROT_NONE keeps the frame but takes the user bit away, so the
@@ -154,13 +177,10 @@ func (s *Space) Mprotect(addr, length uint64, prot int) syscall.Errno {
 //
 //go:nosplit
 func (s *Space) protectEntry(e uint64, prot int) uint64 {
-	bits := demandBits(prot, s.User)
 	if prot == 0 {
-		if e&PTEPresent == 0 {
-			return 0
-		}
-		return e &^ (PTEWrite | PTECOW | PTEUser)
+		return noAccess(e)
 	}
+	bits := demandBits(prot, s.User)
 	if e&PTEPresent == 0 {
 		return PTEDemand | bits
 	}
@@ -172,6 +192,17 @@ func (s *Space) protectEntry(e uint64, prot int) uint64 {
 		return e | bits&^PTEWrite | PTECOW
 	}
 	return e | bits
+}
+
+// noAccess is entry e with PROT_NONE: nothing if it was not present, the
+// frame without user access if it was.
+//
+//go:nosplit
+func noAccess(e uint64) uint64 {
+	if e&PTEPresent == 0 {
+		return 0
+	}
+	return e &^ (PTEWrite | PTECOW | PTEUser)
 }
 
 // demandBits are the entry bits, beside present or demand, of a page with
@@ -193,10 +224,17 @@ func demandBits(prot int, user bool) uint64 {
 }
 
 // setProt makes [start, end) demand-zero pages with protection prot,
-// releasing whatever was there; PROT_NONE leaves the range unmapped.
+// releasing whatever was there; PROT_NONE leaves the range unmapped. The
+// page tables that hold the demand-zero entries must fit in the free
+// frames beyond the space's reserve, or nothing changes: a Linux program
+// could otherwise map terabytes and take every frame in page tables,
+// looping for minutes with interrupts off.
 //
 //go:nosplit
 func (s *Space) setProt(start, end uint64, prot int) bool {
+	if prot != 0 && Phys.FreeCount() < s.Reserve+tablesFor(start, end) {
+		return false
+	}
 	s.release(start, end, false)
 	if prot == 0 {
 		return true
@@ -210,6 +248,16 @@ func (s *Space) setProt(start, end uint64, prot int) bool {
 		*e = pte
 	}
 	return true
+}
+
+// tablesFor is the most page-table frames that entries for [start, end)
+// can need: a page table per 2 MiB, a directory per GiB, a pointer table
+// per 512 GiB, and one more of each where the range straddles them.
+//
+//go:nosplit
+func tablesFor(start, end uint64) uint64 {
+	n := end - start
+	return n>>21 + n>>30 + n>>39 + 3
 }
 
 // Reset empties the user half for a new program (execve): every page is
@@ -295,14 +343,26 @@ func (s *Space) Fault(va uint64, write bool) int {
 	if s.Limit != 0 && s.Pages >= s.Limit {
 		return FaultLimit
 	}
-	pa, ok := AllocZeroed()
+	pa, ok := s.frame()
 	if !ok {
 		return FaultOOM
 	}
+	zeroFrame(pa)
 	s.Pages++
 	*e = pa | PTEPresent | *e&(PTEWrite|PTEUser|PTENoExec)
 	amd64.Invlpg(uintptr(va &^ (PageSize - 1)))
 	return FaultFixed
+}
+
+// frame takes a frame for one of s's data pages, unless that would leave
+// fewer than s.Reserve free.
+//
+//go:nosplit
+func (s *Space) frame() (uint64, bool) {
+	if Phys.FreeCount() <= s.Reserve {
+		return 0, false
+	}
+	return Phys.Alloc()
 }
 
 // Access checks that the user range [addr, addr+n) is mapped for the
@@ -435,10 +495,11 @@ func (s *Space) MapNew(va uint64, write, exec bool) (uintptr, bool) {
 	if *e&PTEPresent != 0 {
 		return PhysToVirt(*e & pteAddrMask), true
 	}
-	pa, ok := AllocZeroed()
+	pa, ok := s.frame()
 	if !ok {
 		return 0, false
 	}
+	zeroFrame(pa)
 	s.Pages++
 	pte := pa | PTEPresent | PTEUser
 	if write {

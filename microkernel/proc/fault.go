@@ -35,6 +35,7 @@ func UserFault(f *amd64.Frame, fx *amd64.FXArea, cr2 uint64) {
 	i := Current()
 	p := &Procs[i]
 	status := int64(StatusFault | f.Vector)
+	oom := false
 	if f.Vector == 14 {
 		if p.Space.Spurious(cr2, f.Err) {
 			return
@@ -44,6 +45,8 @@ func UserFault(f *amd64.Frame, fx *amd64.FXArea, cr2 uint64) {
 			return
 		case mm.FaultLimit:
 			status = StatusMemory
+		case mm.FaultOOM:
+			oom = true
 		}
 	}
 	if p.port != 0 && status != StatusMemory {
@@ -61,6 +64,9 @@ func UserFault(f *amd64.Frame, fx *amd64.FXArea, cr2 uint64) {
 		console.Print("\n")
 	} else {
 		console.Print(" killed: ")
+		if oom {
+			console.Print("out of memory: ")
+		}
 		console.Print(amd64.VectorName(f.Vector))
 		console.Print(" (vector ")
 		console.Dec(f.Vector)

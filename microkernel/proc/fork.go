@@ -58,6 +58,7 @@ func forkProcess(p int32, f *amd64.Frame, fx *amd64.FXArea) (int32, int32, sysca
 		Kill(i, StatusMemory)
 		return 0, 0, syscall.ENOMEM
 	}
+	child.Space.Reserve = parent.Space.Reserve
 	for k, v := range parent.mappings {
 		if v != 0 {
 			child.mappings[k] = v

@@ -369,6 +369,7 @@ func linuxCreate(p int32, h, name, n, cookie uint64) uint64 {
 	if e != 0 {
 		return neg(e)
 	}
+	Procs[i].Space.Reserve = LinuxReserve / mm.PageSize
 	return adopt(p, i, hd.Obj, cookie)
 }
 

@@ -21,6 +21,11 @@ const (
 	MaxProcs     = 64
 	MaxHandles   = 64
 	DefaultLimit = 256 << 20 // bytes of data pages a process may hold
+	// LinuxReserve is the memory a Linux process leaves to the servers
+	// (mm.Space.Reserve): when only this much is free, its page faults
+	// fail and linuxd turns them into SIGSEGV, instead of the next server
+	// to fault (linuxd itself, or vfsd) dying of it.
+	LinuxReserve = 32 << 20
 )
 
 // Exit statuses, as process_wait reports them.

@@ -84,6 +84,13 @@ func (c *Cred) Fork() *Cred { return c.clone() }
 // Capable reports whether c holds capability cp in its effective set.
 func (c *Cred) Capable(cp int) bool { return c.Effective.Has(cp) }
 
+// MaySignal reports whether a process with credential c may send a
+// signal to one with credential t (Linux's kill_ok_by_cred): c's real or
+// effective uid is t's real or saved uid, or c holds CAP_KILL.
+func (c *Cred) MaySignal(t *Cred) bool {
+	return c.Capable(dac.CapKill) || c.RUID == t.RUID || c.RUID == t.SUID || c.EUID == t.RUID || c.EUID == t.SUID
+}
+
 // DAC returns the part of c that file access checks use.
 func (c *Cred) DAC() *dac.Cred {
 	return &dac.Cred{FSUID: c.FSUID, FSGID: c.FSGID, Groups: c.Groups, Caps: c.Effective}

@@ -19,8 +19,8 @@ func TestCapabilityNumbers(t *testing.T) {
 		{"CAP_SETPCAP", CapSetpcap, int(gv.CAP_SETPCAP)}, {"CAP_LINUX_IMMUTABLE", CapLinuxImmutable, int(gv.CAP_LINUX_IMMUTABLE)},
 		{"CAP_NET_BIND_SERVICE", CapNetBindService, int(gv.CAP_NET_BIND_SERVICE)}, {"CAP_NET_RAW", CapNetRaw, int(gv.CAP_NET_RAW)},
 		{"CAP_SYS_PTRACE", CapSysPtrace, int(gv.CAP_SYS_PTRACE)}, {"CAP_SYS_ADMIN", CapSysAdmin, int(gv.CAP_SYS_ADMIN)},
-		{"CAP_MKNOD", CapMknod, int(gv.CAP_MKNOD)}, {"CAP_MAC_OVERRIDE", CapMacOverride, int(gv.CAP_MAC_OVERRIDE)},
-		{"CAP_LAST_CAP", CapLast, int(gv.CAP_LAST_CAP)},
+		{"CAP_SYS_BOOT", CapSysBoot, int(gv.CAP_SYS_BOOT)}, {"CAP_MKNOD", CapMknod, int(gv.CAP_MKNOD)},
+		{"CAP_MAC_OVERRIDE", CapMacOverride, int(gv.CAP_MAC_OVERRIDE)}, {"CAP_LAST_CAP", CapLast, int(gv.CAP_LAST_CAP)},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)

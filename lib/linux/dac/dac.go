@@ -32,6 +32,7 @@ const (
 	CapNetRaw         = 13
 	CapSysPtrace      = 19
 	CapSysAdmin       = 21
+	CapSysBoot        = 22
 	CapMknod          = 27
 	CapMacOverride    = 32
 	CapLast           = 40 // CAP_CHECKPOINT_RESTORE, Linux 5.9 and later

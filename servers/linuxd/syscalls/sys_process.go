@@ -455,6 +455,9 @@ const (
 )
 
 func reboot(c *Ctx) (uint64, error) {
+	if !c.P().Cred.Capable(dac.CapSysBoot) {
+		return 0, syscall.EPERM
+	}
 	if c.Arg(0) != rebootMagic1 || c.Arg(1) != rebootMagic2 {
 		return 0, syscall.EINVAL
 	}

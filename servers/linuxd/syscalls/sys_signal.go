@@ -4,6 +4,7 @@ import (
 	"syscall"
 
 	"aramid/lib/abi"
+	"aramid/lib/linux/dac"
 	"aramid/servers/linuxd/task"
 	"aramid/servers/linuxd/usermem"
 )
@@ -131,6 +132,10 @@ func sigaltstack(c *Ctx) (uint64, error) {
 	return 0, nil
 }
 
+// kill sends sig to a process, a process group (pid 0 or below -1) or
+// every process but init and the caller (pid -1), each one the caller's
+// credential may signal (mayKill). As Linux does, a group call succeeds if
+// one process could be signalled, and kill(-1) if any process was tried.
 func kill(c *Ctx) (uint64, error) {
 	pid, sig := int(int32(c.Arg(0))), int(c.Arg(1))
 	if sig < 0 || sig > task.NSig {
@@ -144,24 +149,42 @@ func kill(c *Ctx) (uint64, error) {
 		switch {
 		case pid > 0 && p.PID == pid,
 			pid == 0 && p.PGID == c.P().PGID,
-			pid == -1 && p.PID != 1,
+			pid == -1 && p.PID != 1 && p != c.P(),
 			pid < -1 && p.PGID == -pid:
 			targets = append(targets, p)
 		}
 	})
 	if len(targets) == 0 && pid == 1 && initRequest(sig) && c.K.PowerOff != nil {
+		if !c.P().Cred.Capable(dac.CapKill) {
+			return 0, syscall.EPERM
+		}
 		c.K.PowerOff() // halt, poweroff and reboot signal init, whose part linuxd plays
 		return 0, nil
 	}
 	if len(targets) == 0 {
 		return 0, syscall.ESRCH
 	}
+	sent := false
 	for _, p := range targets {
+		if !mayKill(c.P(), p, sig) {
+			continue
+		}
+		sent = true
 		if sig != 0 {
 			c.K.SignalInfo(p, sig, task.SigInfo{Code: task.SIUser, PID: int32(c.P().PID)})
 		}
 	}
+	if !sent && pid != -1 {
+		return 0, syscall.EPERM
+	}
 	return 0, nil
+}
+
+// mayKill reports whether process from may send sig to process to: its
+// credential allows it, or sig is SIGCONT within one session (Linux's
+// check_kill_permission).
+func mayKill(from, to *task.Process, sig int) bool {
+	return from.Cred.MaySignal(to.Cred) || sig == task.SIGCONT && from.SID == to.SID
 }
 
 // initRequest reports whether sig sent to init asks it to stop the system:
@@ -176,6 +199,9 @@ func tgkill(c *Ctx, tgid, tid, sig int) (uint64, error) {
 	t := c.K.Thread(tid)
 	if t == nil || tgid > 0 && t.P.PID != tgid {
 		return 0, syscall.ESRCH
+	}
+	if !mayKill(c.P(), t.P, sig) {
+		return 0, syscall.EPERM
 	}
 	if sig == 0 {
 		return 0, nil

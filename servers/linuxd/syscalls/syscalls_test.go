@@ -231,6 +231,38 @@ func TestDefaultActionEndsProcess(t *testing.T) {
 	}
 }
 
+// TestSignalPermission checks that a process that gave up root can signal
+// only its own uid's processes, and cannot power the machine off: found
+// by sysfuzz, whose workers run as nobody.
+func TestSignalPermission(t *testing.T) {
+	f := newFixture(t)
+	child := f.result(1, nr("fork"))
+	<-f.h.Woken
+	if got := f.result(int(child), nr("setuid"), 65534); got != 0 {
+		t.Fatalf("setuid = %d", got)
+	}
+	for _, c := range []struct {
+		name string
+		tid  int
+		nr   uint64
+		args []uint64
+		want int64
+	}{
+		{"kill(root's process)", int(child), nr("kill"), []uint64{1, task.SIGTERM}, errno(syscall.EPERM)},
+		{"kill(root's process, 0)", int(child), nr("kill"), []uint64{1, 0}, errno(syscall.EPERM)},
+		{"tgkill(root's thread)", int(child), nr("tgkill"), []uint64{1, 1, task.SIGTERM}, errno(syscall.EPERM)},
+		{"kill(SIGCONT) in the session", int(child), nr("kill"), []uint64{1, task.SIGCONT}, 0},
+		{"kill(own group, 0)", int(child), nr("kill"), []uint64{0, 0}, 0},
+		{"kill(self, 0)", int(child), nr("kill"), []uint64{uint64(child), 0}, 0},
+		{"reboot", int(child), nr("reboot"), []uint64{0xfee1dead, 672274793, 0x4321fedc}, errno(syscall.EPERM)},
+		{"root's kill(child, 0)", 1, nr("kill"), []uint64{uint64(child), 0}, 0},
+	} {
+		if got := f.result(c.tid, c.nr, c.args...); got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
 // TestDocCurrent fails when docs/syscalls.md no longer matches the table;
 // make syscalls-doc regenerates it.
 func TestDocCurrent(t *testing.T) {
