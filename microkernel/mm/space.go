@@ -143,6 +143,7 @@ func (s *Space) Mprotect(addr, length uint64, prot int) syscall.Errno {
 	if prot == 0 {
 		// Only what is mapped has anything to take away: visit just that.
 		VisitRange(&kt, s.Root, addr, addr+length, &revoke)
+		s.shootDown()
 		return 0
 	}
 	for va := addr; va < addr+length; va += PageSize {
