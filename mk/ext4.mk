@@ -51,5 +51,5 @@ test-journal-linux: linux-ref
 	@$(NEED) qemu-system-x86 e2fsprogs busybox-static xz-utils
 	ARAMID_LINUX_REF=$(abspath $(LINUX_REF)) $(GO) test -count=1 -timeout 20m -v -run TestLinuxJournal ./test/crash/
 
-TESTS += test-ext4 test-crash
+TESTS += test-ext4
 .PHONY: test-ext4 fuzz-ext4 fuzz-jbd2 ext4tool bench-ext4 test-crash test-journal-linux

@@ -41,5 +41,4 @@ fuzz:
 	GO=$(GO) tools/fuzzall $(FUZZTIME) '$(FUZZ_ONLY)'
 
 
-TESTS += test-fuzz-guest
 .PHONY: fuzz-guest test-fuzz-guest fuzz

@@ -119,5 +119,4 @@ test-restart: kernel bundle $(ROOT_IMG)
 	ARAMID_KERNEL=$(abspath $(KERNEL)) ARAMID_BUNDLE=$(abspath $(BUNDLE)) ARAMID_APPEND="$(LINUX_APPEND)" \
 		ARAMID_IMAGE=$(abspath $(ROOT_IMG)) $(GO) test -count=1 -timeout 10m -v ./test/restart/
 
-TESTS += test-restart
 .PHONY: test-restart
