@@ -140,6 +140,64 @@ func TestFillDisk(t *testing.T) {
 	}
 }
 
+// TestAllocBelowGoal fills the disk with files a, b and c, deletes a and
+// appends to b: the only free blocks now lie below b's goal block (where
+// the allocator looks first), and the search must wrap around to them.
+func TestAllocBelowGoal(t *testing.T) {
+	needTools(t)
+	for _, bs := range []string{"1024", "4096"} {
+		t.Run(bs, func(t *testing.T) {
+			img := filepath.Join(t.TempDir(), "img")
+			mkfs(t, img, "", 2<<10, "-t", "ext4", "-b", bs, "-m", "0")
+			fs, dev := openImage(t, img, false)
+			defer dev.Close()
+			st, err := fs.Statfs()
+			if err != nil {
+				t.Fatal(err)
+			}
+			third := int(st.FreeBlocks/3) * int(st.BlockSize)
+			chunk := bytes.Repeat([]byte("y"), 8192)
+			var b uint32
+			for _, name := range []string{"a", "b", "c"} {
+				ino, err := fs.Create(fs.Root(), name, 0o644, 0, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if name == "b" {
+					b = ino
+				}
+				for off := 0; name == "c" || off < third; off += len(chunk) {
+					if _, err := fs.WriteAt(ino, chunk, int64(off)); err == syscall.ENOSPC {
+						break
+					} else if err != nil {
+						t.Fatalf("write %s at %d: %v", name, off, err)
+					}
+				}
+			}
+			if err := fs.Unlink(fs.Root(), "a"); err != nil {
+				t.Fatal(err)
+			}
+			st, err = fs.Statfs()
+			if err != nil || int(st.FreeBlocks)*int(st.BlockSize) < third {
+				t.Fatalf("after deleting a: statfs %+v %v, want %d bytes free", st, err, third)
+			}
+			size := len(readAll(t, fs, b))
+			more := bytes.Repeat([]byte("B"), int(st.FreeBlocks/2)*int(st.BlockSize))
+			if _, err := fs.WriteAt(b, more, int64(size)); err != nil {
+				t.Fatalf("append %d bytes to b with %d blocks free: %v", len(more), st.FreeBlocks, err)
+			}
+			got := readAll(t, fs, b)
+			if len(got) != size+len(more) || !bytes.Equal(got[size:], more) {
+				t.Fatalf("b reads back %d bytes, want %d ending in the appended data", len(got), size+len(more))
+			}
+			if err := fs.Close(); err != nil {
+				t.Fatal(err)
+			}
+			fsckClean(t, img)
+		})
+	}
+}
+
 // TestOpenUnlinked keeps an unlinked inode readable until Release.
 func TestOpenUnlinked(t *testing.T) {
 	needTools(t)
