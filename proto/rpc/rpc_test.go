@@ -38,6 +38,8 @@ func TestErrno(t *testing.T) {
 		{context.DeadlineExceeded, syscall.ETIMEDOUT},
 		{errors.New("disk on fire"), syscall.EIO},
 		{syscall.Errno(5000), syscall.EIO},
+		{syscall.Errno(4095), syscall.Errno(4095)}, // linux.MaxErrno
+		{syscall.Errno(4096), syscall.EIO},
 	} {
 		if got := Errno(tc.err); got != tc.want {
 			t.Errorf("Errno(%v) = %v, want %v", tc.err, got, tc.want)
