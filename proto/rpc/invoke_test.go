@@ -10,6 +10,7 @@ import (
 
 	"aramid/proto/examplepb"
 	"aramid/proto/rpc"
+	"aramid/proto/rpc/internal/carrierpb"
 )
 
 // transport answers every Call with reply (or err) and records what it
@@ -246,5 +247,47 @@ func TestUnmarshalHandles(t *testing.T) {
 	// A message type without Handle fields takes no handles.
 	if err := rpc.Unmarshal(nil, []uint32{1}, new(examplepb.GetReply)); err != syscall.EBADMSG {
 		t.Errorf("handle with a GetReply = %v, want EBADMSG", err)
+	}
+}
+
+// carrier is a message with handles base+1 ... base+8 in every shape:
+// a field, a list, a map and nested messages.
+func carrier(base uint32) *carrierpb.Carrier {
+	h := func(v uint32) *rpc.Handle { return &rpc.Handle{Value: base + v} }
+	return &carrierpb.Carrier{
+		One:    h(1),
+		List:   []*rpc.Handle{h(2), h(3)},
+		ByName: map[string]*rpc.Handle{"a": h(4), "b": h(5)},
+		Nested: &carrierpb.Carrier{
+			One:    h(6),
+			ByName: map[string]*rpc.Handle{"c": h(7)},
+			Nested: &carrierpb.Carrier{List: []*rpc.Handle{h(8)}},
+		},
+		Counts: map[string]int32{"x": 1},
+		Names:  []string{"n"},
+	}
+}
+
+// TestHandleShapes sends handles in every shape a protocol may hold them
+// and requires each to arrive in the field it left from.
+func TestHandleShapes(t *testing.T) {
+	all := []uint32{1, 2, 3, 4, 5, 6, 7, 8}
+	rep, release := rpc.Reply(carrier(0), nil)
+	if release != nil || !slices.Equal(slices.Sorted(slices.Values(rep.Handles)), all) {
+		t.Fatalf("Reply carries %v, releases %v; want handles 1 to 8", rep.Handles, release)
+	}
+	theirs := make([]uint32, len(rep.Handles))
+	for i, h := range rep.Handles {
+		theirs[i] = h + 100
+	}
+	got := new(carrierpb.Carrier)
+	if err := rpc.Unmarshal(rep.Data[4:], theirs, got); err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(got, carrier(100)) {
+		t.Errorf("received %v, want %v", got, carrier(100))
+	}
+	if _, release := rpc.Reply(carrier(0), syscall.EIO); !slices.Equal(slices.Sorted(slices.Values(release)), all) {
+		t.Errorf("a failed Reply releases %v, want handles 1 to 8", release)
 	}
 }

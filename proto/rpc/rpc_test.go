@@ -75,6 +75,7 @@ func TestDecodeReply(t *testing.T) {
 		{"ok", ok, nil},
 		{"errno", ErrorReply(syscall.ENOENT), syscall.ENOENT},
 		{"short", Message{Data: []byte{0}}, syscall.EBADMSG},
+		{"largest errno", Message{Data: header(4095)}, syscall.Errno(4095)},
 		{"errno out of range", Message{Data: header(4096)}, syscall.EBADMSG},
 		{"errno with body", Message{Data: append(header(2), 1)}, syscall.EBADMSG},
 		{"errno with handle", Message{Data: header(2), Handles: []uint32{1}}, syscall.EBADMSG},
