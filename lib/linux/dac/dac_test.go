@@ -126,3 +126,29 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 }
+
+// TestChownIDRange: chown(2) takes ids 0 to 2^32-2; -1 leaves one
+// unchanged; (uid_t)-1 itself and anything outside are EINVAL.
+func TestChownIDRange(t *testing.T) {
+	root := &Cred{Caps: AllCaps}
+	f := File{reg | 0o644, 1000, 1000}
+	for _, c := range []struct {
+		uid, gid int64
+		want     error
+	}{
+		{1<<32 - 2, -1, nil},
+		{-1, 1<<32 - 2, nil},
+		{-1, -1, nil},
+		{0, 0, nil},
+		{1<<32 - 1, -1, syscall.EINVAL},
+		{-1, 1<<32 - 1, syscall.EINVAL},
+		{1 << 32, -1, syscall.EINVAL},
+		{-1, 1 << 32, syscall.EINVAL},
+		{-2, -1, syscall.EINVAL},
+		{-1, -2, syscall.EINVAL},
+	} {
+		if _, err := CheckChown(root, f, c.uid, c.gid); err != c.want {
+			t.Errorf("chown(%d, %d) = %v, want %v", c.uid, c.gid, err, c.want)
+		}
+	}
+}
