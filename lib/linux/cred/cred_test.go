@@ -175,3 +175,14 @@ func TestValidGroups(t *testing.T) {
 		t.Errorf("%d groups: %v, want EINVAL", NGroupsMax+1, err)
 	}
 }
+
+// TestSetgroupsLimit: setgroups(2) takes up to NGROUPS_MAX groups.
+func TestSetgroupsLimit(t *testing.T) {
+	g := make([]uint32, NGroupsMax)
+	if _, err := Root().Setgroups(g); err != nil {
+		t.Errorf("setgroups of %d: %v", len(g), err)
+	}
+	if _, err := Root().Setgroups(append(g, 0)); err != syscall.EINVAL {
+		t.Errorf("setgroups of %d: %v, want EINVAL", len(g)+1, err)
+	}
+}
