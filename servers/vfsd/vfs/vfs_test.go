@@ -53,6 +53,9 @@ func TestOffsetsAppendTrunc(t *testing.T) {
 	a := open(t, v, p, "f", syscall.O_WRONLY|syscall.O_APPEND)
 	a.Seek(0, 0)
 	a.Write([]byte("!"))
+	if n, _ := a.Seek(0, 1); n != 12 {
+		t.Errorf("offset after an O_APPEND write %d, want 12 (the end)", n)
+	}
 	a.Pwrite([]byte("?"), 0)
 	b = make([]byte, 64)
 	n, _ = f.Pread(b, 0)
