@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"syscall"
 	"testing"
@@ -78,6 +79,14 @@ func TestOffsetsAppendTrunc(t *testing.T) {
 	}
 	_, err = f.Seek(-1, 0)
 	wantErr(t, "negative seek", err, syscall.EINVAL)
+	f.Seek(10, 0)
+	if n, err := f.Seek(-4, 1); n != 6 || err != nil {
+		t.Errorf("SEEK_CUR back 4 from 10 = %d, %v; want 6", n, err)
+	}
+	_, err = f.Seek(-7, 1)
+	wantErr(t, "SEEK_CUR before the start", err, syscall.EINVAL)
+	_, err = f.Seek(math.MaxInt64, 1)
+	wantErr(t, "SEEK_CUR past the largest offset", err, syscall.EINVAL)
 }
 
 func TestUnlinkedOpenFile(t *testing.T) {
@@ -262,9 +271,11 @@ func TestPermissions(t *testing.T) {
 	// Writing a set-user-ID file as its (unprivileged) owner clears the bit.
 	w := open(t, v, user, "shared/suid", syscall.O_CREAT|syscall.O_WRONLY)
 	must(t, v.Chmod(user, w.Loc, 04755))
-	w.Write([]byte("x"))
-	if st, _ := w.Stat(); st.Mode&syscall.S_ISUID != 0 {
-		t.Errorf("suid kept after write: %o", st.Mode)
+	if n, err := w.Write([]byte("x")); n != 1 || err != nil {
+		t.Errorf("write to a set-user-ID file = %d, %v", n, err)
+	}
+	if st, _ := w.Stat(); st.Mode&syscall.S_ISUID != 0 || st.Size != 1 {
+		t.Errorf("after write: mode %o (suid kept?), size %d, want 1", st.Mode, st.Size)
 	}
 }
 
