@@ -439,3 +439,38 @@ func TestConcurrentAppend(t *testing.T) {
 		t.Errorf("log is %d bytes, want %d", st.Size, 2*500*11)
 	}
 }
+
+// TestNewFileSetgid is inode_init_owner's rule: a new non-directory in a
+// set-group-ID directory takes the directory's group, and loses S_ISGID
+// only if it is group-executable and the creator is not in that group
+// and lacks CAP_FSETID.
+func TestNewFileSetgid(t *testing.T) {
+	v, root := rootProc(t)
+	must(t, v.Mkdir(root, Loc{}, "shared", 0o777))
+	sh, _ := v.Resolve(root, Loc{}, "shared", true)
+	must(t, v.Chown(root, sh, -1, 50))
+	must(t, v.Chmod(root, sh, 0o2777))
+	outsider := &Proc{Cred: &dac.Cred{FSUID: 1000, FSGID: 1000}, Root: v.Root(), Cwd: v.Root()}
+	member := &Proc{Cred: &dac.Cred{FSUID: 1001, FSGID: 1001, Groups: []uint32{50}}, Root: v.Root(), Cwd: v.Root()}
+	for _, c := range []struct {
+		p    *Proc
+		name string
+		mode uint32
+		want uint32
+	}{
+		{outsider, "a", 0o2755, 0o755},
+		{outsider, "b", 0o2745, 0o2745},
+		{member, "c", 0o2755, 0o2755},
+		{root, "d", 0o2755, 0o2755},
+	} {
+		f, err := v.Open(c.p, Loc{}, "shared/"+c.name, syscall.O_CREAT|syscall.O_WRONLY, c.mode)
+		if err != nil {
+			t.Fatalf("create %s: %v", c.name, err)
+		}
+		st, _ := f.Stat()
+		f.Close()
+		if st.Mode&0o7777 != c.want || st.GID != 50 {
+			t.Errorf("%s created %o by uid %d: mode %o gid %d, want %o gid 50", c.name, c.mode, c.p.Cred.FSUID, st.Mode&0o7777, st.GID, c.want)
+		}
+	}
+}
