@@ -474,3 +474,62 @@ func TestNewFileSetgid(t *testing.T) {
 		}
 	}
 }
+
+// TestChownFields: -1 leaves an id as it is, any other value sets it, and
+// a chown that clears set-user-ID changes the mode.
+func TestChownFields(t *testing.T) {
+	v, root := rootProc(t)
+	f := open(t, v, root, "f", syscall.O_CREAT|syscall.O_WRONLY)
+	must(t, v.Chown(root, f.Loc, 1000, 1000))
+	must(t, v.Chmod(root, f.Loc, 0o4755))
+	must(t, v.Chown(root, f.Loc, -1, 60))
+	st, _ := v.Stat(root, f.Loc)
+	if st.UID != 1000 || st.GID != 60 || st.Mode&0o7777 != 0o755 {
+		t.Errorf("after chown(-1, 60): %d:%d %o, want 1000:60 755", st.UID, st.GID, st.Mode&0o7777)
+	}
+	must(t, v.Chown(root, f.Loc, 1, -1))
+	if st, _ := v.Stat(root, f.Loc); st.UID != 1 || st.GID != 60 {
+		t.Errorf("after chown(1, -1): %d:%d, want 1:60", st.UID, st.GID)
+	}
+}
+
+// TestWriteKillsSetgid: writing clears S_ISGID only with group execute
+// (without it the bit marks mandatory locking, and stays).
+func TestWriteKillsSetgid(t *testing.T) {
+	v, root := rootProc(t)
+	user := &Proc{Cred: &dac.Cred{FSUID: 1000, FSGID: 1000}, Root: v.Root(), Cwd: v.Root()}
+	for mode, want := range map[uint32]uint32{0o2775: 0o775, 0o2765: 0o2765} {
+		name := fmt.Sprintf("f%o", mode)
+		f := open(t, v, root, name, syscall.O_CREAT|syscall.O_WRONLY)
+		must(t, v.Chown(root, f.Loc, 1000, 1000))
+		must(t, v.Chmod(root, f.Loc, mode))
+		w := open(t, v, user, name, syscall.O_WRONLY)
+		if _, err := w.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := w.Stat(); st.Mode&0o7777 != want {
+			t.Errorf("%o after a write: %o, want %o", mode, st.Mode&0o7777, want)
+		}
+	}
+}
+
+// TestSymlinkTargets: an absolute target starts from the root, a
+// relative one from the link's directory, whether the link is the last
+// component or one on the way.
+func TestSymlinkTargets(t *testing.T) {
+	v, root := rootProc(t)
+	for _, d := range []string{"t", "d", "d/t"} {
+		must(t, v.Mkdir(root, Loc{}, d, 0o755))
+	}
+	top := open(t, v, root, "t/x", syscall.O_CREAT|syscall.O_WRONLY).Loc
+	inner := open(t, v, root, "d/t/x", syscall.O_CREAT|syscall.O_WRONLY).Loc
+	must(t, v.Symlink(root, "/t", Loc{}, "d/abs"))
+	must(t, v.Symlink(root, "t", Loc{}, "d/rel"))
+	must(t, v.Symlink(root, "/t/x", Loc{}, "d/absx"))
+	must(t, v.Symlink(root, "t/x", Loc{}, "d/relx"))
+	for link, want := range map[string]Loc{"d/abs/x": top, "d/rel/x": inner, "d/absx": top, "d/relx": inner} {
+		if got, err := v.Resolve(root, Loc{}, link, true); err != nil || got.Ino != want.Ino {
+			t.Errorf("%s resolves to inode %d, %v; want %d", link, got.Ino, err, want.Ino)
+		}
+	}
+}
