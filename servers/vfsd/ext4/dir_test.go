@@ -84,26 +84,40 @@ func TestReadDirCookiesStable(t *testing.T) {
 }
 
 // TestFillDisk writes until ENOSPC and checks that the image stays
-// consistent and that freeing space makes writes possible again.
+// consistent and that freeing space makes writes possible again. The
+// small-group layouts fill groups that start BLOCK_UNINIT, some holding
+// superblock backups and, without flex_bg, their own bitmaps and inode
+// tables, which the allocator must not hand out.
 func TestFillDisk(t *testing.T) {
 	needTools(t)
-	for _, bs := range []string{"1024", "4096"} {
-		t.Run(bs, func(t *testing.T) {
+	for _, v := range []struct {
+		name string
+		args []string
+	}{
+		{"1024", []string{"-b", "1024"}},
+		{"4096", []string{"-b", "4096"}},
+		{"1024-small-groups", []string{"-b", "1024", "-g", "1024"}},
+		{"1024-small-groups-no-flex_bg", []string{"-b", "1024", "-g", "1024", "-O", "^flex_bg"}},
+	} {
+		t.Run(v.name, func(t *testing.T) {
 			img := filepath.Join(t.TempDir(), "img")
-			mkfs(t, img, "", 4<<10, "-t", "ext4", "-b", bs, "-m", "0")
+			mkfs(t, img, "", 4<<10, append([]string{"-t", "ext4", "-m", "0"}, v.args...)...)
 			fs, dev := openImage(t, img, false)
 			defer dev.Close()
 			chunk := bytes.Repeat([]byte("z"), 100000)
 			var files int
+			var outOf string
 			for ; ; files++ {
 				ino, err := fs.Create(fs.Root(), "f"+strconv.Itoa(files), 0o644, 0, 0)
 				if err == syscall.ENOSPC {
+					outOf = "inodes"
 					break
 				}
 				if err != nil {
 					t.Fatal(err)
 				}
 				if _, err := fs.WriteAt(ino, chunk, 0); err == syscall.ENOSPC {
+					outOf = "blocks"
 					break
 				} else if err != nil {
 					t.Fatal(err)
@@ -111,6 +125,17 @@ func TestFillDisk(t *testing.T) {
 			}
 			if files < 10 {
 				t.Fatalf("only %d files before ENOSPC", files)
+			}
+			// ENOSPC means the disk is full: fewer free blocks than the
+			// failed write needed (its data and a few extent blocks),
+			// or no free inode.
+			st, err := fs.Statfs()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if need := uint64(len(chunk))/uint64(st.BlockSize) + 8; outOf == "blocks" && st.FreeBlocks >= need ||
+				outOf == "inodes" && st.FreeFiles != 0 {
+				t.Fatalf("ENOSPC for %s with %d blocks and %d inodes free", outOf, st.FreeBlocks, st.FreeFiles)
 			}
 			if err := fs.Sync(); err != nil {
 				t.Fatal(err)
@@ -128,7 +153,7 @@ func TestFillDisk(t *testing.T) {
 			if _, err := fs.WriteAt(ino, chunk, 0); err != nil {
 				t.Fatal(err)
 			}
-			st, err := fs.Statfs()
+			st, err = fs.Statfs()
 			if err != nil || st.FreeBlocks == 0 || st.FreeBlocks > st.Blocks {
 				t.Fatalf("statfs %+v %v", st, err)
 			}
