@@ -2,12 +2,16 @@ package ext4_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"aramid/servers/vfsd/ext4"
 )
 
 // TestReadDirCookiesStable lists an htree directory in small batches
@@ -91,17 +95,20 @@ func TestReadDirCookiesStable(t *testing.T) {
 func TestFillDisk(t *testing.T) {
 	needTools(t)
 	for _, v := range []struct {
-		name string
-		args []string
+		name  string
+		sizeK int
+		args  []string
 	}{
-		{"1024", []string{"-b", "1024"}},
-		{"4096", []string{"-b", "4096"}},
-		{"1024-small-groups", []string{"-b", "1024", "-g", "1024"}},
-		{"1024-small-groups-no-flex_bg", []string{"-b", "1024", "-g", "1024", "-O", "^flex_bg"}},
+		{"1024", 4 << 10, []string{"-b", "1024"}},
+		{"4096", 4 << 10, []string{"-b", "4096"}},
+		{"1024-small-groups", 4 << 10, []string{"-b", "1024", "-g", "1024"}},
+		{"1024-small-groups-no-flex_bg", 4 << 10, []string{"-b", "1024", "-g", "1024", "-O", "^flex_bg"}},
+		// 20 groups: their 64-byte descriptors fill more than one block.
+		{"1024-two-descriptor-blocks", 20 << 10, []string{"-b", "1024", "-g", "1024"}},
 	} {
 		t.Run(v.name, func(t *testing.T) {
 			img := filepath.Join(t.TempDir(), "img")
-			mkfs(t, img, "", 4<<10, append([]string{"-t", "ext4", "-m", "0"}, v.args...)...)
+			mkfs(t, img, "", v.sizeK, append([]string{"-t", "ext4", "-m", "0"}, v.args...)...)
 			fs, dev := openImage(t, img, false)
 			defer dev.Close()
 			chunk := bytes.Repeat([]byte("z"), 100000)
@@ -161,7 +168,32 @@ func TestFillDisk(t *testing.T) {
 				t.Fatal(err)
 			}
 			fsckClean(t, img)
+			superCounts(t, img, st)
 		})
+	}
+}
+
+// superCounts requires the superblock's free block and inode counts to be
+// the groups' sums, st as Statfs gave them: e2fsck accepts stale ones,
+// but dumpe2fs, tune2fs and an unjournalled mount read them.
+func superCounts(t *testing.T, img string, st ext4.Statfs) {
+	t.Helper()
+	sb := make([]byte, 1024)
+	f, err := os.Open(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.ReadAt(sb, 1024); err != nil {
+		t.Fatal(err)
+	}
+	le := binary.LittleEndian
+	blocks := uint64(le.Uint32(sb[0x0c:])) | uint64(le.Uint32(sb[0x158:]))<<32
+	if le.Uint32(sb[0x60:])&0x80 == 0 { // no 64bit feature: no high half
+		blocks = uint64(le.Uint32(sb[0x0c:]))
+	}
+	if inodes := le.Uint32(sb[0x10:]); blocks != st.FreeBlocks || uint64(inodes) != st.FreeFiles {
+		t.Errorf("superblock free counts %d blocks, %d inodes; groups say %d, %d", blocks, inodes, st.FreeBlocks, st.FreeFiles)
 	}
 }
 
