@@ -80,3 +80,32 @@ func TestBuffers(t *testing.T) {
 		t.Fatal("a buffer survived ReleaseBuffers")
 	}
 }
+
+// TestRegionBounds: a region may cover its whole buffer, or be empty at
+// its end; one byte past either is EFAULT.
+func TestRegionBounds(t *testing.T) {
+	b := NewBuffers(&fakeHandles{mems: map[uint32]Memory{1: make(fakeMemory, 100)}})
+	rep, err := b.RegisterBuffer(context.Background(), &RegisterBufferRequest{Memory: &Handle{Value: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := rep.GetBuffer()
+	for _, c := range []struct {
+		off, n uint64
+		ok     bool
+	}{
+		{0, 100, true},
+		{100, 0, true},
+		{0, 101, false},
+		{101, 0, false},
+		{1, 100, false},
+	} {
+		_, off, n, err := b.Region(&Region{Buffer: id, Offset: c.off, Length: c.n})
+		if c.ok && (err != nil || uint64(off) != c.off || uint64(n) != c.n) {
+			t.Errorf("region [%d, +%d) = %d, %d, %v; want it", c.off, c.n, off, n, err)
+		}
+		if !c.ok && !errors.Is(err, syscall.EFAULT) {
+			t.Errorf("region [%d, +%d): %v, want EFAULT", c.off, c.n, err)
+		}
+	}
+}

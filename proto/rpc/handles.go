@@ -51,8 +51,10 @@ func searchHandles(md protoreflect.MessageDescriptor, seen map[protoreflect.Full
 	return false
 }
 
-// walkHandles calls f for every Handle set in m, in a deterministic order
-// (field number order, then list and map order as stored).
+// walkHandles calls f for every Handle set in m, in the order protobuf's
+// Range visits fields (not field number order), then list and map order
+// as stored. Nothing depends on that order: each Handle carries its own
+// index into the message's handle table.
 func walkHandles(m protoreflect.Message, f func(*Handle) error) error {
 	if !m.IsValid() || !carriesHandles(m.Descriptor()) {
 		return nil

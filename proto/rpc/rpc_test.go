@@ -38,6 +38,8 @@ func TestErrno(t *testing.T) {
 		{context.DeadlineExceeded, syscall.ETIMEDOUT},
 		{errors.New("disk on fire"), syscall.EIO},
 		{syscall.Errno(5000), syscall.EIO},
+		{syscall.Errno(4095), syscall.Errno(4095)}, // linux.MaxErrno
+		{syscall.Errno(4096), syscall.EIO},
 	} {
 		if got := Errno(tc.err); got != tc.want {
 			t.Errorf("Errno(%v) = %v, want %v", tc.err, got, tc.want)
@@ -73,6 +75,7 @@ func TestDecodeReply(t *testing.T) {
 		{"ok", ok, nil},
 		{"errno", ErrorReply(syscall.ENOENT), syscall.ENOENT},
 		{"short", Message{Data: []byte{0}}, syscall.EBADMSG},
+		{"largest errno", Message{Data: header(4095)}, syscall.Errno(4095)},
 		{"errno out of range", Message{Data: header(4096)}, syscall.EBADMSG},
 		{"errno with body", Message{Data: append(header(2), 1)}, syscall.EBADMSG},
 		{"errno with handle", Message{Data: header(2), Handles: []uint32{1}}, syscall.EBADMSG},

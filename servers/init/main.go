@@ -2,9 +2,13 @@
 // on its command line from the boot bundle, gives each a bootstrap channel,
 // serves the name service (proto/namepb) on those channels, and restarts a server that dies,
 // at most three times. An argument ending in "!" is a task: init waits for
-// every task to finish and then exits; with no tasks it runs for ever. A
-// task ending in "!!" is the main task: init exits with its exit code. Commas in an argument separate the
-// program's own arguments ("evil,priv!" runs "evil priv" as a task).
+// every task to finish and then exits; with no tasks it runs for ever.
+// init's exit code says how the tasks went: the number of tasks that did
+// not exit with status 0 (killed, failed, or never started), at most 255.
+// A task ending in "!!" is the main task: if it fails, init exits with its
+// exit code instead (make run passes on the command's). Commas in an
+// argument separate the program's own arguments ("evil,priv!" runs "evil
+// priv" as a task).
 //
 // "@device" at the end of an argument grants the program a PCI device
 // (devices.go); the kernel gives init its resource handle at abi.Resource.
@@ -103,9 +107,13 @@ func run(r *registry, c *child, spare bool) (st int, next *child) {
 func main() {
 	fmt.Printf("init: pid %d, starting %v\n", os.Getpid(), os.Args[1:])
 	r := newRegistry()
-	var tasks sync.WaitGroup
-	ntasks := 0
-	code := 0 // init's exit status: the main task's
+	var (
+		tasks    sync.WaitGroup
+		mu       sync.Mutex
+		ntasks   int
+		failed   int // tasks that did not exit with status 0
+		mainCode int // the main task's exit code
+	)
 	for _, a := range os.Args[1:] {
 		task := strings.HasSuffix(a, "!")
 		main := strings.HasSuffix(a, "!!")
@@ -116,8 +124,14 @@ func main() {
 			tasks.Add(1)
 			go func() {
 				defer tasks.Done()
-				if st := supervise(r, cmd, true, false); main {
-					code = exitCode(st)
+				st := supervise(r, cmd, true, false)
+				mu.Lock()
+				defer mu.Unlock()
+				if st != 0 {
+					failed++
+				}
+				if main {
+					mainCode = exitCode(st)
 				}
 			}()
 		} else {
@@ -128,8 +142,8 @@ func main() {
 		select {} // only servers: supervise them for ever
 	}
 	tasks.Wait()
-	fmt.Println("init: all tasks finished")
-	os.Exit(code)
+	fmt.Printf("init: all tasks finished, %d of %d failed\n", failed, ntasks)
+	os.Exit(initCode(mainCode, failed))
 }
 
 // exitCode turns the main task's status into init's exit code: its own
@@ -139,4 +153,13 @@ func exitCode(st int) int {
 		return 1
 	}
 	return st
+}
+
+// initCode is init's exit code: the main task's if it failed, else the
+// number of tasks that failed, at most 255; 0 only when all succeeded.
+func initCode(mainCode, failed int) int {
+	if mainCode != 0 {
+		return mainCode
+	}
+	return min(failed, 0xff)
 }

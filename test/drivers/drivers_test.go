@@ -137,6 +137,9 @@ func TestDrivers(t *testing.T) {
 			t.Errorf("console lacks %q", want)
 		}
 	}
+	if err := qemu.TasksSucceeded(out, "devcheck", "drivercheck"); err != nil {
+		t.Error(err)
+	}
 	for _, bad := range []string{"FAIL", "KERNEL FAULT", "kernel panic", "unimplemented system call"} {
 		if strings.Contains(out, bad) {
 			t.Errorf("console contains %q", bad)

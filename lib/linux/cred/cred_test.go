@@ -122,3 +122,67 @@ func checkInvariants(t *testing.T, c *Cred) {
 		t.Fatalf("credential is not valid: %+v: %v", c, err)
 	}
 }
+
+// TestCapabilityRange: the prctl calls that name a capability take 0 to
+// CAP_LAST_CAP (40) and refuse the next number with EINVAL.
+func TestCapabilityRange(t *testing.T) {
+	root := Root()
+	root.Inheritable = dac.AllCaps
+	for _, c := range []struct {
+		name       string
+		op, a2, a3 uint64
+	}{
+		{"PR_CAPBSET_READ", PrCapbsetRead, dac.CapLast, 0},
+		{"PR_CAPBSET_DROP", PrCapbsetDrop, dac.CapLast, 0},
+		{"PR_CAP_AMBIENT raise", PrCapAmbient, PrCapAmbientRaise, dac.CapLast},
+		{"PR_CAP_AMBIENT is set", PrCapAmbient, PrCapAmbientIsSet, dac.CapLast},
+	} {
+		a2, a3 := c.a2, c.a3
+		if _, _, err := root.Prctl(c.op, a2, a3, 0, 0); err != nil {
+			t.Errorf("%s of capability %d: %v", c.name, dac.CapLast, err)
+		}
+		if c.op == PrCapAmbient {
+			a3++
+		} else {
+			a2++
+		}
+		if _, _, err := root.Prctl(c.op, a2, a3, 0, 0); err != syscall.EINVAL {
+			t.Errorf("%s of capability %d: %v, want EINVAL", c.name, dac.CapLast+1, err)
+		}
+	}
+	if _, v, _ := root.Prctl(PrCapbsetRead, dac.CapLast, 0, 0, 0); v != 1 {
+		t.Errorf("PR_CAPBSET_READ of CAP_LAST_CAP for root = %d, want 1", v)
+	}
+	n, _, err := root.Prctl(PrCapbsetDrop, dac.CapLast, 0, 0, 0)
+	if err != nil || n.Bounding != dac.AllCaps&^(1<<dac.CapLast) {
+		t.Errorf("drop CAP_LAST_CAP: bounding %#x, %v", n.Bounding, err)
+	}
+	n, _, err = root.Prctl(PrCapAmbient, PrCapAmbientRaise, dac.CapLast, 0, 0)
+	if err != nil || n.Ambient != 1<<dac.CapLast {
+		t.Errorf("raise ambient CAP_LAST_CAP: ambient %#x, %v", n.Ambient, err)
+	}
+}
+
+// TestValidGroups: a credential may hold NGROUPS_MAX groups, not one more.
+func TestValidGroups(t *testing.T) {
+	c := Root()
+	c.Groups = make([]uint32, NGroupsMax)
+	if err := c.Valid(); err != nil {
+		t.Errorf("%d groups: %v", NGroupsMax, err)
+	}
+	c.Groups = append(c.Groups, 0)
+	if err := c.Valid(); err != syscall.EINVAL {
+		t.Errorf("%d groups: %v, want EINVAL", NGroupsMax+1, err)
+	}
+}
+
+// TestSetgroupsLimit: setgroups(2) takes up to NGROUPS_MAX groups.
+func TestSetgroupsLimit(t *testing.T) {
+	g := make([]uint32, NGroupsMax)
+	if _, err := Root().Setgroups(g); err != nil {
+		t.Errorf("setgroups of %d: %v", len(g), err)
+	}
+	if _, err := Root().Setgroups(append(g, 0)); err != syscall.EINVAL {
+		t.Errorf("setgroups of %d: %v, want EINVAL", len(g)+1, err)
+	}
+}

@@ -43,7 +43,7 @@ func copySelf(t *testing.T, dst string) {
 // owners and set-id bits, from generated credentials on the host, and
 // compares the credential the new program reports with the model's Exec.
 func TestExecAgainstHost(t *testing.T) {
-	linuxhost.NeedRoot(t)
+	linuxhost.NeedRoot(t, "lib/linux/cred: execve against the host")
 	dir := linuxhost.TempDir(t)
 	var fs syscall.Statfs_t
 	if err := syscall.Statfs(dir, &fs); err != nil {
@@ -139,7 +139,7 @@ func olderKernelExec(c *cred.Cred, f cred.ExecFile) *cred.Cred {
 // TestAccessAgainstHost compares access(2) semantics (faccessat2 without
 // AT_EACCESS: real ids, capabilities by the real uid) with AccessDAC.
 func TestAccessAgainstHost(t *testing.T) {
-	linuxhost.NeedRoot(t)
+	linuxhost.NeedRoot(t, "lib/linux/cred: access against the host")
 	dir := linuxhost.TempDir(t)
 	r := rand.New(rand.NewPCG(17, 2026))
 	type tc struct {

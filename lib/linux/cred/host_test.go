@@ -270,7 +270,7 @@ func normalize(c *cred.Cred, avail dac.CapSet) *cred.Cred {
 // It also requires that every call was seen succeeding and failing, and
 // logs how often each outcome was compared.
 func TestTransitionsAgainstHost(t *testing.T) {
-	linuxhost.NeedRoot(t)
+	linuxhost.NeedRoot(t, "lib/linux/cred: transitions against the host")
 	r := rand.New(rand.NewPCG(11, 2026))
 	const n = 5000
 	ops := make([]linuxhost.Op, n)
@@ -403,7 +403,7 @@ func hasPrefix(keys []string, p string) bool {
 // TestStatusAgainstHost compares AppendStatus with the credential lines
 // of /proc/thread-self/status on the host, for generated credentials.
 func TestStatusAgainstHost(t *testing.T) {
-	linuxhost.NeedRoot(t)
+	linuxhost.NeedRoot(t, "lib/linux/cred: /proc status against the host")
 	r := rand.New(rand.NewPCG(19, 2026))
 	ops := make([]linuxhost.Op, 300)
 	for i := range ops {

@@ -78,12 +78,77 @@ func TestOwnershipRules(t *testing.T) {
 	}
 }
 
+// TestStickyDelete is may_delete's sticky rule, from unlink(2) and
+// inode(7): in a sticky directory only the victim's owner, the
+// directory's owner or a CAP_FOWNER holder may remove an entry; the
+// write and search permission on the directory is checked first.
+func TestStickyDelete(t *testing.T) {
+	alice := &Cred{FSUID: 1000, FSGID: 1000}
+	bob := &Cred{FSUID: 1001, FSGID: 1001}
+	fowner := &Cred{FSUID: 1002, FSGID: 1002, Caps: CapSet(0).With(CapFowner)}
+	root := &Cred{Caps: AllCaps}
+	tmp := File{dir | 0o1777, 0, 0} // /tmp: root's
+	alicesTmp := File{dir | 0o1777, 1000, 1000}
+	bobsFile := File{reg | 0o644, 1001, 1001}
+	rootsFile := File{reg | 0o644, 0, 0}
+	for _, tc := range []struct {
+		name string
+		c    *Cred
+		d, f File
+		want error
+	}{
+		{"directory's owner removes another's file", alice, alicesTmp, bobsFile, nil},
+		{"directory's owner removes root's file", alice, alicesTmp, rootsFile, nil},
+		{"file's owner removes it", bob, alicesTmp, bobsFile, nil},
+		{"file's owner removes it from root's dir", bob, tmp, bobsFile, nil},
+		{"neither owner", alice, tmp, bobsFile, syscall.EPERM},
+		{"neither owner, root's file", bob, alicesTmp, rootsFile, syscall.EPERM},
+		{"CAP_FOWNER", fowner, tmp, bobsFile, nil},
+		{"root", root, tmp, bobsFile, nil},
+		{"root in another's dir", root, alicesTmp, bobsFile, nil},
+		{"not sticky", alice, File{dir | 0o777, 0, 0}, bobsFile, nil},
+		{"sticky but not writable", bob, File{dir | 0o1755, 1000, 1000}, bobsFile, syscall.EACCES},
+		{"directory's owner needs write too", alice, File{dir | 0o1577, 1000, 1000}, bobsFile, syscall.EACCES},
+		{"CAP_FOWNER does not grant write", fowner, File{dir | 0o1755, 0, 0}, bobsFile, syscall.EACCES},
+	} {
+		if got := CheckDelete(tc.c, tc.d, tc.f); got != tc.want {
+			t.Errorf("%s: CheckDelete = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 func BenchmarkCheck(b *testing.B) {
 	c := &Cred{FSUID: 1000, FSGID: 1000, Groups: []uint32{4, 24, 27, 100}}
 	f := File{Mode: reg | 0o640, UID: 0, GID: 100}
 	for b.Loop() {
 		if Check(c, f, MayRead) != nil {
 			b.Fatal("denied")
+		}
+	}
+}
+
+// TestChownIDRange: chown(2) takes ids 0 to 2^32-2; -1 leaves one
+// unchanged; (uid_t)-1 itself and anything outside are EINVAL.
+func TestChownIDRange(t *testing.T) {
+	root := &Cred{Caps: AllCaps}
+	f := File{reg | 0o644, 1000, 1000}
+	for _, c := range []struct {
+		uid, gid int64
+		want     error
+	}{
+		{1<<32 - 2, -1, nil},
+		{-1, 1<<32 - 2, nil},
+		{-1, -1, nil},
+		{0, 0, nil},
+		{1<<32 - 1, -1, syscall.EINVAL},
+		{-1, 1<<32 - 1, syscall.EINVAL},
+		{1 << 32, -1, syscall.EINVAL},
+		{-1, 1 << 32, syscall.EINVAL},
+		{-2, -1, syscall.EINVAL},
+		{-1, -2, syscall.EINVAL},
+	} {
+		if _, err := CheckChown(root, f, c.uid, c.gid); err != c.want {
+			t.Errorf("chown(%d, %d) = %v, want %v", c.uid, c.gid, err, c.want)
 		}
 	}
 }

@@ -303,7 +303,7 @@ var caseMix = []struct {
 // the case's credential, through the host kernel, and requires the same
 // errno and the same resulting mode and owner.
 func TestAgainstHost(t *testing.T) {
-	linuxhost.NeedRoot(t)
+	linuxhost.NeedRoot(t, "lib/linux/dac: DAC rules against the host")
 	protected, err := os.ReadFile("/proc/sys/fs/protected_hardlinks")
 	linkRule := err == nil && string(protected) == "1\n"
 	if !linkRule {

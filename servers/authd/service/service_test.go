@@ -169,62 +169,98 @@ func TestChecks(t *testing.T) {
 	mustErrno(t, "capability 64", err, syscall.EINVAL)
 }
 
-// TestTransitionsMatchModel drives random setuid-family calls through the
-// protocol and checks that the table follows package cred, whose rules
-// the cred package's tests compare with the host kernel.
+// TestTransitionsMatchModel drives random setuid-family calls and execs
+// through the protocol and requires each reply to match both package
+// cred (the functions authd calls: the plumbing) and manCred, the rules
+// restated from the man pages (the rules themselves).
 func TestTransitionsMatchModel(t *testing.T) {
 	ctx := context.Background()
 	linuxd, _ := dial(t, authd.New())
 	r := rand.New(rand.NewPCG(3, 2026))
 	ids := []uint32{0, 1000, 1001, cred.NoChange}
 	id := func() uint32 { return ids[r.IntN(len(ids))] }
-	for pid := uint32(2); pid < 200; pid++ {
+	modes := []uint32{0o755, 0o4755, 0o2755, 0o2745, 0o6755, 0o6745}
+	for pid := uint32(2); pid < 400; pid++ {
 		if _, err := linuxd.Fork(ctx, &authpb.ForkRequest{Parent: authd.InitPID, Child: pid}); err != nil {
 			t.Fatal(err)
 		}
-		model := cred.Root()
-		for range 6 {
+		model, man := cred.Root(), manRoot()
+		for range 8 {
 			req := &authpb.TransitionRequest{Pid: pid}
 			var n *cred.Cred
-			var err error
-			var old uint32
-			switch r.IntN(6) {
-			case 0:
+			var err, manErr error
+			var old, manOld uint32
+			next := man
+			switch op := r.IntN(10); op {
+			case 0, 1:
 				u := id()
-				req.Op = &authpb.TransitionRequest_Setuid{Setuid: u}
-				n, err = model.Setuid(u)
-			case 1:
-				a, b, c := id(), id(), id()
-				req.Op = &authpb.TransitionRequest_Setresuid{Setresuid: &authpb.IdTriple{Real: a, Effective: b, Saved: c}}
-				n, err = model.Setresuid(a, b, c)
-			case 2:
+				if op == 0 {
+					req.Op = &authpb.TransitionRequest_Setuid{Setuid: u}
+					n, err = model.Setuid(u)
+				} else {
+					req.Op = &authpb.TransitionRequest_Setgid{Setgid: u}
+					n, err = model.Setgid(u)
+				}
+				next, manErr = man.set1(op == 0, u)
+			case 2, 3:
 				a, b := id(), id()
-				req.Op = &authpb.TransitionRequest_Setregid{Setregid: &authpb.IdPair{Real: a, Effective: b}}
-				n, err = model.Setregid(a, b)
-			case 3:
+				if op == 2 {
+					req.Op = &authpb.TransitionRequest_Setreuid{Setreuid: &authpb.IdPair{Real: a, Effective: b}}
+					n, err = model.Setreuid(a, b)
+				} else {
+					req.Op = &authpb.TransitionRequest_Setregid{Setregid: &authpb.IdPair{Real: a, Effective: b}}
+					n, err = model.Setregid(a, b)
+				}
+				next, manErr = man.setRE(op == 2, a, b)
+			case 4, 5:
+				a, b, c := id(), id(), id()
+				if op == 4 {
+					req.Op = &authpb.TransitionRequest_Setresuid{Setresuid: &authpb.IdTriple{Real: a, Effective: b, Saved: c}}
+					n, err = model.Setresuid(a, b, c)
+				} else {
+					req.Op = &authpb.TransitionRequest_Setresgid{Setresgid: &authpb.IdTriple{Real: a, Effective: b, Saved: c}}
+					n, err = model.Setresgid(a, b, c)
+				}
+				next, manErr = man.setRES(op == 4, a, b, c)
+			case 6, 7:
 				u := id()
-				req.Op = &authpb.TransitionRequest_Setfsuid{Setfsuid: u}
-				n, old = model.Setfsuid(u)
-			case 4:
+				if op == 6 {
+					req.Op = &authpb.TransitionRequest_Setfsuid{Setfsuid: u}
+					n, old = model.Setfsuid(u)
+				} else {
+					req.Op = &authpb.TransitionRequest_Setfsgid{Setfsgid: u}
+					n, old = model.Setfsgid(u)
+				}
+				next, manOld = man.setFS(op == 6, u)
+			case 8:
 				g := []uint32{id(), id()}
 				req.Op = &authpb.TransitionRequest_Setgroups{Setgroups: &authpb.Groups{Groups: g}}
 				n, err = model.Setgroups(g)
-			case 5:
-				e := cred.ExecFile{Mode: syscall.S_IFREG | 0o6755, UID: id(), GID: id()}
-				req.Op = &authpb.TransitionRequest_Exec{Exec: &authpb.Exec{Mode: e.Mode, Uid: e.UID, Gid: e.GID}}
+				next, manErr = man.setgroups(g)
+			case 9:
+				e := cred.ExecFile{Mode: syscall.S_IFREG | modes[r.IntN(len(modes))], UID: id(), GID: id(), NoSuid: r.IntN(4) == 0}
+				req.Op = &authpb.TransitionRequest_Exec{Exec: &authpb.Exec{Mode: e.Mode, Uid: e.UID, Gid: e.GID, Nosuid: e.NoSuid}}
 				n = model.Exec(e)
+				next = man.exec(e.Mode, e.UID, e.GID, e.NoSuid)
 			}
 			rep, rerr := linuxd.Transition(ctx, req)
 			if (err == nil) != (rerr == nil) || (err != nil && !errors.Is(rerr, err)) {
 				t.Fatalf("pid %d %v: protocol %v, model %v", pid, req.Op, rerr, err)
 			}
+			if (manErr == nil) != (rerr == nil) || (manErr != nil && !errors.Is(rerr, manErr)) {
+				t.Fatalf("pid %d %v from %+v: protocol %v, man pages %v", pid, req.Op, man.cred(), rerr, manErr)
+			}
 			if err != nil {
 				continue
 			}
-			model = n
-			if got, _ := authpb.ToCred(rep.GetCred()); !reflect.DeepEqual(normGroups(got), normGroups(model)) || rep.GetOldFsid() != old {
-				t.Fatalf("pid %d %v: protocol %+v old %d, model %+v old %d", pid, req.Op, got, rep.GetOldFsid(), model, old)
+			got, _ := authpb.ToCred(rep.GetCred())
+			if !reflect.DeepEqual(normGroups(got), normGroups(n)) || rep.GetOldFsid() != old {
+				t.Fatalf("pid %d %v: protocol %+v old %d, model %+v old %d", pid, req.Op, got, rep.GetOldFsid(), n, old)
 			}
+			if want := next.cred(); !reflect.DeepEqual(normGroups(got), normGroups(want)) || rep.GetOldFsid() != manOld {
+				t.Fatalf("pid %d %v from %+v:\nprotocol   %+v old %d\nman pages %+v old %d", pid, req.Op, man.cred(), got, rep.GetOldFsid(), want, manOld)
+			}
+			model, man = n, next
 		}
 	}
 }

@@ -2,12 +2,16 @@ package ext4_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"aramid/servers/vfsd/ext4"
 )
 
 // TestReadDirCookiesStable lists an htree directory in small batches
@@ -84,26 +88,43 @@ func TestReadDirCookiesStable(t *testing.T) {
 }
 
 // TestFillDisk writes until ENOSPC and checks that the image stays
-// consistent and that freeing space makes writes possible again.
+// consistent and that freeing space makes writes possible again. The
+// small-group layouts fill groups that start BLOCK_UNINIT, some holding
+// superblock backups and, without flex_bg, their own bitmaps and inode
+// tables, which the allocator must not hand out.
 func TestFillDisk(t *testing.T) {
 	needTools(t)
-	for _, bs := range []string{"1024", "4096"} {
-		t.Run(bs, func(t *testing.T) {
+	for _, v := range []struct {
+		name  string
+		sizeK int
+		args  []string
+	}{
+		{"1024", 4 << 10, []string{"-b", "1024"}},
+		{"4096", 4 << 10, []string{"-b", "4096"}},
+		{"1024-small-groups", 4 << 10, []string{"-b", "1024", "-g", "1024"}},
+		{"1024-small-groups-no-flex_bg", 4 << 10, []string{"-b", "1024", "-g", "1024", "-O", "^flex_bg"}},
+		// 20 groups: their 64-byte descriptors fill more than one block.
+		{"1024-two-descriptor-blocks", 20 << 10, []string{"-b", "1024", "-g", "1024"}},
+	} {
+		t.Run(v.name, func(t *testing.T) {
 			img := filepath.Join(t.TempDir(), "img")
-			mkfs(t, img, "", 4<<10, "-t", "ext4", "-b", bs, "-m", "0")
+			mkfs(t, img, "", v.sizeK, append([]string{"-t", "ext4", "-m", "0"}, v.args...)...)
 			fs, dev := openImage(t, img, false)
 			defer dev.Close()
 			chunk := bytes.Repeat([]byte("z"), 100000)
 			var files int
+			var outOf string
 			for ; ; files++ {
 				ino, err := fs.Create(fs.Root(), "f"+strconv.Itoa(files), 0o644, 0, 0)
 				if err == syscall.ENOSPC {
+					outOf = "inodes"
 					break
 				}
 				if err != nil {
 					t.Fatal(err)
 				}
 				if _, err := fs.WriteAt(ino, chunk, 0); err == syscall.ENOSPC {
+					outOf = "blocks"
 					break
 				} else if err != nil {
 					t.Fatal(err)
@@ -111,6 +132,17 @@ func TestFillDisk(t *testing.T) {
 			}
 			if files < 10 {
 				t.Fatalf("only %d files before ENOSPC", files)
+			}
+			// ENOSPC means the disk is full: fewer free blocks than the
+			// failed write needed (its data and a few extent blocks),
+			// or no free inode.
+			st, err := fs.Statfs()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if need := uint64(len(chunk))/uint64(st.BlockSize) + 8; outOf == "blocks" && st.FreeBlocks >= need ||
+				outOf == "inodes" && st.FreeFiles != 0 {
+				t.Fatalf("ENOSPC for %s with %d blocks and %d inodes free", outOf, st.FreeBlocks, st.FreeFiles)
 			}
 			if err := fs.Sync(); err != nil {
 				t.Fatal(err)
@@ -128,9 +160,92 @@ func TestFillDisk(t *testing.T) {
 			if _, err := fs.WriteAt(ino, chunk, 0); err != nil {
 				t.Fatal(err)
 			}
-			st, err := fs.Statfs()
+			st, err = fs.Statfs()
 			if err != nil || st.FreeBlocks == 0 || st.FreeBlocks > st.Blocks {
 				t.Fatalf("statfs %+v %v", st, err)
+			}
+			if err := fs.Close(); err != nil {
+				t.Fatal(err)
+			}
+			fsckClean(t, img)
+			superCounts(t, img, st)
+		})
+	}
+}
+
+// superCounts requires the superblock's free block and inode counts to be
+// the groups' sums, st as Statfs gave them: e2fsck accepts stale ones,
+// but dumpe2fs, tune2fs and an unjournalled mount read them.
+func superCounts(t *testing.T, img string, st ext4.Statfs) {
+	t.Helper()
+	sb := make([]byte, 1024)
+	f, err := os.Open(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.ReadAt(sb, 1024); err != nil {
+		t.Fatal(err)
+	}
+	le := binary.LittleEndian
+	blocks := uint64(le.Uint32(sb[0x0c:])) | uint64(le.Uint32(sb[0x158:]))<<32
+	if le.Uint32(sb[0x60:])&0x80 == 0 { // no 64bit feature: no high half
+		blocks = uint64(le.Uint32(sb[0x0c:]))
+	}
+	if inodes := le.Uint32(sb[0x10:]); blocks != st.FreeBlocks || uint64(inodes) != st.FreeFiles {
+		t.Errorf("superblock free counts %d blocks, %d inodes; groups say %d, %d", blocks, inodes, st.FreeBlocks, st.FreeFiles)
+	}
+}
+
+// TestAllocBelowGoal fills the disk with files a, b and c, deletes a and
+// appends to b: the only free blocks now lie below b's goal block (where
+// the allocator looks first), and the search must wrap around to them.
+func TestAllocBelowGoal(t *testing.T) {
+	needTools(t)
+	for _, bs := range []string{"1024", "4096"} {
+		t.Run(bs, func(t *testing.T) {
+			img := filepath.Join(t.TempDir(), "img")
+			mkfs(t, img, "", 2<<10, "-t", "ext4", "-b", bs, "-m", "0")
+			fs, dev := openImage(t, img, false)
+			defer dev.Close()
+			st, err := fs.Statfs()
+			if err != nil {
+				t.Fatal(err)
+			}
+			third := int(st.FreeBlocks/3) * int(st.BlockSize)
+			chunk := bytes.Repeat([]byte("y"), 8192)
+			var b uint32
+			for _, name := range []string{"a", "b", "c"} {
+				ino, err := fs.Create(fs.Root(), name, 0o644, 0, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if name == "b" {
+					b = ino
+				}
+				for off := 0; name == "c" || off < third; off += len(chunk) {
+					if _, err := fs.WriteAt(ino, chunk, int64(off)); err == syscall.ENOSPC {
+						break
+					} else if err != nil {
+						t.Fatalf("write %s at %d: %v", name, off, err)
+					}
+				}
+			}
+			if err := fs.Unlink(fs.Root(), "a"); err != nil {
+				t.Fatal(err)
+			}
+			st, err = fs.Statfs()
+			if err != nil || int(st.FreeBlocks)*int(st.BlockSize) < third {
+				t.Fatalf("after deleting a: statfs %+v %v, want %d bytes free", st, err, third)
+			}
+			size := len(readAll(t, fs, b))
+			more := bytes.Repeat([]byte("B"), int(st.FreeBlocks/2)*int(st.BlockSize))
+			if _, err := fs.WriteAt(b, more, int64(size)); err != nil {
+				t.Fatalf("append %d bytes to b with %d blocks free: %v", len(more), st.FreeBlocks, err)
+			}
+			got := readAll(t, fs, b)
+			if len(got) != size+len(more) || !bytes.Equal(got[size:], more) {
+				t.Fatalf("b reads back %d bytes, want %d ending in the appended data", len(got), size+len(more))
 			}
 			if err := fs.Close(); err != nil {
 				t.Fatal(err)

@@ -119,18 +119,42 @@ func (w *workload) ino(p string) uint32 {
 	return ino
 }
 
-// expect checks an operation's result. ENOSPC where success was expected
-// is accepted (the image may fill up) and reported as false: the
-// operation must then have changed nothing.
+// expect checks an operation's result.
 func (w *workload) expect(what string, err, want error) bool {
-	if err == syscall.ENOSPC && want == nil {
-		w.enospc++
-		return false
-	}
 	if err != want {
 		w.t.Fatalf("op %d: %s = %v, want %v", w.ops, what, err, want)
 	}
 	return err == nil
+}
+
+// Slack bounds the metadata blocks one operation may add besides its data:
+// a directory block, an htree leaf split and index block, extent tree
+// blocks when the tree grows a level.
+const slack = 6
+
+// expectSpace checks the result of an operation that should succeed and
+// needs at most blocks free blocks, and a free inode if inode is set.
+// ENOSPC is accepted only when the image really is that short, and is
+// reported as false: the operation must then have changed nothing.
+func (w *workload) expectSpace(what string, err error, blocks int, inode bool) bool {
+	if err != syscall.ENOSPC {
+		return w.expect(what, err, nil)
+	}
+	st, serr := w.fs.Statfs()
+	if serr != nil {
+		w.t.Fatalf("op %d: statfs: %v", w.ops, serr)
+	}
+	if st.FreeBlocks >= uint64(blocks) && (!inode || st.FreeFiles > 0) {
+		w.t.Fatalf("op %d: %s = ENOSPC with %d blocks and %d inodes free (needs at most %d blocks, inode %v)",
+			w.ops, what, st.FreeBlocks, st.FreeFiles, blocks, inode)
+	}
+	w.enospc++
+	return false
+}
+
+// dataBlocks bounds the blocks a write of n bytes needs.
+func (w *workload) dataBlocks(n int) int {
+	return n/w.fs.BlockSize() + 2 + slack
 }
 
 // newName picks a name in a random directory; names come from a small
@@ -159,7 +183,7 @@ func (w *workload) step() {
 			w.expect("create "+p, err, syscall.EEXIST)
 			return
 		}
-		if !w.expect("create "+p, err, nil) {
+		if !w.expectSpace("create "+p, err, slack, true) {
 			return
 		}
 		n := &mnode{kind: 'f', perm: 0o644}
@@ -169,7 +193,7 @@ func (w *workload) step() {
 		for len(data) > 0 {
 			k := 1 + w.r.IntN(len(data))
 			off := len(n.data)
-			if _, err := w.fs.WriteAt(ino, data[:k], int64(off)); !w.expect("write "+p, err, nil) {
+			if _, err := w.fs.WriteAt(ino, data[:k], int64(off)); !w.expectSpace("write "+p, err, w.dataBlocks(k), false) {
 				return
 			}
 			n.data = append(n.data, data[:k]...)
@@ -184,7 +208,7 @@ func (w *workload) step() {
 		off := w.r.IntN(len(n.data) + 20000)
 		data := w.randData(1 + w.r.IntN(20000))
 		_, err := w.fs.WriteAt(w.ino(p), data, int64(off))
-		if !w.expect("write "+p, err, nil) {
+		if !w.expectSpace("write "+p, err, w.dataBlocks(len(data)), false) {
 			return
 		}
 		if end := off + len(data); end > len(n.data) {
@@ -229,7 +253,7 @@ func (w *workload) step() {
 			w.expect("mkdir "+p, err, syscall.EEXIST)
 			return
 		}
-		if !w.expect("mkdir "+p, err, nil) {
+		if !w.expectSpace("mkdir "+p, err, 1+slack, true) {
 			return
 		}
 		w.m[p] = &mnode{kind: 'd', perm: 0o755}
@@ -262,7 +286,7 @@ func (w *workload) step() {
 			w.expect("link "+p, err, syscall.EEXIST)
 			return
 		}
-		if !w.expect("link "+p, err, nil) {
+		if !w.expectSpace("link "+p, err, slack, false) {
 			return
 		}
 		w.m[p] = w.m[src]
@@ -279,7 +303,7 @@ func (w *workload) step() {
 			w.expect("symlink "+p, err, syscall.ENAMETOOLONG)
 			return
 		}
-		if !w.expect("symlink "+p, err, nil) {
+		if !w.expectSpace("symlink "+p, err, 1+slack, true) {
 			return
 		}
 		w.m[p] = &mnode{kind: 'l', target: target, perm: 0o777}
@@ -291,7 +315,7 @@ func (w *workload) step() {
 			w.expect("mknod "+p, err, syscall.EEXIST)
 			return
 		}
-		if !w.expect("mknod "+p, err, nil) {
+		if !w.expectSpace("mknod "+p, err, slack, true) {
 			return
 		}
 		w.m[p] = &mnode{kind: 'p', perm: 0o600}
@@ -333,7 +357,14 @@ func (w *workload) rename() {
 	case dn != nil && sn0.kind != 'd' && dn.kind == 'd':
 		want = syscall.EISDIR
 	}
-	if !w.expect("rename "+src+" "+dst, err, want) || dst == src || dn == sn0 {
+	what := "rename " + src + " " + dst
+	var ok bool
+	if want == nil {
+		ok = w.expectSpace(what, err, slack, false)
+	} else {
+		ok = w.expect(what, err, want)
+	}
+	if !ok || dst == src || dn == sn0 {
 		return
 	}
 	moved := model{}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"syscall"
 	"testing"
@@ -53,6 +54,9 @@ func TestOffsetsAppendTrunc(t *testing.T) {
 	a := open(t, v, p, "f", syscall.O_WRONLY|syscall.O_APPEND)
 	a.Seek(0, 0)
 	a.Write([]byte("!"))
+	if n, _ := a.Seek(0, 1); n != 12 {
+		t.Errorf("offset after an O_APPEND write %d, want 12 (the end)", n)
+	}
 	a.Pwrite([]byte("?"), 0)
 	b = make([]byte, 64)
 	n, _ = f.Pread(b, 0)
@@ -75,6 +79,14 @@ func TestOffsetsAppendTrunc(t *testing.T) {
 	}
 	_, err = f.Seek(-1, 0)
 	wantErr(t, "negative seek", err, syscall.EINVAL)
+	f.Seek(10, 0)
+	if n, err := f.Seek(-4, 1); n != 6 || err != nil {
+		t.Errorf("SEEK_CUR back 4 from 10 = %d, %v; want 6", n, err)
+	}
+	_, err = f.Seek(-7, 1)
+	wantErr(t, "SEEK_CUR before the start", err, syscall.EINVAL)
+	_, err = f.Seek(math.MaxInt64, 1)
+	wantErr(t, "SEEK_CUR past the largest offset", err, syscall.EINVAL)
 }
 
 func TestUnlinkedOpenFile(t *testing.T) {
@@ -259,9 +271,11 @@ func TestPermissions(t *testing.T) {
 	// Writing a set-user-ID file as its (unprivileged) owner clears the bit.
 	w := open(t, v, user, "shared/suid", syscall.O_CREAT|syscall.O_WRONLY)
 	must(t, v.Chmod(user, w.Loc, 04755))
-	w.Write([]byte("x"))
-	if st, _ := w.Stat(); st.Mode&syscall.S_ISUID != 0 {
-		t.Errorf("suid kept after write: %o", st.Mode)
+	if n, err := w.Write([]byte("x")); n != 1 || err != nil {
+		t.Errorf("write to a set-user-ID file = %d, %v", n, err)
+	}
+	if st, _ := w.Stat(); st.Mode&syscall.S_ISUID != 0 || st.Size != 1 {
+		t.Errorf("after write: mode %o (suid kept?), size %d, want 1", st.Mode, st.Size)
 	}
 }
 
@@ -423,5 +437,99 @@ func TestConcurrentAppend(t *testing.T) {
 	st, _ := open(t, v, p, "log", syscall.O_RDONLY).Stat()
 	if st.Size != 2*500*11 {
 		t.Errorf("log is %d bytes, want %d", st.Size, 2*500*11)
+	}
+}
+
+// TestNewFileSetgid is inode_init_owner's rule: a new non-directory in a
+// set-group-ID directory takes the directory's group, and loses S_ISGID
+// only if it is group-executable and the creator is not in that group
+// and lacks CAP_FSETID.
+func TestNewFileSetgid(t *testing.T) {
+	v, root := rootProc(t)
+	must(t, v.Mkdir(root, Loc{}, "shared", 0o777))
+	sh, _ := v.Resolve(root, Loc{}, "shared", true)
+	must(t, v.Chown(root, sh, -1, 50))
+	must(t, v.Chmod(root, sh, 0o2777))
+	outsider := &Proc{Cred: &dac.Cred{FSUID: 1000, FSGID: 1000}, Root: v.Root(), Cwd: v.Root()}
+	member := &Proc{Cred: &dac.Cred{FSUID: 1001, FSGID: 1001, Groups: []uint32{50}}, Root: v.Root(), Cwd: v.Root()}
+	for _, c := range []struct {
+		p    *Proc
+		name string
+		mode uint32
+		want uint32
+	}{
+		{outsider, "a", 0o2755, 0o755},
+		{outsider, "b", 0o2745, 0o2745},
+		{member, "c", 0o2755, 0o2755},
+		{root, "d", 0o2755, 0o2755},
+	} {
+		f, err := v.Open(c.p, Loc{}, "shared/"+c.name, syscall.O_CREAT|syscall.O_WRONLY, c.mode)
+		if err != nil {
+			t.Fatalf("create %s: %v", c.name, err)
+		}
+		st, _ := f.Stat()
+		f.Close()
+		if st.Mode&0o7777 != c.want || st.GID != 50 {
+			t.Errorf("%s created %o by uid %d: mode %o gid %d, want %o gid 50", c.name, c.mode, c.p.Cred.FSUID, st.Mode&0o7777, st.GID, c.want)
+		}
+	}
+}
+
+// TestChownFields: -1 leaves an id as it is, any other value sets it, and
+// a chown that clears set-user-ID changes the mode.
+func TestChownFields(t *testing.T) {
+	v, root := rootProc(t)
+	f := open(t, v, root, "f", syscall.O_CREAT|syscall.O_WRONLY)
+	must(t, v.Chown(root, f.Loc, 1000, 1000))
+	must(t, v.Chmod(root, f.Loc, 0o4755))
+	must(t, v.Chown(root, f.Loc, -1, 60))
+	st, _ := v.Stat(root, f.Loc)
+	if st.UID != 1000 || st.GID != 60 || st.Mode&0o7777 != 0o755 {
+		t.Errorf("after chown(-1, 60): %d:%d %o, want 1000:60 755", st.UID, st.GID, st.Mode&0o7777)
+	}
+	must(t, v.Chown(root, f.Loc, 1, -1))
+	if st, _ := v.Stat(root, f.Loc); st.UID != 1 || st.GID != 60 {
+		t.Errorf("after chown(1, -1): %d:%d, want 1:60", st.UID, st.GID)
+	}
+}
+
+// TestWriteKillsSetgid: writing clears S_ISGID only with group execute
+// (without it the bit marks mandatory locking, and stays).
+func TestWriteKillsSetgid(t *testing.T) {
+	v, root := rootProc(t)
+	user := &Proc{Cred: &dac.Cred{FSUID: 1000, FSGID: 1000}, Root: v.Root(), Cwd: v.Root()}
+	for mode, want := range map[uint32]uint32{0o2775: 0o775, 0o2765: 0o2765} {
+		name := fmt.Sprintf("f%o", mode)
+		f := open(t, v, root, name, syscall.O_CREAT|syscall.O_WRONLY)
+		must(t, v.Chown(root, f.Loc, 1000, 1000))
+		must(t, v.Chmod(root, f.Loc, mode))
+		w := open(t, v, user, name, syscall.O_WRONLY)
+		if _, err := w.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := w.Stat(); st.Mode&0o7777 != want {
+			t.Errorf("%o after a write: %o, want %o", mode, st.Mode&0o7777, want)
+		}
+	}
+}
+
+// TestSymlinkTargets: an absolute target starts from the root, a
+// relative one from the link's directory, whether the link is the last
+// component or one on the way.
+func TestSymlinkTargets(t *testing.T) {
+	v, root := rootProc(t)
+	for _, d := range []string{"t", "d", "d/t"} {
+		must(t, v.Mkdir(root, Loc{}, d, 0o755))
+	}
+	top := open(t, v, root, "t/x", syscall.O_CREAT|syscall.O_WRONLY).Loc
+	inner := open(t, v, root, "d/t/x", syscall.O_CREAT|syscall.O_WRONLY).Loc
+	must(t, v.Symlink(root, "/t", Loc{}, "d/abs"))
+	must(t, v.Symlink(root, "t", Loc{}, "d/rel"))
+	must(t, v.Symlink(root, "/t/x", Loc{}, "d/absx"))
+	must(t, v.Symlink(root, "t/x", Loc{}, "d/relx"))
+	for link, want := range map[string]Loc{"d/abs/x": top, "d/rel/x": inner, "d/absx": top, "d/relx": inner} {
+		if got, err := v.Resolve(root, Loc{}, link, true); err != nil || got.Ino != want.Ino {
+			t.Errorf("%s resolves to inode %d, %v; want %d", link, got.Ino, err, want.Ino)
+		}
 	}
 }

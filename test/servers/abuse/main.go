@@ -63,12 +63,12 @@ func waitMany() {
 		fmt.Printf("abuse: FAIL wait for a closed peer: index %d, %v; want 1\n", i, err)
 		failed++
 	}
-	p, err := ipc.Spawn("forktest", 0)
-	if err == nil {
-		if i, err := ipc.WaitMany([]ipc.Handle{ends[0][1], p}, -1); i != 1 || err != nil {
-			fmt.Printf("abuse: FAIL wait for a process: index %d, %v; want 1\n", i, err)
-			failed++
-		}
+	if p, err := ipc.Spawn("forktest", 0); err != nil {
+		fmt.Printf("abuse: FAIL spawn forktest for the process wait: %v\n", err)
+		failed++
+	} else if i, err := ipc.WaitMany([]ipc.Handle{ends[0][1], p}, -1); i != 1 || err != nil {
+		fmt.Printf("abuse: FAIL wait for a process: index %d, %v; want 1\n", i, err)
+		failed++
 	}
 	expect("wait on no handles", func() error { _, err := ipc.WaitMany(nil, -1); return err }(), syscall.EINVAL)
 }

@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -58,6 +59,39 @@ func socket(c *netpb.NetClient, typ uint32) uint64 {
 }
 
 func inline(b []byte) *rpc.Data { return &rpc.Data{Where: &rpc.Data_Inline{Inline: b}} }
+
+// connectRefused connects s to a port nobody listens on and requires
+// ECONNREFUSED, either at once or, after EINPROGRESS, as the socket's
+// pending error; a connection that completes fails the check.
+func connectRefused(c *netpb.NetClient, s uint64, to *netpb.SockAddr) {
+	_, err := c.Connect(ctx, &netpb.ConnectRequest{Socket: s, Addr: to})
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return
+	}
+	if !errors.Is(err, syscall.EINPROGRESS) {
+		fail("connect to a closed port = %v, want ECONNREFUSED", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, err := c.GetSockOpt(ctx, &netpb.GetSockOptRequest{Socket: s, Level: syscall.SOL_SOCKET, Name: syscall.SO_ERROR, Length: 4})
+		if err != nil || len(r.Value) != 4 {
+			fail("SO_ERROR: %v", err)
+		}
+		switch e := syscall.Errno(binary.LittleEndian.Uint32(r.Value)); {
+		case e == syscall.ECONNREFUSED:
+			return
+		case e != 0:
+			fail("connect to a closed port: SO_ERROR %v, want ECONNREFUSED", e)
+		}
+		if _, err := c.GetPeerName(ctx, &netpb.GetPeerNameRequest{Socket: s}); err == nil {
+			fail("connect to a closed port succeeded")
+		}
+		if time.Now().After(deadline) {
+			fail("connect to a closed port: still in progress after 5 s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
 
 func main() {
 	h, err := names.Lookup("net")
@@ -113,8 +147,6 @@ func main() {
 	if string(got) != string(msg) {
 		fail("tcp received %q", got)
 	}
-	if _, err := c.Connect(ctx, &netpb.ConnectRequest{Socket: socket(c, syscall.SOCK_STREAM), Addr: loopback(9)}); err != nil && !errors.Is(err, syscall.EINPROGRESS) && !errors.Is(err, syscall.ECONNREFUSED) {
-		fail("connect to a closed port: %v", err)
-	}
+	connectRefused(c, socket(c, syscall.SOCK_STREAM), loopback(9))
 	fmt.Println("NETD PASS: UDP and TCP over loopback through netd in another process")
 }

@@ -13,6 +13,7 @@ import (
 
 	"aramid/lib/linux/cred"
 	"aramid/lib/linux/dac"
+	"aramid/test/needroot"
 )
 
 // helperEnv selects a helper mode when the test binary is re-executed.
@@ -99,12 +100,11 @@ func must(err error) {
 }
 
 // NeedRoot skips t unless it runs as root, which the host comparison
-// needs to take on arbitrary credentials.
-func NeedRoot(t testing.TB) {
+// what needs to take on arbitrary credentials (setresuid to each case's
+// ids).
+func NeedRoot(t testing.TB, what string) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("comparison with the host kernel needs root (setresuid to each case's ids); skipped")
-	}
+	needroot.Require(t, what)
 }
 
 // Run runs ops in a helper process and returns their results in order.
