@@ -38,6 +38,17 @@ func Lock() {
 		big.depth++
 		return
 	}
+	if !atomic.CompareAndSwapUint32(&big.owner, 0, me) {
+		wait(me)
+	}
+	big.depth = 1
+}
+
+// wait spins until this CPU takes the lock from another. The clock is
+// read only here, not on Lock's uncontended path, which every trap takes.
+//
+//go:nosplit
+func wait(me uint32) {
 	since := clock.Nanotime()
 	for n := 1; !atomic.CompareAndSwapUint32(&big.owner, 0, me); n++ {
 		for atomic.LoadUint32(&big.owner) != 0 {
@@ -49,7 +60,6 @@ func Lock() {
 			}
 		}
 	}
-	big.depth = 1
 }
 
 // Unlock releases one level of the kernel lock.
