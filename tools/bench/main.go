@@ -80,8 +80,8 @@ func run(c config, ws []Workload) error {
 		return err
 	}
 	native(c, ws)
-	others, web := splitHTTP(ws)
-	others, shell := splitShell(others)
+	others, web := splitDevice(ws, httpDevice)
+	others, shell := splitDevice(others, shellDevice)
 	kernel, initrds, err := prepareLinux(c, others, web, shell)
 	if err != nil {
 		return err
@@ -385,4 +385,17 @@ func qemuVersion() string {
 	out, _ := exec.Command("qemu-system-x86_64", "--version").Output()
 	v, _, _ := strings.Cut(string(out), "\n")
 	return v
+}
+
+// splitDevice separates the workloads of device, which have boots of
+// their own (the nginx and shell workloads), from the others.
+func splitDevice(ws []Workload, device string) (others, own []Workload) {
+	for _, w := range ws {
+		if w.Device == device {
+			own = append(own, w)
+		} else {
+			others = append(others, w)
+		}
+	}
+	return others, own
 }

@@ -36,19 +36,6 @@ const (
 	nginxRPS  = "nginx-rps"
 )
 
-// splitHTTP separates the nginx workloads, which have boots of their own,
-// from the others.
-func splitHTTP(ws []Workload) (others, web []Workload) {
-	for _, w := range ws {
-		if w.Device == httpDevice {
-			web = append(web, w)
-		} else {
-			others = append(others, w)
-		}
-	}
-	return others, web
-}
-
 // nginxBoots boots Linux, then Aramid, on the nginx image once each,
 // and adds the figures the host measured to linux and aramid.
 func (c config) nginxBoots(i int, tag, kernel, initrd string, web []Workload, linux, aramid map[string]Results) error {

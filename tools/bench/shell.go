@@ -43,19 +43,6 @@ var shellStarted = map[bool]string{true: "linuxd: started", false: runMarker + s
 // shellCmd is the reference's command for the shell workloads.
 const shellCmd = "chroot " + diskMount + " /bin/sh"
 
-// splitShell separates the shell workloads, which have boots of their
-// own, from the others.
-func splitShell(ws []Workload) (others, shell []Workload) {
-	for _, w := range ws {
-		if w.Device == shellDevice {
-			shell = append(shell, w)
-		} else {
-			others = append(others, w)
-		}
-	}
-	return others, shell
-}
-
 // shellBoots boots Linux, then Aramid, to a shell once each, and adds the
 // figures the host measured to linux and aramid.
 func (c config) shellBoots(i int, tag, kernel, initrd string, ws []Workload, linux, aramid map[string]Results) error {
