@@ -202,3 +202,23 @@ func TestAcceptInheritsOptions(t *testing.T) {
 }
 
 func bytesReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+// Linux reads l_linger as unsigned: a negative time lingers for ever, so
+// the close is graceful (the peer reads end of stream), not the reset of
+// a zero time.
+func TestNegativeLinger(t *testing.T) {
+	n := loopbackServer(t)
+	c, s := connectedPair(t, n, 9004)
+	if err := n.SetSockOpt(c, syscall.SOL_SOCKET, syscall.SO_LINGER, append(intBytes(1), intBytes(-1)...)); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := n.GetSockOpt(c, syscall.SOL_SOCKET, syscall.SO_LINGER); err != nil || string(v[:4]) != string(intBytes(1)) {
+		t.Errorf("SO_LINGER = %x, %v; want on", v, err)
+	}
+	if err := n.Close(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := n.Recv(context.Background(), s, 8, 0); err != nil || r.N != 0 {
+		t.Errorf("read after peer's close = %q, %v; want end of stream", r.Data, err)
+	}
+}

@@ -92,11 +92,7 @@ func (s *socket) setSocketOpt(name int, val []byte) error {
 		if len(val) < 8 {
 			return syscall.EINVAL
 		}
-		secs := int32(binary.LittleEndian.Uint32(val[4:]))
-		so.SetLinger(tcpip.LingerOption{
-			Enabled: binary.LittleEndian.Uint32(val) != 0,
-			Timeout: time.Duration(max(secs, 0)) * time.Second,
-		})
+		so.SetLinger(linger(so.GetLinger(), val))
 		return nil
 	case syscall.SO_RCVTIMEO, syscall.SO_SNDTIMEO:
 		d, err := timevalDuration(val)
@@ -135,6 +131,21 @@ func (s *socket) setSocketOpt(name int, val []byte) error {
 		return syscall.ENOPROTOOPT
 	}
 	return nil
+}
+
+// linger applies a struct linger to l as Linux does: l_onoff 0 turns
+// lingering off and leaves the time alone, and l_linger is read as
+// unsigned, so a negative time lingers for ever.
+func linger(l tcpip.LingerOption, val []byte) tcpip.LingerOption {
+	l.Enabled = binary.LittleEndian.Uint32(val) != 0
+	if !l.Enabled {
+		return l
+	}
+	l.Timeout = time.Duration(math.MaxInt64)
+	if secs := int32(binary.LittleEndian.Uint32(val[4:])); secs >= 0 {
+		l.Timeout = time.Duration(secs) * time.Second
+	}
+	return l
 }
 
 // bufSize is Linux's rule for SO_SNDBUF and SO_RCVBUF: clamp to the
