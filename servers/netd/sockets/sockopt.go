@@ -45,7 +45,7 @@ func (n *Stack) SetSockOpt(id ID, level, name int, val []byte) error {
 		}
 	case syscall.IPPROTO_IP:
 		if name == syscall.IP_TTL {
-			v, err := intVal(val)
+			v, err := ipIntVal(val)
 			if err != nil || v < -1 || v == 0 || v > 255 {
 				return syscall.EINVAL
 			}
@@ -81,6 +81,16 @@ func (n *Stack) GetSockOpt(id ID, level, name int) ([]byte, error) {
 			}
 			return intBytes(v), errno(terr)
 		}
+		return nil, syscall.ENOPROTOOPT
+	case syscall.IPPROTO_UDP:
+		if !s.stream() {
+			return nil, syscall.ENOPROTOOPT
+		}
+	}
+	// An IPv4 socket passes a level its transport does not know to
+	// ip_getsockopt, which answers EOPNOTSUPP; IPv6's answers ENOPROTOOPT.
+	if s.family == syscall.AF_INET {
+		return nil, syscall.EOPNOTSUPP
 	}
 	return nil, syscall.ENOPROTOOPT
 }
@@ -300,6 +310,15 @@ func intVal(b []byte) (int, error) {
 		return 0, syscall.EINVAL
 	}
 	return int(int32(binary.LittleEndian.Uint32(b))), nil
+}
+
+// ipIntVal reads an IPPROTO_IP option's value, which Linux also takes
+// as a single unsigned byte.
+func ipIntVal(b []byte) (int, error) {
+	if len(b) > 0 && len(b) < 4 {
+		return int(b[0]), nil
+	}
+	return intVal(b)
 }
 
 func intBytes(v int) []byte {
