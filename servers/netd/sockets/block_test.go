@@ -48,6 +48,10 @@ func connectedPair(t *testing.T, n *Stack, port uint16, opts ...[3]int) (client,
 	if err := n.Connect(ctx, client, addr, false); err != nil {
 		t.Fatal("blocking connect:", err)
 	}
+	// A blocking connect returns connected.
+	if peer, err := n.PeerName(client); err != nil || peer != addr {
+		t.Fatalf("getpeername after connect = %v, %v; want %v", peer, err, addr)
+	}
 	server, _, err = n.Accept(ctx, ln, false)
 	if err != nil {
 		t.Fatal("blocking accept:", err)
