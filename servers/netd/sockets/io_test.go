@@ -5,88 +5,10 @@ import (
 	"errors"
 	"io"
 	"net/netip"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
-
-	"gvisor.dev/gvisor/pkg/waiter"
 )
-
-// blocked waits until a call on socket id sleeps on the socket's wait
-// queue for mask, and fails the test if the call returns on done first:
-// a blocking call must wait, not report EAGAIN.
-func blocked[T any](t *testing.T, n *Stack, id ID, mask waiter.EventMask, done <-chan T) {
-	t.Helper()
-	s, err := n.lookup(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for s.wq.Events()&mask == 0 {
-		select {
-		case r := <-done:
-			t.Fatalf("blocking call returned %+v without waiting", r)
-		default:
-			runtime.Gosched()
-		}
-	}
-}
-
-type recvResult struct {
-	r   Received
-	err error
-}
-
-// A blocking recv(2) and accept(2) sleep until there is something to
-// take, with no timeout set.
-func TestBlockingCallsWait(t *testing.T) {
-	n := loopbackServer(t)
-	ctx := context.Background()
-	c, s := connectedPair(t, n, 9010)
-	got := make(chan recvResult, 1)
-	go func() {
-		r, err := n.Recv(ctx, s, 3, 0)
-		got <- recvResult{r, err}
-	}()
-	blocked(t, n, s, waiter.ReadableEvents, got)
-	if _, err := n.Send(ctx, c, strings.NewReader("abc"), 3, netip.AddrPort{}, 0); err != nil {
-		t.Fatal(err)
-	}
-	if r := <-got; r.err != nil || string(r.r.Data) != "abc" {
-		t.Errorf("blocking recv = %q, %v; want abc", r.r.Data, r.err)
-	}
-
-	addr := netip.MustParseAddrPort("127.0.0.1:9011")
-	ln := listener(t, n, syscall.AF_INET, addr, 1)
-	accepted := make(chan error, 1)
-	go func() {
-		_, _, err := n.Accept(ctx, ln, false)
-		accepted <- err
-	}()
-	blocked(t, n, ln, waiter.ReadableEvents, accepted)
-	cl, _ := n.Socket(Cred{}, syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	if err := n.Connect(ctx, cl, addr, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-accepted; err != nil {
-		t.Errorf("blocking accept = %v", err)
-	}
-}
-
-func listener(t *testing.T, n *Stack, family int, addr netip.AddrPort, backlog int) ID {
-	t.Helper()
-	ln, err := n.Socket(Cred{}, family, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Bind(Cred{}, ln, addr); err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Listen(ln, backlog); err != nil {
-		t.Fatal(err)
-	}
-	return ln
-}
 
 // write is one call of a recording io.WriterAt.
 type write struct {
