@@ -245,11 +245,19 @@ func TestBlockingCalls(t *testing.T) {
 func TestCloseWithLinger(t *testing.T) {
 	n := loopbackServer(t)
 	c, s := connectedPair(t, n, 9001)
-	if err := n.SetSockOpt(c, syscall.SOL_SOCKET, syscall.SO_LINGER, append(intBytes(1), intBytes(5)...)); err != nil {
+	local, _ := n.SockName(c)
+	if err := n.SetSockOpt(c, syscall.SOL_SOCKET, syscall.SO_LINGER, append(intBytes(1), intBytes(60)...)); err != nil {
 		t.Fatal(err)
 	}
 	if err := n.Close(context.Background(), c); err != nil {
 		t.Fatal(err)
+	}
+	// The FIN is acknowledged when close returns: the connection has left
+	// FIN_WAIT1, CLOSING and LAST_ACK (4, 11 and 9 in tcp_states.h).
+	for _, e := range n.SocketTable() {
+		if e.Local == local && (e.State == 4 || e.State == 11 || e.State == 9) {
+			t.Errorf("lingering close returned in state %d", e.State)
+		}
 	}
 	r, err := n.Recv(context.Background(), s, 8, 0)
 	if err != nil || len(r.Data) != 0 {
