@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -52,6 +53,14 @@ func TestSelftest(t *testing.T) {
 	ok := regexp.MustCompile(`^netd: selftest ok: 4194300 bytes over loopback TCP in \S+ \([0-9.]+ MB/s\)\n$`)
 	if err != nil || !ok.MatchString(string(out)) {
 		t.Errorf("selftest = %v with %q", err, out)
+	}
+}
+
+// "netd selftest" runs the selftest and exits 0 instead of serving.
+func TestSelftestCommand(t *testing.T) {
+	out, code := runNetd(t, "selftest")
+	if code != 0 || !strings.HasPrefix(out, "netd: selftest ok: 4194300 bytes") {
+		t.Errorf("netd selftest exited %d with %q", code, out)
 	}
 }
 
