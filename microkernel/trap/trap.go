@@ -65,7 +65,8 @@ func Handle(f *amd64.Frame, fx *amd64.FXArea) {
 }
 
 // serve handles a trap, but not the system call or fault of a thread that
-// was killed while it ran on this CPU: it switches away from it. Only a
+// was killed while it ran on this CPU: it switches away from it, as from
+// a thread whose CPU mask no longer allows this CPU. Only a
 // user thread can be killed, and it runs kernel code only here, so only a
 // frame from ring 3 can be a dead thread's.
 //
@@ -77,6 +78,8 @@ func serve(f *amd64.Frame, fx *amd64.FXArea) {
 	}
 	if f.CS&3 != 0 && sched.CurrentDead() {
 		sched.Reschedule(f, fx)
+	} else if sched.Misplaced() {
+		sched.Yield(f, fx)
 	}
 }
 
