@@ -65,6 +65,11 @@ type Thread struct {
 	// restarts do not extend it; cleared when the wait ends.
 	WaitStart int64
 	ran       uint64 // ticks in the current quantum
+	// mask is the set of CPUs the thread may run on (bit i: CPU i); last
+	// is the CPU it last ran on (noCPU before it first runs), and queue
+	// the CPU it waits for while runnable (place.go).
+	mask        uint64
+	last, queue int8
 }
 
 var (
@@ -103,11 +108,17 @@ func idleOf(cpu int) int { return MaxThreads + cpu }
 //go:nosplit
 func isIdle(i int) bool { return i >= MaxThreads }
 
-// ready makes t runnable, for Kick to find an idle CPU for.
+// ready makes t runnable, waiting for its last CPU if its mask allows
+// it, else for the CPU Kick chooses (place.go), and for Kick to wake that
+// CPU (or another it may run on) if idle.
 //
 //go:nosplit
 func ready(t *Thread) {
 	t.state = runnable
+	t.queue = t.last
+	if t.mask>>uint8(t.last)&1 == 0 { // noCPU shifts the mask out
+		t.queue = noCPU
+	}
 	woke = true
 }
 
@@ -131,6 +142,7 @@ func Init(fsBase uint64) {
 	boot.state = running
 	boot.Frame.FSBase = fsBase
 	boot.TID = 1
+	boot.mask = AnyCPU
 	cur[0] = 1
 }
 
@@ -141,7 +153,7 @@ func Init(fsBase uint64) {
 //go:nosplit
 func StartCPU() {
 	c := me()
-	threads[idleOf(c)] = Thread{state: running}
+	threads[idleOf(c)] = Thread{state: running, mask: 1 << c, last: int8(c)}
 	cur[c] = idleOf(c)
 }
 
@@ -182,11 +194,19 @@ func Current() *Thread { return &threads[current()] }
 func TID() int32 { return threads[current()].TID }
 
 // Clone creates a thread that starts with the trapped frame f (the parent's
-// state at its SYSCALL), but on stack sp, with FS base tls and RAX = 0. It
-// returns the new thread's id, or -1 when the table is full.
+// state at its SYSCALL), but on stack sp, with FS base tls and RAX = 0, and
+// the parent's CPU mask. It returns the new thread's id, or -1 when the
+// table is full.
 //
 //go:nosplit
 func Clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64) int32 {
+	return clone(f, fx, sp, tls, threads[current()].Proc, threads[current()].CR3, threads[current()].mask)
+}
+
+// clone is Clone into process proc's address space cr3, with CPU mask.
+//
+//go:nosplit
+func clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64, proc int32, cr3, mask uint64) int32 {
 	for i := 1; i < MaxThreads; i++ {
 		t := &threads[i]
 		if !reusable(i) {
@@ -198,8 +218,8 @@ func Clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64) int32 {
 		t.Frame.RAX = 0
 		t.Frame.FSBase = tls
 		t.FX = *fx
-		t.Proc = threads[current()].Proc
-		t.CR3 = threads[current()].CR3
+		t.Proc, t.CR3 = proc, cr3
+		t.mask, t.last = mask, noCPU
 		t.TID = newTID(i)
 		ready(t)
 		return t.TID
@@ -217,17 +237,17 @@ func newTID(i int) int32 {
 	return gens[i]*MaxThreads + int32(i)
 }
 
-// SpawnUser creates the first thread of process proc: it starts in ring 3
-// at rip with stack sp, in the address space rooted at cr3.
+// SpawnUser creates a thread of process proc with CPU mask: it starts in
+// ring 3 at rip with stack sp, in the address space rooted at cr3.
 //
 //go:nosplit
-func SpawnUser(proc int32, cr3, rip, sp uint64) int32 {
+func SpawnUser(proc int32, cr3, rip, sp, mask uint64) int32 {
 	for i := 1; i < MaxThreads; i++ {
 		t := &threads[i]
 		if !reusable(i) {
 			continue
 		}
-		*t = Thread{Proc: proc, CR3: cr3}
+		*t = Thread{Proc: proc, CR3: cr3, mask: mask, last: noCPU}
 		t.Frame.RIP, t.Frame.RSP = rip, sp
 		t.Frame.CS, t.Frame.SS = amd64.UserCS, amd64.UserSS
 		t.Frame.RFLAGS = amd64.FlagIF | amd64.FlagReserved
@@ -260,18 +280,12 @@ func reusable(i int) bool {
 }
 
 // ForkThread creates the only thread of a forked process: a copy of the
-// trapped caller that returns 0 from its system call, in process proc's
-// address space.
+// thread trapped in f that returns 0 from its system call, in process
+// proc's address space, with CPU mask.
 //
 //go:nosplit
-func ForkThread(f *amd64.Frame, fx *amd64.FXArea, proc int32, cr3 uint64) int32 {
-	tid := Clone(f, fx, f.RSP, f.FSBase)
-	if tid < 0 {
-		return tid
-	}
-	t := &threads[tid%MaxThreads]
-	t.Proc, t.CR3 = proc, cr3
-	return tid
+func ForkThread(f *amd64.Frame, fx *amd64.FXArea, proc int32, cr3, mask uint64) int32 {
+	return clone(f, fx, f.RSP, f.FSBase, proc, cr3, mask)
 }
 
 // KillProc ends every thread of process proc. The caller switches away if
@@ -349,6 +363,7 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	}
 	t.state = running
 	t.ran = 0
+	t.last = int8(me())
 	if c := me(); cur[c] != i {
 		switches[c]++
 		if c != 0 && isIdle(i) != isIdle(cur[c]) {
@@ -358,19 +373,32 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	}
 }
 
-// pick returns the next runnable thread after the current one in round
-// robin order, or the idle thread.
+// pick returns the calling CPU's next thread: the next runnable one in
+// round robin order that waits for this CPU or for none yet, else one
+// this CPU may take from a busy CPU (place.go), else the idle thread.
 //
 //go:nosplit
 func pick() int {
+	c, busy, other := me(), busyCPUs(), 0
 	for n := 1; n < MaxThreads; n++ {
 		i := (rr+n-1)%(MaxThreads-1) + 1
-		if threads[i].state == runnable {
+		t := &threads[i]
+		if t.state != runnable || !takes(c, int(t.queue), t.mask, busy) {
+			continue
+		}
+		if int(t.queue) == c || t.queue == noCPU {
 			rr = i
 			return i
 		}
+		if other == 0 {
+			other = i
+		}
 	}
-	return idleOf(me())
+	if other != 0 {
+		rr = other
+		return other
+	}
+	return idleOf(c)
 }
 
 // reschedule saves the current thread (already marked by the caller) and
@@ -446,7 +474,8 @@ func WakeOne(reason uint8, key uint64) int32 {
 }
 
 // park blocks the current thread and switches to thread next if it is
-// runnable (0: none in particular), else to the next in the rotation.
+// runnable and may run on this CPU (0: none in particular), else to the
+// next in the rotation.
 //
 //go:nosplit
 func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64, next int32) {
@@ -458,7 +487,7 @@ func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline i
 	t.deadline = deadline
 	t.timeoutResult = timeoutResult
 	save(f, fx)
-	if i := int(next % MaxThreads); next > 0 && threads[i].TID == next && threads[i].state == runnable {
+	if i := int(next % MaxThreads); next > 0 && threads[i].TID == next && threads[i].state == runnable && threads[i].allows(me()) {
 		switchTo(i, f, fx)
 		return
 	}
@@ -603,7 +632,7 @@ func Finish(tid int32, reason uint8, key uint64, result uint64) bool {
 	t.Frame.RIP += 2 // back over SYSCALL, which blockRestart wound back
 	t.Frame.RAX = result
 	t.restart = false
-	t.state = runnable
+	ready(t)
 	return true
 }
 
