@@ -197,6 +197,7 @@ func Clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64) int32 {
 		t.Frame.RSP = sp
 		t.Frame.RAX = 0
 		t.Frame.FSBase = tls
+		amd64.FullFX(fx)
 		t.FX = *fx
 		t.Proc = threads[current()].Proc
 		t.CR3 = threads[current()].CR3
@@ -316,6 +317,7 @@ func Reschedule(f *amd64.Frame, fx *amd64.FXArea) { switchTo(pick(), f, fx) }
 func save(f *amd64.Frame, fx *amd64.FXArea) {
 	t := &threads[current()]
 	t.Frame = *f
+	amd64.FullFX(fx)
 	t.FX = *fx
 }
 
@@ -338,6 +340,7 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	t := &threads[i]
 	*f = t.Frame
 	*fx = t.FX
+	amd64.LoadedFX()
 	if t.CR3 != 0 && t.CR3 != amd64.ReadCR3() {
 		if TimeSwitches {
 			t0 := amd64.Rdtsc()
