@@ -21,6 +21,8 @@
 
 // fxXMM is the offset of XMM0 in an FXSAVE image; XMM1-15 follow it.
 #define fxXMM 160
+// sysretFlags are the RFLAGS bits SYSRET takes from R11.
+#define sysretFlags 0x3C7FD7
 
 TEXT ·trapCommon(SB), NOSPLIT|NOFRAME, $0
 	// From ring 3, GS is the thread's: swap in this CPU's (docs/smp.md).
@@ -173,8 +175,32 @@ fsrestored:
 	POPQ AX
 	ADDQ $16, SP // vector and error code
 	TESTQ $3, 8(SP) // CS: back to ring 3 with the thread's GS
-	JEQ 2(PC)
+	JEQ iret
 	SWAPGS
+	// SYSRET restores RIP from RCX and RFLAGS from R11, loads the user
+	// selectors from STAR and leaves RSP alone. Where that is exactly the
+	// frame (a thread returning from SYSCALL, which left RCX = RIP and
+	// R11 = RFLAGS, unless the kernel gave it a new context) it is the
+	// cheaper way out: under TCG IRETQ loads and checks both descriptors
+	// from the GDT and the data segments. Only the general registers are
+	// free now, so each check compares them with the hardware frame.
+	CMPQ CX, 0(SP) // RIP
+	JNE iret
+	CMPQ R11, 16(SP) // RFLAGS
+	JNE iret
+	// A non-canonical RCX makes SYSRET fault in ring 0 on Intel CPUs
+	// (with the user's stack): return to the lower half only.
+	CMPL 4(SP), $0x7fff
+	JHI iret
+	TESTQ $~sysretFlags, 16(SP) // flags SYSRET would not restore (RF, VM)
+	JNE iret
+	CMPQ 8(SP), $const_UserCS
+	JNE iret
+	CMPQ 32(SP), $const_UserSS
+	JNE iret
+	MOVQ 24(SP), SP
+	BYTE $0x48; BYTE $0x0f; BYTE $0x07 // SYSRETQ
+iret:
 	IRETQ
 
 runaway:
