@@ -438,10 +438,21 @@ func blockRestart(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, de
 //
 //go:nosplit
 func WakeOne(reason uint8, key uint64) int32 {
+	tid := Waiter(reason, key)
+	if tid != 0 {
+		ready(&threads[tid%MaxThreads])
+	}
+	return tid
+}
+
+// Waiter returns the id of the thread that WakeOne(reason, key) would
+// wake, or 0.
+//
+//go:nosplit
+func Waiter(reason uint8, key uint64) int32 {
 	for i := 1; i < MaxThreads; i++ {
 		t := &threads[i]
 		if t.state == blocked && t.reason == reason && t.key == key {
-			ready(t)
 			return t.TID
 		}
 	}
@@ -606,7 +617,7 @@ func Finish(tid int32, reason uint8, key uint64, result uint64) bool {
 	t.Frame.RIP += 2 // back over SYSCALL, which blockRestart wound back
 	t.Frame.RAX = result
 	t.restart = false
-	t.state = runnable
+	ready(t)
 	return true
 }
 
