@@ -334,8 +334,14 @@ func handOver(p, e int32, buf, n, hs, nh uint64) int32 {
 		return 0
 	}
 	rs := &Procs[r].Space
-	if n > rf.RDX || nh > rf.R8 || nh > 0 && freeHandles(r) < int(nh) ||
-		!rs.Access(rf.R9, 8, true) || !rs.Access(rf.RSI, n, true) || !rs.Access(rf.R10, nh*4, true) ||
+	if n > rf.RDX || nh > rf.R8 || nh > 0 && (freeHandles(r) < int(nh) || !rs.Access(rf.R10, nh*4, true)) {
+		return 0
+	}
+	// The sizes and bytes are copied before anything is committed: if
+	// either range is not writable the message is queued after all, and
+	// the reader's own read fails on it as it would have.
+	sizes := [2]uint32{uint32(n), uint32(nh)}
+	if !copyTo(rs, rf.R9, (*[8]byte)(unsafe.Pointer(&sizes))[:]) || !copyTo(rs, rf.RSI, userBytes(buf, n)) ||
 		!sched.Finish(tid, sched.WaitEvent, key, 0) {
 		return 0
 	}
@@ -345,10 +351,7 @@ func handOver(p, e int32, buf, n, hs, nh uint64) int32 {
 		vals[i] = uint32(install(r, *hd))
 		*hd = Handle{}
 	}
-	sizes := [2]uint32{uint32(n), uint32(nh)}
-	copyTo(rs, rf.RSI, userBytes(buf, n))
 	copyTo(rs, rf.R10, (*[4 * MaxMsgHandles]byte)(unsafe.Pointer(vals))[:4*nh])
-	copyTo(rs, rf.R9, (*[8]byte)(unsafe.Pointer(&sizes))[:])
 	return tid
 }
 
