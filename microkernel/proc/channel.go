@@ -334,7 +334,7 @@ func handOver(p, e int32, buf, n, hs, nh uint64) int32 {
 		return 0
 	}
 	rs := &Procs[r].Space
-	if n > rf.RDX || nh > rf.R8 || nh > 0 && (freeHandles(r) < int(nh) || !rs.Access(rf.R10, nh*4, true)) {
+	if n > rf.RDX || nh > rf.R8 || !roomFor(r, int32(nh)) || !rs.Access(rf.R10, nh*4, true) {
 		return 0
 	}
 	// The sizes and bytes are copied before anything is committed: if
@@ -366,17 +366,19 @@ var handOverCall = handOver
 // kernel lock.
 var handOverVals [MaxMsgHandles]uint32
 
-// freeHandles counts the free slots in p's handle table.
+// roomFor reports whether p's handle table has n free slots.
 //
 //go:nosplit
-func freeHandles(p int32) int {
-	free := 0
+func roomFor(p int32, n int32) bool {
 	for i := range Procs[p].Handles {
+		if n <= 0 {
+			break
+		}
 		if Procs[p].Handles[i].Kind == KindNone {
-			free++
+			n--
 		}
 	}
-	return free
+	return n <= 0
 }
 
 // read receives the next message on channel handle h into buf (capacity
@@ -411,7 +413,7 @@ func read(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, a
 	if !sp.Access(buf, uint64(m.n), true) || !sp.Access(hs, uint64(m.nh)*4, true) {
 		return neg(syscall.EFAULT), false
 	}
-	if m.nh > 0 && freeHandles(p) < int(m.nh) {
+	if !roomFor(p, m.nh) {
 		return neg(syscall.EMFILE), false
 	}
 	drainMessage(m, userBytes(buf, uint64(m.n)))
