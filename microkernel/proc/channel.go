@@ -381,6 +381,34 @@ func roomFor(p int32, n int32) bool {
 	return n <= 0
 }
 
+// wokeBy is, for each thread slot, the reader that the thread's last
+// channel_write woke. If the thread's next channel_read blocks, it hands
+// the CPU to that reader, as channel_call does to the server it calls: a
+// server's reply followed by its wait for the next request runs the
+// client next, without a trip round the run queue (pick scans every slot
+// after the last one it picked).
+var wokeBy [sched.MaxThreads]int32
+
+// channelWrite is channel_write: write, remembering the reader it woke.
+//
+//go:nosplit
+func channelWrite(p int32, h, buf, n, hs, nh uint64) uint64 {
+	r, woken := write(p, h, buf, n, hs, nh)
+	wokeBy[sched.TID()%sched.MaxThreads] = woken
+	return r
+}
+
+// channelRead is channel_read: read, handing the CPU to the reader that
+// the thread's last channel_write woke if it blocks.
+//
+//go:nosplit
+func channelRead(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, actual uint64) (uint64, bool) {
+	w := &wokeBy[sched.TID()%sched.MaxThreads]
+	woken := *w
+	*w = 0
+	return read(p, f, fx, h, buf, bufCap, hs, hCap, actual, woken)
+}
+
 // read receives the next message on channel handle h into buf (capacity
 // bufCap) and handle values at hs (capacity hCap), storing the sizes at
 // actual. It blocks while the channel is empty. A message that does not
