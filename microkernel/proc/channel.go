@@ -35,6 +35,9 @@ type endpoint struct {
 	peer       int32 // 0 once the peer is gone
 	head, tail int32 // queued messages (indexes into messages), 0 = none
 	count      int32
+	// reader is the thread that last blocked reading here: where
+	// handOver looks first, before it scans the thread table.
+	reader int32
 }
 
 // message is one queued message. Its bytes live in physical frames taken
@@ -324,7 +327,10 @@ func handOver(p, e int32, buf, n, hs, nh uint64) int32 {
 		return 0
 	}
 	key := endpointKey(e)
-	tid := sched.Waiter(sched.WaitEvent, key)
+	tid := endpoints[e].reader
+	if t := sched.Find(tid); t == nil || !t.Waits(sched.WaitEvent, key) {
+		tid = sched.Waiter(sched.WaitEvent, key)
+	}
 	t := sched.Find(tid)
 	if t == nil || t.Frame.RAX != SysChannelRead {
 		return 0
@@ -429,6 +435,7 @@ func read(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, a
 		if ep.peer == 0 {
 			return neg(syscall.EPIPE), false
 		}
+		ep.reader = sched.TID()
 		sched.BlockRestartOn(f, fx, sched.WaitEvent, endpointKey(hd.Obj), handoff)
 		return 0, true
 	}
