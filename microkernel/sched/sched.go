@@ -461,6 +461,10 @@ func Waiter(reason uint8, key uint64) int32 {
 
 // park blocks the current thread and switches to thread next if it is
 // runnable (0: none in particular), else to the next in the rotation.
+// A hand-off to next passes on what is left of the current thread's
+// quantum: two threads that keep handing the CPU to each other (a client
+// and its server) are preempted after one quantum between them, as one
+// thread would be, instead of starving every other runnable thread.
 //
 //go:nosplit
 func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64, next int32) {
@@ -473,7 +477,9 @@ func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline i
 	t.timeoutResult = timeoutResult
 	save(f, fx)
 	if i := int(next % MaxThreads); next > 0 && threads[i].TID == next && threads[i].state == runnable {
+		ran := t.ran
 		switchTo(i, f, fx)
+		threads[i].ran = ran
 		return
 	}
 	switchTo(pick(), f, fx)
