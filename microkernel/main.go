@@ -31,6 +31,7 @@ import (
 	"syscall"
 	"time"
 
+	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/boot"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/crash"
@@ -67,6 +68,9 @@ func main() {
 	hosting.Trace = flags["aramid.strace"]
 	hosting.RawConsole = flags["aramid.tty"]
 	trap.Stages.On, sched.TimeSwitches = flags["aramid.stages"], flags["aramid.stages"]
+	if trap.Stages.On {
+		printInstructionCosts()
+	}
 	if flags["aramid.crashtest"] {
 		crashTest()
 	}
@@ -224,6 +228,16 @@ func runInit(bundle []byte, cmdline string) int64 {
 	}
 	printSwitches()
 	return st
+}
+
+// printInstructionCosts prints what the trap path's instructions cost
+// (docs/performance.md).
+func printInstructionCosts() {
+	fmt.Printf("kernel: trap-path instructions, cycles (TSC %d MHz):", clock.TSCPerMs()/1000)
+	for k, c := range amd64.InstructionCosts(2000) {
+		fmt.Printf(" %s %d;", amd64.CostNames[k], c)
+	}
+	fmt.Println()
 }
 
 // printPCI lists the PCI functions init may grant to drivers.

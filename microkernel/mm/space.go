@@ -277,15 +277,14 @@ func (s *Space) Reset() {
 //
 //go:nosplit
 func (s *Space) Window(va uint64, write bool) ([]byte, bool) {
-	if !s.Access(va, 1, write) {
+	if va < UserMin || va >= UserTop {
 		return nil, false
 	}
-	pa, ok := Translate(&kt, s.Root, va)
-	if !ok {
+	e := s.accessPage(va, write)
+	if e == nil {
 		return nil, false
 	}
-	n := PageSize - va%PageSize
-	return (*[PageSize]byte)(Ptr(PhysToVirt(pa)))[:n:n], true
+	return (*[PageSize]byte)(Ptr(PhysToVirt(*e & pteAddrMask)))[va%PageSize:], true
 }
 
 // pageVisitor frees present pages in a range, leaving either nothing or a
@@ -379,19 +378,29 @@ func (s *Space) Access(addr, n uint64, write bool) bool {
 		return false
 	}
 	for va := addr &^ (PageSize - 1); va < addr+n; va += PageSize {
-		e := Walk(&kt, s.Root, va, false, false)
-		if e == nil || *e&PTEUser == 0 {
-			return false
-		}
-		if write && *e&(PTEWrite|PTECOW) == 0 {
-			return false
-		}
-		needsFault := *e&PTEPresent == 0 || write && *e&PTECOW != 0
-		if needsFault && s.Fault(va, write) != FaultFixed {
+		if s.accessPage(va, write) == nil {
 			return false
 		}
 	}
 	return true
+}
+
+// accessPage is Access for the page holding va, with one walk: it returns
+// the page's entry, present and allowing the access, or nil. A fault
+// rewrites the entry in place (page tables are freed only with their
+// space), so the entry found before it is the one to read after it.
+//
+//go:nosplit
+func (s *Space) accessPage(va uint64, write bool) *uint64 {
+	e := Walk(&kt, s.Root, va, false, false)
+	if e == nil || *e&PTEUser == 0 || write && *e&(PTEWrite|PTECOW) == 0 {
+		return nil
+	}
+	needsFault := *e&PTEPresent == 0 || write && *e&PTECOW != 0
+	if needsFault && s.Fault(va, write) != FaultFixed {
+		return nil
+	}
+	return e
 }
 
 // A PageRef is where the entry of one user page is and what it held, so

@@ -10,6 +10,7 @@ package proc
 
 import (
 	"syscall"
+	"unsafe"
 
 	"aramid/lib/abi"
 	"aramid/microkernel/arch/amd64"
@@ -34,6 +35,9 @@ type endpoint struct {
 	peer       int32 // 0 once the peer is gone
 	head, tail int32 // queued messages (indexes into messages), 0 = none
 	count      int32
+	// reader is the thread that last blocked reading here: where
+	// handOver looks first, before it scans the thread table.
+	reader int32
 }
 
 // message is one queued message. Its bytes live in physical frames taken
@@ -286,6 +290,9 @@ func write(p int32, h, buf, n, hs, nh uint64) (uint64, int32) {
 			}
 		}
 	}
+	if tid := handOverCall(p, peer, buf, n, hs, nh); tid != 0 {
+		return 0, tid
+	}
 	m := allocMessage()
 	if m == 0 {
 		return neg(syscall.ENOMEM), 0
@@ -301,6 +308,111 @@ func write(p int32, h, buf, n, hs, nh uint64) (uint64, int32) {
 		*t = Handle{}
 	}
 	return 0, enqueue(peer, m)
+}
+
+// handOver hands the message that process p writes (n bytes at buf, nh
+// handles at hs, all checked) straight to the thread blocked reading at
+// endpoint e, if nothing is queued there: it writes the bytes, the handle
+// values and the sizes where that thread's channel_read takes them,
+// through the direct map, and completes the read, so the reader resumes
+// with the message instead of running channel_read again to take it from
+// the queue. That is one trap fewer per message, no frames taken for it
+// and one copy instead of two. It returns the reader's thread id, or 0
+// when the message is to be queued: no reader, or one whose read would
+// not take it as it is (that reader restarts and sees why).
+//
+//go:nosplit
+func handOver(p, e int32, buf, n, hs, nh uint64) int32 {
+	if endpoints[e].head != 0 {
+		return 0
+	}
+	key := endpointKey(e)
+	tid := endpoints[e].reader
+	if t := sched.Find(tid); t == nil || !t.Waits(sched.WaitEvent, key) {
+		tid = sched.Waiter(sched.WaitEvent, key)
+	}
+	t := sched.Find(tid)
+	if t == nil || t.Frame.RAX != SysChannelRead {
+		return 0
+	}
+	r, rf := t.Proc, &t.Frame // rf holds the read's arguments
+	if hd, err := lookupHandle(r, rf.RDI, KindChannel, RightRead); err != 0 || hd.Obj != e {
+		return 0
+	}
+	rs := &Procs[r].Space
+	if n > rf.RDX || nh > rf.R8 || !roomFor(r, int32(nh)) || !rs.Access(rf.R10, nh*4, true) {
+		return 0
+	}
+	// The sizes and bytes are copied before anything is committed: if
+	// either range is not writable the message is queued after all, and
+	// the reader's own read fails on it as it would have.
+	sizes := [2]uint32{uint32(n), uint32(nh)}
+	if !copyTo(rs, rf.R9, (*[8]byte)(unsafe.Pointer(&sizes))[:]) || !copyTo(rs, rf.RSI, userBytes(buf, n)) ||
+		!sched.Finish(tid, sched.WaitEvent, key, 0) {
+		return 0
+	}
+	vals := &handOverVals
+	for i := uint64(0); i < nh; i++ {
+		hd := &Procs[p].Handles[get32(hs+4*i)-1]
+		vals[i] = uint32(install(r, *hd))
+		*hd = Handle{}
+	}
+	copyTo(rs, rf.R10, (*[4 * MaxMsgHandles]byte)(unsafe.Pointer(vals))[:4*nh])
+	return tid
+}
+
+// handOverCall is handOver, called through a function value so that the
+// linker checks its nosplit chain (page faults in the reader's space) apart
+// from write's callers (docs/runtime-hosting.md).
+var handOverCall = handOver
+
+// handOverVals is where handOver collects the reader's handle values:
+// a global rather than a stack array, which the trap path's nosplit
+// budget cannot afford (docs/runtime-hosting.md); it is used under the
+// kernel lock.
+var handOverVals [MaxMsgHandles]uint32
+
+// roomFor reports whether p's handle table has n free slots.
+//
+//go:nosplit
+func roomFor(p int32, n int32) bool {
+	for i := range Procs[p].Handles {
+		if n <= 0 {
+			break
+		}
+		if Procs[p].Handles[i].Kind == KindNone {
+			n--
+		}
+	}
+	return n <= 0
+}
+
+// wokeBy is, for each thread slot, the reader that the thread's last
+// channel_write woke. If the thread's next channel_read blocks, it hands
+// the CPU to that reader, as channel_call does to the server it calls: a
+// server's reply followed by its wait for the next request runs the
+// client next, without a trip round the run queue (pick scans every slot
+// after the last one it picked).
+var wokeBy [sched.MaxThreads]int32
+
+// channelWrite is channel_write: write, remembering the reader it woke.
+//
+//go:nosplit
+func channelWrite(p int32, h, buf, n, hs, nh uint64) uint64 {
+	r, woken := write(p, h, buf, n, hs, nh)
+	wokeBy[sched.TID()%sched.MaxThreads] = woken
+	return r
+}
+
+// channelRead is channel_read: read, handing the CPU to the reader that
+// the thread's last channel_write woke if it blocks.
+//
+//go:nosplit
+func channelRead(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, actual uint64) (uint64, bool) {
+	w := &wokeBy[sched.TID()%sched.MaxThreads]
+	woken := *w
+	*w = 0
+	return read(p, f, fx, h, buf, bufCap, hs, hCap, actual, woken)
 }
 
 // read receives the next message on channel handle h into buf (capacity
@@ -323,6 +435,7 @@ func read(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, a
 		if ep.peer == 0 {
 			return neg(syscall.EPIPE), false
 		}
+		ep.reader = sched.TID()
 		sched.BlockRestartOn(f, fx, sched.WaitEvent, endpointKey(hd.Obj), handoff)
 		return 0, true
 	}
@@ -335,13 +448,7 @@ func read(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, a
 	if !sp.Access(buf, uint64(m.n), true) || !sp.Access(hs, uint64(m.nh)*4, true) {
 		return neg(syscall.EFAULT), false
 	}
-	free := 0
-	for i := range Procs[p].Handles {
-		if Procs[p].Handles[i].Kind == KindNone {
-			free++
-		}
-	}
-	if free < int(m.nh) {
+	if !roomFor(p, m.nh) {
 		return neg(syscall.EMFILE), false
 	}
 	drainMessage(m, userBytes(buf, uint64(m.n)))

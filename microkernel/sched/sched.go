@@ -217,6 +217,7 @@ func clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64, proc int32, cr3, ma
 		t.Frame.RSP = sp
 		t.Frame.RAX = 0
 		t.Frame.FSBase = tls
+		amd64.FullFX(fx)
 		t.FX = *fx
 		t.Proc, t.CR3 = proc, cr3
 		t.mask, t.last = mask, noCPU
@@ -330,6 +331,7 @@ func Reschedule(f *amd64.Frame, fx *amd64.FXArea) { switchTo(pick(), f, fx) }
 func save(f *amd64.Frame, fx *amd64.FXArea) {
 	t := &threads[current()]
 	t.Frame = *f
+	amd64.FullFX(fx)
 	t.FX = *fx
 }
 
@@ -352,6 +354,7 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	t := &threads[i]
 	*f = t.Frame
 	*fx = t.FX
+	amd64.LoadedFX()
 	if t.CR3 != 0 && t.CR3 != amd64.ReadCR3() {
 		if TimeSwitches {
 			t0 := amd64.Rdtsc()
@@ -463,10 +466,21 @@ func blockRestart(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, de
 //
 //go:nosplit
 func WakeOne(reason uint8, key uint64) int32 {
+	tid := Waiter(reason, key)
+	if tid != 0 {
+		ready(&threads[tid%MaxThreads])
+	}
+	return tid
+}
+
+// Waiter returns the id of the thread that WakeOne(reason, key) would
+// wake, or 0.
+//
+//go:nosplit
+func Waiter(reason uint8, key uint64) int32 {
 	for i := 1; i < MaxThreads; i++ {
 		t := &threads[i]
 		if t.state == blocked && t.reason == reason && t.key == key {
-			ready(t)
 			return t.TID
 		}
 	}
@@ -475,7 +489,10 @@ func WakeOne(reason uint8, key uint64) int32 {
 
 // park blocks the current thread and switches to thread next if it is
 // runnable and may run on this CPU (0: none in particular), else to the
-// next in the rotation.
+// next in the rotation. A hand-off to next passes on what is left of the
+// current thread's quantum: two threads that keep handing the CPU to each
+// other (a client and its server) are preempted after one quantum between them, as one
+// thread would be, instead of starving every other runnable thread.
 //
 //go:nosplit
 func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64, next int32) {
@@ -488,7 +505,9 @@ func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline i
 	t.timeoutResult = timeoutResult
 	save(f, fx)
 	if i := int(next % MaxThreads); next > 0 && threads[i].TID == next && threads[i].state == runnable && threads[i].allows(me()) {
+		ran := t.ran
 		switchTo(i, f, fx)
+		threads[i].ran = ran
 		return
 	}
 	switchTo(pick(), f, fx)

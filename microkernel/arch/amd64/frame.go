@@ -31,8 +31,25 @@ type Frame struct {
 	RIP, CS, RFLAGS, RSP, SS             uint64
 }
 
-// FXArea is the FXSAVE image of the x87/SSE state.
+// FXArea is the FXSAVE image of the x87/SSE state. The one a Handler
+// receives holds only the XMM registers until FullFX completes it: the trap
+// path saves the FPU state lazily (trap_amd64.s).
 type FXArea [512]byte
+
+// FullFX makes fx, if it is the FX area of the trap being handled, a whole
+// FXSAVE image of the trapped thread's state, for a handler that keeps it
+// (saves or clones the thread). It leaves a whole image, and any other
+// area (a saved thread's), as it is.
+//
+//go:noescape
+func FullFX(fx *FXArea)
+
+// LoadedFX tells the trap path that the handler wrote a whole FXSAVE image
+// (another thread's state) into the trap's FX area, so that the way out
+// loads all of it.
+//
+//go:nosplit
+func LoadedFX() { ThisCPU().fxFull = 1 }
 
 // Handler receives every trap. It may replace the frame and FX area with
 // another thread's state to switch threads. It runs with interrupts disabled

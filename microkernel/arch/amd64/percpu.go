@@ -33,6 +33,13 @@ type CPU struct {
 	trapDepth  uint64
 	syscallTop uintptr
 	syscallSP  uintptr
+	// fxArea is the current trap's FX area; fxFull is 1 while it holds a
+	// whole FXSAVE image rather than only the XMM registers (FullFX,
+	// LoadedFX), and the exit path then loads it with FXRSTOR. fxScratch
+	// is where FullFX saves, 16-byte aligned within it.
+	fxArea    uintptr
+	fxFull    uint64
+	fxScratch [512 + 16]byte
 }
 
 // SetThisCPU points this CPU's GS base at c.
