@@ -505,9 +505,8 @@ func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline i
 	t.timeoutResult = timeoutResult
 	save(f, fx)
 	if i := int(next % MaxThreads); next > 0 && threads[i].TID == next && threads[i].state == runnable && threads[i].allows(me()) {
-		ran := t.ran
 		switchTo(i, f, fx)
-		threads[i].ran = ran
+		threads[i].ran = t.ran // switchTo resets only the incoming thread's
 		return
 	}
 	switchTo(pick(), f, fx)
