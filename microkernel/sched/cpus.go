@@ -28,7 +28,7 @@ func Kick() {
 	}
 	waiting := 0
 	for i := 1; i < MaxThreads && waiting < idle; i++ {
-		if threads[i].state == runnable {
+		if threads[i].state == runnable && threads[i].holder == 0 {
 			waiting++
 		}
 	}

@@ -22,7 +22,9 @@ const MaxThreads = 256
 // Quantum is how many ticks a thread runs before preemption.
 const Quantum = 10
 
-type state uint8
+// state is a word, not a byte, so that a CPU spinning for a thread's
+// wake-up can load it atomically without the kernel lock (hold.go).
+type state uint32
 
 const (
 	free state = iota
@@ -65,6 +67,10 @@ type Thread struct {
 	// restarts do not extend it; cleared when the wait ends.
 	WaitStart int64
 	ran       uint64 // ticks in the current quantum
+	// holder is the CPU (index plus one) that keeps this blocked thread
+	// as its current one and spins for its wake-up (hold.go): no other
+	// CPU may pick it.
+	holder int32
 }
 
 var (
@@ -103,13 +109,21 @@ func idleOf(cpu int) int { return MaxThreads + cpu }
 //go:nosplit
 func isIdle(i int) bool { return i >= MaxThreads }
 
-// ready makes t runnable, for Kick to find an idle CPU for.
+// ready makes t runnable, for Kick to find an idle CPU for, unless a CPU
+// holds it: that CPU sees the new state itself.
 //
 //go:nosplit
 func ready(t *Thread) {
 	t.state = runnable
-	woke = true
+	if t.holder == 0 {
+		woke = true
+	}
 }
+
+// pickable reports whether a CPU may switch to thread slot i now.
+//
+//go:nosplit
+func pickable(i int) bool { return threads[i].state == runnable && threads[i].holder == 0 }
 
 // Init makes the caller (the boot thread) thread 1 with the given FS base,
 // and prepares the idle thread.
@@ -365,7 +379,7 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 func pick() int {
 	for n := 1; n < MaxThreads; n++ {
 		i := (rr+n-1)%(MaxThreads-1) + 1
-		if threads[i].state == runnable {
+		if pickable(i) {
 			rr = i
 			return i
 		}
@@ -458,11 +472,32 @@ func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline i
 	t.deadline = deadline
 	t.timeoutResult = timeoutResult
 	save(f, fx)
-	if i := int(next % MaxThreads); next > 0 && threads[i].TID == next && threads[i].state == runnable {
+	runNext(t, reason, next, f, fx)
+}
+
+// runNext is after, called through a function value: the chains of
+// nosplit calls that block a thread are already deep (a native call,
+// channel_call, read, park), and an indirect call makes the linker check
+// what runs next on its own (docs/runtime-hosting.md).
+var runNext = after
+
+// after switches, once thread t has blocked for reason, to thread next if
+// this CPU may run it, else to the next in the rotation; if there is none
+// it holds t instead of going idle, when another CPU may soon wake it
+// (hold.go).
+//
+//go:nosplit
+func after(t *Thread, reason uint8, next int32, f *amd64.Frame, fx *amd64.FXArea) {
+	if i := int(next % MaxThreads); next > 0 && threads[i].TID == next && pickable(i) {
 		switchTo(i, f, fx)
 		return
 	}
-	switchTo(pick(), f, fx)
+	i := pick()
+	if isIdle(i) && mayHold(t, reason) {
+		hold(t)
+		return
+	}
+	switchTo(i, f, fx)
 }
 
 // Wake makes up to n threads blocked on (reason, key) runnable and returns
@@ -603,7 +638,7 @@ func Finish(tid int32, reason uint8, key uint64, result uint64) bool {
 	t.Frame.RIP += 2 // back over SYSCALL, which blockRestart wound back
 	t.Frame.RAX = result
 	t.restart = false
-	t.state = runnable
+	ready(t)
 	return true
 }
 
