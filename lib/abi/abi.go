@@ -26,6 +26,10 @@ const (
 	// message or a closed peer, or a process that has exited.
 	SysWaitMany = NativeBase + 11 // (handles *uint32, n, timeout ns or -1) -> index
 	SysVmoSize  = NativeBase + 12 // (h) -> size in bytes
+	// SysAffinity reads, and with a mask other than 0 first sets, the CPU
+	// mask of a process (h 0: the caller's) or of its thread tid. Bit i
+	// is CPU i; the result is limited to the CPUs that run threads.
+	SysAffinity = NativeBase + 13 // (process h or 0, tid or 0, mask or 0) -> mask
 )
 
 // Handle rights.
@@ -83,8 +87,9 @@ const (
 	SysProcessWrite = NativeBase + 0x15 // (process h, addr, buf, n)
 	// SysProcessVM maps, unmaps or protects memory of a Linux process.
 	SysProcessVM = NativeBase + 0x16 // (process h, op, addr, len, prot) -> addr
-	// SysThreadStart starts a thread in a Linux process with registers.
-	SysThreadStart = NativeBase + 0x17 // (process h, regs *Regs) -> tid
+	// SysThreadStart starts a thread in a Linux process with registers,
+	// and the CPU mask of its thread like (0: the process's).
+	SysThreadStart = NativeBase + 0x17 // (process h, regs *Regs, like tid or 0) -> tid
 	// SysProcessKill ends a process with a status.
 	SysProcessKill = NativeBase + 0x18 // (process h, status)
 	// SysLinuxFork copies a Linux process whose thread tid is waiting for

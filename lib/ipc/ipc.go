@@ -172,6 +172,14 @@ func WaitMany(handles []Handle, timeout time.Duration) (int, error) {
 	return int(r), errno(r, e)
 }
 
+// Affinity returns the CPU mask (bit i: CPU i) of process p (0: the
+// caller's) or, with tid, of that thread of p, after setting it to mask
+// if mask is not 0 (docs/native-abi.md).
+func Affinity(p Handle, tid int, mask uint64) (uint64, error) {
+	r, _, e := syscall.RawSyscall(abi.SysAffinity, uintptr(p), uintptr(tid), uintptr(mask))
+	return uint64(r), errno(r, e)
+}
+
 // Memory is a mapped memory object used as a byte store: what servers
 // receive as a client's registered buffer for bulk data.
 type Memory struct {

@@ -60,10 +60,10 @@ func ProcessVM(p Handle, op int, addr, length uint64, prot int) (uint64, error) 
 	return uint64(r), errno(r, e)
 }
 
-// ThreadStart starts a thread in process p with registers regs and
-// returns its id.
-func ThreadStart(p Handle, regs *abi.Regs) (int, error) {
-	r, _, e := syscall.RawSyscall(abi.SysThreadStart, uintptr(p), uintptr(unsafe.Pointer(regs)), 0)
+// ThreadStart starts a thread in process p with registers regs and the
+// CPU mask of p's thread like (0: p's own mask), and returns its id.
+func ThreadStart(p Handle, regs *abi.Regs, like int) (int, error) {
+	r, _, e := syscall.RawSyscall(abi.SysThreadStart, uintptr(p), uintptr(unsafe.Pointer(regs)), uintptr(like))
 	return int(r), errno(r, e)
 }
 

@@ -122,6 +122,8 @@ func call(f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return archPrctl(f, a1, a2), false
 	case sysno.SchedGetaffinity:
 		return affinity(a2, a3), false
+	case sysno.Getcpu:
+		return getcpu(a1, a2), false
 	case sysno.Prlimit64:
 		return prlimit(int(a2), a4), false
 	case sysno.Prctl:
@@ -169,7 +171,7 @@ var Implemented = []uint64{
 	sysno.ClockNanosleep, sysno.SchedYield, sysno.ClockGettime, sysno.Gettimeofday,
 	sysno.Getpid, sysno.Gettid, sysno.Tkill, sysno.Tgkill, sysno.ArchPrctl,
 	sysno.SchedGetaffinity, sysno.Prlimit64, sysno.Prctl, sysno.Uname,
-	sysno.Getrandom, sysno.EpollCreate1, sysno.Eventfd2, sysno.EpollCtl,
+	sysno.Getcpu, sysno.Getrandom, sysno.EpollCreate1, sysno.Eventfd2, sysno.EpollCtl,
 	sysno.EpollPwait, sysno.EpollWait, sysno.Writev, sysno.Ioctl, sysno.SetTidAddress,
 }
 
@@ -185,7 +187,7 @@ func LocalLinux(f *amd64.Frame) bool {
 	case sysno.Mmap:
 		return f.R10&linux.MAP_ANONYMOUS != 0
 	case sysno.Munmap, sysno.Mprotect, sysno.Madvise, sysno.Futex, sysno.SchedYield,
-		sysno.ClockGettime, sysno.Gettimeofday, sysno.ArchPrctl:
+		sysno.ClockGettime, sysno.Gettimeofday, sysno.ArchPrctl, sysno.Getcpu:
 		return true
 	}
 	return false

@@ -43,6 +43,9 @@ func get32(addr uint64) uint32 { return *(*uint32)(mm.Ptr(uintptr(addr))) }
 
 //go:nosplit
 func bytesAt(addr, n uint64) []byte {
+	if n == 0 {
+		return nil // a null buffer of no bytes is valid (musl's writev at exit)
+	}
 	return (*[1 << 30]byte)(mm.Ptr(uintptr(addr)))[:n:n]
 }
 

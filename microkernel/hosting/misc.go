@@ -13,7 +13,6 @@ import (
 	"aramid/microkernel/mm"
 	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
-	"aramid/microkernel/smp"
 )
 
 // signalCall accepts the runtime's signal set-up. The kernel never delivers
@@ -125,8 +124,9 @@ func archPrctl(f *amd64.Frame, code, addr uint64) uint64 {
 	return errno(syscall.EINVAL)
 }
 
-// affinity reports the CPUs that run threads: the boot processor, and
-// every other once they run threads too (aramid.smp).
+// affinity reports the CPUs the calling thread may run on among those
+// that run threads: the boot processor, and every other once they run
+// threads too (aramid.smp), unless the thread was placed (docs/smp.md).
 //
 //go:nosplit
 func affinity(size, mask uint64) uint64 {
@@ -136,8 +136,28 @@ func affinity(size, mask uint64) uint64 {
 	if !valid(mask, 8, true) {
 		return errno(syscall.EFAULT)
 	}
-	put64(mask, 1<<smp.Running()-1)
+	put64(mask, sched.Current().Mask()&sched.Online())
 	return 8
+}
+
+// getcpu reports the CPU the calling thread runs on, and NUMA node 0. The
+// kernel answers it for Linux processes too: only the CPU it runs on knows.
+//
+//go:nosplit
+func getcpu(cpu, node uint64) uint64 {
+	if cpu != 0 {
+		if !valid(cpu, 4, true) {
+			return errno(syscall.EFAULT)
+		}
+		*(*uint32)(ptr(cpu)) = amd64.ThisCPU().Index
+	}
+	if node != 0 {
+		if !valid(node, 4, true) {
+			return errno(syscall.EFAULT)
+		}
+		*(*uint32)(ptr(node)) = 0
+	}
+	return 0
 }
 
 //go:nosplit

@@ -24,7 +24,7 @@ func forkCall(p int32, f *amd64.Frame, fx *amd64.FXArea, boot uint64) uint64 {
 		}
 		bh = hd
 	}
-	i, _, e := forkProcess(p, f, fx)
+	i, _, e := forkProcess(p, f, fx, sched.Current().Mask())
 	if e != 0 {
 		return neg(e)
 	}
@@ -43,11 +43,12 @@ func forkCall(p int32, f *amd64.Frame, fx *amd64.FXArea, boot uint64) uint64 {
 }
 
 // forkProcess makes a copy-on-write copy of process p, with its
-// memory-object mappings and one thread whose state is f and fx. It
-// returns the child and that thread's id.
+// memory-object mappings and one thread whose state is f and fx; the
+// child and its thread get CPU mask (the forking thread's). It returns
+// the child and that thread's id.
 //
 //go:nosplit
-func forkProcess(p int32, f *amd64.Frame, fx *amd64.FXArea) (int32, int32, syscall.Errno) {
+func forkProcess(p int32, f *amd64.Frame, fx *amd64.FXArea, mask uint64) (int32, int32, syscall.Errno) {
 	parent := &Procs[p]
 	i, e := newProcess(parent.Name(), parent.Space.Limit*mm.PageSize)
 	if e != 0 {
@@ -65,7 +66,8 @@ func forkProcess(p int32, f *amd64.Frame, fx *amd64.FXArea) (int32, int32, sysca
 			vmos[v].refs++
 		}
 	}
-	tid := sched.ForkThread(f, fx, i, child.Space.Root)
+	child.mask = mask
+	tid := sched.ForkThread(f, fx, i, child.Space.Root, mask)
 	if tid < 0 {
 		Kill(i, StatusMemory)
 		return 0, 0, syscall.EAGAIN

@@ -471,21 +471,30 @@ func processVM(p int32, h, op, addr, length, prot uint64) uint64 {
 	return neg(e)
 }
 
-// threadStart is thread_start(process, regs): a new thread of a Linux
-// process with the given registers.
+// threadStart is thread_start(process, regs, like): a new thread of a
+// Linux process with the given registers, and the CPU mask of its thread
+// like (Linux's clone keeps the caller's), or the process's if like is 0.
 //
 //go:nosplit
-func threadStart(p int32, h, regs uint64) uint64 {
+func threadStart(p int32, h, regs, like uint64) uint64 {
 	i, e := linuxTarget(p, h, RightWrite)
 	if e != 0 {
 		return neg(e)
+	}
+	mask := Procs[i].mask
+	if like != 0 {
+		lt := sched.Find(int32(like))
+		if lt == nil || lt.Proc != i {
+			return neg(syscall.ESRCH)
+		}
+		mask = lt.Mask()
 	}
 	if !space(p).Access(regs, uint64(unsafe.Sizeof(abi.Regs{})), false) {
 		return neg(syscall.EFAULT)
 	}
 	r := &regsScratch
 	*r = *(*abi.Regs)(mm.Ptr(uintptr(regs)))
-	tid := sched.SpawnUser(i, Procs[i].Space.Root, 0, 0)
+	tid := sched.SpawnUser(i, Procs[i].Space.Root, 0, 0, mask)
 	if tid < 0 {
 		return neg(syscall.EAGAIN)
 	}
@@ -515,7 +524,7 @@ func linuxFork(p int32, h, tid, cookie, out uint64) uint64 {
 	if !space(p).Access(out, 4, true) {
 		return neg(syscall.EFAULT)
 	}
-	i, ct, e := forkProcess(pi, &t.Frame, &t.FX)
+	i, ct, e := forkProcess(pi, &t.Frame, &t.FX, t.Mask())
 	if e != 0 {
 		return neg(e)
 	}

@@ -26,6 +26,7 @@ const (
 	SysProcessFork   = abi.SysProcessFork
 	SysWaitMany      = abi.SysWaitMany
 	SysVmoSize       = abi.SysVmoSize
+	SysAffinity      = abi.SysAffinity
 )
 
 //go:nosplit
@@ -86,6 +87,8 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return uint64(vmos[hd.Obj].npages) * mm.PageSize, false
 	case SysWaitMany:
 		return waitMany(p, f, fx, a1, a2, int64(a3))
+	case SysAffinity:
+		return affinity(p, a1, a2, a3), false
 	case abi.SysDeviceList, abi.SysDeviceMint, abi.SysDeviceConfig, abi.SysDeviceMapBAR,
 		abi.SysDeviceIRQ, abi.SysInterruptAck, abi.SysDeviceDMA:
 		return deviceCall(p, f.RAX, a1, a2, a3), false
@@ -117,7 +120,7 @@ func linuxdCall(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	case abi.SysProcessVM:
 		return processVM(p, a1, a2, a3, a4, a5), false
 	case abi.SysThreadStart:
-		return threadStart(p, a1, a2), false
+		return threadStart(p, a1, a2, a3), false
 	case abi.SysProcessKill:
 		return processKill(p, a1, a2), false
 	case abi.SysLinuxFork:

@@ -62,6 +62,9 @@ type Process struct {
 	port     int32
 	cookie   uint64
 	mappings [maxMappings]int32 // memory objects mapped (0 = free slot)
+	// mask is the CPU mask its new threads get (sched.AnyCPU unless
+	// placed; affinity.go).
+	mask uint64
 }
 
 // Procs is the process table; slot 0 is the kernel.

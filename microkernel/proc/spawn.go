@@ -78,7 +78,7 @@ func Spawn(cmdline []byte, boot Handle) (int32, syscall.Errno) {
 	if boot.Kind != KindNone {
 		p.Handles[0] = boot
 	}
-	if sched.SpawnUser(i, p.Space.Root, prog.Entry, sp) < 0 {
+	if sched.SpawnUser(i, p.Space.Root, prog.Entry, sp, p.mask) < 0 {
 		Kill(i, StatusMemory)
 		return 0, syscall.EAGAIN
 	}
@@ -101,6 +101,7 @@ func newProcess(name []byte, limit uint64) (int32, syscall.Errno) {
 	gen := p.Gen + 1
 	*p = Process{}
 	p.state, p.Gen = pLive, gen
+	p.mask = sched.AnyCPU
 	nextPID++
 	p.PID = nextPID
 	p.nameLen = copy(p.name[:], name)

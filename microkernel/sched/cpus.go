@@ -5,10 +5,12 @@ import (
 	"aramid/microkernel/smp"
 )
 
-// Kick sends the wake-up IPI to idle CPUs, as many as there are threads
-// that became runnable, so a thread woken on one CPU need not wait for
-// another's timer tick. The caller holds the kernel lock and is about to
-// let it go.
+// Kick places the threads that became runnable without a CPU to wait
+// for (place.go), then sends the wake-up IPI to idle CPUs that have a
+// thread to run, so a thread woken on one CPU need not wait for another's
+// timer tick: for each runnable thread, the CPU it waits for if that is
+// idle, else an idle CPU its mask allows (which takes it from its busy
+// CPU, pick). The caller holds the kernel lock and is about to let it go.
 //
 //go:nosplit
 func Kick() {
@@ -16,27 +18,37 @@ func Kick() {
 		return
 	}
 	woke = false
+	for i := 1; i < MaxThreads; i++ {
+		if t := &threads[i]; t.state == runnable && t.queue == noCPU {
+			t.queue = placeByLoad(t)
+		}
+	}
 	self, n := me(), smp.Running()
-	idle := 0
+	var idle uint64
 	for c := 0; c < n; c++ {
 		if c != self && isIdle(cur[c]) {
-			idle++
+			idle |= 1 << c
 		}
 	}
-	if idle == 0 {
-		return
-	}
-	waiting := 0
-	for i := 1; i < MaxThreads && waiting < idle; i++ {
-		if threads[i].state == runnable && threads[i].holder == 0 {
-			waiting++
+	var wake uint64
+	for i := 1; i < MaxThreads && idle != 0; i++ {
+		t := &threads[i]
+		if t.state != runnable || t.holder != 0 {
+			continue
 		}
+		m := idle & t.mask
+		if q := uint64(1) << t.queue; idle&q != 0 {
+			m = q
+		}
+		m &= -m
+		wake |= m
+		idle &^= m
 	}
-	for c := 0; c < n && waiting > 0; c++ {
-		if c != self && isIdle(cur[c]) {
+	for c := 0; wake != 0; c++ {
+		if wake&1 != 0 {
 			smp.Wake(c)
-			waiting--
 		}
+		wake >>= 1
 	}
 }
 

@@ -1,8 +1,6 @@
 package sched
 
 import (
-	"sync/atomic"
-
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/smp"
 )
@@ -77,9 +75,9 @@ func Holding() bool { return holds[me()].until != 0 }
 //go:nosplit
 func Spin() {
 	c := me()
-	st := (*uint32)(&threads[cur[c]].state)
+	t := &threads[cur[c]]
 	until := holds[c].until
-	for n := 0; atomic.LoadUint32(st) == uint32(blocked); n++ {
+	for n := 0; stateOf(t) == blocked; n++ {
 		if smp.Answer() {
 			return
 		}
@@ -89,6 +87,16 @@ func Spin() {
 		}
 	}
 }
+
+// stateOf loads t's state for Spin, which runs without the kernel lock
+// while another CPU may write it under the lock. It is not inlined, so
+// the compiler cannot keep the byte in a register across Spin's turns;
+// on amd64 a plain load sees the other CPU's store in order, and the lock
+// Unhold takes orders everything after it.
+//
+//go:nosplit
+//go:noinline
+func stateOf(t *Thread) state { return t.state }
 
 // Unhold ends the calling CPU's hold, under the kernel lock: if the held
 // thread was woken it resumes on this CPU, else the CPU runs the next

@@ -22,9 +22,7 @@ const MaxThreads = 256
 // Quantum is how many ticks a thread runs before preemption.
 const Quantum = 10
 
-// state is a word, not a byte, so that a CPU spinning for a thread's
-// wake-up can load it atomically without the kernel lock (hold.go).
-type state uint32
+type state uint8
 
 const (
 	free state = iota
@@ -67,6 +65,11 @@ type Thread struct {
 	// restarts do not extend it; cleared when the wait ends.
 	WaitStart int64
 	ran       uint64 // ticks in the current quantum
+	// mask is the set of CPUs the thread may run on (bit i: CPU i); last
+	// is the CPU it last ran on (noCPU before it first runs), and queue
+	// the CPU it waits for while runnable (place.go).
+	mask        uint64
+	last, queue int8
 	// holder is the CPU (index plus one) that keeps this blocked thread
 	// as its current one and spins for its wake-up (hold.go): no other
 	// CPU may pick it.
@@ -109,21 +112,27 @@ func idleOf(cpu int) int { return MaxThreads + cpu }
 //go:nosplit
 func isIdle(i int) bool { return i >= MaxThreads }
 
-// ready makes t runnable, for Kick to find an idle CPU for, unless a CPU
-// holds it: that CPU sees the new state itself.
+// ready makes t runnable, waiting for its last CPU if its mask allows
+// it, else for the CPU Kick chooses (place.go), and for Kick to wake that
+// CPU (or another it may run on) if idle. A CPU that holds t (hold.go)
+// sees the new state itself, and Kick leaves t to it.
 //
 //go:nosplit
 func ready(t *Thread) {
 	t.state = runnable
-	if t.holder == 0 {
-		woke = true
+	t.queue = t.last
+	if t.mask>>uint8(t.last)&1 == 0 { // noCPU shifts the mask out
+		t.queue = noCPU
 	}
+	woke = true
 }
 
-// pickable reports whether a CPU may switch to thread slot i now.
+// handOff reports whether the calling CPU may switch straight to t, a
+// thread its caller just woke: t is runnable, no other CPU holds it, and
+// its mask allows this CPU.
 //
 //go:nosplit
-func pickable(i int) bool { return threads[i].state == runnable && threads[i].holder == 0 }
+func handOff(t *Thread) bool { return t.state == runnable && t.holder == 0 && t.allows(me()) }
 
 // Init makes the caller (the boot thread) thread 1 with the given FS base,
 // and prepares the idle thread.
@@ -145,6 +154,7 @@ func Init(fsBase uint64) {
 	boot.state = running
 	boot.Frame.FSBase = fsBase
 	boot.TID = 1
+	boot.mask = AnyCPU
 	cur[0] = 1
 }
 
@@ -155,7 +165,7 @@ func Init(fsBase uint64) {
 //go:nosplit
 func StartCPU() {
 	c := me()
-	threads[idleOf(c)] = Thread{state: running}
+	threads[idleOf(c)] = Thread{state: running, mask: 1 << c, last: int8(c)}
 	cur[c] = idleOf(c)
 }
 
@@ -196,11 +206,19 @@ func Current() *Thread { return &threads[current()] }
 func TID() int32 { return threads[current()].TID }
 
 // Clone creates a thread that starts with the trapped frame f (the parent's
-// state at its SYSCALL), but on stack sp, with FS base tls and RAX = 0. It
-// returns the new thread's id, or -1 when the table is full.
+// state at its SYSCALL), but on stack sp, with FS base tls and RAX = 0, and
+// the parent's CPU mask. It returns the new thread's id, or -1 when the
+// table is full.
 //
 //go:nosplit
 func Clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64) int32 {
+	return clone(f, fx, sp, tls, threads[current()].Proc, threads[current()].CR3, threads[current()].mask)
+}
+
+// clone is Clone into process proc's address space cr3, with CPU mask.
+//
+//go:nosplit
+func clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64, proc int32, cr3, mask uint64) int32 {
 	for i := 1; i < MaxThreads; i++ {
 		t := &threads[i]
 		if !reusable(i) {
@@ -212,8 +230,8 @@ func Clone(f *amd64.Frame, fx *amd64.FXArea, sp, tls uint64) int32 {
 		t.Frame.RAX = 0
 		t.Frame.FSBase = tls
 		t.FX = *fx
-		t.Proc = threads[current()].Proc
-		t.CR3 = threads[current()].CR3
+		t.Proc, t.CR3 = proc, cr3
+		t.mask, t.last = mask, noCPU
 		t.TID = newTID(i)
 		ready(t)
 		return t.TID
@@ -231,17 +249,17 @@ func newTID(i int) int32 {
 	return gens[i]*MaxThreads + int32(i)
 }
 
-// SpawnUser creates the first thread of process proc: it starts in ring 3
-// at rip with stack sp, in the address space rooted at cr3.
+// SpawnUser creates a thread of process proc with CPU mask: it starts in
+// ring 3 at rip with stack sp, in the address space rooted at cr3.
 //
 //go:nosplit
-func SpawnUser(proc int32, cr3, rip, sp uint64) int32 {
+func SpawnUser(proc int32, cr3, rip, sp, mask uint64) int32 {
 	for i := 1; i < MaxThreads; i++ {
 		t := &threads[i]
 		if !reusable(i) {
 			continue
 		}
-		*t = Thread{Proc: proc, CR3: cr3}
+		*t = Thread{Proc: proc, CR3: cr3, mask: mask, last: noCPU}
 		t.Frame.RIP, t.Frame.RSP = rip, sp
 		t.Frame.CS, t.Frame.SS = amd64.UserCS, amd64.UserSS
 		t.Frame.RFLAGS = amd64.FlagIF | amd64.FlagReserved
@@ -274,18 +292,12 @@ func reusable(i int) bool {
 }
 
 // ForkThread creates the only thread of a forked process: a copy of the
-// trapped caller that returns 0 from its system call, in process proc's
-// address space.
+// thread trapped in f that returns 0 from its system call, in process
+// proc's address space, with CPU mask.
 //
 //go:nosplit
-func ForkThread(f *amd64.Frame, fx *amd64.FXArea, proc int32, cr3 uint64) int32 {
-	tid := Clone(f, fx, f.RSP, f.FSBase)
-	if tid < 0 {
-		return tid
-	}
-	t := &threads[tid%MaxThreads]
-	t.Proc, t.CR3 = proc, cr3
-	return tid
+func ForkThread(f *amd64.Frame, fx *amd64.FXArea, proc int32, cr3, mask uint64) int32 {
+	return clone(f, fx, f.RSP, f.FSBase, proc, cr3, mask)
 }
 
 // KillProc ends every thread of process proc. The caller switches away if
@@ -363,6 +375,7 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	}
 	t.state = running
 	t.ran = 0
+	t.last = int8(me())
 	if c := me(); cur[c] != i {
 		switches[c]++
 		if c != 0 && isIdle(i) != isIdle(cur[c]) {
@@ -372,19 +385,32 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	}
 }
 
-// pick returns the next runnable thread after the current one in round
-// robin order, or the idle thread.
+// pick returns the calling CPU's next thread: the next runnable one in
+// round robin order that waits for this CPU, else one this CPU may take
+// from a busy CPU (place.go), else the idle thread.
 //
 //go:nosplit
 func pick() int {
+	c, busy, other := me(), busyCPUs(), 0
 	for n := 1; n < MaxThreads; n++ {
 		i := (rr+n-1)%(MaxThreads-1) + 1
-		if pickable(i) {
+		t := &threads[i]
+		if t.state != runnable || t.holder != 0 || !takes(c, int(t.queue), t.mask, busy) {
+			continue
+		}
+		if int(t.queue) == c {
 			rr = i
 			return i
 		}
+		if other == 0 {
+			other = i
+		}
 	}
-	return idleOf(me())
+	if other != 0 {
+		rr = other
+		return other
+	}
+	return idleOf(c)
 }
 
 // reschedule saves the current thread (already marked by the caller) and
@@ -460,7 +486,8 @@ func WakeOne(reason uint8, key uint64) int32 {
 }
 
 // park blocks the current thread and switches to thread next if it is
-// runnable (0: none in particular), else to the next in the rotation.
+// runnable and may run on this CPU (0: none in particular), else to the
+// next in the rotation.
 //
 //go:nosplit
 func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64, next int32) {
@@ -488,7 +515,7 @@ var runNext = after
 //
 //go:nosplit
 func after(t *Thread, reason uint8, next int32, f *amd64.Frame, fx *amd64.FXArea) {
-	if i := int(next % MaxThreads); next > 0 && threads[i].TID == next && pickable(i) {
+	if i := int(next % MaxThreads); next > 0 && threads[i].TID == next && handOff(&threads[i]) {
 		switchTo(i, f, fx)
 		return
 	}

@@ -82,7 +82,8 @@ func hold(f *amd64.Frame, fx *amd64.FXArea) {
 }
 
 // serve handles a trap, but not the system call or fault of a thread that
-// was killed while it ran on this CPU: it switches away from it. Only a
+// was killed while it ran on this CPU: it switches away from it, as from
+// a thread whose CPU mask no longer allows this CPU. Only a
 // user thread can be killed, and it runs kernel code only here, so only a
 // frame from ring 3 can be a dead thread's.
 //
@@ -94,6 +95,8 @@ func serve(f *amd64.Frame, fx *amd64.FXArea) {
 	}
 	if f.CS&3 != 0 && sched.CurrentDead() {
 		sched.Reschedule(f, fx)
+	} else if sched.Misplaced() {
+		sched.Yield(f, fx)
 	}
 }
 

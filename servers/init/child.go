@@ -11,6 +11,7 @@ import (
 // by the name service.
 type child struct {
 	cmd, dev string
+	cpus     uint64 // the CPUs it is placed on (0: any)
 	p        ipc.Handle
 	up       chan struct{} // closed at its first Register
 	upOnce   sync.Once
@@ -20,9 +21,10 @@ type child struct {
 	gate chan bool
 }
 
-// start spawns cmd (with device spec dev) and serves its bootstrap
-// channel. A spare waits in its Device call until promote or cancel.
-func start(r *registry, cmd, dev string, spare bool) (*child, error) {
+// start spawns cmd (with device spec dev, placed on cpus) and serves its
+// bootstrap channel. A spare waits in its Device call until promote or
+// cancel.
+func start(r *registry, cmd, dev string, cpus uint64, spare bool) (*child, error) {
 	mine, theirs, err := ipc.Channel()
 	if err != nil {
 		return nil, err
@@ -32,7 +34,8 @@ func start(r *registry, cmd, dev string, spare bool) (*child, error) {
 		ipc.Close(mine)
 		return nil, fmt.Errorf("cannot start %s: %w", cmd, err)
 	}
-	c := &child{cmd: cmd, dev: dev, p: p, up: make(chan struct{})}
+	place(p, cmd, cpus)
+	c := &child{cmd: cmd, dev: dev, cpus: cpus, p: p, up: make(chan struct{})}
 	if spare {
 		c.gate = make(chan bool, 1)
 	}

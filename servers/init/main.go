@@ -14,6 +14,7 @@
 // (devices.go); the kernel gives init its resource handle at abi.Resource.
 // "+" at the start of a server's argument keeps a spare of it started
 // ahead, to replace it quickly ("+netd@virtio-net"; see supervise).
+// "@cpuN" after that places the program on CPU N (placement.go).
 package main
 
 import (
@@ -35,6 +36,11 @@ const maxRestarts = 3
 // program and starting Go's runtime, most of its time.
 // It returns the program's last exit status (-1 if it could not run).
 func supervise(r *registry, cmd string, task, spare bool) int {
+	cmd, cpus, err := splitCPUs(cmd)
+	if err != nil {
+		fmt.Printf("init: %v\n", err)
+		return -1
+	}
 	cmd, dev := splitDevice(cmd)
 	if spare && dev == "" {
 		fmt.Printf("init: %s: a spare needs a device to wait for; starting none\n", cmd)
@@ -45,12 +51,9 @@ func supervise(r *registry, cmd string, task, spare bool) int {
 		c := next
 		if c != nil {
 			c.promote()
-		} else {
-			var err error
-			if c, err = start(r, cmd, dev, false); err != nil {
-				fmt.Printf("init: %v\n", err)
-				return -1
-			}
+		} else if c, err = start(r, cmd, dev, cpus, false); err != nil {
+			fmt.Printf("init: %v\n", err)
+			return -1
 		}
 		var st int
 		st, next = run(r, c, spare && restarts < maxRestarts)
@@ -94,7 +97,7 @@ func run(r *registry, c *child, spare bool) (st int, next *child) {
 		select {
 		case <-time.After(spareDelay):
 			var err error
-			if next, err = start(r, c.cmd, c.dev, true); err != nil {
+			if next, err = start(r, c.cmd, c.dev, c.cpus, true); err != nil {
 				fmt.Printf("init: spare of %s: %v\n", c.cmd, err)
 			}
 		case st = <-done:

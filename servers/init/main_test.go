@@ -30,3 +30,36 @@ func TestInitCode(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitCPUs(t *testing.T) {
+	for _, c := range []struct {
+		arg, cmd string
+		mask     uint64
+		bad      bool
+	}{
+		{arg: "linuxd", cmd: "linuxd"},
+		{arg: "linuxd@cpu1", cmd: "linuxd", mask: 1 << 1},
+		{arg: "netd@virtio-net@cpu1", cmd: "netd@virtio-net", mask: 1 << 1},
+		{arg: "vfsd proc@virtio-blk@cpu2@cpu0", cmd: "vfsd proc@virtio-blk", mask: 1<<2 | 1},
+		{arg: "netd@virtio-net", cmd: "netd@virtio-net"},
+		{arg: "echo@cpu63", cmd: "echo", mask: 1 << 63},
+		{arg: "echo@cpu64", bad: true},
+		{arg: "echo@cpu", bad: true},
+		{arg: "echo@cpux", bad: true},
+		{arg: "@cpu1", cmd: "@cpu1"}, // no program: left to spawn to refuse
+	} {
+		cmd, mask, err := splitCPUs(c.arg)
+		if c.bad {
+			if err == nil {
+				t.Errorf("splitCPUs(%q) = %q, %#x; want an error", c.arg, cmd, mask)
+			}
+			continue
+		}
+		if err != nil || cmd != c.cmd || mask != c.mask {
+			t.Errorf("splitCPUs(%q) = %q, %#x, %v; want %q, %#x", c.arg, cmd, mask, err, c.cmd, c.mask)
+		}
+	}
+	if got := cpuList(1<<1 | 1<<3); got != "1,3" {
+		t.Errorf("cpuList = %q, want 1,3", got)
+	}
+}

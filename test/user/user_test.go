@@ -38,37 +38,57 @@ func TestUserSpaceSMP(t *testing.T) {
 // and forktest with threads on 2 and 4 CPUs, and requires every CPU to
 // have run threads. A lost wake-up shows as the boot's timeout.
 func TestSMPStress(t *testing.T) {
-	kernel, bundle := os.Getenv("ARAMID_KERNEL"), os.Getenv("ARAMID_BUNDLE")
-	if kernel == "" || bundle == "" {
-		t.Skip("ARAMID_KERNEL and ARAMID_BUNDLE not set; run make test-user")
-	}
 	for _, n := range []int{2, 4} {
 		t.Run(fmt.Sprintf("smp%d", n), func(t *testing.T) {
-			vm, err := qemu.Start(kernel, "aramid.smp aramid.exit smpstress! forktest!", "-initrd", bundle, "-smp", fmt.Sprint(n))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer vm.Kill()
-			status, err := vm.Wait(5 * time.Minute)
-			out := vm.Output()
-			if err != nil {
-				t.Fatalf("%v\nconsole:\n%s", err, out)
-			}
-			for _, want := range []string{"SMPSTRESS PASS", "FORK PASS", fmt.Sprintf("smp: %d CPUs run threads", n), "kernel: init exited with status 0x0"} {
-				if !strings.Contains(out, want) {
-					t.Errorf("console lacks %q", want)
-				}
-			}
+			out := bootSMP(t, "smpstress! forktest!", n, "SMPSTRESS PASS", "FORK PASS", fmt.Sprintf("smp: %d CPUs run threads", n))
 			busy, line := qemu.BusyCPUs(out)
 			if busy < n {
 				t.Errorf("threads ran on %d of %d CPUs: %q", busy, n, line)
 			}
-			if t.Failed() || status != qemu.StatusSuccess {
-				t.Fatalf("QEMU status %d; console:\n%s", status, out)
-			}
 			t.Log(line)
 		})
 	}
+}
+
+// TestPlacement runs pintest (test/progs/pintest.c) at -smp 2, placed on
+// CPU 1 by init ("pintest@cpu1"): it and its threads must only ever run
+// there, and threads it then pins to CPU 0 and CPU 1 with the affinity
+// call must stay on theirs while both CPUs are busy.
+func TestPlacement(t *testing.T) {
+	bootSMP(t, "pintest@cpu1!", 2,
+		"pintest: placed on cpu 1 by init: 4 threads stayed there",
+		"pintest: threads pinned to cpu 0 and cpu 1 stayed there",
+		"PINTEST PASS")
+}
+
+// bootSMP boots the bundle with n CPUs running threads and init's
+// arguments args, requires the console to show each of wants and init to
+// exit with 0, and returns the console.
+func bootSMP(t *testing.T, args string, n int, wants ...string) string {
+	t.Helper()
+	kernel, bundle := os.Getenv("ARAMID_KERNEL"), os.Getenv("ARAMID_BUNDLE")
+	if kernel == "" || bundle == "" {
+		t.Skip("ARAMID_KERNEL and ARAMID_BUNDLE not set; run make test-user")
+	}
+	vm, err := qemu.Start(kernel, "aramid.smp aramid.exit "+args, "-initrd", bundle, "-smp", fmt.Sprint(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.Kill()
+	status, err := vm.Wait(5 * time.Minute)
+	out := vm.Output()
+	if err != nil {
+		t.Fatalf("%v\nconsole:\n%s", err, out)
+	}
+	for _, want := range append(wants, "kernel: init exited with status 0x0") {
+		if !strings.Contains(out, want) {
+			t.Errorf("console lacks %q", want)
+		}
+	}
+	if t.Failed() || status != qemu.StatusSuccess {
+		t.Fatalf("QEMU status %d; console:\n%s", status, out)
+	}
+	return out
 }
 
 // userSpace boots the bundle's tests with extra kernel arguments and QEMU

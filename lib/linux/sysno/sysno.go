@@ -68,5 +68,6 @@ const (
 	Eventfd2         = 290
 	EpollCreate1     = 291
 	Prlimit64        = 302
+	Getcpu           = 309
 	Getrandom        = 318
 )

@@ -134,7 +134,7 @@ func clone(c *Ctx) (uint64, error) {
 		return 0, syscall.EINVAL
 	}
 	regs := childRegs(c, flags, stack, tls)
-	tid, err := c.P().Proc.StartThread(&regs)
+	tid, err := c.P().Proc.StartThread(&regs, c.T.TID)
 	if err != nil {
 		return 0, err
 	}

@@ -29,7 +29,13 @@ type Host interface {
 type Proc interface {
 	usermem.Memory
 	VM(op int, addr, length uint64, prot int) (uint64, error)
-	StartThread(regs *abi.Regs) (int, error)
+	// StartThread starts a thread with regs and the CPU mask of thread
+	// like (0: the process's).
+	StartThread(regs *abi.Regs, like int) (int, error)
+	// Affinity returns the CPU mask of thread tid among the CPUs that run
+	// threads, after setting it to mask if mask is not 0 (EINVAL if that
+	// leaves no such CPU).
+	Affinity(tid int, mask uint64) (uint64, error)
 	Kill(status int) error
 	FutexWake(addr uint64, n int) error
 	Close() error

@@ -32,8 +32,15 @@ func (p proc) VM(op int, addr, length uint64, prot int) (uint64, error) {
 	return ipc.ProcessVM(ipc.Handle(p), op, addr, length, prot)
 }
 
-func (p proc) StartThread(regs *abi.Regs) (int, error) { return ipc.ThreadStart(ipc.Handle(p), regs) }
-func (p proc) Kill(status int) error                   { return ipc.ProcessKill(ipc.Handle(p), status) }
+func (p proc) StartThread(regs *abi.Regs, like int) (int, error) {
+	return ipc.ThreadStart(ipc.Handle(p), regs, like)
+}
+
+func (p proc) Affinity(tid int, mask uint64) (uint64, error) {
+	return ipc.Affinity(ipc.Handle(p), tid, mask)
+}
+
+func (p proc) Kill(status int) error { return ipc.ProcessKill(ipc.Handle(p), status) }
 
 func (p proc) FutexWake(addr uint64, n int) error {
 	_, err := ipc.ProcessFutexWake(ipc.Handle(p), addr, n)

@@ -128,7 +128,7 @@ func start(k *task.Kernel, argv []string) (*task.Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	tid, err := kp.StartThread(&regs)
+	tid, err := kp.StartThread(&regs, 0)
 	if err != nil {
 		return nil, err
 	}

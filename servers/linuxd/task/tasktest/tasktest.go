@@ -17,6 +17,10 @@ const pageSize = 4096
 type Host struct {
 	mu      sync.Mutex
 	nextTID int
+	// Online is the mask of CPUs that run threads; masks maps a thread
+	// to its CPU mask, if it was set.
+	Online uint64
+	masks  map[int]uint64
 	// Replies are the replies sent, in order.
 	Replies []abi.LinuxReply
 	// Woken receives every reply sent outside the dispatcher's return
@@ -24,8 +28,11 @@ type Host struct {
 	Woken chan abi.LinuxReply
 }
 
-// NewHost returns a fake kernel whose thread ids start at 100.
-func NewHost() *Host { return &Host{nextTID: 100, Woken: make(chan abi.LinuxReply, 64)} }
+// NewHost returns a fake kernel with two CPUs whose thread ids start at
+// 100.
+func NewHost() *Host {
+	return &Host{nextTID: 100, Online: 3, masks: map[int]uint64{}, Woken: make(chan abi.LinuxReply, 64)}
+}
 
 func (h *Host) tid() int {
 	h.mu.Lock()
@@ -39,14 +46,21 @@ func (h *Host) Create(string, uint64) (task.Proc, error) {
 	return &Proc{h: h, pages: map[uint64][]byte{}}, nil
 }
 
-// Fork implements task.Host: the child's memory is a copy.
-func (h *Host) Fork(parent task.Proc, _ int, _ uint64) (task.Proc, int, error) {
+// Fork implements task.Host: the child's memory is a copy, and its thread
+// has the CPU mask of thread tid.
+func (h *Host) Fork(parent task.Proc, tid int, _ uint64) (task.Proc, int, error) {
 	p := parent.(*Proc)
 	c := &Proc{h: h, pages: map[uint64][]byte{}}
 	for a, b := range p.pages {
 		c.pages[a] = append([]byte(nil), b...)
 	}
-	return c, h.tid(), nil
+	ct := h.tid()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if m, ok := h.masks[tid]; ok {
+		h.masks[ct] = m
+	}
+	return c, ct, nil
 }
 
 // Reply implements task.Host.
@@ -119,7 +133,32 @@ func (p *Proc) VM(op int, addr, length uint64, _ int) (uint64, error) {
 }
 
 // StartThread implements task.Proc.
-func (p *Proc) StartThread(*abi.Regs) (int, error) { return p.h.tid(), nil }
+func (p *Proc) StartThread(_ *abi.Regs, like int) (int, error) {
+	tid := p.h.tid()
+	p.h.mu.Lock()
+	defer p.h.mu.Unlock()
+	if m, ok := p.h.masks[like]; ok {
+		p.h.masks[tid] = m
+	}
+	return tid, nil
+}
+
+// Affinity implements task.Proc, as the kernel's affinity call does.
+func (p *Proc) Affinity(tid int, mask uint64) (uint64, error) {
+	h := p.h
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if mask != 0 {
+		if mask &= h.Online; mask == 0 {
+			return 0, syscall.EINVAL
+		}
+		h.masks[tid] = mask
+	}
+	if m, ok := h.masks[tid]; ok {
+		return m & h.Online, nil
+	}
+	return h.Online, nil
+}
 
 // Kill implements task.Proc.
 func (p *Proc) Kill(status int) error {
