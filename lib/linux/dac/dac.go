@@ -33,6 +33,7 @@ const (
 	CapSysPtrace      = 19
 	CapSysAdmin       = 21
 	CapSysBoot        = 22
+	CapSysNice        = 23
 	CapMknod          = 27
 	CapMacOverride    = 32
 	CapLast           = 40 // CAP_CHECKPOINT_RESTORE, Linux 5.9 and later

@@ -11,15 +11,14 @@ import (
 
 func init() {
 	for name, e := range map[string]Entry{
-		"ioctl":             {Fn: ioctl, Status: Partial, Note: "FIONBIO, FIOASYNC (the flag only: no SIGIO is sent); terminal calls (termios, window size, process group) and FIONREAD; ENOTTY otherwise"},
-		"prlimit64":         {Fn: prlimit, Status: Partial, Note: "reports fixed limits; setting is accepted and ignored"},
-		"getrlimit":         {Fn: func(c *Ctx) (uint64, error) { return limit(c, c.Arg(0), c.Arg(1)) }},
-		"setrlimit":         {Fn: zero, Status: Partial, Note: "accepted and ignored"},
-		"sched_getaffinity": {Fn: schedGetaffinity},
-		"prctl":             {Fn: prctl, Status: Partial, Note: "PR_SET_NAME, PR_GET_NAME, PR_SET_DUMPABLE (accepted) and PR_GET_DUMPABLE; EINVAL otherwise"},
-		"sysinfo":           {Fn: sysinfo, Status: Partial, Note: "uptime and process count; memory figures are fixed"},
-		"getrusage":         {Fn: zeroStruct(1, 144), Status: Partial, Note: "all zero"},
-		"times":             {Fn: zeroStruct(0, 32), Status: Partial, Note: "all zero"},
+		"ioctl":     {Fn: ioctl, Status: Partial, Note: "FIONBIO, FIOASYNC (the flag only: no SIGIO is sent); terminal calls (termios, window size, process group) and FIONREAD; ENOTTY otherwise"},
+		"prlimit64": {Fn: prlimit, Status: Partial, Note: "reports fixed limits; setting is accepted and ignored"},
+		"getrlimit": {Fn: func(c *Ctx) (uint64, error) { return limit(c, c.Arg(0), c.Arg(1)) }},
+		"setrlimit": {Fn: zero, Status: Partial, Note: "accepted and ignored"},
+		"prctl":     {Fn: prctl, Status: Partial, Note: "PR_SET_NAME, PR_GET_NAME, PR_SET_DUMPABLE (accepted) and PR_GET_DUMPABLE; EINVAL otherwise"},
+		"sysinfo":   {Fn: sysinfo, Status: Partial, Note: "uptime and process count; memory figures are fixed"},
+		"getrusage": {Fn: zeroStruct(1, 144), Status: Partial, Note: "all zero"},
+		"times":     {Fn: zeroStruct(0, 32), Status: Partial, Note: "all zero"},
 	} {
 		byName[name] = e
 	}
@@ -158,13 +157,6 @@ func prlimit(c *Ctx) (uint64, error) {
 		return 0, syscall.EINVAL
 	}
 	return 0, nil
-}
-
-func schedGetaffinity(c *Ctx) (uint64, error) {
-	if c.Arg(1) < 8 {
-		return 0, syscall.EINVAL
-	}
-	return 8, usermem.PutU64(c.T.Mem(), c.Arg(2), 1)
 }
 
 const (
