@@ -13,6 +13,7 @@
 //	aramid.tty        give the console to user space raw; Ctrl-] then a
 //	                  key runs a monitor command (m: mem and ps)
 //	aramid.bench=ipc  measure IPC round trips (echo and pinger) and print a BENCH line
+//	aramid.bench=ipc-xcpu  the same with echo on CPU 1 and pinger on CPU 0 (with aramid.smp)
 //	aramid.smp        start the other CPUs (docs/smp.md): the kernel checks
 //	                  them parked, measures round trips, then runs threads
 //	                  on every CPU
@@ -76,7 +77,13 @@ func main() {
 		crashTest()
 	}
 	ok := true
-	bench := flags["aramid.bench=ipc"]
+	bench := ""
+	switch {
+	case flags["aramid.bench=ipc"]:
+		bench = "init echo pinger,20000!"
+	case flags["aramid.bench=ipc-xcpu"]:
+		bench = "init echo@cpu1 pinger,20000@cpu0!"
+	}
 	if smp.Online() > 1 {
 		ok = checkSMP() && runOnAll()
 	}
@@ -86,8 +93,8 @@ func main() {
 	}
 	if bundle := boot.Bundle(); bundle != nil {
 		args := initArgs()
-		if bench {
-			args = "init echo pinger,20000!"
+		if bench != "" {
+			args = bench
 		}
 		if !flags["aramid.exit"] {
 			go runInit(bundle, args)
