@@ -13,7 +13,7 @@ import (
 // CPUs this is the bounded spin of docs/smp.md: the caller's CPU spins for
 // linuxd's reply, and linuxd's CPU, once it has replied and found no call
 // queued, spins for the next one before it halts. Nothing is shared but
-// the thread's state word, which the waker writes under the lock and the
+// the thread's state byte, which the waker writes under the lock and the
 // holder only reads.
 
 // HoldCycles is how long, in TSC cycles, a CPU spins for its blocked
@@ -29,24 +29,44 @@ var HoldCounts struct {
 	ResumedCycles, ExpiredCycles uint64
 }
 
-// holds is each CPU's hold: the TSC deadline of its spin, 0 when it holds
-// nothing. Each has its own cache line, since its CPU polls beside it.
+// holds is each CPU's hold: when its spin began and its TSC deadline (0
+// when it holds nothing), how many of its holds in a row ran out, and the
+// would-be holds it skipped since. Each has its own cache line, since its
+// CPU polls beside it.
 var holds [smp.MaxCPUs]struct {
-	since, until uint64
-	_            [48]byte
+	since, until    uint64
+	misses, skipped uint32
+	_               [40]byte
 }
+
+// A CPU whose last missLimit holds all ran out holds only one would-be
+// hold in probeEvery until one is resumed again: spinning does not pay
+// where the waker rarely runs while the holder spins (a host that does
+// not give every virtual CPU a core), and costs the host the spin.
+const (
+	missLimit  = 4
+	probeEvery = 16
+)
 
 // mayHold reports whether a CPU that would otherwise go idle should hold
 // t, which just blocked for reason: only when another CPU can wake it,
 // and only for the waits a call or a reply ends (a Linux thread's
 // forwarded call, a port_wait, a channel read, an epoll or console wait
 // without a deadline), whose wake-up is likely to come soon. Futex waits
-// and sleeps have their own time.
+// and sleeps have their own time. A CPU whose holds keep running out
+// backs off (missLimit).
 //
 //go:nosplit
 func mayHold(t *Thread, reason uint8) bool {
-	return HoldCycles != 0 && smp.Running() > 1 && t.deadline == 0 &&
-		(reason == WaitLinux || reason == WaitEvent)
+	if HoldCycles == 0 || smp.Running() < 2 || t.deadline != 0 || reason != WaitLinux && reason != WaitEvent {
+		return false
+	}
+	h := &holds[me()]
+	if h.misses < missLimit {
+		return true
+	}
+	h.skipped++
+	return h.skipped%probeEvery == 0
 }
 
 // hold makes the calling CPU keep t, which park has just saved as blocked.
@@ -112,11 +132,13 @@ func Unhold(f *amd64.Frame, fx *amd64.FXArea) {
 	t := &threads[i]
 	t.holder = 0
 	if t.state == runnable {
+		holds[c].misses = 0
 		HoldCounts.Resumed++
 		HoldCounts.ResumedCycles += spun
 		switchTo(i, f, fx)
 		return
 	}
+	holds[c].misses++
 	HoldCounts.Expired++
 	HoldCounts.ExpiredCycles += spun
 	switchTo(pick(), f, fx)
