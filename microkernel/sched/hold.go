@@ -50,15 +50,16 @@ const (
 
 // mayHold reports whether a CPU that would otherwise go idle should hold
 // t, which just blocked for reason: only when another CPU can wake it,
-// and only for the waits a call or a reply ends (a Linux thread's
-// forwarded call, a port_wait, a channel read, an epoll or console wait
-// without a deadline), whose wake-up is likely to come soon. Futex waits
-// and sleeps have their own time. A CPU whose holds keep running out
-// backs off (missLimit).
+// only a user thread (the kernel runtime's threads wait for timers and
+// each other, which have their own wake-ups), and only for the waits a
+// call or a reply ends (a Linux thread's forwarded call, a port_wait, a
+// channel read, an epoll wait without a deadline), whose wake-up is
+// likely to come soon. Futex waits and sleeps never hold. A CPU whose
+// holds keep running out backs off (missLimit).
 //
 //go:nosplit
 func mayHold(t *Thread, reason uint8) bool {
-	if HoldCycles == 0 || smp.Running() < 2 || t.deadline != 0 || reason != WaitLinux && reason != WaitEvent {
+	if HoldCycles == 0 || smp.Running() < 2 || t.Proc == 0 || t.deadline != 0 || reason != WaitLinux && reason != WaitEvent {
 		return false
 	}
 	h := &holds[me()]
