@@ -177,15 +177,19 @@ func runOnAll() bool {
 	return true
 }
 
-// printSwitches prints each CPU's context switches since boot when more
-// than one runs threads: the proof that they all did.
+// printSwitches prints each CPU's context switches and device interrupts
+// since boot when more than one runs threads: the proof that they all ran
+// threads, and where the devices' interrupts went.
 func printSwitches() {
 	if n := smp.Running(); n > 1 {
-		line := "kernel: context switches per CPU:" // one write, not torn by other CPUs' output
+		// Each line is one write, not torn by other CPUs' output.
+		switches, irqs := "kernel: context switches per CPU:", "kernel: device interrupts per CPU:"
 		for i := 0; i < n; i++ {
-			line += fmt.Sprintf(" cpu%d=%d", i, sched.SwitchesOn(i))
+			switches += fmt.Sprintf(" cpu%d=%d", i, sched.SwitchesOn(i))
+			irqs += fmt.Sprintf(" cpu%d=%d", i, trap.DeviceIRQs[i])
 		}
-		fmt.Println(line)
+		fmt.Println(switches)
+		fmt.Println(irqs)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"aramid/microkernel/clock"
 	"aramid/microkernel/console"
 	"aramid/microkernel/hosting"
+	"aramid/microkernel/irq"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/sched"
 	"aramid/microkernel/smp"
@@ -72,8 +73,9 @@ func early(si uintptr) uintptr {
 		amd64.Stop()
 	}
 	mm.Init(&startInfo, uint64(imageEndAddr)-mm.KernelBase)
+	irq.Init()
 	clock.Init()
-	clock.Unmask(4) // COM1 input, once the PIC is programmed
+	irq.Unmask(4) // COM1 input
 	smp.Init(&startInfo, hasWord(&startInfo.Cmdline, "aramid.smp"))
 	tls := uint64(uintptr(unsafe.Pointer(&earlyTLS[64])))
 	sched.Init(tls)

@@ -1,5 +1,5 @@
-// Package clock keeps time: the PIT drives a 1 kHz tick through the 8259
-// PIC for preemption and timeouts, the TSC (calibrated against the PIT at
+// Package clock keeps time: the PIT drives a 1 kHz tick on legacy line 0
+// (package irq) for preemption and timeouts, the TSC (calibrated against the PIT at
 // boot) gives nanosecond monotonic time, and the CMOS RTC gives the wall
 // clock at boot.
 package clock
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/irq"
 )
 
 // HZ is the tick rate.
@@ -22,12 +23,11 @@ var (
 	ticks     uint64
 )
 
-// Init remaps the PIC to vectors 32-47, calibrates the TSC against PIT
-// channel 2, reads the RTC, and starts the periodic tick on IRQ 0.
+// Init calibrates the TSC against PIT channel 2, reads the RTC, and
+// starts the periodic tick on IRQ 0.
 //
 //go:nosplit
 func Init() {
-	remapPIC()
 	tscBoot = amd64.Rdtsc()
 	tscPerMs = calibrate()
 	bootEpoch = readRTC()
@@ -35,7 +35,7 @@ func Init() {
 	amd64.Outb(0x43, 0x34) // channel 0, lo/hi, rate generator
 	amd64.Outb(0x40, uint8(div))
 	amd64.Outb(0x40, uint8(div>>8))
-	Unmask(0)
+	irq.Unmask(0)
 }
 
 // calibrate measures the TSC against PIT channel 2 five times and keeps the
@@ -93,7 +93,7 @@ func TSCPerMs() uint64 { return tscPerMs }
 //go:nosplit
 func Tick() {
 	ticks++
-	EOI(0)
+	irq.EOI(0)
 }
 
 // Ticks is the number of timer interrupts since boot.

@@ -5,9 +5,11 @@ import (
 	"unsafe"
 
 	"aramid/lib/abi"
-	"aramid/microkernel/clock"
+	"aramid/microkernel/irq"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/pci"
+	"aramid/microkernel/sched"
+	"aramid/microkernel/smp"
 )
 
 // Device grants (docs/devices.md). init holds the resource handle, from
@@ -139,7 +141,8 @@ func mapBAR(p int32, i int32, bar, sizeOut uint64) uint64 {
 }
 
 // bindIRQ returns an interrupt handle for function i and unmasks its
-// line. There is one per function at a time.
+// line, delivered to the first CPU the binding process may run on (under
+// the I/O APIC; docs/smp.md). There is one per function at a time.
 //
 //go:nosplit
 func bindIRQ(p int32, i int32) uint64 {
@@ -156,8 +159,21 @@ func bindIRQ(p int32, i int32) uint64 {
 		return neg(syscall.EMFILE)
 	}
 	d.bound, d.pending = true, false
-	clock.Unmask(line)
+	irq.SetCPU(line, smp.APICID(firstCPU(Procs[p].mask&sched.Online())))
+	irq.Unmask(line)
 	return h
+}
+
+// firstCPU is the lowest CPU in mask, which is not empty.
+//
+//go:nosplit
+func firstCPU(mask uint64) int {
+	c := 0
+	for mask&1 == 0 && c < 63 {
+		mask >>= 1
+		c++
+	}
+	return c
 }
 
 // ackIRQ re-arms function i's interrupt: the line is unmasked once no
@@ -172,7 +188,7 @@ func ackIRQ(i int32) {
 			return
 		}
 	}
-	clock.Unmask(line)
+	irq.Unmask(line)
 }
 
 // DeviceIRQ is called from the trap path for a legacy IRQ. INTx lines are
@@ -191,7 +207,7 @@ func DeviceIRQ(line uint8) bool {
 		}
 	}
 	if owned {
-		clock.Mask(line)
+		irq.Mask(line)
 		wakeManyWaiters()
 	}
 	return owned
@@ -236,5 +252,5 @@ func releaseDevice(hd *Handle) {
 		}
 	}
 	devices[i].pending = false
-	clock.Mask(line)
+	irq.Mask(line)
 }

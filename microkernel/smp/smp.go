@@ -18,6 +18,7 @@ import (
 	"aramid/microkernel/clock"
 	"aramid/microkernel/console"
 	"aramid/microkernel/dev"
+	"aramid/microkernel/irq"
 	"aramid/microkernel/mm"
 )
 
@@ -113,6 +114,12 @@ func Init(si *pvh.StartInfo, start bool) {
 	console.Print(", ")
 	console.Dec(uint64(madt.NIOAPICs))
 	console.Print(" I/O APIC(s)\n")
+	if !localAPIC() {
+		return
+	}
+	if irq.SwitchToIOAPIC(&madt, cpus[0].apicID) {
+		console.Print("smp: device interrupts through the I/O APIC\n")
+	}
 	switch {
 	case madt.NCPUs < 2:
 	case start:
@@ -136,6 +143,30 @@ func SetBootCPU() {
 //go:nosplit
 func Online() int { return ncpus }
 
+// APICID is CPU i's local APIC ID.
+//
+//go:nosplit
+func APICID(i int) uint32 { return cpus[i].apicID }
+
+// localAPIC maps the local APIC's registers uncached (one page at the
+// start of the kernel heap window; every CPU sees its own APIC there) and
+// software-enables the boot CPU's, which the I/O APIC and the APs need.
+// It reports whether it could.
+//
+//go:nosplit
+func localAPIC() bool {
+	va, ok := mm.Kernel.MapDevice(madt.LocalAPIC, mm.PageSize)
+	if !ok {
+		console.Print("smp: cannot map the local APIC; the boot CPU and the PIC only\n")
+		return false
+	}
+	apic.Init(uintptr(va))
+	apic.Enable()
+	bsp := &cpus[0]
+	bsp.apicID, bsp.online, bsp.arch.EOI = apic.ID(), 1, apic.EOIRegister()
+	return true
+}
+
 // startAPs starts every AP in the MADT, one at a time, and parks it.
 //
 //go:nosplit
@@ -144,15 +175,7 @@ func startAPs(si *pvh.StartInfo) {
 		console.Print("smp: the trampoline's low memory is not RAM; APs not started\n")
 		return
 	}
-	va, ok := mm.Kernel.MapDevice(madt.LocalAPIC, mm.PageSize)
-	if !ok {
-		console.Print("smp: cannot map the local APIC; APs not started\n")
-		return
-	}
-	apic.Init(uintptr(va))
-	apic.Enable()
 	bsp := &cpus[0]
-	bsp.apicID, bsp.online, bsp.arch.EOI = apic.ID(), 1, apic.EOIRegister()
 	amd64.InstallTrampoline((*[mm.PageSize]byte)(mm.Ptr(mm.PhysToVirt(amd64.TrampolinePage))),
 		buildLowTables(), apStart, apFault)
 	for i := 0; i < madt.NCPUs; i++ {

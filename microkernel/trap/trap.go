@@ -10,6 +10,7 @@ import (
 	"aramid/microkernel/console"
 	"aramid/microkernel/crash"
 	"aramid/microkernel/hosting"
+	"aramid/microkernel/irq"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
@@ -18,9 +19,9 @@ import (
 
 const (
 	vecPageFault = 14
-	irqTimer     = clock.IRQBase + 0
-	irqCOM1      = clock.IRQBase + 4
-	irqLast      = clock.IRQBase + 15
+	irqTimer     = irq.Base + 0
+	irqCOM1      = irq.Base + 4
+	irqLast      = irq.Base + irq.Lines - 1
 )
 
 // The system-call and user-fault handlers are called through function
@@ -35,10 +36,15 @@ var (
 	deviceIRQ   = proc.DeviceIRQ
 )
 
-// Counts of traps by kind, for the kernel's statistics.
-var Counts struct {
-	Syscalls, Native, Faults, Ticks, IRQs uint64
-}
+// Counts of traps by kind, for the kernel's statistics; DeviceIRQs counts
+// the device interrupts (legacy lines other than the timer and COM1) each
+// CPU took, which shows where the I/O APIC delivered them.
+var (
+	Counts struct {
+		Syscalls, Native, Faults, Ticks, IRQs uint64
+	}
+	DeviceIRQs [smp.MaxCPUs]uint64
+)
 
 // Handle is the kernel's trap handler (amd64.Handler). It holds the kernel
 // lock throughout, except for a TLB shootdown, which it answers first, and
@@ -139,10 +145,11 @@ func handle(f *amd64.Frame, fx *amd64.FXArea) {
 		// answered above, or not to be acknowledged
 	case v == irqCOM1:
 		hosting.ConsoleInput()
-		clock.EOI(4)
+		irq.EOI(4)
 	case v <= irqLast:
-		deviceIRQ(uint8(v - clock.IRQBase)) // masks a driver's line before the EOI
-		clock.EOI(uint8(v - clock.IRQBase))
+		DeviceIRQs[amd64.ThisCPU().Index]++
+		deviceIRQ(uint8(v - irq.Base)) // masks a driver's line before the EOI
+		irq.EOI(uint8(v - irq.Base))
 	default:
 		console.Print("trap: unexpected vector ")
 		console.Dec(v)

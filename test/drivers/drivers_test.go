@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,7 +79,30 @@ func guestListener(t *testing.T) (net.Listener, chan string) {
 	return l, got
 }
 
-func TestDrivers(t *testing.T) {
+func TestDrivers(t *testing.T) { drivers(t, "vfsd@virtio-blk netd@virtio-net") }
+
+// TestDriversSMP runs the same at -smp 2 with both drivers placed on CPU
+// 1 (docs/smp.md): the I/O APIC must deliver their interrupts, and only
+// to CPU 1.
+func TestDriversSMP(t *testing.T) {
+	out := drivers(t, "aramid.smp vfsd@virtio-blk@cpu1 netd@virtio-net@cpu1", "-smp", "2")
+	if !strings.Contains(out, "smp: device interrupts through the I/O APIC") {
+		t.Error("console lacks the switch to the I/O APIC")
+	}
+	m := regexp.MustCompile(`(?m)^kernel: device interrupts per CPU: cpu0=(\d+) cpu1=(\d+)$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatal("console lacks the device interrupts per CPU")
+	}
+	if m[1] != "0" || m[2] == "0" {
+		t.Errorf("device interrupts on cpu0 %s and cpu1 %s; want all on cpu1", m[1], m[2])
+	}
+	t.Log(m[0])
+}
+
+// drivers boots the drivers' tests with the servers (and kernel
+// arguments) in servers and extra QEMU flags, checks them, and returns
+// the console.
+func drivers(t *testing.T, servers string, flags ...string) string {
 	kernel, bundle := os.Getenv("ARAMID_KERNEL"), os.Getenv("ARAMID_BUNDLE")
 	if kernel == "" || bundle == "" {
 		t.Skip("ARAMID_KERNEL and ARAMID_BUNDLE not set; run make test-drivers")
@@ -92,10 +116,10 @@ func TestDrivers(t *testing.T) {
 	defer gl.Close()
 	netdev := "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:" + strconv.Itoa(port) + "-:80" +
 		",guestfwd=tcp:10.0.2.100:1234-tcp:" + gl.Addr().String()
-	vm, err := qemu.Start(kernel, "aramid.exit vfsd@virtio-blk netd@virtio-net devcheck! drivercheck!",
+	vm, err := qemu.Start(kernel, "aramid.exit "+servers+" devcheck! drivercheck!", append([]string{
 		"-initrd", bundle,
-		"-drive", "file="+img+",if=none,id=root,format=raw", "-device", "virtio-blk-pci,drive=root,disable-legacy=on",
-		"-netdev", netdev, "-device", "virtio-net-pci,netdev=n0,disable-legacy=on")
+		"-drive", "file=" + img + ",if=none,id=root,format=raw", "-device", "virtio-blk-pci,drive=root,disable-legacy=on",
+		"-netdev", netdev, "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"}, flags...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +173,7 @@ func TestDrivers(t *testing.T) {
 		t.Errorf("QEMU exit status %d, want %d", status, qemu.StatusSuccess)
 	}
 	checkImage(t, img)
+	return out
 }
 
 // checkImage reads /aramid.bin back from the image and runs e2fsck.
