@@ -18,12 +18,15 @@ func Kick() {
 		return
 	}
 	woke = false
+	self, n := me(), smp.Running()
+	if n == 1 {
+		return // the one CPU takes unplaced threads too (pick)
+	}
 	for i := 1; i < MaxThreads; i++ {
 		if t := &threads[i]; t.state == runnable && t.queue == noCPU {
 			t.queue = placeByLoad(t)
 		}
 	}
-	self, n := me(), smp.Running()
 	var idle uint64
 	for c := 0; c < n; c++ {
 		if c != self && isIdle(cur[c]) {

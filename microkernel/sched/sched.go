@@ -386,8 +386,8 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 }
 
 // pick returns the calling CPU's next thread: the next runnable one in
-// round robin order that waits for this CPU, else one this CPU may take
-// from a busy CPU (place.go), else the idle thread.
+// round robin order that waits for this CPU or for none yet, else one
+// this CPU may take from a busy CPU (place.go), else the idle thread.
 //
 //go:nosplit
 func pick() int {
@@ -398,7 +398,7 @@ func pick() int {
 		if t.state != runnable || t.holder != 0 || !takes(c, int(t.queue), t.mask, busy) {
 			continue
 		}
-		if int(t.queue) == c {
+		if int(t.queue) == c || t.queue == noCPU {
 			rr = i
 			return i
 		}

@@ -25,8 +25,11 @@ var big struct {
 }
 
 // lockTimeout is how long a CPU waits for the lock before it reports a
-// deadlock: far longer than any trap takes.
-const lockTimeout = 3e9
+// deadlock. It is far longer than any trap takes, even a fork of a large
+// process on a host so overcommitted that a virtual CPU holding the lock
+// is descheduled for seconds (docs/smp.md): only a real deadlock waits
+// that long.
+const lockTimeout = 30e9
 
 // Lock takes the kernel lock. While it waits it answers TLB shootdowns, so
 // a holder that waits for this CPU's answer cannot deadlock with it.

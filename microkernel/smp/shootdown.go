@@ -23,8 +23,9 @@ var down struct {
 
 const leaveBit = 1
 
-// shootdownTimeout bounds the wait for an acknowledgement.
-const shootdownTimeout = 1e9
+// shootdownTimeout bounds the wait for an acknowledgement; like
+// lockTimeout it leaves room for a virtual CPU descheduled by the host.
+const shootdownTimeout = 30e9
 
 // ShootDown makes every other CPU that may cache root's entries drop them,
 // and waits until each has; with leave, a CPU that has root loaded loads

@@ -40,9 +40,14 @@ func (p *pipeEnd) MTU() int              { return p.mtu }
 // Transmit never blocks: a receiver that is itself transmitting (an ACK,
 // say) must not wait on a sender that waits on it.
 func (p *pipeEnd) Transmit(frame []byte) error {
+	// Separate selects: with both ends closed, one select would pick
+	// either case at random.
 	select {
 	case <-p.done:
 		return syscall.ENETDOWN
+	default:
+	}
+	select {
 	case <-p.peer.done:
 		return nil // the cable's far end is unplugged: the frame is lost
 	default:

@@ -96,21 +96,19 @@ func socketID(v uint64) sockets.ID {
 
 // addrOf converts a SockAddr. Its family must match its address length.
 func addrOf(a *netpb.SockAddr) (netip.AddrPort, error) {
-	var ip netip.Addr
-	switch {
-	case a.GetFamily() == syscall.AF_INET && len(a.GetAddr()) == 4:
-		ip = netip.AddrFrom4([4]byte(a.GetAddr()))
-	case a.GetFamily() == syscall.AF_INET6 && len(a.GetAddr()) == 16:
-		ip = netip.AddrFrom16([16]byte(a.GetAddr()))
+	ip, ok := netip.AddrFromSlice(a.GetAddr())
+	switch a.GetFamily() {
+	case syscall.AF_INET:
+		ok = ok && ip.Is4()
+	case syscall.AF_INET6:
+		ok = ok && ip.Is6()
 		if a.GetScopeId() != 0 {
 			ip = ip.WithZone(strconv.FormatUint(uint64(a.GetScopeId()), 10))
 		}
-	case a.GetFamily() == syscall.AF_INET || a.GetFamily() == syscall.AF_INET6:
-		return netip.AddrPort{}, syscall.EINVAL
 	default:
 		return netip.AddrPort{}, syscall.EAFNOSUPPORT
 	}
-	if a.GetPort() > math.MaxUint16 {
+	if !ok || a.GetPort() > math.MaxUint16 {
 		return netip.AddrPort{}, syscall.EINVAL
 	}
 	return netip.AddrPortFrom(ip, uint16(a.GetPort())), nil
@@ -282,14 +280,7 @@ func (s *Session) notify(ctx context.Context, c *netpb.ReadinessClient) {
 		if err != nil {
 			return
 		}
-		req := &netpb.NotifyRequest{Events: make([]*netpb.Event, 0, len(evs))}
-		for _, ev := range evs {
-			ready, err := s.n.Readiness(ev.Socket, sockets.PollAll)
-			if err != nil || ready&ev.Events == 0 {
-				continue
-			}
-			req.Events = append(req.Events, &netpb.Event{Cookie: ev.Cookie, Socket: uint64(ev.Socket), Ready: ready})
-		}
+		req := s.stillReady(evs)
 		if len(req.Events) == 0 {
 			continue
 		}
@@ -297,6 +288,20 @@ func (s *Session) notify(ctx context.Context, c *netpb.ReadinessClient) {
 			return
 		}
 	}
+}
+
+// stillReady keeps the events whose readiness has not gone again, each
+// with the socket's readiness now.
+func (s *Session) stillReady(evs []sockets.Event) *netpb.NotifyRequest {
+	req := &netpb.NotifyRequest{Events: make([]*netpb.Event, 0, len(evs))}
+	for _, ev := range evs {
+		ready, err := s.n.Readiness(ev.Socket, sockets.PollAll)
+		if err != nil || ready&ev.Events == 0 {
+			continue
+		}
+		req.Events = append(req.Events, &netpb.Event{Cookie: ev.Cookie, Socket: uint64(ev.Socket), Ready: ready})
+	}
+	return req
 }
 
 func (s *Session) Subscribe(_ context.Context, req *netpb.SubscribeRequest) (*netpb.SubscribeReply, error) {

@@ -6,10 +6,13 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"gvisor.dev/gvisor/pkg/waiter"
 )
 
 // These tests use the Stack's own blocking calls, which linuxd does not
@@ -48,12 +51,116 @@ func connectedPair(t *testing.T, n *Stack, port uint16, opts ...[3]int) (client,
 	if err := n.Connect(ctx, client, addr, false); err != nil {
 		t.Fatal("blocking connect:", err)
 	}
+	// A blocking connect returns connected.
+	if peer, err := n.PeerName(client); err != nil || peer != addr {
+		t.Fatalf("getpeername after connect = %v, %v; want %v", peer, err, addr)
+	}
 	server, _, err = n.Accept(ctx, ln, false)
 	if err != nil {
 		t.Fatal("blocking accept:", err)
 	}
 	n.Close(ctx, ln)
 	return client, server
+}
+
+// listen(fd, 0) still queues one connection: Linux's queue holds
+// backlog+1.
+func TestListenZeroQueuesOne(t *testing.T) {
+	n := loopbackServer(t)
+	ctx := context.Background()
+	addr := netip.MustParseAddrPort("127.0.0.1:9040")
+	ln := listener(t, n, syscall.AF_INET, addr, 0)
+	c, _ := n.Socket(Cred{}, syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err := n.Connect(ctx, c, addr, true); !errors.Is(err, syscall.EINPROGRESS) {
+		t.Fatalf("connect = %v, want EINPROGRESS", err)
+	}
+	// The connection lands in the queue (netstack may answer with a SYN
+	// cookie on the way), or its SYN is dropped for a full one.
+	drops := n.Stats().TCP.ListenOverflowSynDrop
+	for r, _ := n.Readiness(ln, PollIn); r == 0; r, _ = n.Readiness(ln, PollIn) {
+		if drops.Value() != 0 {
+			t.Fatal("listen(0) has no room for one connection")
+		}
+		runtime.Gosched()
+	}
+	if _, _, err := n.Accept(ctx, ln, true); err != nil {
+		t.Errorf("accept after listen(0) = %v", err)
+	}
+}
+
+// blocked waits until a call on socket id sleeps on the socket's wait
+// queue for mask, and fails the test if the call returns on done first:
+// a blocking call must wait, not report EAGAIN.
+func blocked[T any](t *testing.T, n *Stack, id ID, mask waiter.EventMask, done <-chan T) {
+	t.Helper()
+	s, err := n.lookup(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s.wq.Events()&mask == 0 {
+		select {
+		case r := <-done:
+			t.Fatalf("blocking call returned %+v without waiting", r)
+		default:
+			runtime.Gosched()
+		}
+	}
+}
+
+type recvResult struct {
+	r   Received
+	err error
+}
+
+// A blocking recv(2) and accept(2) sleep until there is something to
+// take, with no timeout set.
+func TestBlockingCallsWait(t *testing.T) {
+	n := loopbackServer(t)
+	ctx := context.Background()
+	c, s := connectedPair(t, n, 9010)
+	got := make(chan recvResult, 1)
+	go func() {
+		r, err := n.Recv(ctx, s, 3, 0)
+		got <- recvResult{r, err}
+	}()
+	blocked(t, n, s, waiter.ReadableEvents, got)
+	if _, err := n.Send(ctx, c, strings.NewReader("abc"), 3, netip.AddrPort{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-got; r.err != nil || string(r.r.Data) != "abc" {
+		t.Errorf("blocking recv = %q, %v; want abc", r.r.Data, r.err)
+	}
+
+	addr := netip.MustParseAddrPort("127.0.0.1:9011")
+	ln := listener(t, n, syscall.AF_INET, addr, 1)
+	accepted := make(chan error, 1)
+	go func() {
+		_, _, err := n.Accept(ctx, ln, false)
+		accepted <- err
+	}()
+	blocked(t, n, ln, waiter.ReadableEvents, accepted)
+	cl, _ := n.Socket(Cred{}, syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err := n.Connect(ctx, cl, addr, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-accepted; err != nil {
+		t.Errorf("blocking accept = %v", err)
+	}
+}
+
+func listener(t *testing.T, n *Stack, family int, addr netip.AddrPort, backlog int) ID {
+	t.Helper()
+	ln, err := n.Socket(Cred{}, family, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Bind(Cred{}, ln, addr); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Listen(ln, backlog); err != nil {
+		t.Fatal(err)
+	}
+	return ln
 }
 
 func TestBlockingCalls(t *testing.T) {
@@ -138,11 +245,19 @@ func TestBlockingCalls(t *testing.T) {
 func TestCloseWithLinger(t *testing.T) {
 	n := loopbackServer(t)
 	c, s := connectedPair(t, n, 9001)
-	if err := n.SetSockOpt(c, syscall.SOL_SOCKET, syscall.SO_LINGER, append(intBytes(1), intBytes(5)...)); err != nil {
+	local, _ := n.SockName(c)
+	if err := n.SetSockOpt(c, syscall.SOL_SOCKET, syscall.SO_LINGER, append(intBytes(1), intBytes(60)...)); err != nil {
 		t.Fatal(err)
 	}
 	if err := n.Close(context.Background(), c); err != nil {
 		t.Fatal(err)
+	}
+	// The FIN is acknowledged when close returns: the connection has left
+	// FIN_WAIT1, CLOSING and LAST_ACK (4, 11 and 9 in tcp_states.h).
+	for _, e := range n.SocketTable() {
+		if e.Local == local && (e.State == 4 || e.State == 11 || e.State == 9) {
+			t.Errorf("lingering close returned in state %d", e.State)
+		}
 	}
 	r, err := n.Recv(context.Background(), s, 8, 0)
 	if err != nil || len(r.Data) != 0 {
@@ -202,3 +317,23 @@ func TestAcceptInheritsOptions(t *testing.T) {
 }
 
 func bytesReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+// Linux reads l_linger as unsigned: a negative time lingers for ever, so
+// the close is graceful (the peer reads end of stream), not the reset of
+// a zero time.
+func TestNegativeLinger(t *testing.T) {
+	n := loopbackServer(t)
+	c, s := connectedPair(t, n, 9004)
+	if err := n.SetSockOpt(c, syscall.SOL_SOCKET, syscall.SO_LINGER, append(intBytes(1), intBytes(-1)...)); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := n.GetSockOpt(c, syscall.SOL_SOCKET, syscall.SO_LINGER); err != nil || string(v[:4]) != string(intBytes(1)) {
+		t.Errorf("SO_LINGER = %x, %v; want on", v, err)
+	}
+	if err := n.Close(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := n.Recv(context.Background(), s, 8, 0); err != nil || r.N != 0 {
+		t.Errorf("read after peer's close = %q, %v; want end of stream", r.Data, err)
+	}
+}

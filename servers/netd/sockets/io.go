@@ -122,6 +122,11 @@ func (n *Stack) RecvTo(ctx context.Context, id ID, dst io.WriterAt, off int64, s
 		if _, eof := rerr.(*tcpip.ErrClosedForReceive); eof {
 			return nil
 		}
+		if _, full := rerr.(*tcpip.ErrBadBuffer); full && w.N == 0 {
+			// A zero-length read of a datagram: netstack took it but
+			// found no room; Linux returns 0 and MSG_TRUNC.
+			return nil
+		}
 		got += res.Count
 		if rerr == nil && waitAll && got < size && res.Count > 0 {
 			return &tcpip.ErrWouldBlock{}

@@ -45,7 +45,7 @@ func (n *Stack) SetSockOpt(id ID, level, name int, val []byte) error {
 		}
 	case syscall.IPPROTO_IP:
 		if name == syscall.IP_TTL {
-			v, err := intVal(val)
+			v, err := ipIntVal(val)
 			if err != nil || v < -1 || v == 0 || v > 255 {
 				return syscall.EINVAL
 			}
@@ -81,6 +81,16 @@ func (n *Stack) GetSockOpt(id ID, level, name int) ([]byte, error) {
 			}
 			return intBytes(v), errno(terr)
 		}
+		return nil, syscall.ENOPROTOOPT
+	case syscall.IPPROTO_UDP:
+		if !s.stream() {
+			return nil, syscall.ENOPROTOOPT
+		}
+	}
+	// An IPv4 socket passes a level its transport does not know to
+	// ip_getsockopt, which answers EOPNOTSUPP; IPv6's answers ENOPROTOOPT.
+	if s.family == syscall.AF_INET {
+		return nil, syscall.EOPNOTSUPP
 	}
 	return nil, syscall.ENOPROTOOPT
 }
@@ -92,11 +102,7 @@ func (s *socket) setSocketOpt(name int, val []byte) error {
 		if len(val) < 8 {
 			return syscall.EINVAL
 		}
-		secs := int32(binary.LittleEndian.Uint32(val[4:]))
-		so.SetLinger(tcpip.LingerOption{
-			Enabled: binary.LittleEndian.Uint32(val) != 0,
-			Timeout: time.Duration(max(secs, 0)) * time.Second,
-		})
+		so.SetLinger(linger(so.GetLinger(), val))
 		return nil
 	case syscall.SO_RCVTIMEO, syscall.SO_SNDTIMEO:
 		d, err := timevalDuration(val)
@@ -135,6 +141,21 @@ func (s *socket) setSocketOpt(name int, val []byte) error {
 		return syscall.ENOPROTOOPT
 	}
 	return nil
+}
+
+// linger applies a struct linger to l as Linux does: l_onoff 0 turns
+// lingering off and leaves the time alone, and l_linger is read as
+// unsigned, so a negative time lingers for ever.
+func linger(l tcpip.LingerOption, val []byte) tcpip.LingerOption {
+	l.Enabled = binary.LittleEndian.Uint32(val) != 0
+	if !l.Enabled {
+		return l
+	}
+	l.Timeout = time.Duration(math.MaxInt64)
+	if secs := int32(binary.LittleEndian.Uint32(val[4:])); secs >= 0 {
+		l.Timeout = time.Duration(secs) * time.Second
+	}
+	return l
 }
 
 // bufSize is Linux's rule for SO_SNDBUF and SO_RCVBUF: clamp to the
@@ -289,6 +310,15 @@ func intVal(b []byte) (int, error) {
 		return 0, syscall.EINVAL
 	}
 	return int(int32(binary.LittleEndian.Uint32(b))), nil
+}
+
+// ipIntVal reads an IPPROTO_IP option's value, which Linux also takes
+// as a single unsigned byte.
+func ipIntVal(b []byte) (int, error) {
+	if len(b) > 0 && len(b) < 4 {
+		return int(b[0]), nil
+	}
+	return intVal(b)
 }
 
 func intBytes(v int) []byte {

@@ -29,7 +29,7 @@ type SocketEntry struct {
 	Local    netip.AddrPort
 	Remote   netip.AddrPort
 	State    int    // Linux TCP state number; UDP uses 1 (connected) or 7
-	TxQueue  uint32 // bytes not yet acknowledged (TCP) or not yet sent (UDP)
+	TxQueue  uint32 // a listener's backlog; 0 otherwise, as netstack keeps its send queue's size to itself
 	RxQueue  uint32 // bytes not yet read; a listener's accept queue length
 	UID      uint32
 	Inode    uint64 // 0 once the owner closed it (TIME_WAIT and friends)
@@ -79,9 +79,6 @@ func (s *socket) entry(owned bool) SocketEntry {
 	}
 	if rx, err := s.ep.GetSockOptInt(tcpip.ReceiveQueueSizeOption); err == nil {
 		e.RxQueue = uint32(max(rx, 0))
-	}
-	if tx, err := s.ep.GetSockOptInt(tcpip.SendQueueSizeOption); err == nil {
-		e.TxQueue = uint32(max(tx, 0))
 	}
 	return e
 }
