@@ -120,9 +120,10 @@ func Spin() {
 func stateOf(t *Thread) state { return t.state }
 
 // Unhold ends the calling CPU's hold, under the kernel lock: if the held
-// thread was woken it resumes on this CPU, else the CPU runs the next
-// thread, or its idle thread, and the held thread waits as any blocked
-// thread does.
+// thread was woken it resumes on this CPU (unless its mask was changed
+// meanwhile to exclude it: then Kick finds it a CPU), else the CPU runs
+// the next thread, or its idle thread, and the held thread waits as any
+// blocked thread does.
 //
 //go:nosplit
 func Unhold(f *amd64.Frame, fx *amd64.FXArea) {
@@ -132,15 +133,19 @@ func Unhold(f *amd64.Frame, fx *amd64.FXArea) {
 	i := cur[c]
 	t := &threads[i]
 	t.holder = 0
-	if t.state == runnable {
+	switch {
+	case t.state == runnable && t.allows(c):
 		holds[c].misses = 0
 		HoldCounts.Resumed++
 		HoldCounts.ResumedCycles += spun
 		switchTo(i, f, fx)
 		return
+	case t.state == runnable:
+		woke = true // for Kick, which left it to this CPU
+	default: // the time ran out, or the thread was killed
+		holds[c].misses++
+		HoldCounts.Expired++
+		HoldCounts.ExpiredCycles += spun
 	}
-	holds[c].misses++
-	HoldCounts.Expired++
-	HoldCounts.ExpiredCycles += spun
 	switchTo(pick(), f, fx)
 }
