@@ -13,9 +13,13 @@
 //	aramid.tty        give the console to user space raw; Ctrl-] then a
 //	                  key runs a monitor command (m: mem and ps)
 //	aramid.bench=ipc  measure IPC round trips (echo and pinger) and print a BENCH line
+//	aramid.bench=ipc-xcpu  the same with echo on CPU 1 and pinger on CPU 0 (with aramid.smp)
 //	aramid.smp        start the other CPUs (docs/smp.md): the kernel checks
 //	                  them parked, measures round trips, then runs threads
 //	                  on every CPU
+//	aramid.spin=N     a CPU whose thread blocks in a call or reply wait spins
+//	                  N µs for its wake-up before it runs other work or
+//	                  halts (default DefaultSpin; 0: never; docs/smp.md)
 //
 // Every other word is passed to init, the first user process, which the
 // kernel starts from the boot bundle (QEMU -initrd) when there is one.
@@ -26,6 +30,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -71,11 +76,18 @@ func main() {
 	if trap.Stages.On {
 		printInstructionCosts()
 	}
+	sched.HoldCycles = spinMicros() * clock.TSCPerMs() / 1000
 	if flags["aramid.crashtest"] {
 		crashTest()
 	}
 	ok := true
-	bench := flags["aramid.bench=ipc"]
+	bench := ""
+	switch {
+	case flags["aramid.bench=ipc"]:
+		bench = "init echo pinger,20000!"
+	case flags["aramid.bench=ipc-xcpu"]:
+		bench = "init echo@cpu1 pinger,20000@cpu0!"
+	}
 	if smp.Online() > 1 {
 		ok = checkSMP() && runOnAll()
 	}
@@ -85,8 +97,8 @@ func main() {
 	}
 	if bundle := boot.Bundle(); bundle != nil {
 		args := initArgs()
-		if bench {
-			args = "init echo pinger,20000!"
+		if bench != "" {
+			args = bench
 		}
 		if !flags["aramid.exit"] {
 			go runInit(bundle, args)
@@ -185,6 +197,24 @@ func printSwitches() {
 	}
 }
 
+// DefaultSpin is how many µs a CPU spins for a blocked thread's wake-up
+// unless aramid.spin says otherwise: chosen from the measured curve of a
+// forwarded getppid on two CPUs (docs/smp.md).
+const DefaultSpin = 50
+
+// spinMicros is aramid.spin's value, or DefaultSpin.
+func spinMicros() uint64 {
+	for _, a := range os.Args[1:] {
+		if v, ok := strings.CutPrefix(a, "aramid.spin="); ok {
+			if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+				return n
+			}
+			fmt.Printf("kernel: aramid.spin=%s is not a number of µs; spinning %d µs\n", v, DefaultSpin)
+		}
+	}
+	return DefaultSpin
+}
+
 // initArgs is init's command line: "init" and every kernel argument that is
 // not the kernel's own (aramid.*).
 func initArgs() string {
@@ -225,6 +255,11 @@ func runInit(bundle []byte, cmdline string) int64 {
 		n := s.Calls
 		fmt.Printf("kernel: stages of %d forwarded calls, cycles each (TSC %d MHz): forward %d (CR3 %d), linuxd %d, reply %d (CR3 %d), process %d; %d extra port_waits\n",
 			n, clock.TSCPerMs()/1000, s.Forward/n, s.ForwardSwitch/n, s.Linuxd/n, s.Reply/n, s.ReplySwitch/n, s.Process/n, s.Rewaits)
+	}
+	if h := &sched.HoldCounts; h.Resumed+h.Expired > 0 {
+		us := func(cycles uint64) uint64 { return cycles * 1000 / clock.TSCPerMs() }
+		fmt.Printf("kernel: holds: %d resumed after %d µs of spinning in all, %d expired after %d µs\n",
+			h.Resumed, us(h.ResumedCycles), h.Expired, us(h.ExpiredCycles))
 	}
 	printSwitches()
 	return st

@@ -36,7 +36,7 @@ func Kick() {
 	var wake uint64
 	for i := 1; i < MaxThreads && idle != 0; i++ {
 		t := &threads[i]
-		if t.state != runnable {
+		if t.state != runnable || t.holder != 0 {
 			continue
 		}
 		m := idle & t.mask

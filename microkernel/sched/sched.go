@@ -70,6 +70,10 @@ type Thread struct {
 	// the CPU it waits for while runnable (place.go).
 	mask        uint64
 	last, queue int8
+	// holder is the CPU (index plus one) that keeps this blocked thread
+	// as its current one and spins for its wake-up (hold.go): no other
+	// CPU may pick it.
+	holder int32
 }
 
 var (
@@ -110,7 +114,8 @@ func isIdle(i int) bool { return i >= MaxThreads }
 
 // ready makes t runnable, waiting for its last CPU if its mask allows
 // it, else for the CPU Kick chooses (place.go), and for Kick to wake that
-// CPU (or another it may run on) if idle.
+// CPU (or another it may run on) if idle. A CPU that holds t (hold.go)
+// sees the new state itself, and Kick leaves t to it.
 //
 //go:nosplit
 func ready(t *Thread) {
@@ -121,6 +126,13 @@ func ready(t *Thread) {
 	}
 	woke = true
 }
+
+// handOff reports whether the calling CPU may switch straight to t, a
+// thread its caller just woke: t is runnable, no other CPU holds it, and
+// its mask allows this CPU.
+//
+//go:nosplit
+func handOff(t *Thread) bool { return t.state == runnable && t.holder == 0 && t.allows(me()) }
 
 // Init makes the caller (the boot thread) thread 1 with the given FS base,
 // and prepares the idle thread.
@@ -386,7 +398,7 @@ func pick() int {
 	for n := 1; n < MaxThreads; n++ {
 		i := (rr+n-1)%(MaxThreads-1) + 1
 		t := &threads[i]
-		if t.state != runnable || !takes(c, int(t.queue), t.mask, busy) {
+		if t.state != runnable || t.holder != 0 || !takes(c, int(t.queue), t.mask, busy) {
 			continue
 		}
 		if int(t.queue) == c || t.queue == noCPU {
@@ -487,11 +499,10 @@ func Waiter(reason uint8, key uint64) int32 {
 	return 0
 }
 
-// park blocks the current thread and switches to thread next if it is
-// runnable and may run on this CPU (0: none in particular), else to the
-// next in the rotation. A hand-off to next passes on what is left of the
-// current thread's quantum: two threads that keep handing the CPU to each
-// other (a client and its server) are preempted after one quantum between them, as one
+// park blocks the current thread and runs what comes next (after). A
+// hand-off to next passes on what is left of the current thread's
+// quantum: two threads that keep handing the CPU to each other (a client
+// and its server) are preempted after one quantum between them, as one
 // thread would be, instead of starving every other runnable thread.
 //
 //go:nosplit
@@ -504,12 +515,33 @@ func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline i
 	t.deadline = deadline
 	t.timeoutResult = timeoutResult
 	save(f, fx)
-	if i := int(next % MaxThreads); next > 0 && threads[i].TID == next && threads[i].state == runnable && threads[i].allows(me()) {
+	runNext(t, reason, next, f, fx)
+}
+
+// runNext is after, called through a function value: the chains of
+// nosplit calls that block a thread are already deep (a native call,
+// channel_call, read, park), and an indirect call makes the linker check
+// what runs next on its own (docs/runtime-hosting.md).
+var runNext = after
+
+// after switches, once thread t has blocked for reason, to thread next if
+// this CPU may run it, else to the next in the rotation; if there is none
+// it holds t instead of going idle, when another CPU may soon wake it
+// (hold.go).
+//
+//go:nosplit
+func after(t *Thread, reason uint8, next int32, f *amd64.Frame, fx *amd64.FXArea) {
+	if i := int(next % MaxThreads); next > 0 && threads[i].TID == next && handOff(&threads[i]) {
 		switchTo(i, f, fx)
 		threads[i].ran = t.ran // switchTo resets only the incoming thread's
 		return
 	}
-	switchTo(pick(), f, fx)
+	i := pick()
+	if isIdle(i) && mayHold(t, reason) {
+		hold(t)
+		return
+	}
+	switchTo(i, f, fx)
 }
 
 // Wake makes up to n threads blocked on (reason, key) runnable and returns

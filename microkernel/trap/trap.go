@@ -47,8 +47,8 @@ var (
 )
 
 // Handle is the kernel's trap handler (amd64.Handler). It holds the kernel
-// lock throughout, except for a TLB shootdown, which it answers first
-// (docs/smp.md).
+// lock throughout, except for a TLB shootdown, which it answers first, and
+// a CPU's spin for the thread it holds (docs/smp.md).
 //
 //go:nosplit
 func Handle(f *amd64.Frame, fx *amd64.FXArea) {
@@ -67,7 +67,24 @@ func Handle(f *amd64.Frame, fx *amd64.FXArea) {
 		stageExit()
 	}
 	sched.Kick()
+	if sched.Holding() {
+		hold(f, fx)
+	}
 	smp.Unlock()
+}
+
+// hold spins, without the kernel lock, for the wake-up of the blocked
+// thread this CPU holds instead of going idle, then takes the lock again
+// to resume that thread or run another (sched.Spin, docs/smp.md). The
+// caller holds the lock.
+//
+//go:nosplit
+func hold(f *amd64.Frame, fx *amd64.FXArea) {
+	smp.Unlock()
+	sched.Spin()
+	smp.Lock()
+	sched.Unhold(f, fx)
+	sched.Kick()
 }
 
 // serve handles a trap, but not the system call or fault of a thread that

@@ -51,15 +51,30 @@ type result struct {
 	status int // the exit code, or 128+signal as a shell reports it
 }
 
-func TestLinuxPrograms(t *testing.T) { linuxPrograms(t, "") }
+// linuxd is how the programs run under Aramid: linuxd runs the script
+// that runs them, as init's main task.
+const linuxd = "linuxd,/bin/sh,/test/linuxtests.sh!!"
+
+func TestLinuxPrograms(t *testing.T) { linuxPrograms(t, "", linuxd, nil) }
 
 // TestLinuxProgramsSMP runs the programs again with threads on two CPUs
 // (aramid.smp, docs/smp.md): their output must not change.
-func TestLinuxProgramsSMP(t *testing.T) { linuxPrograms(t, "aramid.smp ", "-smp", "2") }
+func TestLinuxProgramsSMP(t *testing.T) { linuxPrograms(t, "aramid.smp ", linuxd, nil, "-smp", "2") }
 
-// linuxPrograms runs every program on the host and in one boot of Aramid,
-// with extra kernel arguments and QEMU flags, and compares them.
-func linuxPrograms(t *testing.T, args string, flags ...string) {
+// TestLinuxProgramsAcrossCPUs runs the programs that make the most
+// forwarded calls, from threads, forks and signal handlers, with linuxd
+// on CPU 1 and the programs on CPU 0 (taskset), so that every call is
+// forwarded across CPUs and each side holds its thread while the other
+// answers (docs/smp.md): their output must not change.
+func TestLinuxProgramsAcrossCPUs(t *testing.T) {
+	linuxPrograms(t, "aramid.smp ", "linuxd,/usr/bin/taskset,1,/bin/sh,/test/linuxtests.sh,ids,pipe,signal,threads,wait,affinity@cpu1!!",
+		[]string{"ids", "pipe", "signal", "threads", "wait", "affinity"}, "-smp", "2")
+}
+
+// linuxPrograms runs the programs only (every one if nil) on the host and
+// in one boot of Aramid, with extra kernel arguments, linuxd's argument
+// and QEMU flags, and compares them.
+func linuxPrograms(t *testing.T, args, linuxd string, only []string, flags ...string) {
 	kernel, bundle := os.Getenv("ARAMID_KERNEL"), os.Getenv("ARAMID_BUNDLE")
 	appendLine, dir := os.Getenv("ARAMID_LINUX_APPEND"), os.Getenv("ARAMID_LINUX_TESTS")
 	if kernel == "" || bundle == "" || appendLine == "" || dir == "" {
@@ -70,6 +85,9 @@ func linuxPrograms(t *testing.T, args string, flags ...string) {
 		t.Fatal(err)
 	}
 	names := strings.Fields(string(list))
+	if only != nil {
+		names = only
+	}
 	host := map[string]result{}
 	for _, n := range names {
 		r, err := runHost(filepath.Join(dir, n))
@@ -78,7 +96,7 @@ func linuxPrograms(t *testing.T, args string, flags ...string) {
 		}
 		host[n] = r
 	}
-	aramid, logs, err := runAramid(kernel, bundle, args+appendLine, flags...)
+	aramid, logs, err := runAramid(kernel, bundle, args+appendLine+" "+linuxd, flags...)
 	for _, l := range logs {
 		t.Logf("system message during the programs: %s", l)
 	}
@@ -95,7 +113,7 @@ func linuxPrograms(t *testing.T, args string, flags ...string) {
 		})
 	}
 	for n := range knownFailures {
-		if _, ok := host[n]; !ok {
+		if _, ok := host[n]; !ok && only == nil {
 			t.Errorf("knownFailures names %s, which is not a test program", n)
 		}
 	}
@@ -149,7 +167,7 @@ var (
 func runAramid(kernel, bundle, appendLine string, flags ...string) (map[string]result, []string, error) {
 	args := append([]string{"-initrd", bundle}, strings.Fields(os.Getenv("ARAMID_DEVICES"))...)
 	args = append(args, flags...)
-	vm, err := qemu.Start(kernel, appendLine+" linuxd,/bin/sh,/test/linuxtests.sh!!", args...)
+	vm, err := qemu.Start(kernel, appendLine, args...)
 	if err != nil {
 		return nil, nil, err
 	}

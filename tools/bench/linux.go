@@ -19,7 +19,7 @@ import (
 const linuxAppend = "console=ttyS0 quiet panic=-1"
 
 // applets are the busybox commands the init script calls, linked to it.
-var applets = []string{"[", "cat", "chroot", "ifconfig", "insmod", "mkdir", "mount", "poweroff", "sleep", "uname"}
+var applets = []string{"[", "cat", "chroot", "ifconfig", "insmod", "mkdir", "mount", "poweroff", "sleep", "taskset", "uname"}
 
 // The reference mounts the root disk here for the disk workloads and runs
 // linuxbench chrooted into it, so that the same binary reads the same path

@@ -265,3 +265,36 @@ func TestBundleFor(t *testing.T) {
 		t.Errorf("without -system-bundle the system boots %s", got)
 	}
 }
+
+// TestAcrossCPUs checks the cross-CPU workloads: linuxbench under taskset
+// on CPU 0 on both sides, linuxd on CPU 1, a boot of two CPUs of their own,
+// and the reference's results kept apart from the same command's on one
+// CPU.
+func TestAcrossCPUs(t *testing.T) {
+	ws, err := selectWorkloads("ipc,getppid-forwarded,getppid-xcpu,ipc-xcpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, multi := splitCPUs(ws)
+	if len(one) != 2 || len(multi) != 2 || multi[0].Key != "getppid-xcpu" || multi[1].Key != "ipc-xcpu" {
+		t.Fatalf("splitCPUs: one %v, multi %v", one, multi)
+	}
+	s := sizing{n: 100, runs: 3}
+	if got, want := s.linuxCmd(multi[0]), "taskset 1 /test/linuxbench getppid 100 3"; got != want {
+		t.Errorf("reference command %q, want %q", got, want)
+	}
+	cmdline, _ := s.aramid(multi[0], "sys")
+	if want := "sys aramid.smp linuxd,/usr/bin/taskset,1,/test/linuxbench,getppid,100,3@cpu1!!"; cmdline != want {
+		t.Errorf("Aramid command line %q, want %q", cmdline, want)
+	}
+	if s.linuxCmd(multi[1]) != s.linuxCmd(one[0]) {
+		t.Errorf("ipc-xcpu runs %q on Linux, ipc %q: want the same command", s.linuxCmd(multi[1]), s.linuxCmd(one[0]))
+	}
+	k1, k2 := linuxKey(one[0].cpus(), s.linuxCmd(one[0])), linuxKey(multi[1].cpus(), s.linuxCmd(multi[1]))
+	if k1 == k2 {
+		t.Errorf("the pipe results of one and two CPUs share the key %q", k1)
+	}
+	if script := initScript(multi, s, nil); !strings.Contains(script, "\ntaskset 1 /test/linuxbench getppid 100 3\n") {
+		t.Errorf("init script does not run getppid under taskset:\n%s", script)
+	}
+}

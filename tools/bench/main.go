@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,7 +83,8 @@ func run(c config, ws []Workload) error {
 	native(c, ws)
 	others, web := splitDevice(ws, httpDevice)
 	others, shell := splitDevice(others, shellDevice)
-	kernel, initrds, err := prepareLinux(c, others, web, shell)
+	others, multi := splitCPUs(others)
+	kernel, initrds, err := prepareLinux(c, others, web, shell, multi)
 	if err != nil {
 		return err
 	}
@@ -92,6 +94,11 @@ func run(c config, ws []Workload) error {
 		tag := fmt.Sprintf("boot %d/%d", i, c.boots)
 		if len(others) > 0 {
 			if err := c.boots1(i, tag, kernel, initrds[0], others, &rec, linux, aramid); err != nil {
+				return err
+			}
+		}
+		if len(multi) > 0 {
+			if err := c.boots1(i, tag, kernel, initrds[3], multi, &rec, linux, aramid); err != nil {
 				return err
 			}
 		}
@@ -116,38 +123,44 @@ func run(c config, ws []Workload) error {
 	return writeJSON(filepath.Join(c.work, "results.json"), rec)
 }
 
-// boots1 is boot i of each side for the workloads ws other than nginx's:
-// one Linux boot runs them all, and one Aramid boot each distinct command
-// line. It adds their results to linux and aramid.
+// boots1 is boot i of each side for the workloads ws other than nginx's
+// and the shell's, which all have the same CPU count: one Linux boot runs
+// them all, and one Aramid boot each distinct command line. It adds their
+// results to linux and aramid.
 func (c config) boots1(i int, tag, kernel, initrd string, ws []Workload, rec *Record, linux, aramid map[string]Results) error {
 	disk, netw := devices(ws)
 	devs, port, err := c.bootDevices(ws)
 	if err != nil {
 		return err
 	}
-	extra := []string{"-initrd", initrd}
+	cpus, smp, name := ws[0].cpus(), []string{}, ""
+	if cpus > 1 {
+		smp, name = []string{"-smp", strconv.Itoa(cpus)}, fmt.Sprintf("-smp%d", cpus)
+		tag += fmt.Sprintf(" -smp %d", cpus)
+	}
+	extra := append([]string{"-initrd", initrd}, smp...)
 	if disk || netw {
 		extra = append(extra, devs...)
 	}
 	out, err := boot(tag+" Linux", kernel, linuxAppend, c.timeout, 0, c.sender(ws, port), extra...)
-	saveConsole(c.work, fmt.Sprintf("linux-%d", i), out)
+	saveConsole(c.work, fmt.Sprintf("linux%s-%d", name, i), out)
 	if err != nil {
 		return err
 	}
 	rec.Linux = linuxInfo(out)
 	for cmd, res := range linuxRuns(out) {
-		add(linux, cmd, res)
+		add(linux, linuxKey(cpus, cmd), res)
 	}
 	for j, cmdline := range c.aramidBoots(ws, c.system) {
-		var extra []string
+		extra := smp
 		if b := c.bundleFor(cmdline); b != "" {
-			extra = []string{"-initrd", b}
+			extra = append([]string{"-initrd", b}, smp...)
 		}
 		if strings.HasPrefix(cmdline, c.system) && c.system != "" {
 			extra = append(extra, devs...)
 		}
 		out, err := boot(tag+" Aramid", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, c.sender(c.runBy(ws, cmdline), port), extra...)
-		saveConsole(c.work, fmt.Sprintf("aramid-%d-%d", i, j+1), out)
+		saveConsole(c.work, fmt.Sprintf("aramid%s-%d-%d", name, i, j+1), out)
 		if err != nil {
 			fmt.Printf("bench: %s: %v\n", tag, err)
 		}
@@ -232,7 +245,7 @@ func native(c config, ws []Workload) {
 // prepareLinux returns the reference kernel to boot and its three
 // initramfs: for the workloads others, for the nginx workloads web and
 // for the shell workloads shell.
-func prepareLinux(c config, others, web, shell []Workload) (kernel string, initrds [3]string, err error) {
+func prepareLinux(c config, others, web, shell, multi []Workload) (kernel string, initrds [4]string, err error) {
 	vmlinuz := c.vmlinuz
 	if vmlinuz == "" {
 		if vmlinuz, err = newestVmlinuz(c.linux); err != nil {
@@ -266,6 +279,12 @@ func prepareLinux(c config, others, web, shell []Workload) (kernel string, initr
 	if len(shell) > 0 {
 		initrds[2] = filepath.Join(c.work, "initramfs-shell.cpio")
 		if err := writeInitramfs(initrds[2], c.busybox, c.prog, modules, nginxInitScript(names, shellCmd)); err != nil {
+			return "", initrds, err
+		}
+	}
+	if len(multi) > 0 {
+		initrds[3] = filepath.Join(c.work, "initramfs-smp.cpio")
+		if err := writeInitramfs(initrds[3], c.busybox, c.prog, nil, initScript(multi, c.sizing, nil)); err != nil {
 			return "", initrds, err
 		}
 	}
@@ -385,6 +404,20 @@ func qemuVersion() string {
 	out, _ := exec.Command("qemu-system-x86_64", "--version").Output()
 	v, _, _ := strings.Cut(string(out), "\n")
 	return v
+}
+
+// splitCPUs separates the workloads of more than one CPU, which have
+// boots of their own, from the others. The multi-CPU workloads all have
+// the same count (boots1 boots them together).
+func splitCPUs(ws []Workload) (one, multi []Workload) {
+	for _, w := range ws {
+		if w.cpus() > 1 {
+			multi = append(multi, w)
+		} else {
+			one = append(one, w)
+		}
+	}
+	return one, multi
 }
 
 // splitDevice separates the workloads of device, which have boots of

@@ -41,7 +41,7 @@ func rows(ws []Workload, s sizing, system string, linux, aramid map[string]Resul
 	for _, w := range ws {
 		cmdline, name := s.aramid(w, system)
 		r := Row{Name: w.Key, Title: w.Title, Unit: w.unit(), Goal: w.Goal, AramidName: name, LinuxName: w.LinuxName,
-			AramidRuns: aramid[cmdline][name], LinuxRuns: linux[s.linuxCmd(w)][w.LinuxName]}
+			AramidRuns: aramid[cmdline][name], LinuxRuns: linux[linuxKey(w.cpus(), s.linuxCmd(w))][w.LinuxName]}
 		if w.Absolute {
 			if len(r.AramidRuns) > 0 {
 				a := inUnit(r.Unit, Median(r.AramidRuns))

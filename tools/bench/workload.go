@@ -46,6 +46,12 @@ type Workload struct {
 	// Absolute workloads have no Linux side: the goal bounds Aramid's
 	// own figure (idle-memory), not a ratio.
 	Absolute bool
+
+	// CPUs is the machine's CPU count on both sides (QEMU's -smp; 0 is
+	// one), with aramid.smp on Aramid's. A Linuxd workload on more than
+	// one CPU measures across CPUs: linuxd runs on CPU 1 (init's @cpu1)
+	// and linuxbench on CPU 0 (busybox's taskset, on both sides).
+	CPUs int
 }
 
 // The devices a workload can measure.
@@ -116,6 +122,27 @@ var Workloads = []Workload{
 		Linuxd:    true,
 		LinuxArgs: []string{"getppid"},
 		LinuxName: "getppid",
+	},
+	{
+		Key:       "getppid-xcpu",
+		Title:     "getppid, forwarded across CPUs",
+		Goal:      Goal{"<=", 2},
+		Ops:       20000,
+		Linuxd:    true,
+		LinuxArgs: []string{"getppid"},
+		LinuxName: "getppid",
+		CPUs:      2,
+	},
+	{
+		Key:          "ipc-xcpu",
+		Title:        "IPC round trip across CPUs",
+		Goal:         Goal{"<=", 1},
+		Ops:          20000,
+		AramidAppend: "aramid.bench=ipc-xcpu aramid.smp aramid.exit",
+		AramidName:   "ipc-roundtrip",
+		LinuxArgs:    []string{"pipe"},
+		LinuxName:    "pipe-roundtrip",
+		CPUs:         2,
 	},
 	{
 		Key:       "fork-exit-wait",
@@ -241,6 +268,32 @@ func inUnit(unit string, ns float64) float64 {
 	return ns
 }
 
+// cpus is w's CPU count.
+func (w Workload) cpus() int { return max(w.CPUs, 1) }
+
+// across reports whether w is a linuxd workload across CPUs.
+func (w Workload) across() bool { return w.Linuxd && w.cpus() > 1 }
+
+// The cross-CPU layout of a linuxd workload: linuxbench runs under
+// taskset with this mask (CPU 0), linuxd on acrossCPU.
+const (
+	acrossMask = "1"
+	acrossCPU  = "@cpu1"
+	// tasksetPath is busybox's taskset in Aramid's root image; the
+	// reference's initramfs has it in /bin.
+	tasksetPath = "/usr/bin/taskset"
+)
+
+// linuxKey is the key of the reference's results for command cmd on a
+// machine of cpus CPUs: the same command on another CPU count is another
+// measurement.
+func linuxKey(cpus int, cmd string) string {
+	if cpus > 1 {
+		return fmt.Sprintf("-smp %d: %s", cpus, cmd)
+	}
+	return cmd
+}
+
 // warmup is the operations of the untimed warm-up before each run of a
 // streaming workload (read, tcp-in), as linuxbench computes it: n/10
 // rounded up, so at least one.
@@ -288,7 +341,11 @@ func (s sizing) linuxCmd(w Workload) string {
 	case shellDevice:
 		return shellCmd
 	}
-	return benchPath + " " + strings.Join(s.args(w), " ")
+	cmd := benchPath + " " + strings.Join(s.args(w), " ")
+	if w.across() {
+		cmd = "taskset " + acrossMask + " " + cmd
+	}
+	return cmd
 }
 
 // aramid is the Aramid kernel command line that measures w and the BENCH
@@ -303,6 +360,10 @@ func (s sizing) aramid(w Workload, system string) (cmdline, name string) {
 		return fmt.Sprintf("%s linuxd,/bin/sh,%s!!", system, nginxScript), w.LinuxName
 	case w.Device == shellDevice:
 		return system + " linuxd,/bin/sh!!", cmp.Or(w.AramidName, w.LinuxName)
+	}
+	if w.across() {
+		return fmt.Sprintf("%s aramid.smp linuxd,%s,%s,%s,%s%s!!", system, tasksetPath, acrossMask, benchPath,
+			strings.Join(s.args(w), ","), acrossCPU), w.LinuxName
 	}
 	return fmt.Sprintf("%s linuxd,%s,%s!!", system, benchPath, strings.Join(s.args(w), ",")), w.LinuxName
 }
