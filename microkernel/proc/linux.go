@@ -6,6 +6,7 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/clock"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/sched"
 )
@@ -224,12 +225,17 @@ func portCreate(p int32) uint64 {
 	return neg(syscall.ENOMEM)
 }
 
-// portWait is port_wait(port, msg, reply): answer reply's thread if reply
-// is not 0, then take the next forwarded call into msg, blocking while
-// there is none.
+// maxPortTimeout bounds port_wait's timeout so that its deadline cannot
+// overflow: an hour.
+const maxPortTimeout = 3600e9
+
+// portWait is port_wait(port, msg, reply, timeout): answer reply's thread
+// if reply is not 0, then take the next forwarded call into msg, blocking
+// while there is none, for at most timeout ns if it is not 0 (then
+// EAGAIN).
 //
 //go:nosplit
-func portWait(p int32, f *amd64.Frame, fx *amd64.FXArea, h, msg, rep uint64) (uint64, bool) {
+func portWait(p int32, f *amd64.Frame, fx *amd64.FXArea, h, msg, rep, timeout uint64) (uint64, bool) {
 	hd, e := lookupHandle(p, h, KindPort, RightRead)
 	if e != 0 {
 		return neg(e), false
@@ -250,7 +256,11 @@ func portWait(p int32, f *amd64.Frame, fx *amd64.FXArea, h, msg, rep uint64) (ui
 		return 0, false
 	}
 	ports[hd.Obj].waiter, ports[hd.Obj].waitMsg = sched.TID(), ports[hd.Obj].msg
-	sched.BlockRestartOn(f, fx, sched.WaitEvent, portKey(hd.Obj), next)
+	deadline := int64(0)
+	if timeout != 0 {
+		deadline = clock.Nanotime() + int64(min(timeout, maxPortTimeout))
+	}
+	sched.BlockRestartUntil(f, fx, sched.WaitEvent, portKey(hd.Obj), deadline, neg(syscall.EAGAIN), next)
 	return 0, true
 }
 

@@ -107,7 +107,7 @@ func linuxdCall(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	case abi.SysPortCreate:
 		return portCreate(p), false
 	case abi.SysPortWait:
-		return portWait(p, f, fx, a1, a2, a3)
+		return portWait(p, f, fx, a1, a2, a3, a4)
 	case abi.SysPortReply:
 		return portReply(p, a1, a2), false
 	case abi.SysLinuxCreate:

@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"aramid/lib/abi"
 	"aramid/lib/ipc"
@@ -173,13 +174,25 @@ func console(k *task.Kernel) {
 	}
 }
 
+// spin is how long serve waits for the next call in a raw port_wait
+// (ipc.PortWaitFor), which Go's scheduler does not see, before it waits
+// in one the scheduler knows of. A busy Linux process calls again well
+// within it, so every call but the first after a pause skips the
+// scheduler's part of a blocking system call; and a stop of the world
+// waits for the loop for no longer than this (and a kernel tick).
+const spin = time.Millisecond
+
 // serve answers forwarded calls for ever. Each reply goes with the next
 // wait, so the CPU passes straight back to the thread that called.
 func serve(port ipc.Handle, k *task.Kernel, d *syscalls.Dispatcher) {
 	var msg abi.LinuxMsg
 	var reply *abi.LinuxReply
 	for {
-		err := ipc.PortWait(port, &msg, reply)
+		err := ipc.PortWaitFor(port, &msg, reply, spin)
+		if err == syscall.EAGAIN {
+			reply = nil // sent before the wait
+			err = ipc.PortWait(port, &msg, nil)
+		}
 		if err != nil {
 			if reply != nil && err == syscall.ESRCH {
 				reply = nil // the caller died meanwhile
