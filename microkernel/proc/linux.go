@@ -178,15 +178,22 @@ func deliver(i int32, f *amd64.Frame, m *pending) bool {
 	if pt.n > 0 || t == nil || !t.Waits(sched.WaitEvent, portKey(i)) || pt.waitMsg.proc != t.Proc {
 		return false
 	}
+	// The message is written in place, through the direct map, when the
+	// buffer lies in one page, as linuxd's does; else it is built in
+	// msgScratch and copied page by page.
 	out := &msgScratch
+	w, direct := pt.waitMsg.ref.Bytes(pt.waitMsg.addr)
+	if direct = direct && uintptr(len(w)) >= unsafe.Sizeof(abi.LinuxMsg{}); direct {
+		out = (*abi.LinuxMsg)(unsafe.Pointer(&w[0]))
+	}
 	out.Kind, out.TID, out.Cookie = m.kind, uint32(m.tid), Procs[Current()].cookie
 	out.Vector, out.Err, out.Addr = m.vector, m.err, m.addr
 	getRegs(&out.Regs, f)
-	src := (*[unsafe.Sizeof(abi.LinuxMsg{})]byte)(unsafe.Pointer(out))[:]
-	if w, ok := pt.waitMsg.ref.Bytes(pt.waitMsg.addr); ok && len(w) >= len(src) {
-		copy(w, src)
-	} else if !copyTo(&Procs[t.Proc].Space, pt.waitMsg.addr, src) {
-		return false
+	if !direct {
+		src := (*[unsafe.Sizeof(abi.LinuxMsg{})]byte)(unsafe.Pointer(out))[:]
+		if !copyTo(&Procs[t.Proc].Space, pt.waitMsg.addr, src) {
+			return false
+		}
 	}
 	return sched.Finish(pt.waiter, sched.WaitEvent, portKey(i), 0)
 }
@@ -335,13 +342,30 @@ func portReply(p int32, h, rep uint64) uint64 {
 	return 0
 }
 
+// getRegs copies f's registers to r field by field: a composite literal
+// would be built on the stack and copied again.
+//
 //go:nosplit
 func getRegs(r *abi.Regs, f *amd64.Frame) {
-	*r = abi.Regs{
-		RAX: f.RAX, RBX: f.RBX, RCX: f.RCX, RDX: f.RDX, RSI: f.RSI, RDI: f.RDI, RBP: f.RBP, RSP: f.RSP,
-		R8: f.R8, R9: f.R9, R10: f.R10, R11: f.R11, R12: f.R12, R13: f.R13, R14: f.R14, R15: f.R15,
-		RIP: f.RIP, RFLAGS: f.RFLAGS, FSBase: f.FSBase,
-	}
+	r.RAX = f.RAX
+	r.RBX = f.RBX
+	r.RCX = f.RCX
+	r.RDX = f.RDX
+	r.RSI = f.RSI
+	r.RDI = f.RDI
+	r.RBP = f.RBP
+	r.RSP = f.RSP
+	r.R8 = f.R8
+	r.R9 = f.R9
+	r.R10 = f.R10
+	r.R11 = f.R11
+	r.R12 = f.R12
+	r.R13 = f.R13
+	r.R14 = f.R14
+	r.R15 = f.R15
+	r.RIP = f.RIP
+	r.RFLAGS = f.RFLAGS
+	r.FSBase = f.FSBase
 }
 
 // userFlags are the RFLAGS bits a user program may set: the arithmetic
