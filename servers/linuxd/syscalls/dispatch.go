@@ -66,7 +66,9 @@ func (d *Dispatcher) run(c *Ctx, e *Entry, out *abi.LinuxReply) *abi.LinuxReply 
 	} else {
 		v = r
 	}
-	d.trace(c, v)
+	if d.Trace != nil {
+		d.trace(c, v)
+	}
 	if c.NoReply || c.T.P.Exited {
 		return nil
 	}
@@ -91,8 +93,10 @@ func (d *Dispatcher) run(c *Ctx, e *Entry, out *abi.LinuxReply) *abi.LinuxReply 
 	return out
 }
 
+// trace writes the strace line of call c, which returned v, if Traced
+// selects its process.
 func (d *Dispatcher) trace(c *Ctx, v uint64) {
-	if d.Trace == nil || d.Traced == nil || !d.Traced(c.T.P) {
+	if d.Traced == nil || !d.Traced(c.T.P) {
 		return
 	}
 	r := &c.R
