@@ -37,11 +37,12 @@ import (
 var env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=vt100", "SHELL=/bin/sh", "USER=root"}
 
 // procs is linuxd's GOMAXPROCS. The kernel reports one CPU, but the serve
-// loop spends its time blocked in port_wait: with one P, a goroutine
-// woken to finish a waiting call (a pipe read, wait4) would run only once
-// Go's monitor took that P back from the blocked loop, a millisecond
-// tick or two later. A second P lets it run at once (make bench measured
-// a pipe round trip at 4.0 ms with one, 0.29 ms with two).
+// loop spends its time blocked in port_wait, holding its P (a raw wait,
+// see serve, or until Go's monitor takes the P back from a blocking
+// one): with one P, a goroutine woken to finish a waiting call (a pipe
+// read, wait4) would run only once that P was free, a millisecond tick
+// or two later. A second P lets it run at once (make bench measured a
+// pipe round trip at 4.0 ms with one, 0.29 ms with two).
 const procs = 2
 
 func main() {
