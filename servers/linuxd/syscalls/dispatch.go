@@ -18,6 +18,8 @@ type Dispatcher struct {
 	// the reply before it hands in the next message.
 	inline Ctx
 	reply  abi.LinuxReply
+	// waiting counts the calls in progress on goroutines of their own.
+	waiting int
 	// Trace, when set, gets one strace-style line per call of the
 	// processes Traced selects.
 	Trace  io.Writer
@@ -42,9 +44,11 @@ func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
 	e := Lookup(m.Regs.RAX)
 	if e != nil && e.MayBlock != nil && e.MayBlock(c) {
 		own := *c
+		d.waiting++
 		go func() {
 			d.K.Mu.Lock()
 			r := d.run(&own, e, new(abi.LinuxReply))
+			d.waiting--
 			d.K.Mu.Unlock()
 			if r != nil {
 				d.K.Host.Reply(r)
@@ -54,6 +58,10 @@ func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
 	}
 	return d.run(c, e, &d.reply)
 }
+
+// Waiting reports how many calls are in progress on goroutines of their
+// own, with K.Mu held.
+func (d *Dispatcher) Waiting() int { return d.waiting }
 
 // run runs the handler of entry e (nil: there is none) and fills out,
 // which it returns, or returns nil if no reply is due.

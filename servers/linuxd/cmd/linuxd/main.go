@@ -185,15 +185,18 @@ const spin = time.Millisecond
 
 // serve answers forwarded calls for ever. Each reply goes with the next
 // wait, so the CPU passes straight back to the thread that called.
+//
+// The raw wait holds the loop's P, so serve waits that way only while no
+// call waits on a goroutine of its own: the handler of the next call
+// could wake such a goroutine (a pipe write wakes the reader), which Go
+// queues on the waker's P, and another P takes it from there only after
+// a short sleep that the kernel's 1 ms tick rounds up.
 func serve(port ipc.Handle, k *task.Kernel, d *syscalls.Dispatcher) {
 	var msg abi.LinuxMsg
 	var reply *abi.LinuxReply
+	raw := true
 	for {
-		err := ipc.PortWaitFor(port, &msg, reply, spin)
-		if err == syscall.EAGAIN {
-			reply = nil // sent before the wait
-			err = ipc.PortWait(port, &msg, nil)
-		}
+		err := wait(port, &msg, reply, raw)
 		if err != nil {
 			if reply != nil && err == syscall.ESRCH {
 				reply = nil // the caller died meanwhile
@@ -203,8 +206,22 @@ func serve(port ipc.Handle, k *task.Kernel, d *syscalls.Dispatcher) {
 		}
 		k.Mu.Lock()
 		reply = d.Handle(&msg)
+		raw = d.Waiting() == 0
 		k.Mu.Unlock()
 	}
+}
+
+// wait sends reply (if not nil) and takes the next call into msg, in a
+// raw wait if raw, then, after spin without a call, in a blocking one.
+func wait(port ipc.Handle, msg *abi.LinuxMsg, reply *abi.LinuxReply, raw bool) error {
+	if !raw {
+		return ipc.PortWait(port, msg, reply)
+	}
+	err := ipc.PortWaitFor(port, msg, reply, spin)
+	if err == syscall.EAGAIN {
+		err = ipc.PortWait(port, msg, nil) // the reply went before the wait
+	}
+	return err
 }
 
 // exitCode is the status a shell would report for wait status st.
