@@ -74,8 +74,9 @@ const (
 	SysPortCreate = NativeBase + 0x10 // () -> port h
 	// SysPortWait answers one forwarded call (reply.TID != 0), then waits
 	// for the next and stores it at msg. With a reply, the CPU goes
-	// straight to the answered thread while linuxd waits.
-	SysPortWait = NativeBase + 0x11 // (port h, msg *LinuxMsg, reply *LinuxReply or 0)
+	// straight to the answered thread while linuxd waits. A timeout (ns,
+	// 0: none) ends the wait with EAGAIN; the reply stands.
+	SysPortWait = NativeBase + 0x11 // (port h, msg *LinuxMsg, reply *LinuxReply or 0, timeout)
 	// SysPortReply answers one forwarded call without waiting.
 	SysPortReply = NativeBase + 0x12 // (port h, reply *LinuxReply)
 	// SysLinuxCreate makes an empty Linux process (no memory, no threads)

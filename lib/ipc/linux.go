@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"syscall"
+	"time"
 	"unsafe"
 
 	"aramid/lib/abi"
@@ -21,6 +22,18 @@ func PortCreate() (Handle, error) {
 // call and stores it in msg.
 func PortWait(port Handle, msg *abi.LinuxMsg, reply *abi.LinuxReply) error {
 	_, _, e := syscall.Syscall(abi.SysPortWait, uintptr(port), uintptr(unsafe.Pointer(msg)), uintptr(unsafe.Pointer(reply)))
+	return errno(0, e)
+}
+
+// PortWaitFor is PortWait for at most timeout (rounded up to the kernel's
+// tick), returning syscall.EAGAIN if no call came; the reply is sent
+// either way. It is a raw system call: Go's scheduler does not see the
+// goroutine wait, so its P stays taken and a stop of the world waits for
+// the call to return. What that saves is the scheduler's bookkeeping of
+// a blocking call (entersyscall, exitsyscall), and the pages it touches,
+// on every forwarded call.
+func PortWaitFor(port Handle, msg *abi.LinuxMsg, reply *abi.LinuxReply, timeout time.Duration) error {
+	_, _, e := syscall.RawSyscall6(abi.SysPortWait, uintptr(port), uintptr(unsafe.Pointer(msg)), uintptr(unsafe.Pointer(reply)), uintptr(timeout), 0, 0)
 	return errno(0, e)
 }
 

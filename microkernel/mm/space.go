@@ -457,6 +457,16 @@ type accessVisitor struct {
 
 var accessed accessVisitor
 
+// touched holds the addresses of the first pages CountAccessed counted.
+var touched [64]uint64
+
+// Touched returns the address of the i-th page the last CountAccessed
+// counted, for i below both its count and 64; aramid.stages prints them
+// (docs/performance.md).
+//
+//go:nosplit
+func Touched(i int) uint64 { return touched[i] }
+
 // pteAccessed is the bit the CPU sets in an entry when it loads the entry
 // into the TLB.
 const pteAccessed = 1 << 5
@@ -469,6 +479,9 @@ func (v *accessVisitor) Visit(va, pte uint64) uint64 {
 		amd64.Invlpg(uintptr(va))
 		return pte &^ pteAccessed
 	case pte&pteAccessed != 0:
+		if v.n < uint64(len(touched)) {
+			touched[v.n] = va
+		}
 		v.n++
 	}
 	return pte

@@ -6,6 +6,7 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/clock"
 	"aramid/microkernel/mm"
 	"aramid/microkernel/sched"
 )
@@ -177,15 +178,22 @@ func deliver(i int32, f *amd64.Frame, m *pending) bool {
 	if pt.n > 0 || t == nil || !t.Waits(sched.WaitEvent, portKey(i)) || pt.waitMsg.proc != t.Proc {
 		return false
 	}
+	// The message is written in place, through the direct map, when the
+	// buffer lies in one page, as linuxd's does; else it is built in
+	// msgScratch and copied page by page.
 	out := &msgScratch
+	w, direct := pt.waitMsg.ref.Bytes(pt.waitMsg.addr)
+	if direct = direct && uintptr(len(w)) >= unsafe.Sizeof(abi.LinuxMsg{}); direct {
+		out = (*abi.LinuxMsg)(unsafe.Pointer(&w[0]))
+	}
 	out.Kind, out.TID, out.Cookie = m.kind, uint32(m.tid), Procs[Current()].cookie
 	out.Vector, out.Err, out.Addr = m.vector, m.err, m.addr
 	getRegs(&out.Regs, f)
-	src := (*[unsafe.Sizeof(abi.LinuxMsg{})]byte)(unsafe.Pointer(out))[:]
-	if w, ok := pt.waitMsg.ref.Bytes(pt.waitMsg.addr); ok && len(w) >= len(src) {
-		copy(w, src)
-	} else if !copyTo(&Procs[t.Proc].Space, pt.waitMsg.addr, src) {
-		return false
+	if !direct {
+		src := (*[unsafe.Sizeof(abi.LinuxMsg{})]byte)(unsafe.Pointer(out))[:]
+		if !copyTo(&Procs[t.Proc].Space, pt.waitMsg.addr, src) {
+			return false
+		}
 	}
 	return sched.Finish(pt.waiter, sched.WaitEvent, portKey(i), 0)
 }
@@ -224,12 +232,17 @@ func portCreate(p int32) uint64 {
 	return neg(syscall.ENOMEM)
 }
 
-// portWait is port_wait(port, msg, reply): answer reply's thread if reply
-// is not 0, then take the next forwarded call into msg, blocking while
-// there is none.
+// maxPortTimeout bounds port_wait's timeout so that its deadline cannot
+// overflow: an hour.
+const maxPortTimeout = 3600e9
+
+// portWait is port_wait(port, msg, reply, timeout): answer reply's thread
+// if reply is not 0, then take the next forwarded call into msg, blocking
+// while there is none, for at most timeout ns if it is not 0 (then
+// EAGAIN).
 //
 //go:nosplit
-func portWait(p int32, f *amd64.Frame, fx *amd64.FXArea, h, msg, rep uint64) (uint64, bool) {
+func portWait(p int32, f *amd64.Frame, fx *amd64.FXArea, h, msg, rep, timeout uint64) (uint64, bool) {
 	hd, e := lookupHandle(p, h, KindPort, RightRead)
 	if e != 0 {
 		return neg(e), false
@@ -250,7 +263,11 @@ func portWait(p int32, f *amd64.Frame, fx *amd64.FXArea, h, msg, rep uint64) (ui
 		return 0, false
 	}
 	ports[hd.Obj].waiter, ports[hd.Obj].waitMsg = sched.TID(), ports[hd.Obj].msg
-	sched.BlockRestartOn(f, fx, sched.WaitEvent, portKey(hd.Obj), next)
+	deadline := int64(0)
+	if timeout != 0 {
+		deadline = clock.Nanotime() + int64(min(timeout, maxPortTimeout))
+	}
+	sched.BlockRestartUntil(f, fx, sched.WaitEvent, portKey(hd.Obj), deadline, neg(syscall.EAGAIN), next)
 	return 0, true
 }
 
@@ -325,13 +342,30 @@ func portReply(p int32, h, rep uint64) uint64 {
 	return 0
 }
 
+// getRegs copies f's registers to r field by field: a composite literal
+// would be built on the stack and copied again.
+//
 //go:nosplit
 func getRegs(r *abi.Regs, f *amd64.Frame) {
-	*r = abi.Regs{
-		RAX: f.RAX, RBX: f.RBX, RCX: f.RCX, RDX: f.RDX, RSI: f.RSI, RDI: f.RDI, RBP: f.RBP, RSP: f.RSP,
-		R8: f.R8, R9: f.R9, R10: f.R10, R11: f.R11, R12: f.R12, R13: f.R13, R14: f.R14, R15: f.R15,
-		RIP: f.RIP, RFLAGS: f.RFLAGS, FSBase: f.FSBase,
-	}
+	r.RAX = f.RAX
+	r.RBX = f.RBX
+	r.RCX = f.RCX
+	r.RDX = f.RDX
+	r.RSI = f.RSI
+	r.RDI = f.RDI
+	r.RBP = f.RBP
+	r.RSP = f.RSP
+	r.R8 = f.R8
+	r.R9 = f.R9
+	r.R10 = f.R10
+	r.R11 = f.R11
+	r.R12 = f.R12
+	r.R13 = f.R13
+	r.R14 = f.R14
+	r.R15 = f.R15
+	r.RIP = f.RIP
+	r.RFLAGS = f.RFLAGS
+	r.FSBase = f.FSBase
 }
 
 // userFlags are the RFLAGS bits a user program may set: the arithmetic

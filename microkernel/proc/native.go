@@ -105,11 +105,15 @@ var linuxdCalls = linuxdCall
 //go:nosplit
 func linuxdCall(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	a1, a2, a3, a4, a5 := f.RDI, f.RSI, f.RDX, f.R10, f.R8
+	// port_wait, once per forwarded call, is tested before the switch,
+	// which compiles to a jump table: a page of read-only data that the
+	// address-space switch would make the call refill.
+	if f.RAX == abi.SysPortWait {
+		return portWait(p, f, fx, a1, a2, a3, a4)
+	}
 	switch f.RAX {
 	case abi.SysPortCreate:
 		return portCreate(p), false
-	case abi.SysPortWait:
-		return portWait(p, f, fx, a1, a2, a3)
 	case abi.SysPortReply:
 		return portReply(p, a1, a2), false
 	case abi.SysLinuxCreate:

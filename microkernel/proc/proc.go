@@ -162,8 +162,8 @@ func ClearTouched() {
 }
 
 // PrintTouched prints how many user pages of each live process were
-// touched since ClearTouched, for those that touched any: trap.Stages
-// counts one forwarded call's.
+// touched since ClearTouched, and their addresses, for those that touched
+// any: trap.Stages counts one forwarded call's.
 //
 //go:nosplit
 func PrintTouched() {
@@ -177,6 +177,10 @@ func PrintTouched() {
 			console.Write(Procs[i].Name())
 			console.Print(" ")
 			console.Dec(n)
+			for j := 0; j < int(min(n, 64)); j++ {
+				console.Print(" ")
+				console.Hex(mm.Touched(j))
+			}
 		}
 	}
 	console.Print("\n")

@@ -465,6 +465,14 @@ func BlockRestartOn(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, 
 	blockRestart(f, fx, reason, key, 0, 0, tid)
 }
 
+// BlockRestartUntil is BlockRestartOn with a deadline (monotonic ns, 0:
+// none), at which the call returns timeoutResult instead of restarting.
+//
+//go:nosplit
+func BlockRestartUntil(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, timeoutResult uint64, tid int32) {
+	blockRestart(f, fx, reason, key, deadline, timeoutResult, tid)
+}
+
 //go:nosplit
 func blockRestart(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, timeoutResult uint64, next int32) {
 	nr := f.RAX

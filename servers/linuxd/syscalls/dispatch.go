@@ -18,6 +18,8 @@ type Dispatcher struct {
 	// the reply before it hands in the next message.
 	inline Ctx
 	reply  abi.LinuxReply
+	// waiting counts the calls in progress on goroutines of their own.
+	waiting int
 	// Trace, when set, gets one strace-style line per call of the
 	// processes Traced selects.
 	Trace  io.Writer
@@ -35,14 +37,18 @@ func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
 	if m.Kind == abi.MsgFault {
 		return d.fault(t, m)
 	}
+	// Field by field: a composite literal would build the Ctx on the
+	// stack and copy it again.
 	c := &d.inline
-	*c = Ctx{K: d.K, T: t, R: m.Regs}
-	e, ok := Lookup(m.Regs.RAX)
-	if ok && e.MayBlock != nil && e.MayBlock(c) {
+	c.K, c.T, c.R, c.Reply, c.NoReply = d.K, t, m.Regs, nil, false
+	e := Lookup(m.Regs.RAX)
+	if e != nil && e.MayBlock != nil && e.MayBlock(c) {
 		own := *c
+		d.waiting++
 		go func() {
 			d.K.Mu.Lock()
-			r := d.run(&own, e, ok, new(abi.LinuxReply))
+			r := d.run(&own, e, new(abi.LinuxReply))
+			d.waiting--
 			d.K.Mu.Unlock()
 			if r != nil {
 				d.K.Host.Reply(r)
@@ -50,25 +56,31 @@ func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
 		}()
 		return nil
 	}
-	return d.run(c, e, ok, &d.reply)
+	return d.run(c, e, &d.reply)
 }
 
-// run runs the handler and fills out, which it returns, or returns nil
-// if no reply is due.
-func (d *Dispatcher) run(c *Ctx, e Entry, ok bool, out *abi.LinuxReply) *abi.LinuxReply {
+// Waiting reports how many calls are in progress on goroutines of their
+// own, with K.Mu held.
+func (d *Dispatcher) Waiting() int { return d.waiting }
+
+// run runs the handler of entry e (nil: there is none) and fills out,
+// which it returns, or returns nil if no reply is due.
+func (d *Dispatcher) run(c *Ctx, e *Entry, out *abi.LinuxReply) *abi.LinuxReply {
 	var v uint64
-	if !ok {
+	if e == nil {
 		v = errnoOf(errNoSys(c))
 	} else if r, err := e.Fn(c); err != nil {
 		v = errnoOf(err)
 	} else {
 		v = r
 	}
-	d.trace(c, v)
+	if d.Trace != nil {
+		d.trace(c, v)
+	}
 	if c.NoReply || c.T.P.Exited {
 		return nil
 	}
-	if c.R.RAX < uint64(len(shown)) && shown[c.R.RAX] {
+	if e != nil && e.shown {
 		d.K.Publish(c.T.P)
 	}
 	if c.Reply != nil {
@@ -77,7 +89,7 @@ func (d *Dispatcher) run(c *Ctx, e Entry, ok bool, out *abi.LinuxReply) *abi.Lin
 	}
 	if c.T.Deliverable() {
 		out.Regs = c.R
-		if d.K.Deliver(c.T, &out.Regs, v, e.Restart) {
+		if d.K.Deliver(c.T, &out.Regs, v, e != nil && e.Restart) {
 			out.TID, out.Action = uint32(c.T.TID), abi.ReplyRegs
 			return out
 		}
@@ -89,8 +101,10 @@ func (d *Dispatcher) run(c *Ctx, e Entry, ok bool, out *abi.LinuxReply) *abi.Lin
 	return out
 }
 
+// trace writes the strace line of call c, which returned v, if Traced
+// selects its process.
 func (d *Dispatcher) trace(c *Ctx, v uint64) {
-	if d.Trace == nil || d.Traced == nil || !d.Traced(c.T.P) {
+	if d.Traced == nil || !d.Traced(c.T.P) {
 		return
 	}
 	r := &c.R
@@ -136,14 +150,8 @@ func (d *Dispatcher) fault(t *task.Thread, m *abi.LinuxMsg) *abi.LinuxReply {
 	return nil
 }
 
-// shown marks the calls that change what /proc shows of the caller, after
-// which the dispatcher publishes it again (task.Kernel.Publish).
-var shown [512]bool
-
-func init() {
-	for _, name := range []string{"execve", "setpgid", "setsid", "chdir", "fchdir", "umask", "prctl",
-		"rt_sigaction", "clone", "exit"} {
-		nr, _ := sysno.Number(name)
-		shown[nr] = true
-	}
-}
+// shown names the calls that change what /proc shows of the caller, after
+// which the dispatcher publishes it again (task.Kernel.Publish); their
+// entries say so (Entry.shown).
+var shown = []string{"execve", "setpgid", "setsid", "chdir", "fchdir", "umask", "prctl",
+	"rt_sigaction", "clone", "exit"}

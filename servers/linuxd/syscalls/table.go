@@ -40,6 +40,8 @@ type Entry struct {
 	MayBlock func(c *Ctx) bool
 	// Restart says that SA_RESTART runs the call again after a handler.
 	Restart bool
+	// shown: the call changes what /proc shows of the caller.
+	shown bool
 }
 
 // byName is the table, keyed by the kernel's name for each call; init
@@ -57,6 +59,10 @@ func init() {
 			panic("syscalls: no system call named " + name)
 		}
 		table[nr] = e
+	}
+	for _, name := range shown {
+		nr, _ := sysno.Number(name)
+		table[nr].shown = true
 	}
 }
 
@@ -84,12 +90,13 @@ func (c *Ctx) Arg(i int) uint64 {
 // P is the calling process.
 func (c *Ctx) P() *task.Process { return c.T.P }
 
-// Lookup returns the entry of call nr.
-func Lookup(nr uint64) (Entry, bool) {
+// Lookup returns the entry of call nr, or nil if there is none. The entry
+// stays in the table: the dispatcher copies nothing per call.
+func Lookup(nr uint64) *Entry {
 	if nr >= uint64(len(table)) || table[nr].Fn == nil {
-		return Entry{}, false
+		return nil
 	}
-	return table[nr], true
+	return &table[nr]
 }
 
 // errnoOf returns what RAX holds for err: -errno.

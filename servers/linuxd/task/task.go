@@ -53,6 +53,11 @@ type Kernel struct {
 
 	procs   map[int]*Process
 	threads map[int]*Thread
+	// recent holds threads by id modulo its length, in front of threads:
+	// the dispatcher looks up the caller of every call, and a map lookup
+	// touches the map code, its directory and a group, a page each that
+	// the address-space switch delivering the call has made cold.
+	recent  [16]*Thread
 	started time.Time // for /proc's start times
 
 	// info is what /proc shows of each process (procsource.go), under a
@@ -125,7 +130,25 @@ type Thread struct {
 func (t *Thread) Mem() usermem.Memory { return t.P.Proc }
 
 // Thread returns the live thread with id tid.
-func (k *Kernel) Thread(tid int) *Thread { return k.threads[tid] }
+func (k *Kernel) Thread(tid int) *Thread {
+	r := &k.recent[uint(tid)%uint(len(k.recent))]
+	if t := *r; t != nil && t.TID == tid {
+		return t
+	}
+	t := k.threads[tid]
+	if t != nil {
+		*r = t
+	}
+	return t
+}
+
+// forget removes thread tid from the threads that Thread finds.
+func (k *Kernel) forget(tid int) {
+	delete(k.threads, tid)
+	if r := &k.recent[uint(tid)%uint(len(k.recent))]; *r != nil && (*r).TID == tid {
+		*r = nil
+	}
+}
 
 // Process returns the live or zombie process pid.
 func (k *Kernel) Process(pid int) *Process { return k.procs[pid] }
@@ -168,7 +191,7 @@ func (k *Kernel) AddThread(p *Process, tid int) *Thread {
 // RemoveThread forgets thread t (exit of one thread).
 func (k *Kernel) RemoveThread(t *Thread) {
 	delete(t.P.Threads, t.TID)
-	delete(k.threads, t.TID)
+	k.forget(t.TID)
 }
 
 // Exit ends process p with wait status: its threads stop, its files close,
@@ -183,7 +206,7 @@ func (k *Kernel) Exit(p *Process, status int) {
 	k.stopAlarm(p)
 	k.Publish(p) // as a zombie, before its memory goes
 	for tid := range p.Threads {
-		delete(k.threads, tid)
+		k.forget(tid)
 	}
 	p.Threads = map[int]*Thread{}
 	p.Proc.Kill(status)

@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"aramid/lib/abi"
 	"aramid/lib/ipc"
@@ -36,11 +37,12 @@ import (
 var env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=vt100", "SHELL=/bin/sh", "USER=root"}
 
 // procs is linuxd's GOMAXPROCS. The kernel reports one CPU, but the serve
-// loop spends its time blocked in port_wait: with one P, a goroutine
-// woken to finish a waiting call (a pipe read, wait4) would run only once
-// Go's monitor took that P back from the blocked loop, a millisecond
-// tick or two later. A second P lets it run at once (make bench measured
-// a pipe round trip at 4.0 ms with one, 0.29 ms with two).
+// loop spends its time blocked in port_wait, holding its P (a raw wait,
+// see serve, or until Go's monitor takes the P back from a blocking
+// one): with one P, a goroutine woken to finish a waiting call (a pipe
+// read, wait4) would run only once that P was free, a millisecond tick
+// or two later. A second P lets it run at once (make bench measured a
+// pipe round trip at 4.0 ms with one, 0.29 ms with two).
 const procs = 2
 
 func main() {
@@ -173,13 +175,28 @@ func console(k *task.Kernel) {
 	}
 }
 
+// spin is how long serve waits for the next call in a raw port_wait
+// (ipc.PortWaitFor), which Go's scheduler does not see, before it waits
+// in one the scheduler knows of. A busy Linux process calls again well
+// within it, so every call but the first after a pause skips the
+// scheduler's part of a blocking system call; and a stop of the world
+// waits for the loop for no longer than this (and a kernel tick).
+const spin = time.Millisecond
+
 // serve answers forwarded calls for ever. Each reply goes with the next
 // wait, so the CPU passes straight back to the thread that called.
+//
+// The raw wait holds the loop's P, so serve waits that way only while no
+// call waits on a goroutine of its own: the handler of the next call
+// could wake such a goroutine (a pipe write wakes the reader), which Go
+// queues on the waker's P, and another P takes it from there only after
+// a short sleep that the kernel's 1 ms tick rounds up.
 func serve(port ipc.Handle, k *task.Kernel, d *syscalls.Dispatcher) {
 	var msg abi.LinuxMsg
 	var reply *abi.LinuxReply
+	raw := true
 	for {
-		err := ipc.PortWait(port, &msg, reply)
+		err := wait(port, &msg, reply, raw)
 		if err != nil {
 			if reply != nil && err == syscall.ESRCH {
 				reply = nil // the caller died meanwhile
@@ -189,8 +206,22 @@ func serve(port ipc.Handle, k *task.Kernel, d *syscalls.Dispatcher) {
 		}
 		k.Mu.Lock()
 		reply = d.Handle(&msg)
+		raw = d.Waiting() == 0
 		k.Mu.Unlock()
 	}
+}
+
+// wait sends reply (if not nil) and takes the next call into msg, in a
+// raw wait if raw, then, after spin without a call, in a blocking one.
+func wait(port ipc.Handle, msg *abi.LinuxMsg, reply *abi.LinuxReply, raw bool) error {
+	if !raw {
+		return ipc.PortWait(port, msg, reply)
+	}
+	err := ipc.PortWaitFor(port, msg, reply, spin)
+	if err == syscall.EAGAIN {
+		err = ipc.PortWait(port, msg, nil) // the reply went before the wait
+	}
+	return err
 }
 
 // exitCode is the status a shell would report for wait status st.
