@@ -19,6 +19,9 @@ import (
 // MaxThreads bounds the thread table.
 const MaxThreads = 256
 
+// MaxProcs bounds the process table (proc.MaxProcs), so a thread's Proc.
+const MaxProcs = 64
+
 // Quantum is how many ticks a thread runs before preemption.
 const Quantum = 10
 
@@ -75,6 +78,11 @@ var (
 	// switches.
 	cur      [smp.MaxCPUs]int
 	switches [smp.MaxCPUs]uint64
+	// Into counts, per process (a thread's Proc), the switches to one of
+	// its threads, for the monitor's call profile; IntoIdle those to an idle
+	// thread.
+	Into     [MaxProcs]uint64
+	IntoIdle uint64
 	// gens counts the threads each slot has held; a thread's id is its
 	// slot plus MaxThreads times that count, so Find is one lookup.
 	gens [MaxThreads]int32
@@ -351,10 +359,23 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	t.ran = 0
 	if c := me(); cur[c] != i {
 		switches[c]++
+		countInto(i)
 		if c != 0 && isIdle(i) != isIdle(cur[c]) {
 			idleTimer(isIdle(i))
 		}
 		cur[c] = i
+	}
+}
+
+// countInto counts a switch to thread i in Into or IntoIdle.
+//
+//go:nosplit
+func countInto(i int) {
+	switch p := threads[i].Proc; {
+	case isIdle(i):
+		IntoIdle++
+	case p >= 0 && p < MaxProcs:
+		Into[p]++
 	}
 }
 

@@ -1,0 +1,79 @@
+package trap
+
+import (
+	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/proc"
+	"aramid/microkernel/sched"
+)
+
+// Profile counts every process's system calls by number when On (kernel
+// command line aramid.calls), the timer ticks that found each process (or
+// the idle thread) running, and device interrupts by line, for the
+// monitor's "calls" command: where a workload's calls, switches and time
+// go (docs/performance.md). Counting costs a store per trap, so it is off
+// unless asked for.
+var Profile struct {
+	On bool
+	// Linux and Native count each process's calls by number (a native
+	// call's less abi.NativeBase); the last Linux row takes larger
+	// numbers.
+	Linux  [proc.MaxProcs][ProfileLinux]uint32
+	Native [proc.MaxProcs][ProfileNative]uint32
+	IRQs   [16]uint32
+	// Ticks counts the ticks that found a process's thread running (the
+	// kernel's row 0: its own goroutines); IdleTicks those that found
+	// the CPU idle.
+	Ticks     [proc.MaxProcs]uint32
+	IdleTicks uint32
+	// Samples holds the last ProfileSamples user-mode RIPs a tick found,
+	// with their process; NSamples counts them all.
+	Samples  [ProfileSamples]Sample
+	NSamples uint64
+}
+
+// Sample is where a tick found a process running in user mode.
+type Sample struct {
+	Proc int32
+	RIP  uint64
+}
+
+// The numbers of calls Profile tells apart.
+const (
+	ProfileLinux   = 512
+	ProfileNative  = 128
+	ProfileSamples = 1 << 16
+)
+
+//go:nosplit
+func profile(f *amd64.Frame) {
+	p, v, nr := proc.Current(), f.Vector, f.RAX
+	switch {
+	case v == irqTimer && sched.Idle():
+		Profile.IdleTicks++
+	case v == irqTimer:
+		Profile.Ticks[p]++
+		if f.CS&3 != 0 {
+			Profile.Samples[Profile.NSamples%ProfileSamples] = Sample{p, f.RIP}
+			Profile.NSamples++
+		}
+	case v > irqTimer && v <= irqLast:
+		Profile.IRQs[v-irqTimer]++
+	case v != amd64.SyscallVector:
+	case nr >= proc.NativeBase:
+		Profile.Native[p][min(nr-proc.NativeBase, ProfileNative-1)]++
+	default:
+		Profile.Linux[p][min(nr, ProfileLinux-1)]++
+	}
+}
+
+// ResetProfile zeroes the counts of Profile and of sched.Into.
+func ResetProfile() {
+	Profile.Linux = [proc.MaxProcs][ProfileLinux]uint32{}
+	Profile.Native = [proc.MaxProcs][ProfileNative]uint32{}
+	Profile.IRQs = [16]uint32{}
+	Profile.Ticks = [proc.MaxProcs]uint32{}
+	Profile.IdleTicks = 0
+	Profile.NSamples = 0
+	sched.Into = [proc.MaxProcs]uint64{}
+	sched.IntoIdle = 0
+}
