@@ -34,6 +34,7 @@ type endpoint struct {
 	peer       int32 // 0 once the peer is gone
 	head, tail int32 // queued messages (indexes into messages), 0 = none
 	count      int32
+	watched    bool // a wait_many may be waiting on it (waitmany.go)
 }
 
 // message is one queued message. Its bytes live in physical frames taken
@@ -133,7 +134,7 @@ func dropOne(e int32) {
 	if ep.peer != 0 {
 		endpoints[ep.peer].peer = 0
 		sched.Wake(sched.WaitEvent, endpointKey(ep.peer), sched.MaxThreads)
-		wakeManyWaiters()
+		wakeWatchers(&endpoints[ep.peer].watched)
 	}
 	*ep = endpoint{}
 }
@@ -163,7 +164,7 @@ func enqueue(e, m int32) int32 {
 	}
 	ep.tail = m
 	ep.count++
-	wakeManyWaiters()
+	wakeWatchers(&ep.watched)
 	return sched.WakeOne(sched.WaitEvent, endpointKey(e))
 }
 
