@@ -304,6 +304,20 @@ func write(p int32, h, buf, n, hs, nh uint64) (uint64, int32) {
 	return 0, enqueue(peer, m)
 }
 
+// channelWrite is channel_write: write, and a reader it wakes runs when
+// the writer next blocks (sched.Woke). Not inlined, to keep Native's
+// frame within the trap path's nosplit budget.
+//
+//go:nosplit
+//go:noinline
+func channelWrite(p int32, h, buf, n, hs, nh uint64) uint64 {
+	r, woken := write(p, h, buf, n, hs, nh)
+	if woken != 0 {
+		sched.Woke(woken)
+	}
+	return r
+}
+
 // read receives the next message on channel handle h into buf (capacity
 // bufCap) and handle values at hs (capacity hCap), storing the sizes at
 // actual. It blocks while the channel is empty. A message that does not

@@ -62,8 +62,7 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	case SysChannelCreate:
 		return channelCreate(p, a1), false
 	case SysChannelWrite:
-		r, _ := write(p, a1, a2, a3, a4, a5)
-		return r, false
+		return channelWrite(p, a1, a2, a3, a4, a5), false
 	case SysChannelRead:
 		return read(p, f, fx, a1, a2, a3, a4, a5, a6, 0)
 	case SysChannelCall:

@@ -68,6 +68,9 @@ type Thread struct {
 	// restarts do not extend it; cleared when the wait ends.
 	WaitStart int64
 	ran       uint64 // ticks in the current quantum
+	// woke is the thread this one last woke with a message (a server's
+	// reply wakes its caller), to which its next block hands the CPU.
+	woke int32
 }
 
 var (
@@ -451,6 +454,30 @@ func blockRestart(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, de
 	park(f, fx, reason, key, deadline, nr, timeoutResult, next)
 }
 
+// handoffTo is the thread a blocking t hands the CPU to: next, or else
+// the one it last woke (Woke). Not inlined, to keep park's frame within
+// the trap path's nosplit budget.
+//
+//go:nosplit
+//go:noinline
+func handoffTo(t *Thread, next int32) int32 {
+	if next == 0 {
+		next = t.woke
+	}
+	t.woke = 0
+	return next
+}
+
+// Woke records that the current thread woke thread tid with a message:
+// when it next blocks, tid runs next if it is still runnable, rather than
+// whatever the rotation holds. A server that replies and then waits for
+// the next request so hands the CPU straight back to its caller, as the
+// call handed it to the server (BlockRestartOn), instead of to the Go
+// runtime's threads of every process that a tick has made runnable.
+//
+//go:nosplit
+func Woke(tid int32) { threads[current()].woke = tid }
+
 // WakeOne wakes the first thread blocked on (reason, key) and returns its
 // id, or 0 if none was waiting.
 //
@@ -467,11 +494,13 @@ func WakeOne(reason uint8, key uint64) int32 {
 }
 
 // park blocks the current thread and switches to thread next if it is
-// runnable (0: none in particular), else to the next in the rotation.
+// runnable (0: the thread it last woke with a message, if any), else to
+// the next in the rotation.
 //
 //go:nosplit
 func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64, next int32) {
 	t := &threads[current()]
+	next = handoffTo(t, next)
 	f.RAX = result
 	t.state = blocked
 	t.reason = reason
