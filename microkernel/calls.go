@@ -7,6 +7,8 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/lib/linux/sysno"
+	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/clock"
 	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
 	"aramid/microkernel/trap"
@@ -113,5 +115,39 @@ func printSamples() {
 			fmt.Fprintf(&b, " %#x=%d", e.nr, e.n)
 		}
 		fmt.Printf("samples: %2d %-12s %d:%s\n", pr, proc.Procs[pr].Name(), len(c), b.String())
+	}
+}
+
+// printEvents prints the last n traps counted (aramid.calls), oldest
+// first: microseconds since the first, thread, process, and the call or
+// vector. Counting stops while it prints.
+func printEvents(n uint64) {
+	p := &trap.Profile
+	n = min(n, p.NEvents, trap.ProfileEvents)
+	if n == 0 {
+		return
+	}
+	p.On = false // printing traps too: keep the timeline still
+	defer func() { p.On = true }()
+	first := p.NEvents - n
+	t0 := p.Events[first%trap.ProfileEvents].TSC
+	perUS := max(clock.TSCPerMs()/1000, 1)
+	for i := first; i < p.NEvents; i++ {
+		e := p.Events[i%trap.ProfileEvents]
+		what := fmt.Sprintf("vector %d", e.Vector)
+		switch {
+		case e.Vector == amd64.SyscallVector && uint64(e.Nr) >= abi.NativeBase:
+			what = nativeNames[uint64(e.Nr)]
+			if what == "" {
+				what = fmt.Sprintf("native %#x", e.Nr)
+			}
+		case e.Vector == amd64.SyscallVector:
+			what = sysno.Name(uint64(e.Nr))
+		}
+		name := "kernel"
+		if e.Proc > 0 {
+			name = string(proc.Procs[e.Proc].Name())
+		}
+		fmt.Printf("event: %9d %4d %-8s %s\n", (e.TSC-t0)/perUS, e.TID, name, what)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -267,7 +268,7 @@ func command(line string) {
 	}
 	switch words[0] {
 	case "help":
-		fmt.Println("commands: calls, samples, mem, ps, regions, threads, uptime, kill PID|NAME, halt (on linuxd's console: Ctrl-] then a command)")
+		fmt.Println("commands: calls, samples, events N, mem, ps, regions, threads, uptime, kill PID|NAME, halt (on linuxd's console: Ctrl-] then a command)")
 	case "mem":
 		st := mm.Stats()
 		var ms runtime.MemStats
@@ -303,6 +304,9 @@ func command(line string) {
 		printCalls()
 	case "samples":
 		printSamples()
+	case "events":
+		n, _ := strconv.Atoi(strings.Join(words[1:], ""))
+		printEvents(uint64(max(n, 100)))
 	case "uptime":
 		fmt.Println(clock.Uptime().Round(time.Millisecond))
 	case "halt":

@@ -29,6 +29,20 @@ var Profile struct {
 	// with their process; NSamples counts them all.
 	Samples  [ProfileSamples]Sample
 	NSamples uint64
+	// Events holds the last ProfileEvents traps, for the monitor's
+	// "events": a timeline of one request; NEvents counts them all.
+	Events  [ProfileEvents]Event
+	NEvents uint64
+}
+
+// Event is one trap: its TSC, the thread and process it interrupted,
+// its vector and (for a system call) its number.
+type Event struct {
+	TSC    uint64
+	TID    int32
+	Proc   int16
+	Vector uint16
+	Nr     uint32
 }
 
 // Sample is where a tick found a process running in user mode.
@@ -42,11 +56,14 @@ const (
 	ProfileLinux   = 512
 	ProfileNative  = 128
 	ProfileSamples = 1 << 16
+	ProfileEvents  = 1 << 14
 )
 
 //go:nosplit
 func profile(f *amd64.Frame) {
 	p, v, nr := proc.Current(), f.Vector, f.RAX
+	Profile.Events[Profile.NEvents%ProfileEvents] = Event{amd64.Rdtsc(), sched.TID(), int16(p), uint16(v), uint32(nr)}
+	Profile.NEvents++
 	switch {
 	case v == irqTimer && sched.Idle():
 		Profile.IdleTicks++
@@ -74,6 +91,7 @@ func ResetProfile() {
 	Profile.Ticks = [proc.MaxProcs]uint32{}
 	Profile.IdleTicks = 0
 	Profile.NSamples = 0
+	Profile.NEvents = 0
 	sched.Into = [proc.MaxProcs]uint64{}
 	sched.IntoIdle = 0
 }
