@@ -68,6 +68,7 @@ type Thread struct {
 	// restarts do not extend it; cleared when the wait ends.
 	WaitStart int64
 	ran       uint64 // ticks in the current quantum
+	carry     uint64 // ticks of the quantum a hand-off gave it (park)
 	// woke is the thread this one last woke with a message (a server's
 	// reply wakes its caller), to which its next block hands the CPU.
 	woke int32
@@ -359,7 +360,7 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 		}
 	}
 	t.state = running
-	t.ran = 0
+	t.ran, t.carry = t.carry, 0
 	if c := me(); cur[c] != i {
 		switches[c]++
 		countInto(i)
@@ -494,8 +495,8 @@ func WakeOne(reason uint8, key uint64) int32 {
 }
 
 // park blocks the current thread and switches to thread next if it is
-// runnable (0: the thread it last woke with a message, if any), else to
-// the next in the rotation.
+// runnable (0: the thread it last woke with a message, if any), handing
+// it the rest of the quantum, else to the next in the rotation.
 //
 //go:nosplit
 func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64, next int32) {
@@ -509,6 +510,11 @@ func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline i
 	t.timeoutResult = timeoutResult
 	save(f, fx)
 	if i := int(next % MaxThreads); next > 0 && threads[i].TID == next && threads[i].state == runnable {
+		// The thread handed the CPU runs on the rest of the blocker's
+		// quantum: two threads that hand it back and forth (a client and
+		// its server) share one quantum, and the tick that ends it lets
+		// the rest of the run queue in.
+		threads[i].carry = t.ran
 		switchTo(i, f, fx)
 		return
 	}
