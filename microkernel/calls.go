@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"aramid/lib/abi"
 	"aramid/lib/linux/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/clock"
+	"aramid/microkernel/mm"
 	"aramid/microkernel/proc"
 	"aramid/microkernel/sched"
 	"aramid/microkernel/trap"
@@ -31,11 +33,11 @@ var nativeNames = map[uint64]string{
 // (aramid.calls): per process, its ticks, its switches in, its Linux and native
 // calls, and the most frequent of each; then it starts a new count.
 func printCalls() {
-	if !trap.Profile.On {
+	p := trap.Profile
+	if p == nil {
 		fmt.Println("calls: boot with aramid.calls to count them")
 		return
 	}
-	p := &trap.Profile
 	fmt.Printf("calls: idle: %d ticks, switches in %d; IRQs by line %v\n", p.IdleTicks, sched.IntoIdle, p.IRQs)
 	for i := 0; i < proc.MaxProcs; i++ {
 		lx, nat := top(p.Linux[i][:], 0), top(p.Native[i][:], abi.NativeBase)
@@ -55,6 +57,19 @@ func printCalls() {
 			}))
 	}
 	trap.ResetProfile()
+}
+
+// newProfile allocates the call profile with every page touched: the
+// heap is demand-paged, and the trap path that counts into it must not
+// fault.
+func newProfile() *trap.CallProfile {
+	p := new(trap.CallProfile)
+	b := unsafe.Slice((*byte)(unsafe.Pointer(p)), unsafe.Sizeof(*p))
+	for i := 0; i < len(b); i += mm.PageSize {
+		b[i] = 0
+	}
+	p.On = true
+	return p
 }
 
 // counted is a call number and its count.
@@ -95,7 +110,10 @@ func names(c []counted, name func(uint64) string) string {
 // counted since the last "calls" found it at most often (aramid.calls),
 // for go tool addr2line on an unstripped build of the same program.
 func printSamples() {
-	p := &trap.Profile
+	p := trap.Profile
+	if p == nil {
+		return
+	}
 	n := min(p.NSamples, trap.ProfileSamples)
 	byProc := map[int32]map[uint64]uint32{}
 	for _, s := range p.Samples[:n] {
@@ -122,7 +140,10 @@ func printSamples() {
 // first: microseconds since the first, thread, process, and the call or
 // vector. Counting stops while it prints.
 func printEvents(n uint64) {
-	p := &trap.Profile
+	p := trap.Profile
+	if p == nil {
+		return
+	}
 	n = min(n, p.NEvents, trap.ProfileEvents)
 	if n == 0 {
 		return

@@ -70,7 +70,9 @@ func main() {
 	hosting.Trace = flags["aramid.strace"]
 	hosting.RawConsole = flags["aramid.tty"]
 	trap.Stages.On, sched.TimeSwitches = flags["aramid.stages"], flags["aramid.stages"]
-	trap.Profile.On = flags["aramid.calls"]
+	if flags["aramid.calls"] {
+		trap.Profile = newProfile()
+	}
 	if flags["aramid.crashtest"] {
 		crashTest()
 	}

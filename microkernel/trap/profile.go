@@ -6,13 +6,17 @@ import (
 	"aramid/microkernel/sched"
 )
 
-// Profile counts every process's system calls by number when On (kernel
-// command line aramid.calls), the timer ticks that found each process (or
+// Profile, when not nil (kernel command line aramid.calls, which
+// allocates it: 1.5 MiB the kernel does not hold otherwise), counts every
+// process's system calls by number while On, the timer ticks that found each process (or
 // the idle thread) running, and device interrupts by line, for the
 // monitor's "calls" command: where a workload's calls, switches and time
 // go (docs/performance.md). Counting costs a store per trap, so it is off
 // unless asked for.
-var Profile struct {
+var Profile *CallProfile
+
+// CallProfile is what Profile counts.
+type CallProfile struct {
 	On bool
 	// Linux and Native count each process's calls by number (a native
 	// call's less abi.NativeBase); the last Linux row takes larger
@@ -61,37 +65,39 @@ const (
 
 //go:nosplit
 func profile(f *amd64.Frame) {
+	pr := Profile
 	p, v, nr := proc.Current(), f.Vector, f.RAX
-	Profile.Events[Profile.NEvents%ProfileEvents] = Event{amd64.Rdtsc(), sched.TID(), int16(p), uint16(v), uint32(nr)}
-	Profile.NEvents++
+	pr.Events[pr.NEvents%ProfileEvents] = Event{amd64.Rdtsc(), sched.TID(), int16(p), uint16(v), uint32(nr)}
+	pr.NEvents++
 	switch {
 	case v == irqTimer && sched.Idle():
-		Profile.IdleTicks++
+		pr.IdleTicks++
 	case v == irqTimer:
-		Profile.Ticks[p]++
+		pr.Ticks[p]++
 		if f.CS&3 != 0 {
-			Profile.Samples[Profile.NSamples%ProfileSamples] = Sample{p, f.RIP}
-			Profile.NSamples++
+			pr.Samples[pr.NSamples%ProfileSamples] = Sample{p, f.RIP}
+			pr.NSamples++
 		}
 	case v > irqTimer && v <= irqLast:
-		Profile.IRQs[v-irqTimer]++
+		pr.IRQs[v-irqTimer]++
 	case v != amd64.SyscallVector:
 	case nr >= proc.NativeBase:
-		Profile.Native[p][min(nr-proc.NativeBase, ProfileNative-1)]++
+		pr.Native[p][min(nr-proc.NativeBase, ProfileNative-1)]++
 	default:
-		Profile.Linux[p][min(nr, ProfileLinux-1)]++
+		pr.Linux[p][min(nr, ProfileLinux-1)]++
 	}
 }
 
 // ResetProfile zeroes the counts of Profile and of sched.Into.
 func ResetProfile() {
-	Profile.Linux = [proc.MaxProcs][ProfileLinux]uint32{}
-	Profile.Native = [proc.MaxProcs][ProfileNative]uint32{}
-	Profile.IRQs = [16]uint32{}
-	Profile.Ticks = [proc.MaxProcs]uint32{}
-	Profile.IdleTicks = 0
-	Profile.NSamples = 0
-	Profile.NEvents = 0
+	p := Profile
+	p.Linux = [proc.MaxProcs][ProfileLinux]uint32{}
+	p.Native = [proc.MaxProcs][ProfileNative]uint32{}
+	p.IRQs = [16]uint32{}
+	p.Ticks = [proc.MaxProcs]uint32{}
+	p.IdleTicks = 0
+	p.NSamples = 0
+	p.NEvents = 0
 	sched.Into = [proc.MaxProcs]uint64{}
 	sched.IntoIdle = 0
 }

@@ -83,7 +83,7 @@ func serve(f *amd64.Frame, fx *amd64.FXArea) {
 //go:nosplit
 func handle(f *amd64.Frame, fx *amd64.FXArea) {
 	count(f.Vector, f.RAX)
-	if Profile.On {
+	if Profile != nil && Profile.On {
 		profile(f)
 	}
 	user := f.CS&3 != 0
