@@ -10,6 +10,8 @@
 //	aramid.crashtest  fault deliberately instead of running the self-test
 //	aramid.strace     print every system call the runtime makes
 //	aramid.stages     time the stages of forwarded Linux calls (docs/performance.md)
+//	aramid.calls      count every process's calls and switches for the
+//	                  monitor's "calls" command (docs/performance.md)
 //	aramid.tty        give the console to user space raw; Ctrl-] then a
 //	                  key runs a monitor command (m: mem and ps)
 //	aramid.bench=ipc  measure IPC round trips (echo and pinger) and print a BENCH line
@@ -77,6 +79,9 @@ func main() {
 		printInstructionCosts()
 	}
 	sched.HoldCycles = spinMicros() * clock.TSCPerMs() / 1000
+	if flags["aramid.calls"] {
+		trap.Profile = newProfile()
+	}
 	if flags["aramid.crashtest"] {
 		crashTest()
 	}
@@ -317,7 +322,7 @@ func command(line string) {
 	}
 	switch words[0] {
 	case "help":
-		fmt.Println("commands: mem, ps, regions, threads, uptime, kill PID|NAME, halt (on linuxd's console: Ctrl-] then a command)")
+		fmt.Println("commands: calls, samples, events N, mem, ps, regions, threads, uptime, kill PID|NAME, halt (on linuxd's console: Ctrl-] then a command)")
 	case "mem":
 		st := mm.Stats()
 		var ms runtime.MemStats
@@ -349,6 +354,13 @@ func command(line string) {
 		}
 	case "threads":
 		sched.Dump()
+	case "calls":
+		printCalls()
+	case "samples":
+		printSamples()
+	case "events":
+		n, _ := strconv.Atoi(strings.Join(words[1:], ""))
+		printEvents(uint64(max(n, 100)))
 	case "uptime":
 		fmt.Println(clock.Uptime().Round(time.Millisecond))
 	case "halt":

@@ -13,6 +13,15 @@ const (
 	descWrite = 2
 )
 
+// availNoInterrupt is the driver's flag in the available ring
+// (VIRTQ_AVAIL_F_NO_INTERRUPT): it needs no interrupt when the device
+// uses a buffer.
+const availNoInterrupt = 1
+
+// usedNoNotify is the device's flag in the used ring (VIRTQ_USED_F_NO_NOTIFY):
+// it is still working through the queue and needs no notification.
+const usedNoNotify = 1
+
 // Buf is one buffer of a request: its physical address and length, and
 // whether the device writes it (device-readable otherwise).
 type Buf struct {
@@ -46,6 +55,7 @@ type Queue struct {
 	free               uint16   // head of the free list
 	nfree              int
 	availIdx, lastUsed uint16
+	availFlags         uint16 // availNoInterrupt, or 0
 	heads              []head // by head descriptor
 	badUsed            uint64
 }
@@ -125,14 +135,38 @@ func (q *Queue) Add(bufs []Buf, token int) error {
 	slot := q.availOff + 4 + 2*int(q.availIdx%uint16(q.size))
 	binary.LittleEndian.PutUint16(q.mem[slot:], first)
 	q.availIdx++
-	// Publishing the index (flags stay 0) after the ring entry and
+	// Publishing the index (with the flags) after the ring entry and
 	// descriptors is the barrier the device relies on.
-	atomic.StoreUint32(q.word(q.availOff), uint32(q.availIdx)<<16)
+	atomic.StoreUint32(q.word(q.availOff), uint32(q.availIdx)<<16|uint32(q.availFlags))
 	return nil
 }
 
-// Kick notifies the device that the queue has new requests.
-func (q *Queue) Kick() { q.kick() }
+// NoInterrupts asks the device not to interrupt when it has used this
+// queue's buffers, from the next Add on: for a queue the driver collects
+// from when it needs to anyway (a transmit queue, whose slots are
+// reclaimed when the receive queue interrupts or when none is free). It
+// is a hint; the device may still interrupt.
+func (q *Queue) NoInterrupts() {
+	q.mu.Lock()
+	q.availFlags = availNoInterrupt
+	q.mu.Unlock()
+}
+
+// Kick notifies the device that the queue has new requests, unless the
+// device has said in the used ring that it needs no notification: it
+// then finds them itself (it looks at the ring again before it asks for
+// notifications again). A notification is a register write that under
+// QEMU's TCG runs the device's emulation in the vCPU; QEMU's virtio-net
+// asks for none on its receive queue while it has buffers, nor on its
+// transmit queue while a flush is pending (docs/performance.md). Add's
+// atomic store of the index orders it before this load, as the
+// specification requires (virtio 1.2 section 2.7.13).
+func (q *Queue) Kick() {
+	if atomic.LoadUint32(q.word(q.usedOff))&usedNoNotify != 0 {
+		return
+	}
+	q.kick()
+}
 
 // Collect appends the requests the device has completed since the last
 // call to dst and returns it; their descriptors are free again.

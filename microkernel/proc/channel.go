@@ -37,7 +37,8 @@ type endpoint struct {
 	count      int32
 	// reader is the thread that last blocked reading here: where
 	// handOver looks first, before it scans the thread table.
-	reader int32
+	reader  int32
+	watched bool // a wait_many may be waiting on it (waitmany.go)
 }
 
 // message is one queued message. Its bytes live in physical frames taken
@@ -137,7 +138,7 @@ func dropOne(e int32) {
 	if ep.peer != 0 {
 		endpoints[ep.peer].peer = 0
 		sched.Wake(sched.WaitEvent, endpointKey(ep.peer), sched.MaxThreads)
-		wakeManyWaiters()
+		wakeWatchers(&endpoints[ep.peer].watched)
 	}
 	*ep = endpoint{}
 }
@@ -167,7 +168,7 @@ func enqueue(e, m int32) int32 {
 	}
 	ep.tail = m
 	ep.count++
-	wakeManyWaiters()
+	wakeWatchers(&ep.watched)
 	return sched.WakeOne(sched.WaitEvent, endpointKey(e))
 }
 
@@ -387,32 +388,18 @@ func roomFor(p int32, n int32) bool {
 	return n <= 0
 }
 
-// wokeBy is, for each thread slot, the reader that the thread's last
-// channel_write woke. If the thread's next channel_read blocks, it hands
-// the CPU to that reader, as channel_call does to the server it calls: a
-// server's reply followed by its wait for the next request runs the
-// client next, without a trip round the run queue (pick scans every slot
-// after the last one it picked).
-var wokeBy [sched.MaxThreads]int32
-
-// channelWrite is channel_write: write, remembering the reader it woke.
+// channelWrite is channel_write: write, and a reader it wakes runs when
+// the writer next blocks (sched.Woke). Not inlined, to keep Native's
+// frame within the trap path's nosplit budget.
 //
 //go:nosplit
+//go:noinline
 func channelWrite(p int32, h, buf, n, hs, nh uint64) uint64 {
 	r, woken := write(p, h, buf, n, hs, nh)
-	wokeBy[sched.TID()%sched.MaxThreads] = woken
+	if woken != 0 {
+		sched.Woke(woken)
+	}
 	return r
-}
-
-// channelRead is channel_read: read, handing the CPU to the reader that
-// the thread's last channel_write woke if it blocks.
-//
-//go:nosplit
-func channelRead(p int32, f *amd64.Frame, fx *amd64.FXArea, h, buf, bufCap, hs, hCap, actual uint64) (uint64, bool) {
-	w := &wokeBy[sched.TID()%sched.MaxThreads]
-	woken := *w
-	*w = 0
-	return read(p, f, fx, h, buf, bufCap, hs, hCap, actual, woken)
 }
 
 // read receives the next message on channel handle h into buf (capacity

@@ -27,6 +27,7 @@ type device struct {
 	held    bool // a device handle exists
 	bound   bool // an interrupt handle exists
 	pending bool // the interrupt fired and is not acknowledged yet
+	watched bool // a wait_many may be waiting on it (waitmany.go)
 }
 
 var devices [pci.MaxFunctions]device
@@ -204,11 +205,11 @@ func DeviceIRQ(line uint8) bool {
 		if pci.Functions[j].IRQ == line && devices[j].bound {
 			devices[j].pending = true
 			owned = true
+			wakeWatchers(&devices[j].watched)
 		}
 	}
 	if owned {
 		irq.Mask(line)
-		wakeManyWaiters()
 	}
 	return owned
 }

@@ -336,8 +336,12 @@ func portReply(p int32, h, rep uint64) uint64 {
 	if e != 0 {
 		return neg(e)
 	}
-	if _, e := reply(p, hd.Obj, rep); e != 0 {
+	tid, e := reply(p, hd.Obj, rep)
+	if e != 0 {
 		return neg(e)
+	}
+	if tid != 0 {
+		sched.Woke(tid) // linuxd's goroutine blocks next: the Linux thread runs
 	}
 	return 0
 }

@@ -65,7 +65,7 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	case SysChannelWrite:
 		return channelWrite(p, a1, a2, a3, a4, a5), false
 	case SysChannelRead:
-		return channelRead(p, f, fx, a1, a2, a3, a4, a5, a6)
+		return read(p, f, fx, a1, a2, a3, a4, a5, a6, 0)
 	case SysChannelCall:
 		return call(p, f, fx, a1, a2)
 	case SysProcessSpawn:

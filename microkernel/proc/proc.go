@@ -18,7 +18,7 @@ import (
 
 // Limits of the fixed tables.
 const (
-	MaxProcs     = 64
+	MaxProcs     = sched.MaxProcs
 	MaxHandles   = 64
 	DefaultLimit = 256 << 20 // bytes of data pages a process may hold
 	// LinuxReserve is the memory a Linux process leaves to the servers

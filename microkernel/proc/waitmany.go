@@ -8,16 +8,32 @@ import (
 	"aramid/microkernel/sched"
 )
 
-// Waiting on several objects. A waiter blocks on one shared key; any event
-// that could make an object ready wakes all such waiters, and each
-// re-checks its own set when its call restarts. manyWaiting keeps the
-// common case (nobody waiting) free of that broadcast.
+// Waiting on several objects. A waiter blocks on one shared key, and
+// marks each channel endpoint and interrupt it waits on as watched; an
+// event that makes a watched object ready (and any process's exit) wakes
+// all such waiters, and each re-checks its own set when its call
+// restarts. Events on objects nobody watches wake nobody: without the
+// marks, every message on every channel woke the drivers' interrupt loops
+// (about 40 needless switches per nginx request, docs/performance.md).
+// manyWaiting keeps the common case (nobody waiting) free of the
+// broadcast.
 const (
 	maxWaitMany = 64
 	waitManyKey = 5 << 32
 )
 
 var manyWaiting bool
+
+// wakeWatchers wakes the waiters if an object's watched mark is set, and
+// clears it: they mark it again if they wait on.
+//
+//go:nosplit
+func wakeWatchers(watched *bool) {
+	if *watched {
+		*watched = false
+		wakeManyWaiters()
+	}
+}
 
 //go:nosplit
 func wakeManyWaiters() {
@@ -47,6 +63,23 @@ func ready(p int32, h uint64) (bool, syscall.Errno) {
 		return devices[hd.Obj].pending, 0
 	}
 	return false, syscall.EINVAL
+}
+
+// watch marks the object of handle h of process p as watched by a
+// wait_many. Processes need no mark: every exit wakes the waiters.
+//
+//go:nosplit
+func watch(p int32, h uint64) {
+	hd, e := lookupHandle(p, h, KindNone, 0)
+	if e != 0 {
+		return
+	}
+	switch hd.Kind {
+	case KindChannel:
+		endpoints[hd.Obj].watched = true
+	case KindIRQ:
+		devices[hd.Obj].watched = true
+	}
 }
 
 // waitMany returns the index of the first ready handle among n at hs, or
@@ -82,6 +115,9 @@ func waitMany(p int32, f *amd64.Frame, fx *amd64.FXArea, hs, n uint64, timeout i
 	deadline := int64(0)
 	if timeout > 0 {
 		deadline = t.WaitStart + timeout
+	}
+	for i := uint64(0); i < n; i++ {
+		watch(p, uint64(get32(hs+4*i)))
 	}
 	manyWaiting = true
 	sched.BlockRestart(f, fx, sched.WaitEvent, waitManyKey, deadline, neg(syscall.ETIMEDOUT))

@@ -19,6 +19,9 @@ import (
 // MaxThreads bounds the thread table.
 const MaxThreads = 256
 
+// MaxProcs bounds the process table (proc.MaxProcs), so a thread's Proc.
+const MaxProcs = 64
+
 // Quantum is how many ticks a thread runs before preemption.
 const Quantum = 10
 
@@ -74,6 +77,9 @@ type Thread struct {
 	// as its current one and spins for its wake-up (hold.go): no other
 	// CPU may pick it.
 	holder int32
+	// woke is the thread this one last woke with a message (a server's
+	// reply wakes its caller), to which its next block hands the CPU.
+	woke int32
 }
 
 var (
@@ -84,6 +90,11 @@ var (
 	// switches.
 	cur      [smp.MaxCPUs]int
 	switches [smp.MaxCPUs]uint64
+	// Into counts, per process (a thread's Proc), the switches to one of
+	// its threads, for the monitor's call profile; IntoIdle those to an idle
+	// thread.
+	Into     [MaxProcs]uint64
+	IntoIdle uint64
 	// gens counts the threads each slot has held; a thread's id is its
 	// slot plus MaxThreads times that count, so Find is one lookup.
 	gens [MaxThreads]int32
@@ -337,11 +348,12 @@ func CurrentDead() bool { return threads[current()].state == dead }
 //go:nosplit
 func Reschedule(f *amd64.Frame, fx *amd64.FXArea) { switchTo(pick(), f, fx) }
 
-// save records the trapped state as the current thread's.
+// save records the trapped state as thread t's, the current one. The
+// caller passes t, which it has at hand: looking it up again here would
+// add bounds checks to the trap path's deepest nosplit chain.
 //
 //go:nosplit
-func save(f *amd64.Frame, fx *amd64.FXArea) {
-	t := &threads[current()]
+func save(t *Thread, f *amd64.Frame, fx *amd64.FXArea) {
 	t.Frame = *f
 	amd64.FullFX(fx)
 	t.FX = *fx
@@ -381,10 +393,23 @@ func switchTo(i int, f *amd64.Frame, fx *amd64.FXArea) {
 	t.last = int8(me())
 	if c := me(); cur[c] != i {
 		switches[c]++
+		countInto(i)
 		if c != 0 && isIdle(i) != isIdle(cur[c]) {
 			idleTimer(isIdle(i))
 		}
 		cur[c] = i
+	}
+}
+
+// countInto counts a switch to thread i in Into or IntoIdle.
+//
+//go:nosplit
+func countInto(i int) {
+	switch p := threads[i].Proc; {
+	case isIdle(i):
+		IntoIdle++
+	case p >= 0 && p < MaxProcs:
+		Into[p]++
 	}
 }
 
@@ -421,7 +446,7 @@ func pick() int {
 //
 //go:nosplit
 func reschedule(f *amd64.Frame, fx *amd64.FXArea) {
-	save(f, fx)
+	save(&threads[current()], f, fx)
 	switchTo(pick(), f, fx)
 }
 
@@ -481,6 +506,30 @@ func blockRestart(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, de
 	park(f, fx, reason, key, deadline, nr, timeoutResult, next)
 }
 
+// handoffTo is the thread a blocking t hands the CPU to: next, or else
+// the one it last woke (Woke). Not inlined, to keep park's frame within
+// the trap path's nosplit budget.
+//
+//go:nosplit
+//go:noinline
+func handoffTo(t *Thread, next int32) int32 {
+	if next == 0 {
+		next = t.woke
+	}
+	t.woke = 0
+	return next
+}
+
+// Woke records that the current thread woke thread tid with a message:
+// when it next blocks, tid runs next if it is still runnable, rather than
+// whatever the rotation holds. A server that replies and then waits for
+// the next request so hands the CPU straight back to its caller, as the
+// call handed it to the server (BlockRestartOn), instead of to the Go
+// runtime's threads of every process that a tick has made runnable.
+//
+//go:nosplit
+func Woke(tid int32) { threads[current()].woke = tid }
+
 // WakeOne wakes the first thread blocked on (reason, key) and returns its
 // id, or 0 if none was waiting.
 //
@@ -507,8 +556,9 @@ func Waiter(reason uint8, key uint64) int32 {
 	return 0
 }
 
-// park blocks the current thread and runs what comes next (after). A
-// hand-off to next passes on what is left of the current thread's
+// park blocks the current thread and runs what comes next (after): the
+// thread next (0: the one it last woke with a message, if any) when it
+// is runnable. A hand-off passes on what is left of the current thread's
 // quantum: two threads that keep handing the CPU to each other (a client
 // and its server) are preempted after one quantum between them, as one
 // thread would be, instead of starving every other runnable thread.
@@ -516,13 +566,14 @@ func Waiter(reason uint8, key uint64) int32 {
 //go:nosplit
 func park(f *amd64.Frame, fx *amd64.FXArea, reason uint8, key uint64, deadline int64, result, timeoutResult uint64, next int32) {
 	t := &threads[current()]
+	next = handoffTo(t, next)
 	f.RAX = result
 	t.state = blocked
 	t.reason = reason
 	t.key = key
 	t.deadline = deadline
 	t.timeoutResult = timeoutResult
-	save(f, fx)
+	save(t, f, fx)
 	runNext(t, reason, next, f, fx)
 }
 

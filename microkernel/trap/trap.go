@@ -109,6 +109,9 @@ func serve(f *amd64.Frame, fx *amd64.FXArea) {
 //go:nosplit
 func handle(f *amd64.Frame, fx *amd64.FXArea) {
 	count(f.Vector, f.RAX)
+	if Profile != nil && Profile.On {
+		profile(f)
+	}
 	user := f.CS&3 != 0
 	switch v := f.Vector; {
 	case v == amd64.SyscallVector && user && proc.IsLinux():

@@ -130,8 +130,40 @@ func msTimeout(ms uint64) time.Time {
 	return time.Now().Add(time.Duration(int32(ms)) * time.Millisecond)
 }
 
-// epollMayBlock: only a wait with a timeout other than 0 waits.
-func epollMayBlock(c *Ctx) bool { return int32(c.Arg(3)) != 0 }
+// epollMayBlock: only a wait with a timeout other than 0 waits, and only
+// when nothing is ready yet; a wait that will return at once is served
+// inline, without a goroutine and its reply from another thread.
+func epollMayBlock(c *Ctx) bool {
+	if int32(c.Arg(3)) == 0 {
+		return false
+	}
+	ep, err := epollOf(c, c.Arg(0))
+	return err == nil && !ep.anyReady()
+}
+
+// anyReady reports whether a wait would report an event now, without
+// changing what it has reported.
+func (ep *epoll) anyReady() bool {
+	for k, it := range ep.items {
+		if !k.d.Open() {
+			continue
+		}
+		if got, _ := it.due(k.d.File); got != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// due returns the events a wait would report for it, whose file is f,
+// now (0: none), and f's edge count.
+func (it *epItem) due(f fd.File) (uint32, uint64) {
+	ready, gen := pollOf(f)
+	if it.disabled || it.events&epollET != 0 && gen == it.seen {
+		return 0, gen
+	}
+	return ready & (it.events | file.EPOLLERR | file.EPOLLHUP), gen
+}
 
 // pollOf is a file's readiness and edge count; files that cannot wait
 // are always ready.
@@ -162,9 +194,8 @@ func epollWait(c *Ctx, deadline time.Time) (uint64, error) {
 				delete(ep.items, k) // closed: Linux drops it with the last descriptor
 				continue
 			}
-			ready, gen := pollOf(k.d.File)
-			got := ready & (it.events | file.EPOLLERR | file.EPOLLHUP)
-			if got == 0 || it.disabled || it.events&epollET != 0 && gen == it.seen {
+			got, gen := it.due(k.d.File)
+			if got == 0 {
 				continue
 			}
 			it.seen = gen

@@ -648,14 +648,7 @@ func fsync(c *Ctx) (uint64, error) {
 }
 
 func init() {
-	byName["sendfile"] = Entry{Fn: sendfile, MayBlock: func(c *Ctx) bool {
-		d, err := c.P().FDs.Get(int(int32(c.Arg(0))))
-		if err != nil {
-			return false
-		}
-		_, ok := d.File.(file.Waiter)
-		return ok
-	}, Status: Partial, Note: "copies through linuxd, at most 1 MiB per call"}
+	byName["sendfile"] = Entry{Fn: sendfile, MayBlock: waitsOnFD, Status: Partial, Note: "copies through linuxd, at most 1 MiB per call"}
 }
 
 // sendfile copies from a vfsd file to any descriptor: at the input's

@@ -178,6 +178,7 @@ func (fs *FS) allocBlocks(goal uint64, n uint32) (uint64, uint32, error) {
 // freeBlocks returns blocks [start, start+n) to their groups' bitmaps.
 func (fs *FS) freeBlocks(start uint64, n uint64) error {
 	s := fs.sb
+	fs.dropData(start, n)
 	for n > 0 {
 		if start < s.firstData || start >= s.blocksCount {
 			return syscall.EIO

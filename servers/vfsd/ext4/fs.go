@@ -43,6 +43,11 @@ type FS struct {
 	sb    *superblock
 	gt    *groups
 	cache *blockCache
+	// data caches file data blocks that reads and writes touched one
+	// block at a time (dataBlock), written through: the small file a web
+	// server sends on every request, the last block of a log it appends
+	// to. Every write of file data updates or drops its entries.
+	data *blockCache
 	// roReason is why the image is read-only ("" if writable).
 	roReason string
 	// refs counts Acquire calls per inode; an inode whose last link is
@@ -108,6 +113,7 @@ func mount(dev blockdev.Device, opts Options) (*FS, error) {
 	}
 	fs := &FS{dev: dev, opts: opts, sb: sb, refs: map[uint32]int{}}
 	fs.cache = newBlockCache(opts.CacheBlocks)
+	fs.data = newBlockCache(dataCacheBlocks)
 	gt := &groups{sb: sb, raw: make([]byte, 0, int(sb.groups)*sb.descSize)}
 	per := uint64(sb.blockSize) / uint64(sb.descSize)
 	for i := uint64(0); i < sb.gdtBlocks(); i++ {
@@ -259,6 +265,29 @@ func (fs *FS) readBlock(n uint64) ([]byte, error) {
 	return b, nil
 }
 
+// dataCacheBlocks bounds the data block cache (4 MiB of 4 KiB blocks).
+const dataCacheBlocks = 1024
+
+// dataBlock returns file data block n, from the data cache or read from
+// the device and cached. Callers must not modify it.
+func (fs *FS) dataBlock(n uint64) ([]byte, error) {
+	if b := fs.data.get(n); b != nil {
+		return b, nil
+	}
+	b := make([]byte, fs.sb.blockSize)
+	if err := readFull(fs.dev, b, int64(n)*fs.sb.blockSize); err != nil {
+		return nil, syscall.EIO
+	}
+	fs.data.put(n, b)
+	return b, nil
+}
+
+// dropData forgets the cached data of blocks [start, start+n), which are
+// written or freed.
+func (fs *FS) dropData(start, n uint64) {
+	fs.data.dropRange(start, n)
+}
+
 // blockCopy returns a private, modifiable copy of block n.
 func (fs *FS) blockCopy(n uint64) ([]byte, error) {
 	b, err := fs.readBlock(n)
@@ -280,10 +309,11 @@ func (fs *FS) writeBlock(n uint64, b []byte) error {
 		return syscall.EIO
 	}
 	fs.cache.put(n, b)
+	fs.data.drop(n)
 	return nil
 }
 
-// blockCache is a bounded cache of metadata blocks. Entries are immutable;
+// blockCache is a bounded cache of blocks (metadata, or file data). Entries are immutable;
 // writers replace them. When full, an arbitrary entry is evicted (Go's map
 // iteration order is random), which is cheap and good enough for metadata.
 type blockCache struct {
@@ -312,6 +342,24 @@ func (c *blockCache) put(n uint64, b []byte) {
 		}
 	}
 	c.m[n] = b
+}
+
+// dropRange drops blocks [start, start+n), looking at whichever is
+// fewer: the blocks, or the entries.
+func (c *blockCache) dropRange(start, n uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n <= uint64(len(c.m)) {
+		for i := start; i < start+n; i++ {
+			delete(c.m, i)
+		}
+		return
+	}
+	for k := range c.m {
+		if k >= start && k-start < n {
+			delete(c.m, k)
+		}
+	}
 }
 
 func (c *blockCache) drop(n uint64) {

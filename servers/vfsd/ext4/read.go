@@ -70,6 +70,15 @@ func (fs *FS) readData(in *inode, p []byte, off int64) (int, error) {
 			continue
 		}
 		disk := int64(e.pblk)*bs + lo - int64(e.lblk)*bs
+		if l := lo / bs; l == (hi-1)/bs {
+			// Within one block: through the data cache.
+			b, err := fs.dataBlock(e.pblk + uint64(l) - uint64(e.lblk))
+			if err != nil {
+				return 0, err
+			}
+			copy(p[lo-off:hi-off], b[lo-l*bs:])
+			continue
+		}
 		if err := readFull(fs.dev, p[lo-off:hi-off], disk); err != nil {
 			return 0, syscall.EIO
 		}

@@ -234,16 +234,21 @@ func (fs *FS) writeRun(e extent, data []byte, lo int64, wasInit func(uint64) boo
 	disk := func(fileOff int64) int64 { return int64(e.pblk)*bs + fileOff - int64(e.lblk)*bs }
 	partial := func(fileOff int64, chunk []byte) error {
 		l := fileOff / bs
+		pb := e.pblk + uint64(l) - uint64(e.lblk)
 		buf := make([]byte, bs)
 		if wasInit(uint64(l)) {
-			if err := readFull(fs.dev, buf, disk(l*bs)); err != nil {
-				return syscall.EIO
+			old, err := fs.dataBlock(pb)
+			if err != nil {
+				return err
 			}
+			copy(buf, old)
 		}
 		copy(buf[fileOff-l*bs:], chunk)
 		if _, err := fs.dev.WriteAt(buf, disk(l*bs)); err != nil {
+			fs.data.drop(pb)
 			return syscall.EIO
 		}
+		fs.data.put(pb, buf)
 		return nil
 	}
 	hi := lo + int64(len(data))
@@ -255,6 +260,7 @@ func (fs *FS) writeRun(e extent, data []byte, lo int64, wasInit func(uint64) boo
 		data, lo = data[n:], lo+n
 	}
 	if full := int64(len(data)) / bs * bs; full > 0 {
+		fs.dropData(uint64(disk(lo)/bs), uint64(full/bs))
 		if _, err := fs.dev.WriteAt(data[:full], disk(lo)); err != nil {
 			return syscall.EIO
 		}
@@ -304,6 +310,7 @@ func (fs *FS) zeroTail(in *inode, size uint64) error {
 	}
 	e := exts[0]
 	pos := int64(e.pblk+(size/bs-uint64(e.lblk)))*int64(bs) + int64(size%bs)
+	fs.data.drop(uint64(pos) / bs)
 	if _, err := fs.dev.WriteAt(make([]byte, bs-size%bs), pos); err != nil {
 		return syscall.EIO
 	}

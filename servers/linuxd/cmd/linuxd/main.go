@@ -36,14 +36,17 @@ import (
 // env is the first program's environment.
 var env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=vt100", "SHELL=/bin/sh", "USER=root"}
 
-// procs is linuxd's GOMAXPROCS. The kernel reports one CPU, but the serve
-// loop spends its time blocked in port_wait, holding its P (a raw wait,
-// see serve, or until Go's monitor takes the P back from a blocking
-// one): with one P, a goroutine woken to finish a waiting call (a pipe
-// read, wait4) would run only once that P was free, a millisecond tick
-// or two later. A second P lets it run at once (make bench measured a
-// pipe round trip at 4.0 ms with one, 0.29 ms with two).
-const procs = 2
+// procs is linuxd's GOMAXPROCS. The kernel reports one CPU, but
+// linuxd's goroutines spend their time blocked in system calls (the serve
+// loop in port_wait, raw or blocking, see serve; the readiness loop in
+// channel_read, the console read, calls waiting on vfsd or netd), and a
+// goroutine blocked in a system call keeps its P. A goroutine woken to
+// finish a waiting call (a pipe read, wait4, epoll_wait) with every P so
+// held runs only once Go's monitor takes one back, a millisecond tick or
+// more later (make bench measured a pipe round trip at 4.0 ms with one P,
+// 0.29 ms with two). As for the servers (lib/server.Procs), eight leave
+// Ps to spare.
+const procs = 8
 
 func main() {
 	runtime.GOMAXPROCS(procs)

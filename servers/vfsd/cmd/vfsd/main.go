@@ -21,6 +21,7 @@ import (
 	"aramid/proto/procpb"
 	"aramid/proto/rpc"
 	"aramid/proto/vfspb"
+	"aramid/servers/vfsd/blockdev"
 	"aramid/servers/vfsd/ext4"
 	"aramid/servers/vfsd/ext4fs"
 	"aramid/servers/vfsd/service"
@@ -70,7 +71,13 @@ func diskRoot(cfg *service.Config) error {
 	if err != nil {
 		return fmt.Errorf("virtio-blk: %w", err)
 	}
-	e, err := ext4.Open(disk, ext4.Options{ReadOnly: disk.ReadOnly()})
+	// Writes return once queued, as they would to a disk's write cache;
+	// ext4's Flushes (commits, fsync) wait for them.
+	var dev blockdev.Device = disk
+	if !disk.ReadOnly() {
+		dev = blockdev.NewWriteBehind(disk)
+	}
+	e, err := ext4.Open(dev, ext4.Options{ReadOnly: disk.ReadOnly()})
 	if err != nil {
 		return fmt.Errorf("ext4 root: %w", err)
 	}
