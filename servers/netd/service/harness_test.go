@@ -253,6 +253,9 @@ func (l *lx) listener(family int, a netip.AddrPort, backlog int) uint64 {
 	if err := l.bind(s, a); err != nil {
 		l.t.Fatalf("bind %v: %v", a, err)
 	}
+	if r, err := l.c.GetSockName(context.Background(), &netpb.GetSockNameRequest{Socket: s}); err != nil || ap(r.Addr) != a {
+		l.t.Fatalf("bound to %v, getsockname = %v, %v", a, r, err)
+	}
 	if err := l.listen(s, backlog); err != nil {
 		l.t.Fatal("listen:", err)
 	}
