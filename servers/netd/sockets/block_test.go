@@ -125,8 +125,8 @@ func TestBlockingCallsWait(t *testing.T) {
 		got <- recvResult{r, err}
 	}()
 	blocked(t, n, s, waiter.ReadableEvents, got)
-	if _, err := n.Send(ctx, c, strings.NewReader("abc"), 3, netip.AddrPort{}, 0); err != nil {
-		t.Fatal(err)
+	if m, err := n.Send(ctx, c, strings.NewReader("abc"), 3, netip.AddrPort{}, 0); m != 3 || err != nil {
+		t.Fatalf("send = %d, %v; want 3", m, err)
 	}
 	if r := <-got; r.err != nil || string(r.r.Data) != "abc" {
 		t.Errorf("blocking recv = %q, %v; want abc", r.r.Data, r.err)
@@ -263,6 +263,34 @@ func TestCloseWithLinger(t *testing.T) {
 	r, err := n.Recv(context.Background(), s, 8, 0)
 	if err != nil || len(r.Data) != 0 {
 		t.Errorf("read after peer's close = %q, %v; want end of stream", r.Data, err)
+	}
+}
+
+// netstack tells a connection's wait queue of each segment before it
+// queues the next one: once a later segment's byte is read, the Watcher
+// holds the event of an earlier one, and Wait hands it over at once.
+func TestWatcherHoldsEvent(t *testing.T) {
+	n := loopbackServer(t)
+	ctx := context.Background()
+	c, s := connectedPair(t, n, 9005)
+	w := n.NewWatcher()
+	defer w.Close()
+	if _, err := w.Watch(7777, 1, PollIn); !errors.Is(err, syscall.EBADF) {
+		t.Fatalf("Watch of an unknown socket = %v, want EBADF", err)
+	}
+	if _, err := w.Watch(s, 1, PollIn); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []string{"x", "y"} {
+		if m, err := n.Send(ctx, c, strings.NewReader(b), 1, netip.AddrPort{}, 0); m != 1 || err != nil {
+			t.Fatalf("send = %d, %v; want 1", m, err)
+		}
+		if r, err := n.Recv(ctx, s, 1, 0); string(r.Data) != b || err != nil {
+			t.Fatalf("recv = %q, %v; want %q", r.Data, err, b)
+		}
+	}
+	if evs, err := w.Wait(cancelled(), 8); err != nil || len(evs) != 1 || evs[0] != (Event{Socket: s, Cookie: 1, Events: PollIn}) {
+		t.Fatalf("Wait = %v, %v; want POLLIN for cookie 1", evs, err)
 	}
 }
 

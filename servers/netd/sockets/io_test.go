@@ -37,8 +37,8 @@ func TestWaitAllPieces(t *testing.T) {
 		got <- recvResult{r, err}
 	}()
 	for i, p := range []string{"abc", "def"} {
-		if _, err := n.Send(ctx, c, strings.NewReader(p), 3, netip.AddrPort{}, 0); err != nil {
-			t.Fatal(err)
+		if m, err := n.Send(ctx, c, strings.NewReader(p), 3, netip.AddrPort{}, 0); m != 3 || err != nil {
+			t.Fatalf("send = %d, %v; want 3", m, err)
 		}
 		if w := <-rec; w != (write{100 + 3*int64(i), p}) {
 			t.Errorf("piece %d stored as %+v, want %q at %d", i, w, p, 100+3*i)
