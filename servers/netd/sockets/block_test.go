@@ -195,6 +195,9 @@ func TestBlockingCalls(t *testing.T) {
 	if err := n.SetSockOpt(s, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, timevalBytes(0, 20000)); err != nil {
 		t.Fatal(err)
 	}
+	if v, err := n.GetSockOpt(s, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO); err != nil || string(v) != string(timevalBytes(0, 20000)) {
+		t.Fatalf("SO_RCVTIMEO = %x, %v; want 20 ms", v, err)
+	}
 	if _, err := n.Recv(ctx, s, 1, 0); !errors.Is(err, syscall.EAGAIN) {
 		t.Errorf("read past SO_RCVTIMEO = %v, want EAGAIN", err)
 	}
