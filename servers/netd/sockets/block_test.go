@@ -239,7 +239,7 @@ func TestBlockingCalls(t *testing.T) {
 		}
 	}()
 	if m, err := n.Send(ctx, c, bytes.NewReader(big), len(big), netip.AddrPort{}, 0); m != len(big) || err != nil {
-		t.Errorf("blocking send = %d, %v; want %d", m, err, len(big))
+		t.Fatalf("blocking send = %d, %v; want %d", m, err, len(big))
 	}
 	<-read
 }
