@@ -109,8 +109,12 @@ func TestStillReady(t *testing.T) {
 	if err := h.lx.sendTo(u, []byte("x"), addr, 0); err != nil {
 		t.Fatal(err)
 	}
-	waitReadable(t, h.lx, u)
 	id := socketID(u)
+	// A blocking peek on the Stack waits for the datagram without the
+	// notifier, which is what this test is about.
+	if _, err := h.srv.Recv(ctx, id, 1, sockets.MsgPeek); err != nil {
+		t.Fatal(err)
+	}
 	req := h.svc.stillReady([]sockets.Event{
 		{Socket: id, Cookie: 1, Events: sockets.PollIn},
 		{Socket: id, Cookie: 2, Events: sockets.PollRdHup},
