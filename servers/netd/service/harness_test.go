@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -334,6 +335,10 @@ func (l *lx) write(ctx context.Context, s uint64, p []byte) error {
 		})
 		if err != nil {
 			return err
+		}
+		if n == 0 {
+			// send(2) on a stream blocks or fails; it never sends nothing.
+			return fmt.Errorf("send of %d bytes sent none", len(chunk))
 		}
 		p = p[n:]
 	}

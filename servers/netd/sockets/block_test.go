@@ -158,6 +158,9 @@ func listener(t *testing.T, n *Stack, family int, addr netip.AddrPort, backlog i
 	if err := n.Bind(Cred{}, ln, addr); err != nil {
 		t.Fatal(err)
 	}
+	if got, err := n.SockName(ln); err != nil || got != addr {
+		t.Fatalf("bound to %v, getsockname = %v, %v", addr, got, err)
+	}
 	if err := n.Listen(ln, backlog); err != nil {
 		t.Fatal(err)
 	}
