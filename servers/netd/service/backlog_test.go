@@ -15,7 +15,9 @@ import (
 // connection is lost: all four are accepted and their data arrives.
 func TestAcceptBacklogOverflow(t *testing.T) {
 	a, b := newPair(t)
-	ctx := context.Background()
+	// A client that fails ends the server's waits too.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	to := netip.AddrPortFrom(addrB4, 80)
 	ln := b.lx.listener(syscall.AF_INET, to, 1)
 	var cs []uint64
@@ -34,6 +36,10 @@ func TestAcceptBacklogOverflow(t *testing.T) {
 			if err == nil {
 				err = a.lx.write(ctx, c, []byte{byte(i)})
 			}
+			if err != nil {
+				t.Errorf("client %d: %v", i, err)
+				cancel()
+			}
 			errs <- err
 		}()
 	}
@@ -51,7 +57,7 @@ func TestAcceptBacklogOverflow(t *testing.T) {
 	}
 	for range cs {
 		if err := <-errs; err != nil {
-			t.Fatal(err)
+			t.FailNow()
 		}
 	}
 	if len(seen) != len(cs) {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -253,6 +254,9 @@ func (l *lx) listener(family int, a netip.AddrPort, backlog int) uint64 {
 	if err := l.bind(s, a); err != nil {
 		l.t.Fatalf("bind %v: %v", a, err)
 	}
+	if r, err := l.c.GetSockName(context.Background(), &netpb.GetSockNameRequest{Socket: s}); err != nil || ap(r.Addr) != a {
+		l.t.Fatalf("bound to %v, getsockname = %v, %v", a, r, err)
+	}
 	if err := l.listen(s, backlog); err != nil {
 		l.t.Fatal("listen:", err)
 	}
@@ -331,6 +335,10 @@ func (l *lx) write(ctx context.Context, s uint64, p []byte) error {
 		})
 		if err != nil {
 			return err
+		}
+		if n == 0 {
+			// send(2) on a stream blocks or fails; it never sends nothing.
+			return fmt.Errorf("send of %d bytes sent none", len(chunk))
 		}
 		p = p[n:]
 	}

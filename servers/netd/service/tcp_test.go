@@ -51,12 +51,18 @@ func TestTCPEcho10MiB(t *testing.T) {
 	data := make([]byte, 10<<20)
 	rand.Read(data)
 	want := sha256.Sum256(data)
-	ctx := context.Background()
+	// A writer that fails ends the reader's wait too.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	werr := make(chan error, 1)
 	go func() {
 		err := a.lx.write(ctx, c, data)
 		if err == nil {
 			_, err = a.lx.c.Shutdown(ctx, shutdownReq(c, syscall.SHUT_WR))
+		}
+		if err != nil {
+			t.Errorf("write: %v", err)
+			cancel()
 		}
 		werr <- err
 	}()

@@ -77,14 +77,15 @@ func TestListenZeroQueuesOne(t *testing.T) {
 	// The connection lands in the queue (netstack may answer with a SYN
 	// cookie on the way), or its SYN is dropped for a full one.
 	drops := n.Stats().TCP.ListenOverflowSynDrop
-	for r, _ := n.Readiness(ln, PollIn); r == 0; r, _ = n.Readiness(ln, PollIn) {
-		if drops.Value() != 0 {
-			t.Fatal("listen(0) has no room for one connection")
+	for {
+		_, _, err := n.Accept(ctx, ln, true)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EAGAIN) || drops.Value() != 0 {
+			t.Fatalf("accept after listen(0) = %v, %d SYNs dropped", err, drops.Value())
 		}
 		runtime.Gosched()
-	}
-	if _, _, err := n.Accept(ctx, ln, true); err != nil {
-		t.Errorf("accept after listen(0) = %v", err)
 	}
 }
 
@@ -124,8 +125,8 @@ func TestBlockingCallsWait(t *testing.T) {
 		got <- recvResult{r, err}
 	}()
 	blocked(t, n, s, waiter.ReadableEvents, got)
-	if _, err := n.Send(ctx, c, strings.NewReader("abc"), 3, netip.AddrPort{}, 0); err != nil {
-		t.Fatal(err)
+	if m, err := n.Send(ctx, c, strings.NewReader("abc"), 3, netip.AddrPort{}, 0); m != 3 || err != nil {
+		t.Fatalf("send = %d, %v; want 3", m, err)
 	}
 	if r := <-got; r.err != nil || string(r.r.Data) != "abc" {
 		t.Errorf("blocking recv = %q, %v; want abc", r.r.Data, r.err)
@@ -156,6 +157,9 @@ func listener(t *testing.T, n *Stack, family int, addr netip.AddrPort, backlog i
 	}
 	if err := n.Bind(Cred{}, ln, addr); err != nil {
 		t.Fatal(err)
+	}
+	if got, err := n.SockName(ln); err != nil || got != addr {
+		t.Fatalf("bound to %v, getsockname = %v, %v", addr, got, err)
 	}
 	if err := n.Listen(ln, backlog); err != nil {
 		t.Fatal(err)
@@ -193,6 +197,9 @@ func TestBlockingCalls(t *testing.T) {
 	// SO_RCVTIMEO ends a blocking read with EAGAIN.
 	if err := n.SetSockOpt(s, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, timevalBytes(0, 20000)); err != nil {
 		t.Fatal(err)
+	}
+	if v, err := n.GetSockOpt(s, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO); err != nil || string(v) != string(timevalBytes(0, 20000)) {
+		t.Fatalf("SO_RCVTIMEO = %x, %v; want 20 ms", v, err)
 	}
 	if _, err := n.Recv(ctx, s, 1, 0); !errors.Is(err, syscall.EAGAIN) {
 		t.Errorf("read past SO_RCVTIMEO = %v, want EAGAIN", err)
@@ -235,7 +242,7 @@ func TestBlockingCalls(t *testing.T) {
 		}
 	}()
 	if m, err := n.Send(ctx, c, bytes.NewReader(big), len(big), netip.AddrPort{}, 0); m != len(big) || err != nil {
-		t.Errorf("blocking send = %d, %v; want %d", m, err, len(big))
+		t.Fatalf("blocking send = %d, %v; want %d", m, err, len(big))
 	}
 	<-read
 }
@@ -262,6 +269,39 @@ func TestCloseWithLinger(t *testing.T) {
 	r, err := n.Recv(context.Background(), s, 8, 0)
 	if err != nil || len(r.Data) != 0 {
 		t.Errorf("read after peer's close = %q, %v; want end of stream", r.Data, err)
+	}
+}
+
+// netstack tells a connection's wait queue of each segment before it
+// queues the next one: once a later segment's byte is read, the Watcher
+// holds the event of an earlier one for both subscriptions, and Wait
+// hands them over at once, no more than it is asked for.
+func TestWatcherHoldsEvent(t *testing.T) {
+	n := loopbackServer(t)
+	ctx := context.Background()
+	c, s := connectedPair(t, n, 9005)
+	w := n.NewWatcher()
+	defer w.Close()
+	if _, err := w.Watch(7777, 1, PollIn); !errors.Is(err, syscall.EBADF) {
+		t.Fatalf("Watch of an unknown socket = %v, want EBADF", err)
+	}
+	for _, cookie := range []uint64{1, 2} {
+		if _, err := w.Watch(s, cookie, PollIn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, b := range []string{"x", "y"} {
+		if m, err := n.Send(ctx, c, strings.NewReader(b), 1, netip.AddrPort{}, 0); m != 1 || err != nil {
+			t.Fatalf("send = %d, %v; want 1", m, err)
+		}
+		if r, err := n.Recv(ctx, s, 1, 0); string(r.Data) != b || err != nil {
+			t.Fatalf("recv = %q, %v; want %q", r.Data, err, b)
+		}
+	}
+	for _, cookie := range []uint64{1, 2} {
+		if evs, err := w.Wait(cancelled(), 1); err != nil || len(evs) != 1 || evs[0] != (Event{Socket: s, Cookie: cookie, Events: PollIn}) {
+			t.Fatalf("Wait(1) = %v, %v; want POLLIN for cookie %d", evs, err, cookie)
+		}
 	}
 }
 

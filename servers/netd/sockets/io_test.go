@@ -25,7 +25,7 @@ func (r recorder) WriteAt(p []byte, off int64) (int, error) {
 }
 
 // MSG_WAITALL keeps reading until all the bytes came, each piece stored
-// after the last.
+// after the last, and takes no more than it was asked for.
 func TestWaitAllPieces(t *testing.T) {
 	n := loopbackServer(t)
 	ctx := context.Background()
@@ -36,16 +36,19 @@ func TestWaitAllPieces(t *testing.T) {
 		r, err := n.RecvTo(ctx, s, rec, 100, 6, MsgWaitAll)
 		got <- recvResult{r, err}
 	}()
-	for i, p := range []string{"abc", "def"} {
-		if _, err := n.Send(ctx, c, strings.NewReader(p), 3, netip.AddrPort{}, 0); err != nil {
-			t.Fatal(err)
+	for i, p := range []string{"abc", "defgh"} {
+		if m, err := n.Send(ctx, c, strings.NewReader(p), len(p), netip.AddrPort{}, 0); m != len(p) || err != nil {
+			t.Fatalf("send = %d, %v; want %d", m, err, len(p))
 		}
-		if w := <-rec; w != (write{100 + 3*int64(i), p}) {
-			t.Errorf("piece %d stored as %+v, want %q at %d", i, w, p, 100+3*i)
+		if w := <-rec; w != (write{100 + 3*int64(i), p[:3]}) {
+			t.Errorf("piece %d stored as %+v, want %q at %d", i, w, p[:3], 100+3*i)
 		}
 	}
 	if r := <-got; r.err != nil || r.r.N != 6 || r.r.Len != 6 {
 		t.Errorf("MSG_WAITALL recv = %+v, %v; want 6 bytes", r.r, r.err)
+	}
+	if r, err := n.Recv(ctx, s, 8, 0); err != nil || string(r.Data) != "gh" {
+		t.Errorf("recv after MSG_WAITALL = %q, %v; want the gh it left", r.Data, err)
 	}
 }
 

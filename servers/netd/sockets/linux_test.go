@@ -213,6 +213,7 @@ func TestAgainstLinux(t *testing.T) {
 		{"IPV6_V6ONLY set", tcp6, setget(syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, intBytes(1))},
 		{"IPV6_V6ONLY on AF_INET", tcp4, setget(syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, intBytes(1))},
 		{"SO_RCVBUF -1", tcp4, setget(syscall.SOL_SOCKET, syscall.SO_RCVBUF, intBytes(-1))},
+		{"SO_LINGER zero", tcp4, setget(syscall.SOL_SOCKET, syscall.SO_LINGER, append(intBytes(1), intBytes(0)...))},
 		{"SO_LINGER off", tcp4, setget(syscall.SOL_SOCKET, syscall.SO_LINGER, append(intBytes(0), intBytes(3)...))},
 		{"SO_LINGER off keeps the time", tcp4, func(api sockets, s int) result {
 			api.setsockopt(s, syscall.SOL_SOCKET, syscall.SO_LINGER, append(intBytes(1), intBytes(7)...))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,8 +31,8 @@ func TestSocketTableEntries(t *testing.T) {
 	if _, err := n.Send(ctx, c, strings.NewReader("12345"), 5, netip.AddrPort{}, 0); err != nil {
 		t.Fatal(err)
 	}
-	for r, _ := n.Readiness(s, PollIn); r == 0; r, _ = n.Readiness(s, PollIn) {
-		runtime.Gosched()
+	if r, err := n.Recv(ctx, s, 5, MsgPeek); err != nil || r.N != 5 {
+		t.Fatalf("peek = %+v, %v; want the 5 bytes", r, err)
 	}
 	for _, w := range []struct {
 		id     ID

@@ -9,6 +9,7 @@ import (
 
 	"aramid/proto/inproc"
 	"aramid/proto/netpb"
+	"aramid/proto/rpc"
 	"aramid/servers/netd/config"
 	"aramid/servers/netd/sockets"
 )
@@ -45,6 +46,10 @@ func TestSocketNumbers(t *testing.T) {
 	h := newHost(t, config.Config{}, nil)
 	ctx := context.Background()
 	s := h.lx.mustSocket(syscall.AF_INET, syscall.SOCK_DGRAM)
+	// A new datagram socket is writable, and Subscribe says so.
+	if r, err := h.lx.c.Subscribe(ctx, &netpb.SubscribeRequest{Socket: s, Cookie: 9, Events: sockets.PollOut}); err != nil || r.Ready != sockets.PollOut {
+		t.Fatalf("Subscribe(POLLOUT) = %v, %v; want POLLOUT", r, err)
+	}
 	if _, err := h.lx.c.Close(ctx, &netpb.CloseRequest{Socket: 1<<32 | s}); !errors.Is(err, syscall.EBADF) {
 		t.Errorf("close of socket %#x = %v, want EBADF", 1<<32|s, err)
 	}
@@ -106,11 +111,15 @@ func TestStillReady(t *testing.T) {
 	if err := h.lx.bind(u, addr); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.lx.sendTo(u, []byte("x"), addr, 0); err != nil {
+	if r, err := h.lx.c.Send(ctx, &netpb.SendRequest{Socket: u, Data: &rpc.Data{Where: &rpc.Data_Inline{Inline: []byte("x")}}, To: sa(addr)}); err != nil || r.Count != 1 {
+		t.Fatalf("sendto = %v, %v; want 1 byte sent", r, err)
+	}
+	id := socketID(u)
+	// A blocking peek on the Stack waits for the datagram without the
+	// notifier, which is what this test is about.
+	if _, err := h.srv.Recv(ctx, id, 1, sockets.MsgPeek); err != nil {
 		t.Fatal(err)
 	}
-	waitReadable(t, h.lx, u)
-	id := socketID(u)
 	req := h.svc.stillReady([]sockets.Event{
 		{Socket: id, Cookie: 1, Events: sockets.PollIn},
 		{Socket: id, Cookie: 2, Events: sockets.PollRdHup},
