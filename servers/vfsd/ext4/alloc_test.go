@@ -178,12 +178,29 @@ func TestAppendContiguous(t *testing.T) {
 			mkfs(t, img, "", 8<<10, "-t", "ext4", "-b", bs, "-g", "1024")
 			fs, dev := openImage(t, img, false)
 			defer dev.Close()
+			// A file written and removed before f's appends leaves free
+			// blocks before f, which its appends must not go back to.
+			x, err := fs.Create(fs.Root(), "x", 0o644, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := fs.WriteAt(x, make([]byte, 5<<12), 0); err != nil {
+				t.Fatal(err)
+			}
 			ino, err := fs.Create(fs.Root(), "f", 0o644, 0, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var want []byte
 			for k := 0; k < 20; k++ {
+				if k == 1 {
+					if err := fs.Unlink(fs.Root(), "x"); err != nil {
+						t.Fatal(err)
+					}
+					if err := fs.Sync(); err != nil { // the freed blocks are reusable once committed
+						t.Fatal(err)
+					}
+				}
 				p := bytes.Repeat([]byte{byte('a' + k)}, 1000+k*37)
 				if _, err := fs.WriteAt(ino, p, int64(len(want))); err != nil {
 					t.Fatal(err)
