@@ -238,3 +238,146 @@ func TestEventfd2(t *testing.T) {
 		t.Errorf("eventfd read %d, want 7", v)
 	}
 }
+
+// epollEvent writes struct epoll_event (packed on x86-64: 12 bytes).
+func (f *fixture) epollEvent(addr uint64, events uint32, data uint64) {
+	b := binary.LittleEndian.AppendUint32(nil, events)
+	f.p.Proc.WriteAt(binary.LittleEndian.AppendUint64(b, data), addr)
+}
+
+// events reads n struct epoll_event at addr as (events, data) pairs.
+func (f *fixture) events(addr uint64, n int64) map[uint64]uint32 {
+	out := map[uint64]uint32{}
+	for i := int64(0); i < n; i++ {
+		b := make([]byte, 12)
+		f.p.Proc.ReadAt(b, addr+12*uint64(i))
+		out[binary.LittleEndian.Uint64(b[4:])] = binary.LittleEndian.Uint32(b)
+	}
+	return out
+}
+
+// TestEpoll follows epoll(7): interest is added, changed and removed with
+// EEXIST, ENOENT and EINVAL for misuse; a wait reports ready interests
+// with their data, level-triggered every time, EPOLLET only on a new
+// change, EPOLLONESHOT once until re-armed; maxevents bounds the answer.
+func TestEpoll(t *testing.T) {
+	f := newFixture(t)
+	const ev, out = scratch, scratch + 0x100
+	for _, c := range []struct {
+		name string
+		nr   uint64
+		args []uint64
+		want int64
+	}{
+		{"epoll_create(0)", nr("epoll_create"), []uint64{0}, errno(syscall.EINVAL)},
+		{"epoll_create1(1)", nr("epoll_create1"), []uint64{1}, errno(syscall.EINVAL)},
+	} {
+		if got := f.result(1, c.nr, c.args...); got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, got, c.want)
+		}
+	}
+	ep := uint64(f.result(1, nr("epoll_create1"), oCloexec))
+	if got := f.result(1, nr("fcntl"), ep, fGetfd); got != 1 {
+		t.Errorf("EPOLL_CLOEXEC: F_GETFD = %d", got)
+	}
+	old := uint64(f.result(1, nr("epoll_create"), 1))
+	r, w := f.pipeFDs()
+	r2, w2 := f.pipeFDs()
+	f.epollEvent(ev, pollIn, 0x1111)
+	for _, c := range []struct {
+		name string
+		args []uint64
+		want int64
+	}{
+		{"add r", []uint64{ep, epollCtlAdd, r, ev}, 0},
+		{"add r again", []uint64{ep, epollCtlAdd, r, ev}, errno(syscall.EEXIST)},
+		{"modify w, not added", []uint64{ep, epollCtlMod, w, ev}, errno(syscall.ENOENT)},
+		{"delete w, not added", []uint64{ep, epollCtlDel, w, 0}, errno(syscall.ENOENT)},
+		{"op 4", []uint64{ep, 4, w, ev}, errno(syscall.EINVAL)},
+		{"not an epoll fd", []uint64{r, epollCtlAdd, w, ev}, errno(syscall.EINVAL)},
+		{"closed epoll fd", []uint64{77, epollCtlAdd, w, ev}, errno(syscall.EBADF)},
+		{"closed target", []uint64{ep, epollCtlAdd, 77, ev}, errno(syscall.EBADF)},
+		{"itself", []uint64{ep, epollCtlAdd, ep, ev}, errno(syscall.EPERM)},
+		{"another epoll", []uint64{ep, epollCtlAdd, old, ev}, errno(syscall.EPERM)},
+		{"bad event", []uint64{ep, epollCtlAdd, w, 0x1000}, errno(syscall.EFAULT)},
+	} {
+		if got := f.result(1, nr("epoll_ctl"), c.args...); got != c.want {
+			t.Errorf("epoll_ctl %s = %d, want %d", c.name, got, c.want)
+		}
+	}
+	f.epollEvent(ev, pollOut|epollET, 0x2222)
+	f.result(1, nr("epoll_ctl"), ep, epollCtlAdd, w, ev)
+	f.epollEvent(ev, pollIn|epollOneshot, 0x3333)
+	f.result(1, nr("epoll_ctl"), ep, epollCtlAdd, r2, ev)
+
+	wait := func(max uint64) map[uint64]uint32 {
+		t.Helper()
+		n := f.result(1, nr("epoll_wait"), ep, out, max, 0)
+		if n < 0 {
+			t.Fatalf("epoll_wait = %d", n)
+		}
+		return f.events(out, n)
+	}
+	if got := wait(8); len(got) != 1 || got[0x2222] != pollOut {
+		t.Errorf("first wait %v, want the write end's EPOLLOUT", got)
+	}
+	if got := wait(8); len(got) != 0 {
+		t.Errorf("second wait %v: EPOLLET reported again without a change", got)
+	}
+	f.p.Proc.WriteAt([]byte("xy"), scratch+0x800)
+	f.result(1, nr("write"), w, scratch+0x800, 1)
+	f.result(1, nr("write"), w2, scratch+0x800, 1)
+	got := wait(8)
+	if len(got) != 3 || got[0x1111] != pollIn || got[0x2222] != pollOut || got[0x3333] != pollIn {
+		t.Errorf("after writes %v, want all three", got)
+	}
+	if got := wait(8); len(got) != 1 || got[0x1111] != pollIn {
+		t.Errorf("level-triggered again %v, want only r (EPOLLET and EPOLLONESHOT quiet)", got)
+	}
+	if got := wait(1); len(got) != 1 {
+		t.Errorf("maxevents 1: %v", got)
+	}
+	f.epollEvent(ev, pollIn, 0x4444)
+	if got := f.result(1, nr("epoll_ctl"), ep, epollCtlMod, r2, ev); got != 0 {
+		t.Fatal(got)
+	}
+	if got := wait(8); len(got) != 2 || got[0x4444] != pollIn {
+		t.Errorf("after re-arming %v", got)
+	}
+	if got := f.result(1, nr("epoll_ctl"), ep, epollCtlDel, r, 0); got != 0 {
+		t.Fatal(got)
+	}
+	f.result(1, nr("close"), r2)
+	f.result(1, nr("close"), uint64(f.result(1, nr("dup"), w)))
+	if got := wait(8); len(got) != 0 {
+		t.Errorf("after deleting r and closing r2: %v", got)
+	}
+	for _, c := range []struct {
+		name string
+		args []uint64
+		want int64
+	}{
+		{"maxevents 0", []uint64{ep, out, 0, 0}, errno(syscall.EINVAL)},
+		{"maxevents 65537", []uint64{ep, out, 1<<16 + 1, 0}, errno(syscall.EINVAL)},
+		{"maxevents 65536", []uint64{ep, out, 1 << 16, 0}, 0},
+		{"not epoll", []uint64{r, out, 8, 0}, errno(syscall.EINVAL)},
+	} {
+		if got := f.result(1, nr("epoll_wait"), c.args...); got != c.want {
+			t.Errorf("epoll_wait %s = %d, want %d", c.name, got, c.want)
+		}
+	}
+	// A wait with a timeout ends when data comes.
+	f.epollEvent(ev, pollIn, 0x5555)
+	f.result(1, nr("epoll_ctl"), ep, epollCtlAdd, old, ev) // an epoll in an epoll: EPERM
+	r3, w3 := f.pipeFDs()
+	f.result(1, nr("epoll_ctl"), ep, epollCtlAdd, r3, ev)
+	go func() {
+		f.k.Mu.Lock()
+		defer f.k.Mu.Unlock()
+		d, _ := f.p.FDs.Get(int(w3))
+		d.File.Write([]byte("z"))
+	}()
+	if n := f.result(1, nr("epoll_pwait"), ep, out, 8, ^uint64(0), 0, 8); n != 1 || f.events(out, 1)[0x5555] != pollIn {
+		t.Errorf("epoll_pwait woken by a write = %d, %v", n, f.events(out, n))
+	}
+}
