@@ -122,9 +122,20 @@ func TestProcSource(t *testing.T) {
 	parent.Actions[task.SIGINT] = task.SigAction{Handler: sigIgn}
 	handle(parent, task.SIGTERM, 0, 0)
 	handle(parent, task.SIGCHLD, 0, 0)
+	handle(parent, task.NSig, 0, 0)
 	w.k.Publish(parent)
 	child := w.spawn(5, parent)
-	w.spawn(3, nil)
+	other := w.spawn(3, nil)
+	// /proc's start times are in clock ticks (USER_HZ, 100 a second).
+	other.Start = child.Start.Add(1500 * time.Millisecond)
+	w.k.Publish(other)
+	st := func(pid uint32) uint64 {
+		info, _ := src.GetProcess(ctx, &procpb.GetProcessRequest{Pid: pid})
+		return info.GetStartTime()
+	}
+	if d := st(3) - st(5); d != 150 {
+		t.Errorf("start times 1.5 s apart differ by %d ticks, want 150", d)
+	}
 
 	list, err := src.ListProcesses(ctx, &procpb.ListProcessesRequest{})
 	if err != nil || !slices.Equal(list.GetPids(), []uint32{1, 3, 5}) {
@@ -135,7 +146,7 @@ func TestProcSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	if info.GetPpid() != 1 || info.GetPgid() != 1 || info.GetState() != "S" || string(info.GetComm()) != "init" ||
-		info.GetSigIgnored() != task.Bit(task.SIGINT) || info.GetSigCaught() != task.Bit(task.SIGTERM)|task.Bit(task.SIGCHLD) ||
+		info.GetSigIgnored() != task.Bit(task.SIGINT) || info.GetSigCaught() != task.Bit(task.SIGTERM)|task.Bit(task.SIGCHLD)|task.Bit(task.NSig) ||
 		len(info.GetCmdline()) != 2 || string(info.GetCmdline()[1]) != "-x" || string(info.GetEnviron()[0]) != "A=1" {
 		t.Errorf("process 1: %v", info)
 	}
@@ -178,6 +189,7 @@ func TestProcCmdline(t *testing.T) {
 		{"rewritten", "nginx: master\x00HOME=/\x00", 6, []string{"nginx: master"}},
 		{"rewritten without NUL", "abcdefgh", 3, []string{"abcdefgh"}},
 		{"empty argv", "HOME=/\x00", 0, []string{"published"}},
+		{"rewritten to nothing", "\x00ab=c\x00", 3, []string{""}},
 	} {
 		w := newWorld(t)
 		p := w.spawn(1, nil)
@@ -197,6 +209,24 @@ func TestProcCmdline(t *testing.T) {
 		}
 		if !slices.Equal(got, c.want) {
 			t.Errorf("%s: cmdline %q, want %q", c.name, got, c.want)
+		}
+	}
+	// Up to 1 MiB of strings is read from memory, more is not.
+	for _, c := range []struct {
+		size int
+		want string
+	}{{1 << 20, "big"}, {1<<20 + 1, "published"}} {
+		w := newWorld(t)
+		p := w.spawn(1, nil)
+		const high = 0x7f0000000000
+		p.Proc.(*tasktest.Proc).Map(high, 2<<20)
+		p.Argv = []string{"published"}
+		p.Proc.WriteAt([]byte("big\x00"), high)
+		p.ArgStart, p.ArgEnd, p.EnvEnd = high, high+4, high+uint64(c.size)
+		w.k.Publish(p)
+		info, _ := task.ProcSource{K: w.k}.GetProcess(context.Background(), &procpb.GetProcessRequest{Pid: 1})
+		if len(info.GetCmdline()) != 1 || string(info.GetCmdline()[0]) != c.want {
+			t.Errorf("%d bytes of strings: cmdline %q, want %q", c.size, info.GetCmdline(), c.want)
 		}
 	}
 	// Memory that cannot be read, or an exited process: the published argv.
