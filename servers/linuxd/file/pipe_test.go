@@ -221,3 +221,26 @@ type closeCount struct{ n int }
 func (*closeCount) Read([]byte) (int, error)  { return 0, nil }
 func (*closeCount) Write([]byte) (int, error) { return 0, nil }
 func (c *closeCount) Close() error            { c.n++; return nil }
+
+// TestTTYPoll: the console is always writable, and readable once a line
+// is complete or ^D marks end of file, not with a partial line.
+func TestTTYPoll(t *testing.T) {
+	tt, _, mu := newTTY()
+	mu.Lock()
+	defer mu.Unlock()
+	f := tt.Open()
+	_, gen := f.Poll()
+	tt.Input([]byte("ab"))
+	if ev, _ := f.Poll(); ev != EPOLLOUT || f.Readable() {
+		t.Errorf("partial line: poll %#x", ev)
+	}
+	tt.Input([]byte("\n"))
+	if ev, g := f.Poll(); ev != EPOLLIN|EPOLLOUT || g == gen {
+		t.Errorf("complete line: poll %#x, generation %d after %d", ev, g, gen)
+	}
+	f.Read(make([]byte, 8))
+	tt.Input([]byte{4})
+	if ev, _ := f.Poll(); ev != EPOLLIN|EPOLLOUT {
+		t.Errorf("^D on an empty line: poll %#x, want readable (end of file)", ev)
+	}
+}
