@@ -3,6 +3,7 @@ package ext4_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -252,8 +253,41 @@ func TestAppendContiguous(t *testing.T) {
 				}
 				prev = b
 			}
+			if bs == "1024" {
+				truncateAtGroupEnd(t, img)
+			}
 		})
 	}
+}
+
+// truncateAtGroupEnd truncates /f in img so that the blocks it frees
+// start at the last block of a group (which, with 1 KiB blocks, is a
+// multiple of 1024), then requires a clean check.
+func truncateAtGroupEnd(t *testing.T, img string) {
+	t.Helper()
+	keep := -1
+	for _, line := range strings.Split(stdout(t, "debugfs", "-R", "ex /f", img), "\n") {
+		var lvl, max, ent, entMax, l0, l1, p0, p1 int
+		if n, _ := fmt.Sscanf(strings.TrimSpace(line), "%d/ %d %d/ %d %d - %d %d - %d", &lvl, &max, &ent, &entMax, &l0, &l1, &p0, &p1); n == 8 && p1%1024 == 0 {
+			keep = l1 // lblk l1 is at physical block p1
+		}
+	}
+	if keep < 0 {
+		t.Fatal("no extent of /f ends at a group's last block")
+	}
+	fs, dev := openImage(t, img, false)
+	defer dev.Close()
+	ino, err := lookupPath(fs, "/f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Truncate(ino, uint64(keep)*1024); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fsckClean(t, img)
 }
 
 // TestDescriptorTailKept: the bytes after the last group descriptor in
@@ -315,5 +349,44 @@ func TestDescriptorTailKept(t *testing.T) {
 	if st, err = fs.Statfs(); err != nil {
 		t.Fatal(err)
 	}
+	superCounts(t, img, st)
+}
+
+// TestFreeAcrossGroups removes a file that mke2fs wrote with an extent
+// running from one block group into the next (ext4 extents may cross
+// group boundaries; this allocator never makes one): each group gets back
+// exactly its own blocks, and the padding bits after a group's last
+// block stay set.
+func TestFreeAcrossGroups(t *testing.T) {
+	needTools(t)
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "big"), bytes.Repeat([]byte("0123456789abcdef"), 3<<16), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(t.TempDir(), "img")
+	mkfs(t, img, src, 8<<10, "-t", "ext4", "-b", "1024", "-g", "1024")
+	crosses := false
+	for _, line := range strings.Split(stdout(t, "debugfs", "-R", "ex /big", img), "\n") {
+		var lvl, max, ent, entMax, l0, l1, p0, p1 int
+		if n, _ := fmt.Sscanf(strings.TrimSpace(line), "%d/ %d %d/ %d %d - %d %d - %d", &lvl, &max, &ent, &entMax, &l0, &l1, &p0, &p1); n == 8 && (p0-1)/1024 != (p1-1)/1024 {
+			crosses = true
+		}
+	}
+	if !crosses {
+		t.Fatal("mke2fs made no extent that crosses a group boundary; the test needs one")
+	}
+	fs, dev := openImage(t, img, false)
+	defer dev.Close()
+	if err := fs.Unlink(fs.Root(), "big"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := fs.Statfs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fsckClean(t, img)
 	superCounts(t, img, st)
 }
