@@ -1,0 +1,212 @@
+package syscalls
+
+import (
+	"bytes"
+	"encoding/binary"
+	"syscall"
+	"testing"
+
+	"aramid/proto/inproc"
+	"aramid/proto/vfspb"
+	"aramid/servers/linuxd/file"
+	"aramid/servers/linuxd/usermem"
+	"aramid/servers/vfsd/devfs"
+	"aramid/servers/vfsd/service"
+	"aramid/servers/vfsd/tmpfs"
+	"aramid/servers/vfsd/vfs"
+)
+
+// withVFS gives f's kernel a vfsd over a tmpfs root, in process.
+func (f *fixture) withVFS() {
+	v := vfs.New(tmpfs.New(tmpfs.Options{Mode: 0o755}), 0, devfs.Standard(&bytes.Buffer{}, nil))
+	srv := inproc.NewTable()
+	svc := service.New(v, srv)
+	ch := inproc.NewChannel(srv, vfspb.NewVfsDispatcher(svc))
+	f.t.Cleanup(func() { ch.Close(); svc.Release() })
+	f.k.VFS = &file.VFS{C: vfspb.NewVfsClient(ch.Transport(inproc.NewTable()))}
+}
+
+// str puts a NUL-terminated string at addr and returns addr.
+func (f *fixture) str(addr uint64, s string) uint64 {
+	f.p.Proc.WriteAt(append([]byte(s), 0), addr)
+	return addr
+}
+
+const cwd = ^uint64(99) // AT_FDCWD, -100
+
+// stat runs stat-like call nr with args and returns struct stat's mode,
+// nlink, uid, gid and size.
+func (f *fixture) stat(name string, args ...uint64) (mode, nlink, uid, gid uint32, size int64, errno int64) {
+	f.t.Helper()
+	const buf = scratch + 0x8000
+	args = append(args, buf)
+	if name == "newfstatat" {
+		args[2], args[3] = buf, args[2] // dirfd, path, buf, flags
+	}
+	if r := f.result(1, nr(name), args...); r != 0 {
+		return 0, 0, 0, 0, 0, r
+	}
+	b := make([]byte, 144)
+	f.p.Proc.ReadAt(b, buf)
+	le := binary.LittleEndian
+	return le.Uint32(b[24:]), uint32(le.Uint64(b[16:])), le.Uint32(b[28:]), le.Uint32(b[32:]), int64(le.Uint64(b[48:])), 0
+}
+
+// TestPathCalls drives the path calls against a tmpfs vfsd and checks
+// Linux's answers: struct stat and struct statx layouts, the umask,
+// symlinks followed or not, links, renames with RENAME_NOREPLACE, modes
+// and owners, access(2) with root's rules, times, truncation, statfs,
+// and the errnos for misuse.
+func TestPathCalls(t *testing.T) {
+	f := newFixture(t)
+	f.withVFS()
+	m := f.p.Proc
+	const (
+		pD, pF, pG, pH, pL, pD2 = scratch, scratch + 32, scratch + 64, scratch + 96, scratch + 128, scratch + 160
+		buf                     = scratch + 0x1000
+	)
+	f.str(pD, "/d")
+	f.str(pF, "/d/f")
+	f.str(pG, "/d/g")
+	f.str(pH, "/h")
+	f.str(pL, "/l")
+	f.str(pD2, "/d2")
+	step := func(name string, want int64, args ...uint64) {
+		t.Helper()
+		if got := f.result(1, nr(name), args...); got != want {
+			t.Errorf("%s%v = %d, want %d", name, args, got, want)
+		}
+	}
+	step("mkdir", 0, pD, 0o777)
+	step("mkdir", errno(syscall.EEXIST), pD, 0o777)
+	if mode, _, _, _, _, _ := f.stat("stat", pD); mode != syscall.S_IFDIR|0o755 {
+		t.Errorf("mkdir 0777 under umask 022: mode %#o", mode)
+	}
+	fd := uint64(f.result(1, nr("openat"), cwd, pF, syscall.O_CREAT|syscall.O_RDWR, 0o666))
+	m.WriteAt([]byte("hello"), buf)
+	step("write", 5, fd, buf, 5)
+	for _, c := range []struct {
+		name string
+		args []uint64
+	}{{"stat", []uint64{pF}}, {"lstat", []uint64{pF}}, {"fstat", []uint64{fd}}, {"newfstatat", []uint64{cwd, pF, 0}},
+		{"newfstatat", []uint64{fd, 0, atEmptyPath}}} {
+		if mode, nlink, uid, _, size, e := f.stat(c.name, c.args...); e != 0 || mode != syscall.S_IFREG|0o644 || nlink != 1 || uid != 0 || size != 5 {
+			t.Errorf("%s%v: mode %#o nlink %d uid %d size %d (%d)", c.name, c.args, mode, nlink, uid, size, e)
+		}
+	}
+	if _, _, _, _, _, e := f.stat("newfstatat", cwd, pF, 1); e != errno(syscall.EINVAL) {
+		t.Errorf("newfstatat with flag 1 = %d, want EINVAL", e)
+	}
+	if _, _, _, _, _, e := f.stat("stat", f.str(scratch+0x900, "/none")); e != errno(syscall.ENOENT) {
+		t.Errorf("stat of a missing file = %d", e)
+	}
+	if _, _, _, _, _, e := f.stat("stat", f.str(scratch+0x900, "")); e != errno(syscall.ENOENT) {
+		t.Errorf("stat(\"\") = %d, want ENOENT", e)
+	}
+
+	step("statx", 0, cwd, pF, 0, 0xfff, buf)
+	sx := make([]byte, 256)
+	m.ReadAt(sx, buf)
+	le := binary.LittleEndian
+	if le.Uint32(sx) != 0xfff || le.Uint32(sx[16:]) != 1 || le.Uint16(sx[28:]) != syscall.S_IFREG|0o644 || le.Uint64(sx[40:]) != 5 || le.Uint32(sx[4:]) == 0 {
+		t.Errorf("statx mask %#x nlink %d mode %#o size %d blksize %d", le.Uint32(sx), le.Uint32(sx[16:]), le.Uint16(sx[28:]), le.Uint64(sx[40:]), le.Uint32(sx[4:]))
+	}
+
+	step("symlink", 0, pF, pL)
+	step("readlink", 4, pL, buf, 100)
+	got := make([]byte, 4)
+	m.ReadAt(got, buf)
+	if string(got) != "/d/f" {
+		t.Errorf("readlink %q", got)
+	}
+	step("readlink", 2, pL, buf, 2)
+	step("readlink", errno(syscall.EINVAL), pL, buf, 0)
+	step("readlinkat", errno(syscall.EINVAL), cwd, pF, buf, 100)
+	f.p.Exe = "/bin/prog"
+	step("readlink", 9, f.str(scratch+0x900, "/proc/self/exe"), buf, 100)
+	if mode, _, _, _, _, _ := f.stat("lstat", pL); mode&syscall.S_IFMT != syscall.S_IFLNK {
+		t.Errorf("lstat of a symlink: mode %#o", mode)
+	}
+	if mode, _, _, _, _, _ := f.stat("newfstatat", cwd, pL, atSymlinkNoFollow); mode&syscall.S_IFMT != syscall.S_IFLNK {
+		t.Errorf("newfstatat(AT_SYMLINK_NOFOLLOW) of a symlink: mode %#o", mode)
+	}
+	if mode, _, _, _, _, _ := f.stat("stat", pL); mode&syscall.S_IFMT != syscall.S_IFREG {
+		t.Errorf("stat through a symlink: mode %#o", mode)
+	}
+
+	step("link", 0, pF, pG)
+	if _, nlink, _, _, _, _ := f.stat("fstat", fd); nlink != 2 {
+		t.Errorf("nlink after link %d", nlink)
+	}
+	step("rename", 0, pG, pH)
+	step("renameat2", errno(syscall.EEXIST), cwd, pH, cwd, pL, 1) // RENAME_NOREPLACE
+	if _, _, _, _, _, e := f.stat("stat", pG); e != errno(syscall.ENOENT) {
+		t.Errorf("the old name after rename: %d", e)
+	}
+	step("chmod", 0, pH, 0o600)
+	if mode, _, _, _, _, _ := f.stat("stat", pH); mode != syscall.S_IFREG|0o600 {
+		t.Errorf("chmod: mode %#o", mode)
+	}
+	step("fchmod", 0, fd, 0o640)
+	if mode, _, _, _, _, _ := f.stat("fstat", fd); mode != syscall.S_IFREG|0o640 {
+		t.Errorf("fchmod: mode %#o", mode)
+	}
+	step("chown", 0, pH, 5, 6)
+	if _, _, uid, gid, _, _ := f.stat("stat", pH); uid != 5 || gid != 6 {
+		t.Errorf("chown: %d:%d", uid, gid)
+	}
+	step("lchown", 0, pL, 7, 8)
+	if _, _, uid, _, _, _ := f.stat("lstat", pL); uid != 7 {
+		t.Errorf("lchown: uid %d", uid)
+	}
+	step("fchown", 0, fd, 9, 9)
+	if _, _, uid, _, _, _ := f.stat("stat", pH); uid != 9 {
+		t.Errorf("fchown: uid %d", uid)
+	}
+	step("access", 0, pH, 6)
+	step("access", errno(syscall.EACCES), pH, 1) // root needs an x bit to execute
+	step("access", errno(syscall.EINVAL), pH, 8)
+	step("faccessat2", 0, cwd, pH, 4, atEaccess)
+
+	usermem.Write(m, buf, [4]int64{1, 2, 3, 4})
+	step("utimensat", 0, cwd, pH, buf, 0)
+	step("stat", 0, pH, buf+64)
+	var ts [6]int64
+	usermem.Read(m, buf+64+72, &ts)
+	if ts[0] != 1 || ts[1] != 2 || ts[2] != 3 || ts[3] != 4 {
+		t.Errorf("utimensat: atime %d.%d mtime %d.%d", ts[0], ts[1], ts[2], ts[3])
+	}
+	step("utimensat", 0, fd, 0, 0, 0)
+	step("utimensat", errno(syscall.EFAULT), cwd, pH, 0x1000, 0)
+
+	step("truncate", 0, pH, 2)
+	if _, _, _, _, size, _ := f.stat("stat", pH); size != 2 {
+		t.Errorf("truncate: size %d", size)
+	}
+	step("truncate", errno(syscall.EINVAL), pH, ^uint64(0))
+	step("ftruncate", 0, fd, 10)
+	if _, _, _, _, size, _ := f.stat("fstat", fd); size != 10 {
+		t.Errorf("ftruncate: size %d", size)
+	}
+	step("statfs", 0, f.str(scratch+0x900, "/"), buf)
+	if typ, _ := usermem.U64(m, buf); typ != 0x01021994 {
+		t.Errorf("statfs f_type %#x, want TMPFS_MAGIC", typ)
+	}
+	step("fstatfs", 0, fd, buf)
+	if bsize, _ := usermem.U64(m, buf+8); bsize == 0 {
+		t.Error("fstatfs f_bsize 0")
+	}
+
+	step("unlink", errno(syscall.EISDIR), pD)
+	step("rmdir", errno(syscall.ENOTEMPTY), pD)
+	step("unlinkat", errno(syscall.EINVAL), cwd, pF, 1)
+	step("unlink", 0, pF)
+	step("unlinkat", 0, cwd, pD, atRemoveDir)
+	step("mkdirat", 0, cwd, pD2, 0o700)
+	step("symlinkat", 0, pF, cwd, f.str(scratch+0x900, "/dangling"))
+	step("linkat", 0, cwd, pH, cwd, f.str(scratch+0x900, "/h2"), 0)
+	step("renameat", 0, cwd, pH, cwd, f.str(scratch+0x900, "/h3"))
+	step("fchmodat", 0, cwd, pD2, 0o755)
+	step("fchownat", 0, cwd, pD2, 1, 1, 0)
+	step("stat", errno(syscall.EFAULT), 0x1000, buf)
+}
