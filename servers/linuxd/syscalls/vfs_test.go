@@ -184,6 +184,10 @@ func TestPathCalls(t *testing.T) {
 		t.Errorf("truncate: size %d", size)
 	}
 	step("truncate", errno(syscall.EINVAL), pH, ^uint64(0))
+	step("truncate", 0, pH, 0)
+	if _, _, _, _, size, _ := f.stat("stat", pH); size != 0 {
+		t.Errorf("truncate to 0: size %d", size)
+	}
 	step("ftruncate", 0, fd, 10)
 	if _, _, _, _, size, _ := f.stat("fstat", fd); size != 10 {
 		t.Errorf("ftruncate: size %d", size)
@@ -209,4 +213,141 @@ func TestPathCalls(t *testing.T) {
 	step("fchmodat", 0, cwd, pD2, 0o755)
 	step("fchownat", 0, cwd, pD2, 1, 1, 0)
 	step("stat", errno(syscall.EFAULT), 0x1000, buf)
+}
+
+// TestFileCalls: the calls on open vfsd files and directories: openat
+// relative to a directory descriptor, the working directory (getcwd's
+// ERANGE, chdir, fchdir's ENOTDIR), getdents64's struct linux_dirent64,
+// positioned I/O, fsync, sendfile with and without an offset, and mmap
+// of a file.
+func TestFileCalls(t *testing.T) {
+	f := newFixture(t)
+	f.withVFS()
+	m := f.p.Proc
+	step := func(name string, want int64, args ...uint64) {
+		t.Helper()
+		if got := f.result(1, nr(name), args...); got != want {
+			t.Errorf("%s%v = %d, want %d", name, args, got, want)
+		}
+	}
+	const buf = scratch + 0x1000
+	step("mkdir", 0, f.str(scratch, "/dir"), 0o755)
+	dfd := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/dir"), oDirectory|syscall.O_RDONLY|oCloexec, 0))
+	step("fcntl", 1, dfd, fGetfd)
+	ffd := uint64(f.result(1, nr("openat"), dfd, f.str(scratch, "file"), syscall.O_CREAT|syscall.O_RDWR, 0o600))
+	m.WriteAt([]byte("0123456789"), buf)
+	step("write", 10, ffd, buf, 10)
+	step("pread64", 4, ffd, buf+64, 4, 3)
+	got := make([]byte, 4)
+	m.ReadAt(got, buf+64)
+	if string(got) != "3456" {
+		t.Errorf("pread64 %q", got)
+	}
+	step("pread64", errno(syscall.EINVAL), ffd, buf, 4, ^uint64(0))
+	step("pwrite64", errno(syscall.EINVAL), ffd, buf, 4, ^uint64(0))
+	step("pwrite64", 2, ffd, buf, 2, 20)
+	if _, _, _, _, size, _ := f.stat("fstat", ffd); size != 22 {
+		t.Errorf("size after pwrite64 at 20: %d", size)
+	}
+	step("lseek", 10, ffd, 0, 1) // SEEK_CUR: pwrite64 leaves the offset where write left it
+	step("fsync", 0, ffd)
+	step("fdatasync", 0, ffd)
+	r, w := f.pipeFDs()
+	step("fsync", errno(syscall.EINVAL), r)
+	step("fsync", errno(syscall.EBADF), 77)
+
+	// sendfile from the file into a pipe, at an offset it advances, and
+	// at the file's own offset.
+	usermem.PutU64(m, buf+128, 5)
+	step("sendfile", 3, w, ffd, buf+128, 3)
+	if off, _ := usermem.U64(m, buf+128); off != 8 {
+		t.Errorf("sendfile offset %d, want 8", off)
+	}
+	step("lseek", 1, ffd, 1, 0)
+	step("sendfile", 2, w, ffd, 0, 2)
+	step("read", 5, r, buf+256, 64)
+	sent := make([]byte, 5)
+	m.ReadAt(sent, buf+256)
+	if string(sent) != "56712" {
+		t.Errorf("sendfile sent %q, want 567 from offset 5 and 12 from the file's offset 1", sent)
+	}
+	step("sendfile", errno(syscall.EINVAL), w, r, 0, 2)
+	step("sendfile", errno(syscall.EBADF), 77, ffd, 0, 2)
+	step("sendfile", errno(syscall.EFAULT), w, ffd, 0x1000, 2)
+
+	// getdents64: "." , ".." and "file", as struct linux_dirent64.
+	n := f.result(1, nr("getdents64"), dfd, buf, 4096)
+	if n <= 0 {
+		t.Fatalf("getdents64 = %d", n)
+	}
+	ents := make([]byte, n)
+	m.ReadAt(ents, buf)
+	var names []string
+	for off := 0; off < len(ents); {
+		reclen := int(binary.LittleEndian.Uint16(ents[off+16:]))
+		if reclen%8 != 0 || reclen < 24 {
+			t.Fatalf("d_reclen %d", reclen)
+		}
+		name := ents[off+19 : off+reclen]
+		names = append(names, string(name[:bytes.IndexByte(name, 0)]))
+		if string(name[:4]) == "file" && ents[off+18] != 8 { // DT_REG
+			t.Errorf("d_type of file %d", ents[off+18])
+		}
+		off += reclen
+	}
+	if len(names) != 3 || names[2] != "file" && names[0] != "file" && names[1] != "file" {
+		t.Errorf("getdents64 names %q", names)
+	}
+	step("getdents64", 0, dfd, buf, 4096)
+	step("getdents64", errno(syscall.ENOTDIR), r, buf, 4096)
+	step("getdents64", errno(syscall.EBADF), 77, buf, 4096)
+	d2 := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/dir"), oDirectory, 0))
+	step("getdents64", errno(syscall.EINVAL), d2, buf, 8)
+
+	// The working directory.
+	step("getcwd", 2, buf, 2)
+	step("getcwd", errno(syscall.ERANGE), buf, 1)
+	step("chdir", 0, f.str(scratch, "dir"))
+	step("getcwd", 5, buf, 100)
+	m.ReadAt(got[:4], buf)
+	if string(got[:4]) != "/dir" {
+		t.Errorf("getcwd %q", got)
+	}
+	step("openat", errno(syscall.ENOENT), cwd, f.str(scratch, "nothing"), 0, 0)
+	if fd := f.result(1, nr("open"), f.str(scratch, "file"), syscall.O_RDONLY, 0); fd < 0 {
+		t.Errorf("open relative to the new cwd = %d", fd)
+	}
+	step("chdir", errno(syscall.ENOTDIR), f.str(scratch, "file"))
+	step("chdir", errno(syscall.ENOENT), f.str(scratch, ""))
+	step("fchdir", errno(syscall.ENOTDIR), ffd)
+	root := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/"), oDirectory, 0))
+	step("fchdir", 0, root)
+	step("getcwd", 2, buf, 100)
+
+	// mmap of a file: a private copy of its bytes, the rest of the page
+	// zero; MAP_SHARED writable needs O_RDWR; an O_WRONLY file cannot be
+	// mapped.
+	at := f.result(1, nr("mmap"), 0, 4096, 1, 2, ffd, 0)
+	if at <= 0 {
+		t.Fatalf("mmap = %d", at)
+	}
+	page := make([]byte, 4096)
+	m.ReadAt(page, uint64(at))
+	if string(page[:10]) != "0123456789" || page[22] != 0 {
+		t.Errorf("mapped %q", page[:24])
+	}
+	ro := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/dir/file"), syscall.O_RDONLY, 0))
+	wo := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/dir/file"), syscall.O_WRONLY, 0))
+	step("mmap", errno(syscall.EACCES), 0, 4096, 3, 1, ro, 0)
+	step("mmap", errno(syscall.EACCES), 0, 4096, 1, 2, wo, 0)
+	if at := f.result(1, nr("mmap"), 0, 4096, 1, 1, ro, 0); at <= 0 {
+		t.Errorf("read-only MAP_SHARED of an O_RDONLY file = %d", at)
+	}
+	if at := f.result(1, nr("mmap"), 0x300000, 8192, 3, 0x12, ffd, 4096); at != 0x300000 {
+		t.Errorf("MAP_FIXED at 0x300000, past the end of the file = %#x", at)
+	}
+	m.ReadAt(page, 0x300000)
+	if !bytes.Equal(page, make([]byte, 4096)) {
+		t.Error("a mapping past the end of the file is not zero")
+	}
 }
