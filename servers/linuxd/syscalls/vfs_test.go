@@ -320,6 +320,8 @@ func TestFileCalls(t *testing.T) {
 	step("chdir", errno(syscall.ENOTDIR), f.str(scratch, "file"))
 	step("chdir", errno(syscall.ENOENT), f.str(scratch, ""))
 	step("fchdir", errno(syscall.ENOTDIR), ffd)
+	step("fchdir", errno(syscall.ENOTDIR), r) // a pipe: no directory either
+	step("fchdir", errno(syscall.EBADF), 77)
 	root := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/"), oDirectory, 0))
 	step("fchdir", 0, root)
 	step("getcwd", 2, buf, 100)
