@@ -345,6 +345,7 @@ func TestShebangLines(t *testing.T) {
 		"/over":  []byte("#!" + long + "i"),
 		"/s1":    []byte("#!/s2\n"), "/s2": []byte("#!/s3\n"), "/s3": []byte("#!/s4\n"), "/s4": []byte("#!/bin/i\n"),
 		"/s0": []byte("#!/s1\n"),
+		"/nl": []byte("#!\n/bin/i\n"),
 	}
 	for path, want := range map[string][]string{
 		"/a":     {"/bin/i", "-x  y", "/a", "1"},
@@ -364,6 +365,9 @@ func TestShebangLines(t *testing.T) {
 	}
 	if _, err := Prepare(files(m), "/over", nil, nil); err != syscall.ENOEXEC {
 		t.Errorf("a 256-byte line without newline: %v, want ENOEXEC", err)
+	}
+	if _, err := Prepare(files(m), "/nl", nil, nil); err != syscall.ENOEXEC {
+		t.Errorf("an empty #! line: %v, want ENOEXEC", err)
 	}
 	if _, err := Prepare(files(m), "/s0", nil, nil); err != syscall.ELOOP {
 		t.Errorf("five nested scripts: %v, want ELOOP", err)

@@ -191,6 +191,17 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// TestUnknownNumbers: numbers past the table, up to the largest a
+// register holds, are ENOSYS.
+func TestUnknownNumbers(t *testing.T) {
+	f := newFixture(t)
+	for _, n := range []uint64{511, 512, 1 << 40, ^uint64(0)} {
+		if got := f.result(1, n); got != errno(syscall.ENOSYS) {
+			t.Errorf("system call %d = %d, want ENOSYS", n, got)
+		}
+	}
+}
+
 // TestTrace: the strace-style line shows the call, its first four
 // arguments and its result, errors by name.
 func TestTrace(t *testing.T) {

@@ -105,6 +105,9 @@ func TestFillDisk(t *testing.T) {
 		{"1024-small-groups-no-flex_bg", 4 << 10, []string{"-b", "1024", "-g", "1024", "-O", "^flex_bg"}},
 		// 20 groups: their 64-byte descriptors fill more than one block.
 		{"1024-two-descriptor-blocks", 20 << 10, []string{"-b", "1024", "-g", "1024"}},
+		// Full-sized groups without flex_bg: group 2's block bitmap is
+		// its first block, just past the end of BLOCK_UNINIT group 1.
+		{"1024-three-groups-no-flex_bg", 24 << 10, []string{"-b", "1024", "-O", "^flex_bg"}},
 	} {
 		t.Run(v.name, func(t *testing.T) {
 			img := filepath.Join(t.TempDir(), "img")
