@@ -6,9 +6,11 @@ import (
 	"syscall"
 	"testing"
 
+	"aramid/lib/abi"
 	"aramid/proto/inproc"
 	"aramid/proto/vfspb"
 	"aramid/servers/linuxd/file"
+	"aramid/servers/linuxd/task"
 	"aramid/servers/linuxd/usermem"
 	"aramid/servers/vfsd/devfs"
 	"aramid/servers/vfsd/service"
@@ -351,5 +353,102 @@ func TestFileCalls(t *testing.T) {
 	m.ReadAt(page, 0x300000)
 	if !bytes.Equal(page, make([]byte, 4096)) {
 		t.Error("a mapping past the end of the file is not zero")
+	}
+}
+
+// tinyELF is a static x86-64 executable of one page: the ELF header, one
+// PT_LOAD program header mapping the page at 0x400000, entry 0x400078.
+func tinyELF() []byte {
+	b := make([]byte, 4096)
+	copy(b, "\x7fELF\x02\x01\x01")
+	le := binary.LittleEndian
+	le.PutUint16(b[16:], 2)  // ET_EXEC
+	le.PutUint16(b[18:], 62) // EM_X86_64
+	le.PutUint32(b[20:], 1)
+	le.PutUint64(b[24:], 0x400078)
+	le.PutUint64(b[32:], 64)
+	le.PutUint16(b[52:], 64)
+	le.PutUint16(b[54:], 56)
+	le.PutUint16(b[56:], 1)
+	ph := b[64:]
+	le.PutUint32(ph[0:], 1) // PT_LOAD
+	le.PutUint32(ph[4:], 5) // PF_R|PF_X
+	le.PutUint64(ph[16:], 0x400000)
+	le.PutUint64(ph[24:], 0x400000)
+	le.PutUint64(ph[32:], 4096)
+	le.PutUint64(ph[40:], 4096)
+	le.PutUint64(ph[48:], 4096)
+	return b
+}
+
+// TestExecve: execve of a program in vfsd replaces the image: the thread
+// restarts at the entry point with argc, argv and envp on the stack,
+// close-on-exec descriptors close, caught signals return to their default
+// action (ignored ones stay ignored), the other threads go, and /proc
+// shows the new command. Errors before the old image goes are returned:
+// ENOENT, EACCES without execute permission, ENOEXEC, EFAULT.
+func TestExecve(t *testing.T) {
+	f := newFixture(t)
+	f.withVFS()
+	m := f.p.Proc
+	step := func(name string, want int64, args ...uint64) {
+		t.Helper()
+		if got := f.result(1, nr(name), args...); got != want {
+			t.Errorf("%s%v = %d, want %d", name, args, got, want)
+		}
+	}
+	const buf = scratch + 0x2000
+	m.WriteAt(tinyELF(), buf)
+	for _, c := range []struct {
+		path string
+		mode uint64
+		size uint64
+	}{{"/prog", 0o755, 4096}, {"/noexec", 0o644, 4096}, {"/text", 0o755, 5}} {
+		fd := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, c.path), syscall.O_CREAT|syscall.O_WRONLY, c.mode))
+		step("write", int64(c.size), fd, buf, c.size)
+		step("close", 0, fd)
+	}
+	argv := uint64(scratch + 0x100)
+	usermem.Write(m, argv, [5]uint64{f.str(scratch+0x200, "prog"), f.str(scratch+0x210, "-x"), 0, f.str(scratch+0x220, "K=V"), 0})
+	step("execve", errno(syscall.ENOENT), f.str(scratch, "/none"), argv, argv+24)
+	step("execve", errno(syscall.EACCES), f.str(scratch, "/noexec"), argv, argv+24)
+	step("execve", errno(syscall.ENOEXEC), f.str(scratch, "/text"), argv, argv+24)
+	step("execve", errno(syscall.EFAULT), 0x1000, argv, argv+24)
+	step("execve", errno(syscall.EFAULT), f.str(scratch, "/prog"), 0x1000, 0)
+	step("execve", errno(syscall.EFAULT), f.str(scratch, "/prog"), argv, 0x1000)
+
+	r, _ := f.pipeFDs()
+	step("fcntl", 0, r, fSetfd, 1)
+	usermem.Write(m, scratch+0x300, [4]uint64{0x401000, 0, 0, 0})
+	step("rt_sigaction", 0, task.SIGINT, scratch+0x300, 0, 8)
+	usermem.Write(m, scratch+0x300, [4]uint64{1, 0, 0, 0})
+	step("rt_sigaction", 0, task.SIGTERM, scratch+0x300, 0, 8)
+	other := f.result(1, nr("clone"), cloneVM|cloneSighand|cloneThread, 0x7000)
+	f.p.Threads[1].AltStack = [3]uint64{1, 2, 3}
+
+	rep := f.call(1, nr("execve"), f.str(scratch, "/prog"), argv, argv+24)
+	if rep.Action != abi.ReplyExec || rep.Regs.RIP != 0x400078 {
+		t.Fatalf("execve replied %+v, want to start at the entry point", rep)
+	}
+	sp := rep.Regs.RSP
+	argc, _ := usermem.U64(m, sp)
+	a0, _ := usermem.U64(m, sp+8)
+	e0, _ := usermem.U64(m, sp+32)
+	s0, _ := usermem.CString(m, a0, 64)
+	s1, _ := usermem.CString(m, e0, 64)
+	if argc != 2 || s0 != "prog" || s1 != "K=V" {
+		t.Errorf("new stack: argc %d argv[0] %q envp[0] %q", argc, s0, s1)
+	}
+	if _, err := f.p.FDs.Get(int(r)); err != syscall.EBADF {
+		t.Error("a close-on-exec descriptor survived execve")
+	}
+	if f.p.Actions[task.SIGINT] != (task.SigAction{}) || f.p.Actions[task.SIGTERM].Handler != 1 {
+		t.Errorf("after execve: SIGINT %+v, SIGTERM %+v; want default and still ignored", f.p.Actions[task.SIGINT], f.p.Actions[task.SIGTERM])
+	}
+	if f.k.Thread(int(other)) != nil || len(f.p.Threads) != 1 || f.p.Threads[1].AltStack != [3]uint64{} {
+		t.Error("execve kept another thread or the alternate signal stack")
+	}
+	if f.p.Comm != "prog" || f.p.Exe != "/prog" || f.p.Argv[1] != "-x" || f.p.Brk != 0x401000 {
+		t.Errorf("comm %q exe %q argv %q brk %#x", f.p.Comm, f.p.Exe, f.p.Argv, f.p.Brk)
 	}
 }
