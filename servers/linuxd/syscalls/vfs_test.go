@@ -451,4 +451,10 @@ func TestExecve(t *testing.T) {
 	if f.p.Comm != "prog" || f.p.Exe != "/prog" || f.p.Argv[1] != "-x" || f.p.Brk != 0x401000 {
 		t.Errorf("comm %q exe %q argv %q brk %#x", f.p.Comm, f.p.Exe, f.p.Argv, f.p.Brk)
 	}
+	// A relative path is found from the working directory ("/").
+	f.p.Proc.(interface{ Map(a, n uint64) }).Map(scratch, 64<<10)
+	usermem.Write(m, argv, [2]uint64{f.str(scratch+0x200, "prog"), 0})
+	if rep := f.call(1, nr("execve"), f.str(scratch, "prog"), argv, 0); rep.Action != abi.ReplyExec || rep.Regs.RIP != 0x400078 {
+		t.Errorf("execve of a relative path replied %+v", rep)
+	}
 }
