@@ -193,13 +193,17 @@ func TestLoadPIEWithInterpreter(t *testing.T) {
 		"loader not ELF":     {0x1000, uint64(len(interp) + 1), map[string][]byte{interp: []byte("#!x")}, syscall.ENOEXEC},
 		"empty PT_INTERP":    {0x1000, 0, map[string][]byte{interp: ld}, syscall.ENOEXEC},
 		"PT_INTERP too long": {0, 4097, map[string][]byte{interp: ld}, syscall.ENOEXEC},
-		"past the file end":  {0x1000, 0x1001, map[string][]byte{interp: ld}, syscall.ENOEXEC},
+		"past the file end":  {0x2000 + 4097 - 10, 11, map[string][]byte{interp: ld}, syscall.ENOEXEC},
+		"at the file end":    {0x2000 + 4097 - uint64(len(interp)), uint64(len(interp)), map[string][]byte{interp: ld}, nil},
 		"4096 bytes":         {0x1000, 0x1000, map[string][]byte{"/" + strings.Repeat("l", 4095): ld}, nil},
 	} {
 		b := elfFile(elf.ET_DYN, 0x1040, 0x2000+4097,
 			seg{elf.PT_INTERP, elf.PF_R, c.off, 0, c.size, c.size},
 			seg{elf.PT_LOAD, elf.PF_R | elf.PF_X, 0, 0, 0x2000, 0x2000})
 		copy(b[0x1000:], interp+"\x00")
+		if c.off+c.size == uint64(len(b)) {
+			copy(b[c.off:], interp)
+		}
 		if c.size == 0x1000 {
 			copy(b[0x1000:], "/"+strings.Repeat("l", 4095))
 		}

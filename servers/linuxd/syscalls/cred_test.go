@@ -212,8 +212,10 @@ func TestTrace(t *testing.T) {
 	f.result(1, nr("close"), 7)
 	f.result(1, nr("getpid"))
 	f.result(1, nr("lseek"), 1, 2, 3)
+	f.result(1, nr("rt_sigprocmask"), 0, 0, 0, 8)
 	want := "[pid 1] close(0x7, 0x0, 0x0, 0x0) = -1 EBADF\n[pid 1] getpid(0x0, 0x0, 0x0, 0x0) = 1\n"
-	if !strings.HasPrefix(out.String(), want) || !strings.Contains(out.String(), "lseek(0x1, 0x2, 0x3, 0x0) = -1 EBADF") {
+	if !strings.HasPrefix(out.String(), want) || !strings.Contains(out.String(), "lseek(0x1, 0x2, 0x3, 0x0) = -1 EBADF") ||
+		!strings.HasSuffix(out.String(), "rt_sigprocmask(0x0, 0x0, 0x0, 0x8) = 0\n") {
 		t.Errorf("trace:\n%s\nwant it to start with\n%s", out.String(), want)
 	}
 	f.d.Traced = func(*task.Process) bool { return false }
