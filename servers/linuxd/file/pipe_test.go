@@ -1,6 +1,7 @@
 package file
 
 import (
+	"bytes"
 	"encoding/binary"
 	"sync"
 	"syscall"
@@ -243,5 +244,70 @@ func TestTTYPoll(t *testing.T) {
 	tt.Input([]byte{4})
 	if ev, _ := f.Poll(); ev != EPOLLIN|EPOLLOUT {
 		t.Errorf("^D on an empty line: poll %#x, want readable (end of file)", ev)
+	}
+}
+
+// TestPipeGenerations: every change of a pipe gives a generation not seen
+// before, so that edge-triggered epoll sees each new edge: a write, a
+// read, another write, a close.
+func TestPipeGenerations(t *testing.T) {
+	var mu sync.Mutex
+	r, w := NewPipe(sync.NewCond(&mu))
+	mu.Lock()
+	defer mu.Unlock()
+	seen := map[uint64]bool{}
+	note := func(what string) {
+		_, g := r.Poll()
+		if seen[g] {
+			t.Errorf("after %s: generation %d seen before", what, g)
+		}
+		seen[g] = true
+	}
+	note("nothing")
+	w.Write([]byte("a"))
+	note("a write")
+	r.Read(make([]byte, 1))
+	note("a read")
+	w.Write([]byte("b"))
+	note("another write")
+	w.Close()
+	note("close")
+}
+
+// TestPipeBlockedWrite: a write larger than the pipe waits for the reader
+// and then goes on where it stopped; the reader gets every byte in order.
+func TestPipeBlockedWrite(t *testing.T) {
+	var mu sync.Mutex
+	r, w := NewPipe(sync.NewCond(&mu))
+	data := make([]byte, 2*PipeSize+100)
+	for i := range data {
+		data[i] = byte(i / 7)
+	}
+	done := make(chan error)
+	go func() {
+		mu.Lock()
+		n, err := w.Write(data)
+		mu.Unlock()
+		if err == nil && n != len(data) {
+			err = syscall.EIO
+		}
+		done <- err
+	}()
+	var got []byte
+	buf := make([]byte, 1000)
+	for len(got) < len(data) {
+		mu.Lock()
+		n, err := r.Read(buf)
+		mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, buf[:n]...)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Error("the reader got other bytes than were written")
 	}
 }
