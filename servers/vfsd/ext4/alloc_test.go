@@ -390,3 +390,36 @@ func TestFreeAcrossGroups(t *testing.T) {
 	fsckClean(t, img)
 	superCounts(t, img, st)
 }
+
+// TestSuperblockThroughJournal: with a journal, the superblock's new
+// counts reach its home location only through the journal: after an
+// allocation that has not been committed, the superblock on disk is as
+// it was (jbd2's write-ahead rule), and after Sync it has the new counts.
+func TestSuperblockThroughJournal(t *testing.T) {
+	needTools(t)
+	img := filepath.Join(t.TempDir(), "img")
+	mkfs(t, img, "", 4<<10, "-t", "ext4", "-b", "1024")
+	before := sbField(t, img, 0x0c, 4)
+	fs, dev := openImage(t, img, false)
+	defer dev.Close()
+	ino, err := fs.Create(fs.Root(), "f", 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.WriteAt(ino, make([]byte, 50<<10), 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := sbField(t, img, 0x0c, 4); got != before {
+		t.Errorf("the superblock's free block count changed on disk before the commit: %d, was %d", got, before)
+	}
+	if err := fs.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := sbField(t, img, 0x0c, 4); got > before-50 {
+		t.Errorf("after the commit the superblock counts %d free blocks, was %d: the 50 allocated are not taken off", got, before)
+	}
+	fsckClean(t, img)
+}
