@@ -1,6 +1,8 @@
 # Mutation testing: tools/mutate runs gremlins over each package and
 # prints a table (docs/testing.md). Not part of make test: it runs for as
-# long as it needs. MUTATE_DIRS picks packages, MUTATE_TIMEOUT bounds each.
+# long as it needs. MUTATE_DIRS picks packages (directories or go list
+# patterns: MUTATE_DIRS=./servers/linuxd/... for linuxd's), MUTATE_TIMEOUT
+# bounds each.
 
 MUTATE_DIRS ?=
 

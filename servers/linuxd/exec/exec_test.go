@@ -20,7 +20,7 @@ type space struct {
 func newSpace() *space { return &space{pages: map[uint64][]byte{}, prot: map[uint64]int{}} }
 
 func (s *space) Map(addr, length uint64, prot int) error {
-	if addr%pageSize != 0 {
+	if addr%pageSize != 0 || length == 0 { // as mmap(2)
 		return syscall.EINVAL
 	}
 	if len(s.pages)+int(length/pageSize) > 1<<14 {

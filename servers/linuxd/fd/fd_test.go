@@ -55,3 +55,62 @@ func TestInstallFull(t *testing.T) {
 		t.Fatalf("install into a full table = %v, closed %d; want EMFILE and the file closed", err, f.closed)
 	}
 }
+
+// TestSet covers dup2's target: numbers outside [0, Max) are EBADF (and
+// the description's reference is dropped), a number in use is closed
+// first, and the close-on-exec flag is the new one's.
+func TestSet(t *testing.T) {
+	tab := NewTable()
+	for _, n := range []int{-1, Max} {
+		f := &countFile{}
+		if err := tab.Set(n, NewDescription(f, 0), false); err != syscall.EBADF || f.closed != 1 {
+			t.Errorf("Set(%d) = %v, closed %d; want EBADF and the file closed", n, err, f.closed)
+		}
+	}
+	if err := tab.Set(0, NewDescription(&countFile{}, 0), false); err != nil {
+		t.Errorf("Set(0): %v", err)
+	}
+	old, repl := &countFile{}, &countFile{}
+	if err := tab.Set(Max-1, NewDescription(old, 0), true); err != nil {
+		t.Fatalf("Set(Max-1): %v", err)
+	}
+	d := NewDescription(repl, 7)
+	if err := tab.Set(Max-1, d, false); err != nil || old.closed != 1 {
+		t.Fatalf("Set over an open fd = %v, old closed %d times", err, old.closed)
+	}
+	if got, _ := tab.Get(Max - 1); got != d || got.Flags != 7 {
+		t.Error("Get does not return the new description")
+	}
+	if ce, _ := tab.CloseOnExec(Max - 1); ce {
+		t.Error("the replaced descriptor's close-on-exec flag survived")
+	}
+	if err := tab.SetCloseOnExec(Max-1, true); err != nil {
+		t.Fatal(err)
+	}
+	if ce, _ := tab.CloseOnExec(Max - 1); !ce {
+		t.Error("SetCloseOnExec did not set the flag")
+	}
+	if err := tab.SetCloseOnExec(3, true); err != syscall.EBADF {
+		t.Errorf("SetCloseOnExec of a free fd = %v, want EBADF", err)
+	}
+	if _, err := tab.CloseOnExec(3); err != syscall.EBADF {
+		t.Errorf("CloseOnExec of a free fd = %v, want EBADF", err)
+	}
+	if fd, err := tab.Install(NewDescription(&countFile{}, 0), Max-1, false); err != syscall.EMFILE || fd != 0 {
+		t.Errorf("Install at or above the last, used, number = %d, %v; want EMFILE", fd, err)
+	}
+}
+
+// TestDescriptionOpen: a description is open while any descriptor refers
+// to it, and its file closes with the last reference only.
+func TestDescriptionOpen(t *testing.T) {
+	f := &countFile{}
+	d := NewDescription(f, 0)
+	d.IncRef()
+	if d.DecRef(); !d.Open() || f.closed != 0 {
+		t.Fatal("closed with a reference left")
+	}
+	if d.DecRef(); d.Open() || f.closed != 1 {
+		t.Fatalf("open %v after the last reference, closed %d times", d.Open(), f.closed)
+	}
+}

@@ -130,10 +130,19 @@ func TestNetdRestart(t *testing.T) {
 	}()
 	time.Sleep(50 * time.Millisecond) // let the reader block
 
+	// Each socket's generation counts up at the loss and at the
+	// restore: edge-triggered epoll sees both as new edges.
+	mu.Lock()
+	_, gen0 := l.Poll()
+	mu.Unlock()
 	a.kill()
 	mu.Lock()
 	n.Lost()
+	_, gen1 := l.Poll()
 	mu.Unlock()
+	if gen1 <= gen0 {
+		t.Errorf("the listener's generation went from %d to %d when netd died", gen0, gen1)
+	}
 	if r := waitResult(t, "recv blocked when netd died", reader); !errors.Is(r.err, syscall.ECONNRESET) {
 		t.Errorf("recv blocked when netd died: %v, want ECONNRESET", r.err)
 	}
@@ -168,6 +177,9 @@ func TestNetdRestart(t *testing.T) {
 	b := startNetd(t, &mu, get)
 	mu.Lock()
 	n.Restore(b.C)
+	if _, gen2 := l.Poll(); gen2 <= gen1 {
+		t.Errorf("the listener's generation went from %d to %d at the restore", gen1, gen2)
+	}
 	mu.Unlock()
 
 	mu.Lock()

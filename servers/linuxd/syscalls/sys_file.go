@@ -572,6 +572,9 @@ func chdir(c *Ctx) (uint64, error) {
 func fchdir(c *Ctx) (uint64, error) {
 	n, _, err := node(c, c.Arg(0))
 	if err != nil {
+		if err == syscall.ESPIPE { // a pipe or the terminal, as Linux says
+			return 0, syscall.ENOTDIR
+		}
 		return 0, err
 	}
 	st, err := n.Fstat()

@@ -59,3 +59,58 @@ func FuzzCString(f *testing.F) {
 		}
 	})
 }
+
+// TestCStringAcrossPages reads a string longer than one read's chunk that
+// starts mid-page and crosses two page boundaries, and one whose NUL is
+// exactly at the limit.
+func TestCStringAcrossPages(t *testing.T) {
+	m := &Fake{Base: 0x1000, Mem: make([]byte, 3*4096)}
+	want := make([]byte, 5000)
+	for i := range want {
+		want[i] = 'a' + byte(i%26)
+	}
+	copy(m.Mem[3000:], want)
+	if s, err := CString(m, 0x1000+3000, 8192); s != string(want) || err != nil {
+		t.Fatalf("CString of %d bytes = %d bytes, %v", len(want), len(s), err)
+	}
+	if s, err := CString(m, 0x1000+3000, 5001); s != string(want) || err != nil {
+		t.Errorf("with max one past the string: %d bytes, %v", len(s), err)
+	}
+	if _, err := CString(m, 0x1000+3000, 5000); !errors.Is(err, syscall.ENAMETOOLONG) {
+		t.Errorf("with max the string's length: %v, want ENAMETOOLONG", err)
+	}
+	if _, err := CString(m, 0, 10); !errors.Is(err, syscall.EFAULT) {
+		t.Errorf("NULL: %v, want EFAULT", err)
+	}
+	// Long strings whose NUL is the last mapped byte: no read may run
+	// past a page's end into what is not mapped.
+	for _, start := range []int{1, 100, 255, 1000, 4095, 5000} {
+		m := &Fake{Base: 0x1000, Mem: make([]byte, 2*4096)}
+		for i := start; i < len(m.Mem)-1; i++ {
+			m.Mem[i] = 'x'
+		}
+		if s, err := CString(m, 0x1000+uint64(start), 8192); len(s) != len(m.Mem)-1-start || err != nil {
+			t.Errorf("string from %d to the end of memory: %d bytes, %v", start, len(s), err)
+		}
+	}
+}
+
+func TestFakeBounds(t *testing.T) {
+	m := &Fake{Base: 0x1000, Mem: make([]byte, 16)}
+	for _, c := range []struct {
+		n    int
+		addr uint64
+		ok   bool
+	}{
+		{16, 0x1000, true}, {0, 0x1010, true}, {1, 0x1010, false}, {1, 0xfff, false},
+		{2, ^uint64(0), false}, {17, 0x1000, false},
+	} {
+		err := m.ReadAt(make([]byte, c.n), c.addr)
+		if c.ok != (err == nil) {
+			t.Errorf("%d bytes at %#x: %v", c.n, c.addr, err)
+		}
+	}
+	if err := m.WriteAt([]byte("xy"), 0x100e); err != nil || string(m.Mem[14:]) != "xy" {
+		t.Errorf("write at the end: %v, %q", err, m.Mem[14:])
+	}
+}

@@ -129,6 +129,13 @@ func TestHugeSparseFile(t *testing.T) {
 	if a, _ := fs.Stat(ino); a.Size != uint64(offs[1]+1) || a.Blocks != 16 {
 		t.Fatalf("size %d blocks %d", a.Size, a.Blocks)
 	}
+	// Truncating frees the last block an extent can map.
+	if err := fs.Truncate(ino, uint64(offs[0]+1)); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := fs.Stat(ino); a.Blocks != 8 {
+		t.Fatalf("after truncating to %d: %d sectors, want one block's 8", offs[0]+1, a.Blocks)
+	}
 	if err := fs.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -105,6 +105,9 @@ func TestFillDisk(t *testing.T) {
 		{"1024-small-groups-no-flex_bg", 4 << 10, []string{"-b", "1024", "-g", "1024", "-O", "^flex_bg"}},
 		// 20 groups: their 64-byte descriptors fill more than one block.
 		{"1024-two-descriptor-blocks", 20 << 10, []string{"-b", "1024", "-g", "1024"}},
+		// Full-sized groups without flex_bg: group 2's block bitmap is
+		// its first block, just past the end of BLOCK_UNINIT group 1.
+		{"1024-three-groups-no-flex_bg", 24 << 10, []string{"-b", "1024", "-O", "^flex_bg"}},
 	} {
 		t.Run(v.name, func(t *testing.T) {
 			img := filepath.Join(t.TempDir(), "img")
@@ -200,12 +203,18 @@ func superCounts(t *testing.T, img string, st ext4.Statfs) {
 // TestAllocBelowGoal fills the disk with files a, b and c, deletes a and
 // appends to b: the only free blocks now lie below b's goal block (where
 // the allocator looks first), and the search must wrap around to them.
+// With three full-sized groups (no padding bits after a group's last
+// block) the search runs to the exact end of each group's bitmap.
 func TestAllocBelowGoal(t *testing.T) {
 	needTools(t)
-	for _, bs := range []string{"1024", "4096"} {
-		t.Run(bs, func(t *testing.T) {
+	for _, v := range []struct {
+		name, bs string
+		sizeK    int
+	}{{"1024", "1024", 2 << 10}, {"4096", "4096", 2 << 10}, {"1024-three-groups", "1024", 3 * 8 << 10}} {
+		bs := v.bs
+		t.Run(v.name, func(t *testing.T) {
 			img := filepath.Join(t.TempDir(), "img")
-			mkfs(t, img, "", 2<<10, "-t", "ext4", "-b", bs, "-m", "0")
+			mkfs(t, img, "", v.sizeK, "-t", "ext4", "-b", bs, "-m", "0")
 			fs, dev := openImage(t, img, false)
 			defer dev.Close()
 			st, err := fs.Statfs()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"testing"
 )
 
@@ -66,4 +67,69 @@ func TestExtentTreeDepth(t *testing.T) {
 		t.Fatal(err)
 	}
 	fsckClean(t, img)
+}
+
+// TestTruncateExposesZeros: bytes past a file's end read as zeros when the
+// file grows again, whether it shrank inside a block, to a block
+// boundary, or into a hole (POSIX truncate and Linux's ext4 zero the tail
+// of the last block).
+func TestTruncateExposesZeros(t *testing.T) {
+	needTools(t)
+	for _, bs := range []int{1024, 4096} {
+		img := filepath.Join(t.TempDir(), "img")
+		mkfs(t, img, "", 8<<10, "-t", "ext4", "-b", strconv.Itoa(bs))
+		fs, dev := openImage(t, img, false)
+		defer dev.Close()
+		type file struct {
+			name        string
+			write, hole int64 // data [0, write), then one block at hole (0: none)
+			cut         uint64
+			ino         uint32
+		}
+		// Each file's blocks follow the one before's: zeroing one's
+		// tail must stop at the end of its block.
+		files := []*file{
+			{name: "within a block", write: 3 * int64(bs), cut: 2*uint64(bs) + 100},
+			{name: "at a block boundary", write: 3 * int64(bs), cut: 2 * uint64(bs)},
+			{name: "into a hole", write: int64(bs), hole: 6 * int64(bs), cut: 3*uint64(bs) + 7},
+		}
+		for _, f := range files {
+			ino, err := fs.Create(fs.Root(), f.name, 0o644, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.ino = ino
+			if _, err := fs.WriteAt(ino, bytes.Repeat([]byte("x"), int(f.write)), 0); err != nil {
+				t.Fatal(err)
+			}
+			if f.hole != 0 {
+				if _, err := fs.WriteAt(ino, bytes.Repeat([]byte("h"), bs), f.hole); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for _, f := range files {
+			if err := fs.Truncate(f.ino, f.cut); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range files {
+			if err := fs.Truncate(f.ino, 5*uint64(bs)); err != nil {
+				t.Fatal(err)
+			}
+			want := make([]byte, 5*bs)
+			copy(want, bytes.Repeat([]byte("x"), int(min(f.write, int64(f.cut)))))
+			if got := readAll(t, fs, f.ino); !bytes.Equal(got, want) {
+				i := 0
+				for i < len(got) && i < len(want) && got[i] == want[i] {
+					i++
+				}
+				t.Errorf("%d-byte blocks, %s: after shrinking to %d and growing, byte %d differs (%d bytes)", bs, f.name, f.cut, i, len(got))
+			}
+		}
+		if err := fs.Close(); err != nil {
+			t.Fatal(err)
+		}
+		fsckClean(t, img)
+	}
 }
