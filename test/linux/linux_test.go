@@ -159,7 +159,18 @@ var (
 	// systemRE matches the lines the servers and the kernel print on the
 	// console, which are not a program's output.
 	systemRE = regexp.MustCompile(`^(linuxd|kernel|init|vfsd|authd|netd): `)
+	// midLineRE matches such a line printed while a program's line was
+	// unfinished (init announces a spare server at any moment), and the
+	// rest of the program's line after it. Each is one write ending in a
+	// newline, so cutting it out leaves the program's line whole.
+	midLineRE = regexp.MustCompile(`([^\n])((?:linuxd|kernel|init|vfsd|authd|netd): [^\n]*\n)([^\n]*\n)`)
 )
+
+// unmix moves a system line printed in the middle of a program's line
+// to just after that line.
+func unmix(console string) string {
+	return midLineRE.ReplaceAllString(console, "${1}${3}${2}")
+}
 
 // runAramid boots Aramid once with the shell running linuxtests.sh and
 // returns each program's result, and the system's own console lines that
@@ -186,7 +197,7 @@ func runAramid(kernel, bundle, appendLine string, flags ...string) (map[string]r
 	if st := vm.Status(); st != 1 {
 		return nil, nil, fmt.Errorf("QEMU exit status %d, want 1 (the shell's status 0)\nconsole:\n%s", st, console)
 	}
-	lines := strings.Split(console, "\n")
+	lines := strings.Split(unmix(console), "\n")
 	start := 0
 	for i, l := range lines {
 		if l == "linuxd: started" {
@@ -348,5 +359,15 @@ func TestDiff(t *testing.T) {
 	}
 	if l := label("open nonexistent: -1 ENOENT\n"); l != "open nonexistent" {
 		t.Errorf("label = %q", l)
+	}
+}
+
+// TestUnmix checks that a system line printed in the middle of a
+// program's line is moved after it, and that other lines stay.
+func TestUnmix(t *testing.T) {
+	in := "=== begin poll\nPOLLIN on write end: 1 [0x1]init: a spare of netd is ready\n [0]\nnext\ninit: at the start\n"
+	want := "=== begin poll\nPOLLIN on write end: 1 [0x1] [0]\ninit: a spare of netd is ready\nnext\ninit: at the start\n"
+	if got := unmix(in); got != want {
+		t.Errorf("unmix:\n%q\nwant\n%q", got, want)
 	}
 }
