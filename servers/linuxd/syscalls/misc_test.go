@@ -326,8 +326,8 @@ func TestMiscCalls(t *testing.T) {
 	if got := f.result(1, nr("sched_getaffinity"), 0, 8, scratch); got != 8 {
 		t.Errorf("sched_getaffinity = %d, want 8 (bytes written)", got)
 	}
-	if set, _ := usermem.U64(m, scratch); set != 1 {
-		t.Errorf("affinity %#x, want CPU 0", set)
+	if set, _ := usermem.U64(m, scratch); set != f.h.Online {
+		t.Errorf("affinity %#x, want the online CPUs %#x", set, f.h.Online)
 	}
 
 	m.WriteAt([]byte("a-rather-long-thread-name\x00"), scratch)
