@@ -298,3 +298,38 @@ func TestAcrossCPUs(t *testing.T) {
 		t.Errorf("init script does not run getppid under taskset:\n%s", script)
 	}
 }
+
+// TestNginxSMP checks nginx-rps-smp2: boots of two CPUs of their own, with
+// aramid.smp and nothing placed on Aramid, nginx-rps's figure and Linux
+// command, and the reference's results kept apart from nginx-rps's.
+func TestNginxSMP(t *testing.T) {
+	ws, err := selectWorkloads("nginx-rps,nginx-boot,nginx-rps-smp2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, multi := splitCPUs(ws)
+	if len(one) != 2 || len(multi) != 1 || multi[0].Key != nginxRPSSMP2 || multi[0].LinuxName != nginxRPS {
+		t.Fatalf("splitCPUs: one %v, multi %v", one, multi)
+	}
+	var s sizing
+	cmdline, name := s.aramid(multi[0], "sys")
+	if want := "sys aramid.smp linuxd,/bin/sh," + nginxScript + "!!"; cmdline != want || name != nginxRPS {
+		t.Errorf("Aramid command line %q, BENCH name %q, want %q, %q", cmdline, name, want, nginxRPS)
+	}
+	if one1, _ := s.aramid(one[0], "sys"); one1 == cmdline {
+		t.Errorf("nginx-rps and nginx-rps-smp2 share the Aramid boot %q", cmdline)
+	}
+	if s.linuxCmd(multi[0]) != s.linuxCmd(one[0]) {
+		t.Errorf("nginx-rps-smp2 runs %q on Linux, nginx-rps %q: want the same command", s.linuxCmd(multi[0]), s.linuxCmd(one[0]))
+	}
+	k1, k2 := linuxKey(one[0].cpus(), s.linuxCmd(one[0])), linuxKey(multi[0].cpus(), s.linuxCmd(multi[0]))
+	if k1 == k2 {
+		t.Errorf("the nginx results of one and two CPUs share the key %q", k1)
+	}
+	if opts, suffix, tag := smpOptions(multi[0].cpus(), "boot 1/1"); strings.Join(opts, " ") != "-smp 2" || suffix != "-smp2" || tag != "boot 1/1 -smp 2" {
+		t.Errorf("smpOptions(2) = %q, %q, %q", opts, suffix, tag)
+	}
+	if opts, suffix, tag := smpOptions(one[0].cpus(), "boot 1/1"); opts != nil || suffix != "" || tag != "boot 1/1" {
+		t.Errorf("smpOptions(1) = %q, %q, %q", opts, suffix, tag)
+	}
+}

@@ -88,6 +88,7 @@ func run(c config, ws []Workload) error {
 	if err != nil {
 		return err
 	}
+	web, webMulti := splitCPUs(web)
 	rec := Record{Date: time.Now().UTC().Format(time.RFC3339), Machine: machine(), QEMU: qemuVersion()}
 	linux, aramid := map[string]Results{}, map[string]Results{}
 	for i := 1; i <= c.boots; i++ {
@@ -102,8 +103,11 @@ func run(c config, ws []Workload) error {
 				return err
 			}
 		}
-		if len(web) > 0 {
-			if err := c.nginxBoots(i, tag, kernel, initrds[1], web, linux, aramid); err != nil {
+		for _, nw := range [][]Workload{web, webMulti} {
+			if len(nw) == 0 {
+				continue
+			}
+			if err := c.nginxBoots(i, tag, kernel, initrds[1], nw, linux, aramid); err != nil {
 				return err
 			}
 		}
@@ -133,11 +137,8 @@ func (c config) boots1(i int, tag, kernel, initrd string, ws []Workload, rec *Re
 	if err != nil {
 		return err
 	}
-	cpus, smp, name := ws[0].cpus(), []string{}, ""
-	if cpus > 1 {
-		smp, name = []string{"-smp", strconv.Itoa(cpus)}, fmt.Sprintf("-smp%d", cpus)
-		tag += fmt.Sprintf(" -smp %d", cpus)
-	}
+	cpus := ws[0].cpus()
+	smp, name, tag := smpOptions(cpus, tag)
 	extra := append([]string{"-initrd", initrd}, smp...)
 	if disk || netw {
 		extra = append(extra, devs...)
@@ -168,6 +169,16 @@ func (c config) boots1(i int, tag, kernel, initrd string, ws []Workload, rec *Re
 		add(aramid, cmdline, res)
 	}
 	return nil
+}
+
+// smpOptions returns the QEMU options of a machine of cpus CPUs, the
+// suffix of its consoles' file names and tag, which names its boots, with
+// the CPU count: none of them for one CPU.
+func smpOptions(cpus int, tag string) (opts []string, name, smpTag string) {
+	if cpus == 1 {
+		return nil, "", tag
+	}
+	return []string{"-smp", strconv.Itoa(cpus)}, fmt.Sprintf("-smp%d", cpus), fmt.Sprintf("%s -smp %d", tag, cpus)
 }
 
 // bundleFor is the boot bundle of the Aramid command line cmdline: the

@@ -32,32 +32,37 @@ const (
 // The BENCH names of the nginx figures, which the host, not the guest,
 // measures.
 const (
-	nginxBoot = "nginx-boot"
-	nginxRPS  = "nginx-rps"
+	nginxBoot    = "nginx-boot"
+	nginxRPS     = "nginx-rps"
+	nginxRPSSMP2 = "nginx-rps-smp2" // nginx-rps's figure on two CPUs
 )
 
 // nginxBoots boots Linux, then Aramid, on the nginx image once each,
-// and adds the figures the host measured to linux and aramid.
+// with the CPU count of web (which all have the same), and adds the
+// figures the host measured to linux and aramid.
 func (c config) nginxBoots(i int, tag, kernel, initrd string, web []Workload, linux, aramid map[string]Results) error {
 	devs, port, err := nginxDevices(c.nginxDevices)
 	if err != nil {
 		return err
 	}
+	cpus := web[0].cpus()
+	smp, name, tag := smpOptions(cpus, tag)
 	res := Results{}
-	out, err := boot(tag+" Linux nginx", kernel, linuxAppend, c.timeout, 0, c.nginxHost(web, port, res), append([]string{"-initrd", initrd}, devs...)...)
-	saveConsole(c.work, fmt.Sprintf("linux-nginx-%d", i), out)
+	extra := append(append([]string{"-initrd", initrd}, smp...), devs...)
+	out, err := boot(tag+" Linux nginx", kernel, linuxAppend, c.timeout, 0, c.nginxHost(web, port, res), extra...)
+	saveConsole(c.work, fmt.Sprintf("linux-nginx%s-%d", name, i), out)
 	if err != nil {
 		return err
 	}
-	add(linux, c.linuxCmd(web[0]), res)
+	add(linux, linuxKey(cpus, c.linuxCmd(web[0])), res)
 	if devs, port, err = nginxDevices(c.nginxDevices); err != nil {
 		return err
 	}
 	res = Results{}
 	cmdline, _ := c.aramid(web[0], c.system)
-	extra := append([]string{"-initrd", c.bundleFor(cmdline)}, devs...)
+	extra = append(append([]string{"-initrd", c.bundleFor(cmdline)}, smp...), devs...)
 	out, err = boot(tag+" Aramid nginx", c.kernel, cmdline, c.timeout, qemu.StatusSuccess, c.nginxHost(web, port, res), extra...)
-	saveConsole(c.work, fmt.Sprintf("aramid-nginx-%d", i), out)
+	saveConsole(c.work, fmt.Sprintf("aramid-nginx%s-%d", name, i), out)
 	if err != nil {
 		fmt.Printf("bench: %v\n", err)
 	}
@@ -78,7 +83,8 @@ func nginxDevices(devices string) ([]string, int, error) {
 
 // nginxHost is the host side of an nginx boot: it polls the forward until
 // nginx answers 200, which gives nginx-boot, runs wrk for nginx-rps if
-// web has it, puts the figures in res and lets the guest script end.
+// web has it (or nginx-rps-smp2, the same figure), puts the figures in
+// res and lets the guest script end.
 func (c config) nginxHost(web []Workload, port int, res Results) func(*qemu.VM) error {
 	return func(vm *qemu.VM) error {
 		start := time.Now()
@@ -93,7 +99,7 @@ func (c config) nginxHost(web []Workload, port int, res Results) func(*qemu.VM) 
 		}
 		res[nginxBoot] = []Result{{Name: nginxBoot, NS: float64(time.Since(start).Nanoseconds()), N: 1}}
 		for _, w := range web {
-			if w.Key != nginxRPS {
+			if w.LinuxName != nginxRPS {
 				continue
 			}
 			rps, n, err := runWrk(url, c.ops(w))

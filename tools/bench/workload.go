@@ -50,7 +50,8 @@ type Workload struct {
 	// CPUs is the machine's CPU count on both sides (QEMU's -smp; 0 is
 	// one), with aramid.smp on Aramid's. A Linuxd workload on more than
 	// one CPU measures across CPUs: linuxd runs on CPU 1 (init's @cpu1)
-	// and linuxbench on CPU 0 (busybox's taskset, on both sides).
+	// and linuxbench on CPU 0 (busybox's taskset, on both sides). An
+	// nginx workload places nothing: each kernel places its own threads.
 	CPUs int
 }
 
@@ -200,6 +201,17 @@ var Workloads = []Workload{
 		LinuxName: nginxRPS,
 		Device:    httpDevice,
 		Unit:      reqPerSec,
+	},
+	{
+		Key:       nginxRPSSMP2,
+		Title:     "nginx at -smp 2, wrk from the host",
+		Goal:      Goal{">=", 0.9},
+		Ops:       10, // seconds of wrk
+		Linuxd:    true,
+		LinuxName: nginxRPS,
+		Device:    httpDevice,
+		Unit:      reqPerSec,
+		CPUs:      2,
 	},
 	{
 		Key:       nginxBoot,
@@ -356,6 +368,8 @@ func (s sizing) aramid(w Workload, system string) (cmdline, name string) {
 	switch {
 	case !w.Linuxd:
 		return w.AramidAppend, w.AramidName
+	case w.Device == httpDevice && w.cpus() > 1:
+		return fmt.Sprintf("%s aramid.smp linuxd,/bin/sh,%s!!", system, nginxScript), w.LinuxName
 	case w.Device == httpDevice:
 		return fmt.Sprintf("%s linuxd,/bin/sh,%s!!", system, nginxScript), w.LinuxName
 	case w.Device == shellDevice:
