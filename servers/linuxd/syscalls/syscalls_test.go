@@ -87,6 +87,14 @@ func (f *fixture) result(tid int, nr uint64, args ...uint64) int64 {
 	return int64(r.Value)
 }
 
+// step runs the call name as thread 1 and requires the result want.
+func (f *fixture) step(name string, want int64, args ...uint64) {
+	f.t.Helper()
+	if got := f.result(1, nr(name), args...); got != want {
+		f.t.Errorf("%s%v = %d, want %d", name, args, got, want)
+	}
+}
+
 func errno(e syscall.Errno) int64 { return -int64(e) }
 
 func nr(name string) uint64 {

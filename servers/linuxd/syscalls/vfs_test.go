@@ -73,12 +73,7 @@ func TestPathCalls(t *testing.T) {
 	f.str(pH, "/h")
 	f.str(pL, "/l")
 	f.str(pD2, "/d2")
-	step := func(name string, want int64, args ...uint64) {
-		t.Helper()
-		if got := f.result(1, nr(name), args...); got != want {
-			t.Errorf("%s%v = %d, want %d", name, args, got, want)
-		}
-	}
+	step := f.step
 	step("mkdir", 0, pD, 0o777)
 	step("mkdir", errno(syscall.EEXIST), pD, 0o777)
 	if mode, _, _, _, _, _ := f.stat("stat", pD); mode != syscall.S_IFDIR|0o755 {
@@ -226,12 +221,7 @@ func TestFileCalls(t *testing.T) {
 	f := newFixture(t)
 	f.withVFS()
 	m := f.p.Proc
-	step := func(name string, want int64, args ...uint64) {
-		t.Helper()
-		if got := f.result(1, nr(name), args...); got != want {
-			t.Errorf("%s%v = %d, want %d", name, args, got, want)
-		}
-	}
+	step := f.step
 	const buf = scratch + 0x1000
 	step("mkdir", 0, f.str(scratch, "/dir"), 0o755)
 	dfd := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/dir"), oDirectory|syscall.O_RDONLY|oCloexec, 0))
@@ -391,12 +381,7 @@ func TestExecve(t *testing.T) {
 	f := newFixture(t)
 	f.withVFS()
 	m := f.p.Proc
-	step := func(name string, want int64, args ...uint64) {
-		t.Helper()
-		if got := f.result(1, nr(name), args...); got != want {
-			t.Errorf("%s%v = %d, want %d", name, args, got, want)
-		}
-	}
+	step := f.step
 	const buf = scratch + 0x2000
 	m.WriteAt(tinyELF(), buf)
 	for _, c := range []struct {
