@@ -238,9 +238,10 @@ func runInit(bundle []byte, cmdline string) int64 {
 	proc.Bundle = bundle
 	proc.Random = hosting.Random
 	crash.StartUserReporter()
+	line := []byte(cmdline) // allocated before the lock (sched.Lock)
 	fl := sched.Lock()
 	pci.Scan()
-	i, errno := proc.Spawn([]byte(cmdline), proc.ResourceHandle())
+	i, errno := proc.Spawn(line, proc.ResourceHandle())
 	sched.Unlock(fl)
 	printPCI()
 	if errno != 0 {
@@ -340,11 +341,12 @@ func command(line string) {
 			fmt.Printf("%5d  %-12s %-8s %d KiB\n", p.PID, p.Name, state, p.Pages*4)
 		}
 	case "regions":
+		var r mm.Regions
 		for _, p := range proc.List() {
-			base, pages := proc.Regions(p.PID)
+			proc.Regions(p.PID, &r)
 			fmt.Printf("%5d %-10s", p.PID, p.Name)
-			for i := range base {
-				fmt.Printf(" %#x:%d", base[i], pages[i]*4)
+			for i := range r.N {
+				fmt.Printf(" %#x:%d", r.Base[i], r.Pages[i]*4)
 			}
 			fmt.Println()
 		}

@@ -186,17 +186,18 @@ func PrintTouched() {
 	console.Print("\n")
 }
 
-// Regions counts the present pages of process pid per 16 MiB region
-// (mm.Space.Regions), for the kernel monitor.
-func Regions(pid int32) (base, pages []uint64) {
+// Regions counts the present pages of process pid per 16 MiB region into
+// r (mm.Space.Count), for the kernel monitor.
+func Regions(pid int32, r *mm.Regions) {
+	*r = mm.Regions{}
 	fl := sched.Lock()
 	defer sched.Unlock(fl)
 	for i := 1; i < MaxProcs; i++ {
 		if Procs[i].state != pFree && Procs[i].PID == pid && Procs[i].Space.Root != 0 {
-			return Procs[i].Space.Regions()
+			Procs[i].Space.Count(r)
+			return
 		}
 	}
-	return nil, nil
 }
 
 // List returns a snapshot of the process table. It runs in a goroutine, so

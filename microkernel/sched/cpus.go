@@ -57,7 +57,10 @@ func Kick() {
 
 // Lock enters a critical section of goroutine code that shares state with
 // the trap path: interrupts off and the kernel lock held. It returns what
-// Unlock needs.
+// Unlock needs. The lock belongs to the CPU, not the thread, so nothing
+// in the section may block: no allocation (it may wait for a runtime
+// lock), no channel, no call that can grow the stack. A trap that would
+// switch threads inside a section stops the kernel (trap.nested).
 //
 //go:nosplit
 func Lock() uint64 {

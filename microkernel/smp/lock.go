@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"aramid/microkernel/arch/amd64"
+	"aramid/microkernel/arch/amd64/apic"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/console"
 	"aramid/microkernel/dev"
@@ -65,6 +66,12 @@ func wait(me uint32) {
 	}
 }
 
+// Nested reports whether the calling CPU, which holds the kernel lock,
+// took it again in a trap that interrupted a section that held it.
+//
+//go:nosplit
+func Nested() bool { return big.depth > 1 }
+
 // Unlock releases one level of the kernel lock.
 //
 //go:nosplit
@@ -74,20 +81,26 @@ func Unlock() {
 	}
 }
 
-// stuck reports a CPU that waited too long for another and stops the
-// machine: a deadlock is a kernel bug. It is called through a function
-// value so that the linker checks its nosplit chain apart from the deep
-// ones it ends (docs/runtime-hosting.md).
+// stuck reports a CPU that waited too long for CPU other and stops the
+// machine: a deadlock is a kernel bug. It sends other a non-maskable
+// interrupt, whose handler prints where other is (crash.NMI) and stops
+// the machine; if that report does not come within a second, stuck stops
+// it. It is called through a function value so that the linker checks its
+// nosplit chain apart from the deep ones it ends (docs/runtime-hosting.md).
 var stuck = reportStuck
 
 //go:nosplit
-func reportStuck(what string, n uint64) {
+func reportStuck(what string, other uint64) {
 	console.Print("\nKERNEL FAULT: cpu ")
 	console.Dec(uint64(amd64.ThisCPU().Index))
 	console.Print(" stuck: ")
 	console.Print(what)
-	console.Dec(n)
+	console.Dec(other)
 	console.Print("\n")
+	if other < uint64(ncpus) && apic.SendNMI(cpus[other].apicID) {
+		for end := clock.Nanotime() + 1e9; clock.Nanotime() < end; {
+		}
+	}
 	dev.QEMUExit(dev.ExitFailure)
 	amd64.Stop()
 }

@@ -52,6 +52,9 @@ var (
 //
 //go:nosplit
 func Handle(f *amd64.Frame, fx *amd64.FXArea) {
+	if f.Vector == crash.VectorNMI {
+		crash.NMI(f)
+	}
 	if f.Vector == amd64.VectorShootdown {
 		smp.EOI()
 		if !smp.Answer() {
@@ -59,6 +62,11 @@ func Handle(f *amd64.Frame, fx *amd64.FXArea) {
 		}
 	}
 	smp.Lock()
+	if smp.Nested() {
+		nested(f, fx)
+		smp.Unlock()
+		return
+	}
 	if !Stages.On {
 		serve(f, fx)
 	} else {
@@ -85,6 +93,22 @@ func hold(f *amd64.Frame, fx *amd64.FXArea) {
 	smp.Lock()
 	sched.Unhold(f, fx)
 	sched.Kick()
+}
+
+// nested serves a trap taken in kernel code that holds the kernel lock:
+// a page fault on the kernel heap, or a system call the runtime makes
+// inside a critical section (sched.Lock). It must not switch threads: the
+// lock belongs to the CPU, so the thread switched away would keep it
+// while the CPU ran others, and every other CPU would wait for it
+// forever. A switch here is a kernel bug, reported as one.
+//
+//go:nosplit
+func nested(f *amd64.Frame, fx *amd64.FXArea) {
+	tid, v, nr := sched.TID(), f.Vector, f.RAX
+	serve(f, fx)
+	if sched.TID() != tid {
+		crash.Blocked(tid, v, nr)
+	}
 }
 
 // serve handles a trap, but not the system call or fault of a thread that

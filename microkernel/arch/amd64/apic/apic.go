@@ -30,6 +30,7 @@ const (
 const (
 	icrInit    = 5 << 8
 	icrStartup = 6 << 8
+	icrNMI     = 4 << 8
 	icrAssert  = 1 << 14
 	icrPending = 1 << 12 // delivery status: not yet accepted
 	lvtMasked  = 1 << 16
@@ -141,3 +142,10 @@ func StartTimer(v uint8, period uint32) {
 	write(regTimer, lvtPeriod|uint32(v))
 	write(regInitial, period)
 }
+
+// SendNMI sends a non-maskable interrupt to dest: it is taken even with
+// interrupts off, so it reaches a CPU that spins or deadlocks in the
+// kernel (the stuck report's way to show where the holder is).
+//
+//go:nosplit
+func SendNMI(dest uint32) bool { return send(dest, icrNMI|icrAssert) }
