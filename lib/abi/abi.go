@@ -121,6 +121,12 @@ type Regs struct {
 const (
 	MsgSyscall = 0 // Regs.RAX is the call number
 	MsgFault   = 1 // a CPU exception: Vector, Err, Addr (CR2)
+	// MsgNoMemory: a page fault at Addr that the kernel could not back,
+	// because the process reached its memory limit (Err: the limit in
+	// MiB) or the machine ran out of frames (Err: 0). linuxd ends the
+	// process with SIGKILL, as Linux's OOM killer does, so that its
+	// parent's wait sees it.
+	MsgNoMemory = 2
 )
 
 // LinuxMsg is one forwarded system call or fault, in a fixed layout.

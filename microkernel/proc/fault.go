@@ -29,6 +29,8 @@ var (
 // UserFault handles an exception raised in ring 3. A page fault on a
 // demand-zero page is resolved; anything else kills the process with a
 // report naming it, the fault and its registers, and the kernel runs on.
+// A Linux process's fault goes to linuxd instead, as a signal to deliver,
+// or, when no memory could back the page, as its end by SIGKILL.
 //
 //go:nosplit
 func UserFault(f *amd64.Frame, fx *amd64.FXArea, cr2 uint64) {
@@ -49,24 +51,26 @@ func UserFault(f *amd64.Frame, fx *amd64.FXArea, cr2 uint64) {
 			oom = true
 		}
 	}
-	if p.port != 0 && status != StatusMemory {
-		// linuxd turns the fault into a signal (docs/linux.md).
-		forward(f, fx, pending{kind: abi.MsgFault, vector: f.Vector, err: f.Err, addr: cr2})
+	noMemory := status == StatusMemory || oom
+	if p.port != 0 {
+		// linuxd turns the fault into a signal (docs/linux.md), or ends
+		// the process with SIGKILL when no memory could back the page.
+		m := pending{kind: abi.MsgFault, vector: f.Vector, err: f.Err, addr: cr2}
+		if noMemory {
+			m.kind, m.err = abi.MsgNoMemory, 0
+			if !oom {
+				m.err = p.Space.Limit * mm.PageSize >> 20
+			}
+		}
+		forward(f, fx, m)
 		return
 	}
 	console.Print("\n")
 	Report(i)
-	if status == StatusMemory {
-		console.Print(" killed: memory limit of ")
-		console.Dec(p.Space.Limit * mm.PageSize >> 20)
-		console.Print(" MiB reached at ")
-		console.Hex(cr2)
-		console.Print("\n")
+	if noMemory {
+		reportNoMemory(p, oom, cr2)
 	} else {
 		console.Print(" killed: ")
-		if oom {
-			console.Print("out of memory: ")
-		}
 		console.Print(amd64.VectorName(f.Vector))
 		console.Print(" (vector ")
 		console.Dec(f.Vector)
@@ -80,6 +84,22 @@ func UserFault(f *amd64.Frame, fx *amd64.FXArea, cr2 uint64) {
 	}
 	Kill(i, status)
 	sched.Reschedule(f, fx)
+}
+
+// reportNoMemory says why a fault at addr could not be backed: the
+// process's memory limit, or, with oom, the machine's memory.
+//
+//go:nosplit
+func reportNoMemory(p *Process, oom bool, addr uint64) {
+	if oom {
+		console.Print(" killed: out of memory at ")
+	} else {
+		console.Print(" killed: memory limit of ")
+		console.Dec(p.Space.Limit * mm.PageSize >> 20)
+		console.Print(" MiB reached at ")
+	}
+	console.Hex(addr)
+	console.Print("\n")
 }
 
 // record saves the faulting instruction's bytes for the decoder.

@@ -1,7 +1,8 @@
 // Package shell_test boots Aramid as make qemu does, to a busybox shell on
 // the serial console under linuxd, types at it, and checks what a user
-// would see: commands, pipelines, cd, Ctrl-C of a foreground program, and
-// poweroff ending the machine with status 0.
+// would see: commands, pipelines, cd, Ctrl-C of a foreground program, a
+// program killed at its memory limit, and poweroff ending the machine with
+// status 0.
 package shell_test
 
 import (
@@ -43,6 +44,10 @@ func TestShell(t *testing.T) {
 		{"\x03", ""},
 		{"echo status-$?", "status-130"},
 		{"sh -c 'exit 3'; echo child-$?", "child-3"},
+		// A program that outgrows its memory limit is killed with
+		// SIGKILL, and the shell that waits for it sees that.
+		{`awk 'BEGIN { s = "x"; while (1) s = s s }'; echo oom-$?`, "oom-137"},
+		{"echo after-oom-$((6*7))", "after-oom-42"},
 	} {
 		if err := vm.Type(step.typed + "\r"); err != nil {
 			t.Fatal(err)
@@ -54,6 +59,9 @@ func TestShell(t *testing.T) {
 		if _, _, err := vm.WaitFor(step.want, time.Minute); err != nil {
 			t.Fatalf("after typing %q: %v", step.typed, err)
 		}
+	}
+	if want := "(awk) killed by signal 9: out of memory"; !strings.Contains(vm.Output(), want) {
+		t.Errorf("console lacks %q", want)
 	}
 	if err := vm.Type("poweroff\r"); err != nil {
 		t.Fatal(err)

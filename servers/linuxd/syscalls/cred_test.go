@@ -191,6 +191,23 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// TestNoMemory: a page the kernel could not back ends the process with
+// SIGKILL (no core), even with a SIGSEGV handler, as Linux's OOM killer
+// does: no reply, and the process a zombie whose status its parent's
+// wait sees.
+func TestNoMemory(t *testing.T) {
+	f := newFixture(t)
+	usermem.Write(f.p.Proc, scratch, task.SigAction{Handler: 0x400100})
+	f.result(1, nr("rt_sigaction"), task.SIGSEGV, scratch, 0, 8)
+	f.k.Mu.Lock()
+	r := f.d.Handle(&abi.LinuxMsg{Kind: abi.MsgNoMemory, TID: 1, Vector: 14, Err: 256, Addr: 0x7f0000001000,
+		Regs: abi.Regs{RIP: 0x401234, RSP: scratch + 60<<10}})
+	f.k.Mu.Unlock()
+	if r != nil || !f.p.Exited || f.p.Status != task.SIGKILL {
+		t.Errorf("reply %v, exited %v status %#x; want killed by SIGKILL without core", r, f.p.Exited, f.p.Status)
+	}
+}
+
 // TestUnknownNumbers: numbers past the table, up to the largest a
 // register holds, are ENOSYS.
 func TestUnknownNumbers(t *testing.T) {

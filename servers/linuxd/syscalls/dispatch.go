@@ -34,8 +34,11 @@ func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
 	if t == nil {
 		return nil // its process ended while the call was queued
 	}
-	if m.Kind == abi.MsgFault {
+	switch m.Kind {
+	case abi.MsgFault:
 		return d.fault(t, m)
+	case abi.MsgNoMemory:
+		return d.noMemory(t, m)
 	}
 	// Field by field: a composite literal would build the Ctx on the
 	// stack and copy it again.
@@ -147,6 +150,19 @@ func (d *Dispatcher) fault(t *task.Thread, m *abi.LinuxMsg) *abi.LinuxReply {
 	fmt.Printf("linuxd: pid %d (%s) killed by signal %d: CPU exception %d at rip %#x, address %#x\n",
 		t.P.PID, t.P.Comm, sig, m.Vector, regs.RIP, m.Addr)
 	d.K.Exit(t.P, sig|0x80)
+	return nil
+}
+
+// noMemory ends a process whose page the kernel could not back with
+// SIGKILL, whatever its signal actions, as Linux's OOM killer does.
+func (d *Dispatcher) noMemory(t *task.Thread, m *abi.LinuxMsg) *abi.LinuxReply {
+	why := "the machine's memory is used up"
+	if m.Err != 0 {
+		why = fmt.Sprintf("its memory limit of %d MiB is reached", m.Err)
+	}
+	fmt.Printf("linuxd: pid %d (%s) killed by signal %d: out of memory at address %#x: %s\n",
+		t.P.PID, t.P.Comm, task.SIGKILL, m.Addr, why)
+	d.K.Exit(t.P, task.SIGKILL)
 	return nil
 }
 
