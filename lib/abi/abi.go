@@ -100,6 +100,10 @@ const (
 	// SysProcessFutex wakes up to n threads waiting on a futex in a Linux
 	// process (CLONE_CHILD_CLEARTID).
 	SysProcessFutex = NativeBase + 0x1a // (process h, addr, n) -> woken
+	// SysThreadInterrupt makes thread tid of a Linux process come to
+	// linuxd (MsgInterrupt) as soon as it would next run user code, and
+	// ends its futex wait if it is in one: a signal for it is pending.
+	SysThreadInterrupt = NativeBase + 0x1b // (process h, tid)
 )
 
 // Operations of SysProcessVM.
@@ -127,6 +131,12 @@ const (
 	// process with SIGKILL, as Linux's OOM killer does, so that its
 	// parent's wait sees it.
 	MsgNoMemory = 2
+	// MsgInterrupt: the thread was interrupted for a signal
+	// (SysThreadInterrupt) where it ran user code, with Regs as it would
+	// resume. Err is 1 if that ended a system call the kernel answers (a
+	// futex wait), whose number is then Vector and which returns -EINTR
+	// in Regs.RAX unless it is restarted.
+	MsgInterrupt = 3
 )
 
 // LinuxMsg is one forwarded system call or fault, in a fixed layout.

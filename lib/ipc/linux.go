@@ -86,6 +86,13 @@ func ProcessKill(p Handle, status int) error {
 	return errno(r, e)
 }
 
+// ThreadInterrupt makes thread tid of Linux process p come to linuxd
+// before it runs user code again (abi.MsgInterrupt).
+func ThreadInterrupt(p Handle, tid int) error {
+	r, _, e := syscall.RawSyscall(abi.SysThreadInterrupt, uintptr(p), uintptr(tid), 0)
+	return errno(r, e)
+}
+
 // LinuxFork copies process p, whose thread tid waits for a reply, and
 // returns the child and the id of its one thread.
 func LinuxFork(p Handle, tid int, cookie uint64) (Handle, int, error) {

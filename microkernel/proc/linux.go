@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"aramid/lib/abi"
+	"aramid/lib/linux/sysno"
 	"aramid/microkernel/arch/amd64"
 	"aramid/microkernel/clock"
 	"aramid/microkernel/mm"
@@ -584,6 +585,41 @@ func processKill(p int32, h, status uint64) uint64 {
 	}
 	Kill(i, int64(status))
 	return 0
+}
+
+// threadInterrupt is thread_interrupt(process, tid): thread tid of a
+// Linux process goes to linuxd before it next runs user code, leaving a
+// futex wait with EINTR (sched.Thread.Interrupt).
+//
+//go:nosplit
+func threadInterrupt(p int32, h, tid uint64) uint64 {
+	i, e := linuxTarget(p, h, RightWrite)
+	if e != 0 {
+		return neg(e)
+	}
+	t := sched.Find(int32(tid))
+	if t == nil || t.Proc != i {
+		return neg(syscall.ESRCH)
+	}
+	t.Interrupt(neg(syscall.EINTR))
+	return 0
+}
+
+// Interrupted sends the running thread, which an interrupt marked and
+// which is about to run user code, to linuxd as a MsgInterrupt, with the
+// number of the futex wait the interrupt ended, if it did.
+//
+//go:nosplit
+func Interrupted(f *amd64.Frame, fx *amd64.FXArea) {
+	_, call := sched.TakeInterrupt()
+	if !IsLinux() {
+		return
+	}
+	m := pending{kind: abi.MsgInterrupt}
+	if call {
+		m.vector, m.err = sysno.Futex, 1
+	}
+	forward(f, fx, m)
 }
 
 // processFutex is process_futex(process, addr, n): wake up to n threads of

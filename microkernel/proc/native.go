@@ -130,6 +130,8 @@ func linuxdCall(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 		return linuxFork(p, a1, a2, a3, a4), false
 	case abi.SysProcessFutex:
 		return processFutex(p, a1, a2, a3), false
+	case abi.SysThreadInterrupt:
+		return threadInterrupt(p, a1, a2), false
 	}
 	return neg(syscall.ENOSYS), false
 }

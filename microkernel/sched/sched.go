@@ -80,6 +80,9 @@ type Thread struct {
 	// woke is the thread this one last woke with a message (a server's
 	// reply wakes its caller), to which its next block hands the CPU.
 	woke int32
+	// interrupt is set (Interrupt) when the thread must go to its
+	// personality server before it next runs user code (interrupt.go).
+	interrupt uint8
 }
 
 var (

@@ -34,6 +34,7 @@ var (
 	forwardCall = proc.Forward
 	userFault   = proc.UserFault
 	deviceIRQ   = proc.DeviceIRQ
+	interrupted = proc.Interrupted
 )
 
 // Counts of traps by kind, for the kernel's statistics; DeviceIRQs counts
@@ -125,6 +126,8 @@ func serve(f *amd64.Frame, fx *amd64.FXArea) {
 	}
 	if f.CS&3 != 0 && sched.CurrentDead() {
 		sched.Reschedule(f, fx)
+	} else if f.CS&3 != 0 && sched.Interrupted() {
+		interrupted(f, fx)
 	} else if sched.Misplaced() {
 		sched.Yield(f, fx)
 	}

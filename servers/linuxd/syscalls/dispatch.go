@@ -39,6 +39,8 @@ func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
 		return d.fault(t, m)
 	case abi.MsgNoMemory:
 		return d.noMemory(t, m)
+	case abi.MsgInterrupt:
+		return d.interrupted(t, m)
 	}
 	// Field by field: a composite literal would build the Ctx on the
 	// stack and copy it again.
@@ -151,6 +153,26 @@ func (d *Dispatcher) fault(t *task.Thread, m *abi.LinuxMsg) *abi.LinuxReply {
 		t.P.PID, t.P.Comm, sig, m.Vector, regs.RIP, m.Addr)
 	d.K.Exit(t.P, sig|0x80)
 	return nil
+}
+
+// interrupted runs the handler of a signal pending for t, which the kernel
+// interrupted for it (task.Kernel.interrupt) where it ran user code, or in
+// a futex wait that then returns EINTR, or is run again for a handler
+// with SA_RESTART, as Linux does. With nothing left to deliver (a signal
+// taken meanwhile at a system call's return) t resumes as it was.
+func (d *Dispatcher) interrupted(t *task.Thread, m *abi.LinuxMsg) *abi.LinuxReply {
+	regs := m.Regs
+	result, restartable := regs.RAX, m.Err == 1
+	if restartable {
+		regs.RAX = m.Vector // the call's number, for SA_RESTART
+	}
+	if !d.K.Deliver(t, &regs, result, restartable) {
+		if t.P.Exited {
+			return nil
+		}
+		regs = m.Regs
+	}
+	return &abi.LinuxReply{TID: uint32(t.TID), Action: abi.ReplyRegs, Regs: regs}
 }
 
 // noMemory ends a process whose page the kernel could not back with

@@ -6,6 +6,7 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/servers/linuxd/task"
+	"aramid/servers/linuxd/task/tasktest"
 	"aramid/servers/linuxd/usermem"
 )
 
@@ -301,3 +302,66 @@ func TestPauseAndSigsuspend(t *testing.T) {
 
 // neg is -v as a register holds it.
 func neg(v int64) uint64 { return uint64(-v) }
+
+// TestInterrupt: a signal with a handler sent to a process interrupts the
+// thread that will take it (the kernel then sends it back as a
+// MsgInterrupt), none if every thread blocks it; and a MsgInterrupt runs
+// the handler with the interrupted registers saved, the futex wait it
+// ended returning EINTR or, with SA_RESTART, run again.
+func TestInterrupt(t *testing.T) {
+	const handler, rip, futexNr = 0x400100, 0x401002, 202
+	eintr := uint64(errno(syscall.EINTR))
+	for _, c := range []struct {
+		name             string
+		flags            uint64
+		call             bool
+		wantRAX, wantRIP uint64
+	}{
+		{"user code", 0, false, 5, rip},
+		{"futex wait", 0, true, eintr, rip},
+		{"futex wait, SA_RESTART", 0x10000000, true, futexNr, rip - 2},
+	} {
+		f := newFixture(t)
+		usermem.Write(f.p.Proc, scratch, task.SigAction{Handler: handler, Flags: c.flags})
+		f.result(1, nr("rt_sigaction"), sigUSR1, scratch, 0, 8)
+		f.k.Mu.Lock()
+		f.k.Signal(f.p, sigUSR1)
+		f.k.Mu.Unlock()
+		if got := f.p.Proc.(*tasktest.Proc).Interrupted; len(got) != 1 || got[0] != 1 {
+			t.Fatalf("%s: interrupted %v, want thread 1", c.name, got)
+		}
+		m := abi.LinuxMsg{Kind: abi.MsgInterrupt, TID: 1, Regs: abi.Regs{RAX: 5, RIP: rip, RSP: scratch + 60<<10}}
+		if c.call {
+			m.Err, m.Vector, m.Regs.RAX = 1, futexNr, eintr
+		}
+		f.k.Mu.Lock()
+		r := f.d.Handle(&m)
+		f.k.Mu.Unlock()
+		if r == nil || r.Action != abi.ReplyRegs || r.Regs.RIP != handler || r.Regs.RDI != sigUSR1 {
+			t.Fatalf("%s: reply %+v, want the handler of SIGUSR1", c.name, r)
+		}
+		var mc [18]uint64 // sigcontext: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags
+		usermem.Read(f.p.Proc, r.Regs.RSP+8+40, &mc)
+		if mc[13] != c.wantRAX || mc[16] != c.wantRIP {
+			t.Errorf("%s: saved rax %#x rip %#x, want %#x %#x", c.name, mc[13], mc[16], c.wantRAX, c.wantRIP)
+		}
+		// Nothing left to take: the thread resumes as it was.
+		f.k.Mu.Lock()
+		r = f.d.Handle(&m)
+		f.k.Mu.Unlock()
+		if r == nil || r.Action != abi.ReplyRegs || r.Regs != m.Regs {
+			t.Errorf("%s: second interrupt replied %+v, want the registers unchanged", c.name, r)
+		}
+	}
+	// Blocked by the only thread: pending, and nobody to interrupt.
+	f := newFixture(t)
+	usermem.Write(f.p.Proc, scratch, task.SigAction{Handler: handler})
+	f.result(1, nr("rt_sigaction"), sigUSR1, scratch, 0, 8)
+	f.p.Threads[1].Mask = task.Bit(sigUSR1)
+	f.k.Mu.Lock()
+	f.k.Signal(f.p, sigUSR1)
+	f.k.Mu.Unlock()
+	if got := f.p.Proc.(*tasktest.Proc).Interrupted; len(got) != 0 || f.p.Pending != task.Bit(sigUSR1) {
+		t.Errorf("blocked signal: interrupted %v, pending %#x", got, f.p.Pending)
+	}
+}

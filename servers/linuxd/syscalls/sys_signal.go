@@ -208,8 +208,7 @@ func tgkill(c *Ctx, tgid, tid, sig int) (uint64, error) {
 	}
 	info := task.SigInfo{Code: task.SITkill, PID: int32(c.P().PID)}
 	if h := t.P.Actions[sig].Handler; h > 1 {
-		t.Post(sig, info)
-		c.K.Cond.Broadcast()
+		c.K.PostThread(t, sig, info)
 		return 0, nil
 	}
 	c.K.SignalInfo(t.P, sig, info)

@@ -2,6 +2,7 @@ package task
 
 import (
 	"encoding/binary"
+	"fmt"
 	"syscall"
 
 	"aramid/lib/abi"
@@ -162,6 +163,46 @@ func (k *Kernel) SignalInfo(p *Process, sig int, info SigInfo) {
 	}
 	p.post(sig, info)
 	k.Cond.Broadcast()
+	if t := p.taker(sig); t != nil {
+		k.interrupt(t)
+	}
+}
+
+// taker is the thread of p that a signal sent to p interrupts: the main
+// thread unless it blocks sig, else another that does not.
+func (p *Process) taker(sig int) *Thread {
+	if t := p.Threads[p.PID]; t != nil && t.Mask&Bit(sig) == 0 {
+		return t
+	}
+	for _, t := range p.Threads {
+		if t.Mask&Bit(sig) == 0 {
+			return t
+		}
+	}
+	return nil
+}
+
+// PostThread sends sig with info to thread t, whose process has a
+// handler for it.
+func (k *Kernel) PostThread(t *Thread, sig int, info SigInfo) {
+	t.Post(sig, info)
+	k.Cond.Broadcast()
+	if t.Mask&Bit(sig) == 0 {
+		k.interrupt(t)
+	}
+}
+
+// interrupt makes t take its pending signals soon. A thread in one of
+// linuxd's waits is woken by the broadcast and takes them as its call
+// returns; one that runs user code, or waits on a futex in the kernel,
+// would not come to linuxd by itself, so the kernel interrupts it. The
+// kernel interrupts a thread that waits for linuxd too, which then comes
+// back once more with nothing left to take; a signal is rare enough for
+// that not to matter. A thread that is gone meanwhile is no error.
+func (k *Kernel) interrupt(t *Thread) {
+	if err := t.P.Proc.Interrupt(t.TID); err != nil && err != syscall.ESRCH {
+		fmt.Printf("linuxd: interrupting thread %d for a signal: %v\n", t.TID, err)
+	}
 }
 
 // SignalGroup sends sig to every process of process group pgrp.

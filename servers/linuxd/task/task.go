@@ -38,6 +38,9 @@ type Proc interface {
 	Affinity(tid int, mask uint64) (uint64, error)
 	Kill(status int) error
 	FutexWake(addr uint64, n int) error
+	// Interrupt makes thread tid come to linuxd (abi.MsgInterrupt)
+	// before it runs user code again, ending a futex wait it is in.
+	Interrupt(tid int) error
 	Close() error
 }
 

@@ -47,4 +47,6 @@ func (p proc) FutexWake(addr uint64, n int) error {
 	return err
 }
 
+func (p proc) Interrupt(tid int) error { return ipc.ThreadInterrupt(ipc.Handle(p), tid) }
+
 func (p proc) Close() error { return ipc.Close(ipc.Handle(p)) }

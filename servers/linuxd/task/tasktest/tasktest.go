@@ -78,7 +78,9 @@ type Proc struct {
 	pages  map[uint64][]byte
 	Killed bool
 	Status int
-	next   uint64
+	// Interrupted lists the threads Interrupt was asked for, in order.
+	Interrupted []int
+	next        uint64
 }
 
 // Map makes addr..addr+n zeroed, writable memory.
@@ -168,6 +170,12 @@ func (p *Proc) Kill(status int) error {
 
 // FutexWake implements task.Proc.
 func (p *Proc) FutexWake(uint64, int) error { return nil }
+
+// Interrupt implements task.Proc.
+func (p *Proc) Interrupt(tid int) error {
+	p.Interrupted = append(p.Interrupted, tid)
+	return nil
+}
 
 // Close implements task.Proc.
 func (p *Proc) Close() error { return nil }
