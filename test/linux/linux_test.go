@@ -133,6 +133,9 @@ func runHost(path string) (result, error) {
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/root"}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	// A child the program left running would hold its output open and
+	// the wait for it with it.
+	cmd.WaitDelay = 10 * time.Second
 	err = cmd.Run()
 	if ctx.Err() != nil {
 		return result{}, fmt.Errorf("still running after a minute")

@@ -43,6 +43,12 @@ func TestShell(t *testing.T) {
 		{"sleep 100", ""},
 		{"\x03", ""},
 		{"echo status-$?", "status-130"},
+		// Job control: Ctrl-Z stops the foreground job, fg continues it.
+		{"sleep 100", ""},
+		{"\x1a", "Stopped"},
+		{"fg", ""},
+		{"\x03", ""},
+		{"echo fg-status-$?", "fg-status-130"},
 		{"sh -c 'exit 3'; echo child-$?", "child-3"},
 		// A program that outgrows its memory limit is killed with
 		// SIGKILL, and the shell that waits for it sees that.

@@ -36,11 +36,11 @@ func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
 	}
 	switch m.Kind {
 	case abi.MsgFault:
-		return d.fault(t, m)
+		return d.held(t, d.fault(t, m))
 	case abi.MsgNoMemory:
 		return d.noMemory(t, m)
 	case abi.MsgInterrupt:
-		return d.interrupted(t, m)
+		return d.held(t, d.interrupted(t, m))
 	}
 	// Field by field: a composite literal would build the Ctx on the
 	// stack and copy it again.
@@ -52,7 +52,7 @@ func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
 		d.waiting++
 		go func() {
 			d.K.Mu.Lock()
-			r := d.run(&own, e, new(abi.LinuxReply))
+			r := d.held(own.T, d.run(&own, e, new(abi.LinuxReply)))
 			d.waiting--
 			d.K.Mu.Unlock()
 			if r != nil {
@@ -61,7 +61,32 @@ func (d *Dispatcher) Handle(m *abi.LinuxMsg) *abi.LinuxReply {
 		}()
 		return nil
 	}
-	return d.run(c, e, &d.reply)
+	return d.held(t, d.run(c, e, &d.reply))
+}
+
+// held returns r, the reply to thread t, or, while t's process is
+// stopped (task/stop.go), nil after handing a copy of r to a goroutine
+// that sends it once the process continues: a stopped process runs no
+// user code. If the process ends meanwhile, nothing is sent.
+func (d *Dispatcher) held(t *task.Thread, r *abi.LinuxReply) *abi.LinuxReply {
+	if r == nil || !t.P.Stopped() {
+		return r
+	}
+	own := *r
+	d.waiting++
+	go func() {
+		d.K.Mu.Lock()
+		for t.P.Stopped() && !t.P.Exited {
+			d.K.Cond.Wait()
+		}
+		d.waiting--
+		exited := t.P.Exited
+		d.K.Mu.Unlock()
+		if !exited {
+			d.K.Host.Reply(&own)
+		}
+	}()
+	return nil
 }
 
 // Waiting reports how many calls are in progress on goroutines of their
@@ -158,8 +183,10 @@ func (d *Dispatcher) fault(t *task.Thread, m *abi.LinuxMsg) *abi.LinuxReply {
 // interrupted runs the handler of a signal pending for t, which the kernel
 // interrupted for it (task.Kernel.interrupt) where it ran user code, or in
 // a futex wait that then returns EINTR, or is run again for a handler
-// with SA_RESTART, as Linux does. With nothing left to deliver (a signal
-// taken meanwhile at a system call's return) t resumes as it was.
+// with SA_RESTART, as Linux does. With nothing to deliver (the signal
+// stopped the process, or was taken meanwhile at a system call's return)
+// t resumes as it was, and a futex wait it left is run again, as Linux
+// restarts a call that no handler interrupted.
 func (d *Dispatcher) interrupted(t *task.Thread, m *abi.LinuxMsg) *abi.LinuxReply {
 	regs := m.Regs
 	result, restartable := regs.RAX, m.Err == 1
@@ -171,6 +198,9 @@ func (d *Dispatcher) interrupted(t *task.Thread, m *abi.LinuxMsg) *abi.LinuxRepl
 			return nil
 		}
 		regs = m.Regs
+		if restartable {
+			regs.RAX, regs.RIP = m.Vector, m.Regs.RIP-2
+		}
 	}
 	return &abi.LinuxReply{TID: uint32(t.TID), Action: abi.ReplyRegs, Regs: regs}
 }

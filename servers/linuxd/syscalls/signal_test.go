@@ -3,6 +3,7 @@ package syscalls
 import (
 	"syscall"
 	"testing"
+	"time"
 
 	"aramid/lib/abi"
 	"aramid/servers/linuxd/task"
@@ -345,12 +346,17 @@ func TestInterrupt(t *testing.T) {
 		if mc[13] != c.wantRAX || mc[16] != c.wantRIP {
 			t.Errorf("%s: saved rax %#x rip %#x, want %#x %#x", c.name, mc[13], mc[16], c.wantRAX, c.wantRIP)
 		}
-		// Nothing left to take: the thread resumes as it was.
+		// Nothing left to take: the thread resumes as it was, and runs
+		// an interrupted futex wait again.
 		f.k.Mu.Lock()
 		r = f.d.Handle(&m)
 		f.k.Mu.Unlock()
-		if r == nil || r.Action != abi.ReplyRegs || r.Regs != m.Regs {
-			t.Errorf("%s: second interrupt replied %+v, want the registers unchanged", c.name, r)
+		want := m.Regs
+		if c.call {
+			want.RAX, want.RIP = futexNr, rip-2
+		}
+		if r == nil || r.Action != abi.ReplyRegs || r.Regs != want {
+			t.Errorf("%s: second interrupt replied %+v, want %+v", c.name, r, want)
 		}
 	}
 	// Blocked by the only thread: pending, and nobody to interrupt.
@@ -363,5 +369,60 @@ func TestInterrupt(t *testing.T) {
 	f.k.Mu.Unlock()
 	if got := f.p.Proc.(*tasktest.Proc).Interrupted; len(got) != 0 || f.p.Pending != task.Bit(sigUSR1) {
 		t.Errorf("blocked signal: interrupted %v, pending %#x", got, f.p.Pending)
+	}
+}
+
+// TestStopContinue: SIGSTOP stops the process (its thread interrupted)
+// and holds back its calls' replies until SIGCONT, which sends them; each
+// change is reported once; a stop discards a pending SIGCONT and SIGCONT
+// a pending stop signal; SIGTSTP with a handler does not stop.
+func TestStopContinue(t *testing.T) {
+	f := newFixture(t)
+	signal := func(sig int) {
+		f.k.Mu.Lock()
+		f.k.Signal(f.p, sig)
+		f.k.Mu.Unlock()
+	}
+	signal(task.SIGSTOP)
+	if !f.p.Stopped() || len(f.p.Proc.(*tasktest.Proc).Interrupted) != 1 {
+		t.Fatalf("after SIGSTOP: stopped %v, interrupted %v", f.p.Stopped(), f.p.Proc.(*tasktest.Proc).Interrupted)
+	}
+	if a, b := f.p.TakeStop(), f.p.TakeStop(); a != task.SIGSTOP || b != 0 {
+		t.Errorf("stop reported as %d then %d, want %d then 0", a, b, task.SIGSTOP)
+	}
+	f.k.Mu.Lock()
+	r := f.d.Handle(&abi.LinuxMsg{TID: 1, Regs: abi.Regs{RAX: nr("getpid")}})
+	f.k.Mu.Unlock()
+	if r != nil {
+		t.Fatalf("getpid of a stopped process replied at once: %+v", r)
+	}
+	signal(task.SIGCONT)
+	select {
+	case w := <-f.h.Woken:
+		if w.Action != abi.ReplyReturn || w.Value != 1 {
+			t.Errorf("held reply %+v, want getpid's 1", w)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no reply after SIGCONT")
+	}
+	if f.p.Stopped() || !f.p.TakeContinue() || f.p.TakeContinue() {
+		t.Error("SIGCONT: still stopped, or its continue not reported exactly once")
+	}
+
+	// Blocked, SIGTSTP stays pending; SIGCONT discards it.
+	f.p.Threads[1].Mask = task.Bit(task.SIGTSTP)
+	signal(task.SIGTSTP)
+	signal(task.SIGCONT)
+	if f.p.Stopped() || f.p.Pending&task.Bit(task.SIGTSTP) != 0 {
+		t.Errorf("blocked SIGTSTP then SIGCONT: stopped %v, pending %#x", f.p.Stopped(), f.p.Pending)
+	}
+	f.p.Threads[1].Mask = 0
+
+	// With a handler, SIGTSTP is delivered, not a stop.
+	usermem.Write(f.p.Proc, scratch, task.SigAction{Handler: 0x400100})
+	f.result(1, nr("rt_sigaction"), task.SIGTSTP, scratch, 0, 8)
+	signal(task.SIGTSTP)
+	if f.p.Stopped() || f.p.Pending&task.Bit(task.SIGTSTP) == 0 {
+		t.Errorf("handled SIGTSTP: stopped %v, pending %#x", f.p.Stopped(), f.p.Pending)
 	}
 }

@@ -32,7 +32,7 @@ func init() {
 		"fork":            {Fn: func(c *Ctx) (uint64, error) { return fork(c, 0, 0, 0, 0, 0) }},
 		"vfork":           {Fn: func(c *Ctx) (uint64, error) { return fork(c, 0, 0, 0, 0, 0) }, Status: Partial, Note: "the parent does not wait for the child's exec or exit"},
 		"execve":          {Fn: execve, Status: Partial, Note: "no setuid bits; no vDSO"},
-		"wait4":           {Fn: wait4, MayBlock: always, Restart: true, Status: Partial, Note: "no rusage; no stopped children"},
+		"wait4":           {Fn: wait4, MayBlock: always, Restart: true, Status: Partial, Note: "no rusage"},
 		"getpgid":         {Fn: getpgid},
 		"getpgrp":         {Fn: func(c *Ctx) (uint64, error) { return uint64(c.P().PGID), nil }},
 		"setpgid":         {Fn: setpgid},
@@ -291,7 +291,9 @@ func (s space) Protect(addr, length uint64, prot int) error {
 
 // wait4 options.
 const (
-	wNoHang = 1
+	wNoHang    = 1
+	wUntraced  = 2
+	wContinued = 8
 )
 
 // wait4's options: WNOHANG, WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL
@@ -311,10 +313,10 @@ func wait4(c *Ctx) (uint64, error) {
 				continue
 			}
 			found = true
-			if !ch.Exited {
+			st, ok := waitStatus(c.K, p, ch, options)
+			if !ok {
 				continue
 			}
-			st := c.K.Reap(p, ch)
 			if status != 0 {
 				if err := usermem.PutU32(c.T.Mem(), status, uint32(st)); err != nil {
 					return 0, err
@@ -333,6 +335,24 @@ func wait4(c *Ctx) (uint64, error) {
 		}
 		c.K.Cond.Wait()
 	}
+}
+
+// waitStatus is the wait status child ch of p has to report to a wait4
+// with options, if it has one: a zombie's, which reaps it; with
+// WUNTRACED, a stop not yet reported ((sig << 8) | 0x7f); with
+// WCONTINUED, a continue not yet reported (0xffff).
+func waitStatus(k *task.Kernel, p, ch *task.Process, options uint64) (int, bool) {
+	switch {
+	case ch.Exited:
+		return k.Reap(p, ch), true
+	case options&wUntraced != 0 && ch.Stopped():
+		if sig := ch.TakeStop(); sig != 0 {
+			return sig<<8 | 0x7f, true
+		}
+	case options&wContinued != 0 && ch.TakeContinue():
+		return 0xffff, true
+	}
+	return 0, false
 }
 
 // matches reports whether child ch of p is one wait4's pid selects.

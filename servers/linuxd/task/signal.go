@@ -103,11 +103,11 @@ func Bit(sig int) uint64 { return 1 << (sig - 1) }
 // unblockable are the signals no mask holds back.
 const unblockable = 1<<(SIGKILL-1) | 1<<(SIGSTOP-1)
 
-// defaultIgnored are the signals whose default action is to do nothing.
-// Stopping signals are among them until job control exists.
+// defaultIgnored are the signals whose default action is to do nothing
+// (SIGCONT's continues a stopped process first, stop.go).
 func defaultIgnored(sig int) bool {
 	switch sig {
-	case SIGCHLD, SIGURG, SIGWINCH, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU:
+	case SIGCHLD, SIGURG, SIGWINCH, SIGCONT:
 		return true
 	}
 	return false
@@ -143,9 +143,15 @@ func (k *Kernel) SignalInfo(p *Process, sig int, info SigInfo) {
 	if p.Exited || sig <= 0 || sig > NSig {
 		return
 	}
-	if sig == SIGKILL {
+	switch sig {
+	case SIGKILL:
 		k.Exit(p, SIGKILL)
 		return
+	case SIGSTOP:
+		k.stop(p, SIGSTOP)
+		return
+	case SIGCONT:
+		k.resume(p)
 	}
 	switch act := p.Actions[sig]; act.Handler {
 	case sigIgn:
@@ -156,6 +162,10 @@ func (k *Kernel) SignalInfo(p *Process, sig int, info SigInfo) {
 		}
 		if p.blockedEverywhere(sig) {
 			p.post(sig, info)
+			return
+		}
+		if stops(sig) {
+			k.stop(p, sig)
 			return
 		}
 		k.Exit(p, exitStatus(sig))
@@ -272,9 +282,13 @@ func (k *Kernel) Deliver(t *Thread, r *abi.Regs, result uint64, restartable bool
 	t.P.Pending &^= Bit(sig)
 	act := t.P.Actions[sig]
 	switch {
-	case act.Handler == sigDfl && !defaultIgnored(sig):
+	case act.Handler == sigDfl && stops(sig):
 		// Pending because it was blocked when it was sent: its
-		// default action, ending the process, happens now.
+		// default action, stopping the process, happens now.
+		k.stop(t.P, sig)
+		return false
+	case act.Handler == sigDfl && !defaultIgnored(sig):
+		// Likewise: its default action, ending the process, now.
 		k.Exit(t.P, exitStatus(sig))
 		return false
 	case act.Handler == sigDfl || act.Handler == sigIgn:

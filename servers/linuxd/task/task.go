@@ -109,6 +109,13 @@ type Process struct {
 	Exited bool
 	Status int
 
+	// stopped is set while a signal has the process stopped; stopSig
+	// (the stopping signal) and continued are what wait4 has yet to
+	// report of a stop and of the continue that ended it (stop.go).
+	stopped   bool
+	stopSig   int
+	continued bool
+
 	Actions [NSig + 1]SigAction
 	alarm   *alarmTimer // ITIMER_REAL, kept across execve as in Linux
 	Pending uint64      // signals sent to the process as a whole
