@@ -183,8 +183,9 @@ func drivers(t *testing.T, servers string, flags ...string) string {
 // committed to the journal, but the copies that follow a commit home
 // (docs/ext4.md) may still be in vfsd's write-behind queue, so the image
 // is consistent only once the journal is replayed. Checked without the
-// replay, it failed 2 boots in 6 at -smp 2 (a directory block vfsd had
-// created still zero at home, its committed copy in the log).
+// replay, it failed 5 boots in 25 at -smp 2 (a directory or inode table
+// block vfsd had written at mount still stale at home, its committed copy
+// in the log).
 func checkImage(t *testing.T, img string) {
 	err := exec.Command("e2fsck", "-fy", "-E", "journal_only", img).Run()
 	var ee *exec.ExitError
