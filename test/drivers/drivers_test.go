@@ -183,7 +183,7 @@ func drivers(t *testing.T, servers string, flags ...string) string {
 // committed to the journal, but the copies that follow a commit home
 // (docs/ext4.md) may still be in vfsd's write-behind queue, so the image
 // is consistent only once the journal is replayed. Checked without the
-// replay, it failed 5 boots in 25 at -smp 2 (a directory or inode table
+// replay, it failed 8 boots in 61 at -smp 2 (a directory or inode table
 // block vfsd had written at mount still stale at home, its committed copy
 // in the log).
 func checkImage(t *testing.T, img string) {
