@@ -15,7 +15,7 @@ const (
 	SysChannelWrite  = NativeBase + 3 // (h, buf, len, handles *uint32, nhandles)
 	SysChannelRead   = NativeBase + 4 // (h, buf, cap, handles *uint32, hcap, actual *[2]uint32)
 	SysChannelCall   = NativeBase + 5 // (h, args *CallArgs)
-	SysProcessSpawn  = NativeBase + 6 // (cmdline, len, bootstrap h) -> process h
+	SysProcessSpawn  = NativeBase + 6 // (cmdline, len, bootstrap h, cpu mask) -> process h
 	SysProcessWait   = NativeBase + 7 // (process h) -> exit status
 	SysVmoCreate     = NativeBase + 8 // (size) -> memory object h
 	SysVmoMap        = NativeBase + 9 // (h, prot) -> address

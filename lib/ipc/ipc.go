@@ -99,9 +99,14 @@ func Call(h Handle, req []byte, reqHandles []Handle, resp []byte, respHandles []
 
 // Spawn starts a program from the boot bundle. cmdline is its name and
 // arguments; boot, if not 0, moves to the child as its Bootstrap handle.
-func Spawn(cmdline string, boot Handle) (Handle, error) {
+func Spawn(cmdline string, boot Handle) (Handle, error) { return SpawnOn(cmdline, boot, 0) }
+
+// SpawnOn is Spawn with the process placed on the CPUs of mask (bit i:
+// CPU i; 0: any) from its first instruction, as Affinity would place it
+// after the spawn. A mask that names no CPU that runs threads is EINVAL.
+func SpawnOn(cmdline string, boot Handle, mask uint64) (Handle, error) {
 	b := []byte(cmdline)
-	r, _, e := syscall.RawSyscall(abi.SysProcessSpawn, bytesPtr(b), uintptr(len(b)), uintptr(boot))
+	r, _, e := syscall.RawSyscall6(abi.SysProcessSpawn, bytesPtr(b), uintptr(len(b)), uintptr(boot), uintptr(mask), 0, 0)
 	return Handle(r), errno(r, e)
 }
 

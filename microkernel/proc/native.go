@@ -69,7 +69,7 @@ func native(p int32, f *amd64.Frame, fx *amd64.FXArea) (uint64, bool) {
 	case SysChannelCall:
 		return call(p, f, fx, a1, a2)
 	case SysProcessSpawn:
-		return spawnCall(p, a1, a2, a3), false
+		return spawnCall(p, a1, a2, a3, a4), false
 	case SysProcessWait:
 		return wait(p, f, fx, a1)
 	case SysVmoCreate:

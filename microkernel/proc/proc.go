@@ -191,13 +191,13 @@ func PrintTouched() {
 func Regions(pid int32, r *mm.Regions) {
 	*r = mm.Regions{}
 	fl := sched.Lock()
-	defer sched.Unlock(fl)
 	for i := 1; i < MaxProcs; i++ {
 		if Procs[i].state != pFree && Procs[i].PID == pid && Procs[i].Space.Root != 0 {
 			Procs[i].Space.Count(r)
-			return
+			break
 		}
 	}
+	sched.Unlock(fl)
 }
 
 // List returns a snapshot of the process table. It runs in a goroutine, so
@@ -235,7 +235,15 @@ func KillServer(target string, status int64) (pid int32, errno syscall.Errno) {
 		want = -1
 	}
 	fl := sched.Lock()
-	defer sched.Unlock(fl)
+	pid, errno = killServer(target, want, status)
+	sched.Unlock(fl)
+	return pid, errno
+}
+
+// killServer is KillServer's critical section.
+//
+//go:nosplit
+func killServer(target string, want int, status int64) (int32, syscall.Errno) {
 	found := int32(0)
 	for i := int32(1); i < MaxProcs; i++ {
 		p := &Procs[i]

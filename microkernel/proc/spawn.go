@@ -265,11 +265,24 @@ func putStr(page *[mm.PageSize]byte, off *int, s string) uint64 {
 	return stackTop - mm.PageSize + uint64(*off)
 }
 
-// spawnCall is process_spawn(cmdline, len, bootstrap handle): it returns a
-// process handle.
+// spawn is Spawn, called through a function value so that the linker
+// checks its nosplit chain (loading, and Kill when loading fails) apart
+// from the system call's (docs/runtime-hosting.md).
+var spawn = Spawn
+
+// spawnCall is process_spawn(cmdline, len, bootstrap handle, mask): it
+// returns a process handle. A mask other than 0 places the process as
+// affinity would (limited to the CPUs that run threads, EINVAL if none is
+// left), but before it runs: placed after the spawn, its first thread
+// could already have run on another CPU.
 //
 //go:nosplit
-func spawnCall(p int32, cmd, n, boot uint64) uint64 {
+func spawnCall(p int32, cmd, n, boot, mask uint64) uint64 {
+	if mask != 0 {
+		if mask &= sched.Online(); mask == 0 {
+			return neg(syscall.EINVAL)
+		}
+	}
 	if n == 0 || n > 256 || !space(p).Access(cmd, n, false) {
 		return neg(syscall.EFAULT)
 	}
@@ -283,12 +296,16 @@ func spawnCall(p int32, cmd, n, boot uint64) uint64 {
 		}
 		bh = *hd
 	}
-	child, e := Spawn(line[:n], bh)
+	child, e := spawn(line[:n], bh)
 	if e != 0 {
 		return neg(e)
 	}
 	if boot != 0 {
 		Procs[p].Handles[boot-1] = Handle{}
+	}
+	if mask != 0 { // no other CPU can run the new thread before the lock is let go
+		Procs[child].mask = mask
+		sched.SetProcMask(child, mask)
 	}
 	Procs[child].refs++
 	v := install(p, Handle{Kind: KindProcess, Rights: RightWait | RightTransfer | RightDup, Obj: child})

@@ -101,12 +101,17 @@ func hold(f *amd64.Frame, fx *amd64.FXArea) {
 // inside a critical section (sched.Lock). It must not switch threads: the
 // lock belongs to the CPU, so the thread switched away would keep it
 // while the CPU ran others, and every other CPU would wait for it
-// forever. A switch here is a kernel bug, reported as one.
+// forever. A switch here is a kernel bug, reported as one. So it calls
+// handle, not serve: a nested trap comes from ring 0, where no thread is
+// dead, and whether the thread may stay on this CPU (sched.Misplaced: a
+// thread made runnable on an idle CPU, a mask changed) is the outer
+// trap's to decide as it ends; a switch here would resume another thread
+// in place of the interrupted handler.
 //
 //go:nosplit
 func nested(f *amd64.Frame, fx *amd64.FXArea) {
 	tid, v, nr := sched.TID(), f.Vector, f.RAX
-	serve(f, fx)
+	handle(f, fx)
 	if sched.TID() != tid {
 		crash.Blocked(tid, v, nr)
 	}

@@ -29,12 +29,11 @@ func start(r *registry, cmd, dev string, cpus uint64, spare bool) (*child, error
 	if err != nil {
 		return nil, err
 	}
-	p, err := ipc.Spawn(cmd, theirs)
+	p, err := spawn(cmd, theirs, cpus)
 	if err != nil {
 		ipc.Close(mine)
 		return nil, fmt.Errorf("cannot start %s: %w", cmd, err)
 	}
-	place(p, cmd, cpus)
 	c := &child{cmd: cmd, dev: dev, cpus: cpus, p: p, up: make(chan struct{})}
 	if spare {
 		c.gate = make(chan bool, 1)

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"aramid/lib/ipc"
 )
@@ -11,11 +13,10 @@ import (
 // Placement is configuration too: "@cpuN" at the end of an argument runs
 // the program on CPU N only ("linuxd@cpu1"; after a device spec,
 // "+netd@virtio-net@cpu1"), and several let it run on any of them
-// ("vfsd@cpu1@cpu2"). init sets the process's CPU mask as soon as it is
-// spawned (ipc.Affinity), which moves the threads it has and is inherited
-// by those it starts. A CPU that does not run threads (one missing, or
-// every CPU but the boot one without aramid.smp) leaves the program
-// unplaced, with a message, so that one configuration boots at any CPU
+// ("vfsd@cpu1@cpu2"). init spawns the process with its CPU mask
+// (ipc.SpawnOn), which its threads inherit. A CPU that does not run
+// threads (one missing, or every CPU but the boot one without aramid.smp)
+// leaves the program unplaced, with a message, so that one configuration boots at any CPU
 // count (docs/smp.md).
 
 // splitCPUs separates the "@cpuN" specs at the end of arg from the rest,
@@ -36,14 +37,18 @@ func splitCPUs(arg string) (string, uint64, error) {
 	}
 }
 
-// place gives process p the CPU mask cpus, if not 0.
-func place(p ipc.Handle, cmd string, cpus uint64) {
-	if cpus == 0 {
-		return
+// spawn spawns cmd placed on cpus (0: any). The kernel places it before
+// its first thread runs: placed after the spawn (Affinity), the process
+// could already have run elsewhere on another CPU. A mask that names no CPU
+// that runs threads is refused; the program then runs on any, with a
+// message.
+func spawn(cmd string, boot ipc.Handle, cpus uint64) (ipc.Handle, error) {
+	p, err := ipc.SpawnOn(cmd, boot, cpus)
+	if cpus == 0 || !errors.Is(err, syscall.EINVAL) {
+		return p, err
 	}
-	if _, err := ipc.Affinity(p, 0, cpus); err != nil {
-		fmt.Printf("init: %s: cannot place it on CPUs %s: %v; it runs on any\n", cmd, cpuList(cpus), err)
-	}
+	fmt.Printf("init: %s: cannot place it on CPUs %s: %v; it runs on any\n", cmd, cpuList(cpus), err)
+	return ipc.Spawn(cmd, boot)
 }
 
 // cpuList writes a mask as "1" or "1,2".

@@ -128,6 +128,8 @@ func main() {
 	p, err := ipc.Spawn("no-such-program", 0)
 	expect("spawn of a missing program", err, syscall.ENOENT)
 	_ = p
+	_, err = ipc.SpawnOn("forktest", 0, 1<<63)
+	expect("spawn on a CPU that runs no threads", err, syscall.EINVAL)
 	expect("wait on a channel", func() error { _, err := ipc.Wait(a); return err }(), syscall.EINVAL)
 
 	expect("write", ipc.Write(a, []byte("hello"), nil), 0)
