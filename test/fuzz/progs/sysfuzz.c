@@ -21,7 +21,8 @@
  * clone other than fuzzclone's (random flags and pointers, a child that
  * makes three calls and exits; fork's child makes a few random calls),
  * signals to any process but their own (kill, tkill and tgkill get the
- * worker's own ids, or ids that exist nowhere), memory calls on the
+ * worker's own ids, or ids that exist nowhere) and SIGSTOP (which would
+ * stop the worker until the supervisor found it stuck), memory calls on the
  * program's own text, data and stacks, calls on the report pipe,
  * ARCH_SET_FS, and paths outside the scratch directory other than a few
  * harmless ones. Workers run as nobody (uid and gid 65534) with /dev/null
@@ -775,6 +776,12 @@ static void one(void)
 		if (a[0] == 0x1002) /* ARCH_SET_FS would lose musl's thread pointer */
 			a[0] = 0x1003;
 		break;
+	case SYS_kill: case SYS_tkill: case SYS_tgkill: {
+		uint64_t *sig = &a[nr == SYS_tgkill ? 2 : 1];
+		if (*sig == SIGSTOP)
+			*sig = SIGCONT;
+		break;
+	}
 	case SYS_munmap: case SYS_mprotect: case SYS_madvise: case SYS_mremap:
 	case SYS_mmap: case SYS_msync: case SYS_mincore:
 		memargs(nr, a);
