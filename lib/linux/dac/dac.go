@@ -36,6 +36,7 @@ const (
 	CapSysNice        = 23
 	CapMknod          = 27
 	CapMacOverride    = 32
+	CapWakeAlarm      = 35
 	CapLast           = 40 // CAP_CHECKPOINT_RESTORE, Linux 5.9 and later
 )
 

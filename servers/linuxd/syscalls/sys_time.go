@@ -23,6 +23,12 @@ func readTimespec(m usermem.Memory, addr uint64) (time.Duration, error) {
 	if err := usermem.Read(m, addr, &ts); err != nil {
 		return 0, err
 	}
+	return fromTimespec(ts)
+}
+
+// fromTimespec checks a struct timespec's seconds and nanoseconds as
+// Linux does and returns them as a duration.
+func fromTimespec(ts [2]int64) (time.Duration, error) {
 	if ts[0] < 0 || ts[1] < 0 || ts[1] >= 1e9 {
 		return 0, syscall.EINVAL
 	}
