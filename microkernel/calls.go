@@ -108,7 +108,8 @@ func names(c []counted, name func(uint64) string) string {
 
 // printSamples prints, per process, the user-mode addresses the ticks
 // counted since the last "calls" found it at most often (aramid.calls),
-// for go tool addr2line on an unstripped build of the same program.
+// for go tool addr2line on an unstripped build of the same program,
+// after how many samples it has and at how many addresses.
 func printSamples() {
 	p := trap.Profile
 	if p == nil {
@@ -124,15 +125,17 @@ func printSamples() {
 	}
 	for pr, rips := range byProc {
 		var c []counted
+		var all uint32
 		for rip, k := range rips {
 			c = append(c, counted{rip, k})
+			all += k
 		}
 		sort.Slice(c, func(i, j int) bool { return c[i].n > c[j].n })
 		var b strings.Builder
 		for _, e := range c[:min(len(c), 40)] {
 			fmt.Fprintf(&b, " %#x=%d", e.nr, e.n)
 		}
-		fmt.Printf("samples: %2d %-12s %d:%s\n", pr, proc.Procs[pr].Name(), len(c), b.String())
+		fmt.Printf("samples: %2d %-12s %d at %d addresses:%s\n", pr, proc.Procs[pr].Name(), all, len(c), b.String())
 	}
 }
 

@@ -90,3 +90,22 @@ Transfer/sec:    133.01KB
 		t.Errorf("parseWrk of a run with timeouts = %v, %v; want 5230, nil", n, err)
 	}
 }
+
+func TestWrkLatency(t *testing.T) {
+	const out = `Running 10s test @ http://127.0.0.1:1234/hello.txt
+  2 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    15.09ms   80.21ms   1.24s    98.71%
+    Req/Sec   290.12     60.01   400.00     70.00%
+  Latency Distribution
+     50%    4.81ms
+     99%  402.00ms
+  5230 requests in 10.01s, 1.30MB read
+Requests/sec:    522.48
+`
+	const want = "bench: wrk: Latency 15.09ms 80.21ms 1.24s 98.71%\n" +
+		"bench: wrk: Latency Distribution\nbench: wrk: 50% 4.81ms\nbench: wrk: 99% 402.00ms\n"
+	if got := wrkLatency(out); got != want {
+		t.Errorf("wrkLatency = %q, want %q", got, want)
+	}
+}

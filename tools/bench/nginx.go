@@ -144,13 +144,29 @@ var (
 )
 
 // runWrk runs wrk against url for secs seconds and returns its requests
-// per second and requests.
+// per second and requests. It prints wrk's latency figures: a rate can
+// hide a few requests that took seconds, and the maximum shows them.
 func runWrk(url string, secs int) (rps float64, n int64, err error) {
-	out, err := exec.Command("wrk", wrkThreads, wrkConns, "-d"+strconv.Itoa(secs)+"s", url).CombinedOutput()
+	out, err := exec.Command("wrk", wrkThreads, wrkConns, "--latency", "-d"+strconv.Itoa(secs)+"s", url).CombinedOutput()
 	if err != nil {
 		return 0, 0, fmt.Errorf("wrk: %v\n%s", err, out)
 	}
+	fmt.Print(wrkLatency(string(out)))
 	return parseWrk(string(out))
+}
+
+// wrkLatency returns the lines of wrk's report about latency: the thread
+// statistics' Latency line (average, deviation, maximum) and, with
+// --latency, the distribution's percentiles, each prefixed "bench: wrk:".
+func wrkLatency(out string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) > 0 && (f[0] == "Latency" || strings.HasSuffix(f[0], "%") && len(f) == 2) {
+			fmt.Fprintf(&b, "bench: wrk: %s\n", strings.Join(f, " "))
+		}
+	}
+	return b.String()
 }
 
 // parseWrk reads wrk's report. A failed connect, read or write, or an

@@ -235,8 +235,22 @@ func (u *UnixEnd) Readable() bool { return u.in.Readable() }
 // Writable implements Waiter.
 func (u *UnixEnd) Writable() bool { return u.out.Writable() }
 
-// Poll implements Pollable.
-func (u *UnixEnd) Poll() (uint32, uint64) { return readiness(u), u.in.p.gen + u.out.p.gen }
+// Poll implements Pollable, with Linux's events for a stream socket
+// (unix_poll): once the peer can no longer write, EPOLLRDHUP beside
+// EPOLLIN, and EPOLLHUP when neither direction is open. Programs test
+// for EPOLLRDHUP this way: nginx closes one end of a socketpair and, only
+// if epoll reports it, trusts a short read to have drained a socket (and
+// goes back to epoll_wait instead of reading again).
+func (u *UnixEnd) Poll() (uint32, uint64) {
+	m := readiness(u)
+	if u.in.p.writers == 0 {
+		m |= EPOLLRDHUP
+		if u.out.p.readers == 0 {
+			m |= EPOLLHUP
+		}
+	}
+	return m, u.in.p.gen + u.out.p.gen
+}
 
 // Close implements fd.File. Descriptors never received are closed.
 func (u *UnixEnd) Close() error {

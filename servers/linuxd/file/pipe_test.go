@@ -311,3 +311,25 @@ func TestPipeBlockedWrite(t *testing.T) {
 		t.Error("the reader got other bytes than were written")
 	}
 }
+
+// TestSocketPairHangUp follows Linux's unix_poll: an end whose peer is
+// closed reports EPOLLIN, EPOLLOUT, EPOLLRDHUP and EPOLLHUP, which is how
+// nginx decides whether epoll reports EPOLLRDHUP at all.
+func TestSocketPairHangUp(t *testing.T) {
+	var mu sync.Mutex
+	a, b := NewSocketPair(sync.NewCond(&mu))
+	mu.Lock()
+	defer mu.Unlock()
+	ev, gen := a.Poll()
+	if ev != EPOLLOUT {
+		t.Errorf("open, empty: poll %#x, want EPOLLOUT", ev)
+	}
+	b.Close()
+	ev, g := a.Poll()
+	if want := uint32(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP); ev != want {
+		t.Errorf("peer closed: poll %#x, want %#x", ev, want)
+	}
+	if g == gen {
+		t.Error("the peer's close is not a new edge")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // gated is a device whose writes wait for a token, or fail with err.
@@ -58,5 +59,45 @@ func TestWriteBehindError(t *testing.T) {
 	}
 	if err := w.Flush(); err != nil {
 		t.Fatalf("second Flush: %v", err)
+	}
+}
+
+// counting is a device that counts its writes.
+type counting struct {
+	*Mem
+	writes int
+}
+
+func (c *counting) WriteAt(p []byte, off int64) (int, error) {
+	c.writes++
+	return c.Mem.WriteAt(p, off)
+}
+
+// TestWriteBehindMerges: writes that overlap or touch the last one queued
+// reach the device as one, with the later bytes; a write apart from it
+// stays a write of its own, after it.
+func TestWriteBehindMerges(t *testing.T) {
+	dev := &counting{Mem: NewMem(make([]byte, 4096))}
+	w := NewWriteBehind(dev)
+	w.gather = time.Hour // only Flush starts the writer
+	want := make([]byte, 4096)
+	for i, c := range []struct{ off, n int }{{512, 512}, {512, 512}, {600, 10}, {1024, 100}, {400, 200}, {3000, 8}} {
+		p := bytes.Repeat([]byte{byte(i + 1)}, c.n)
+		if _, err := w.WriteAt(p, int64(c.off)); err != nil {
+			t.Fatal(err)
+		}
+		copy(want[c.off:], p)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(dev.Bytes(), want) {
+		t.Error("the device holds different contents")
+	}
+	if dev.writes != 2 {
+		t.Errorf("%d writes reached the device, want 2", dev.writes)
+	}
+	if w.bytes != 0 {
+		t.Errorf("%d bytes still counted as queued", w.bytes)
 	}
 }

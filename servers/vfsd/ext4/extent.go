@@ -132,7 +132,7 @@ func (w *walker) walk(n treeNode) error {
 		if err != nil {
 			return err
 		}
-		if !fs.extentBlockOK(w.in, b, child) {
+		if !fs.extentsOK.once(b, fs.inodeSeed(w.in), func() bool { return fs.extentBlockOK(w.in, b, child) }) {
 			return syscall.EIO
 		}
 		if err := w.walk(child); err != nil {

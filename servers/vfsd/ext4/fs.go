@@ -43,6 +43,9 @@ type FS struct {
 	sb    *superblock
 	gt    *groups
 	cache *blockCache
+	// dirsOK and extentsOK remember the cached directory and extent
+	// tree blocks that verified.
+	dirsOK, extentsOK checked
 	// data caches file data blocks that reads and writes touched one
 	// block at a time (dataBlock), written through: the small file a web
 	// server sends on every request, the last block of a log it appends

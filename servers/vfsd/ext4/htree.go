@@ -217,7 +217,7 @@ func (fs *FS) dxFind(d *inode, name []byte) (e rawEntry, found, ok bool) {
 		// entry continues the same hash (collision bit set).
 		for {
 			b := block(child)
-			if b == nil || !fs.dirBlockOK(d, b) {
+			if b == nil || !fs.cachedDirBlockOK(d, b) {
 				return e, false, false
 			}
 			if err := fs.entries(b, child*bs, func(x rawEntry) bool {

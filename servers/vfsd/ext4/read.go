@@ -243,6 +243,12 @@ func (fs *FS) dirBlockOK(d *inode, b []byte) bool {
 	return crc32c(fs.inodeSeed(d), b[:n]) == le.Uint32(b[n+8:])
 }
 
+// cachedDirBlockOK is dirBlockOK for a block from readBlock, which it
+// checksums only the first time.
+func (fs *FS) cachedDirBlockOK(d *inode, b []byte) bool {
+	return fs.dirsOK.once(b, fs.inodeSeed(d), func() bool { return fs.dirBlockOK(d, b) })
+}
+
 // entries parses the entries of one directory block, calling fn for each
 // (including unused ones, with ino 0). fn returns false to stop.
 func (fs *FS) entries(b []byte, base uint64, fn func(rawEntry) bool) error {
@@ -289,7 +295,7 @@ func (fs *FS) dirBlocks(in *inode, fn func(lblk uint32, pblk uint64, b []byte) (
 			if err != nil {
 				return err
 			}
-			if !fs.dirBlockOK(in, b) {
+			if !fs.cachedDirBlockOK(in, b) {
 				return syscall.EIO
 			}
 			if more, err := fn(e.lblk+k, e.pblk+uint64(k), b); err != nil || !more {
