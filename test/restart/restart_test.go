@@ -53,6 +53,7 @@ func TestRestart(t *testing.T) {
 	t.Run("netd", func(t *testing.T) { netd(t, vm, fmt.Sprintf("http://127.0.0.1:%d/passwd", port)) })
 	t.Run("authd", func(t *testing.T) { authd(t, vm) })
 	t.Run("vfsd", func(t *testing.T) { vfsd(t, vm) })
+	t.Run("procd", func(t *testing.T) { procd(t, vm) })
 	if strings.Contains(vm.Output(), "authwatch: FAIL") {
 		t.Error("authwatch saw a wrong answer from authd")
 	}
@@ -186,6 +187,42 @@ func authd(t *testing.T, vm *qemu.VM) {
 		t.Fatal(err)
 	}
 	t.Logf("authd killed: the restarted authd answered authwatch correctly %v later", (at - at0).Round(time.Millisecond))
+}
+
+// procd: after procd's restart, /proc shows processes and sockets again:
+// linuxd and netd offer their sources to the successor, and vfsd's /proc
+// follows it (the first read after the death may fail with EIO).
+func procd(t *testing.T, vm *qemu.VM) {
+	checks := []string{
+		"grep -q '^Name:' /proc/self/status",
+		"ps | grep -q '[h]ttpd'",
+		"cat /proc/net/tcp /proc/net/tcp6 | grep -q ':0050 '", // httpd listens on IPv6's any address
+	}
+	for _, c := range checks {
+		run(t, vm, c)
+	}
+	kill(t, vm, "procd")
+	start := time.Now()
+	for _, who := range []string{"linuxd", "netd"} {
+		if _, _, err := vm.WaitFor(who+": procd is gone", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range checks {
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
+			out, status, err := vm.Run(c, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if status == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: exit status %d a minute after procd's restart:\n%s", c, status, out)
+			}
+		}
+	}
+	t.Logf("procd killed: /proc showed processes and sockets again %v later", time.Since(start).Round(time.Millisecond))
 }
 
 // vfsd: a file the shell holds open fails with EIO once vfsd has been

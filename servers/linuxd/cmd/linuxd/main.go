@@ -23,10 +23,9 @@ import (
 	"aramid/lib/abi"
 	"aramid/lib/ipc"
 	"aramid/lib/linux/cred"
-	"aramid/lib/names"
+	"aramid/lib/server"
 	"aramid/proto/kchan"
 	"aramid/proto/procpb"
-	"aramid/proto/rpc"
 	"aramid/servers/linuxd/fd"
 	"aramid/servers/linuxd/file"
 	"aramid/servers/linuxd/syscalls"
@@ -146,21 +145,13 @@ func start(k *task.Kernel, argv []string) (*task.Process, error) {
 }
 
 // offerProcesses registers linuxd as procd's source of processes, if the
-// system runs procd.
+// system runs procd, and with each successor init starts when procd dies:
+// a new procd knows no source.
 func offerProcesses(k *task.Kernel) {
-	conn, err := names.Lookup("proc")
-	if err != nil {
-		return // no procd: no /proc
-	}
-	mine, theirs, err := ipc.Channel()
-	if err != nil {
-		return
-	}
-	go kchan.Serve(context.Background(), mine, procpb.NewProcessSourceDispatcher(task.ProcSource{K: k}))
-	req := &procpb.RegisterSourceRequest{Kind: procpb.SourceKind_SOURCE_PROCESSES, Channel: &rpc.Handle{Value: uint32(theirs)}}
-	if _, err := procpb.NewProcClient(kchan.NewClient(conn)).RegisterSource(context.Background(), req); err != nil {
-		fmt.Println("linuxd: procd refused the process source:", err)
-	}
+	src := procpb.NewProcessSourceDispatcher(task.ProcSource{K: k})
+	server.OfferSource("linuxd", procpb.SourceKind_SOURCE_PROCESSES, func(ch ipc.Handle) {
+		kchan.Serve(context.Background(), ch, src)
+	})
 }
 
 // console feeds what is typed at the console to the terminal.

@@ -89,25 +89,14 @@ func serveNet(n *sockets.Stack) server.Open {
 	}
 }
 
-// offerSockets registers netd as procd's socket source, if procd runs.
+// offerSockets registers netd as procd's socket source, if procd runs,
+// and with each successor init starts when procd dies.
 func offerSockets(srv *server.Server, n *sockets.Stack) {
-	proc, err := names.Lookup("proc")
-	if err != nil {
-		fmt.Println("netd: no procd:", err)
-		return
-	}
-	mine, theirs, err := ipc.Channel()
-	if err != nil {
-		fmt.Println("netd:", err)
-		return
-	}
-	go srv.Serve(context.Background(), mine, func(m *rpc.Mux) (func(), error) {
-		return nil, m.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(procsource.Source{Stack: n}))
+	server.OfferSource("netd", procpb.SourceKind_SOURCE_SOCKETS, func(ch ipc.Handle) {
+		srv.Serve(context.Background(), ch, func(m *rpc.Mux) (func(), error) {
+			return nil, m.Add(procpb.SocketSourceMethods, procpb.NewSocketSourceDispatcher(procsource.Source{Stack: n}))
+		})
 	})
-	req := &procpb.RegisterSourceRequest{Kind: procpb.SourceKind_SOURCE_SOCKETS, Channel: &rpc.Handle{Value: uint32(theirs)}}
-	if _, err := procpb.NewProcClient(kchan.NewClient(proc)).RegisterSource(context.Background(), req); err != nil {
-		fmt.Println("netd: procd refused the socket source:", err)
-	}
 }
 
 // selftest echoes 4 MiB over a loopback TCP connection with the server's

@@ -35,11 +35,13 @@ func main() {
 		os.Exit(1)
 	}
 	if slices.Contains(os.Args[1:], "proc") {
-		conn, err := names.Lookup("proc")
+		// Through a transport that follows procd to its successor when
+		// init restarts it (proto/redial).
+		t, err := names.Dial("proc", nil)
 		if err != nil {
 			fmt.Println("vfsd: no /proc:", err)
 		} else {
-			cfg.Proc = procpb.NewProcClient(kchan.NewClient(conn))
+			cfg.Proc = procpb.NewProcClient(t)
 		}
 	}
 	v, err := service.Namespace(cfg)
