@@ -7,6 +7,7 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/servers/linuxd/task"
+	"aramid/servers/linuxd/task/tasktest"
 	"aramid/servers/linuxd/usermem"
 )
 
@@ -58,6 +59,27 @@ func TestBrk(t *testing.T) {
 	}
 	if err := m.WriteAt([]byte{1}, start); err == nil {
 		t.Error("brk back to the start kept the first page")
+	}
+}
+
+// TestBrkLimits: the break may go to exactly 1 GiB above its start; and
+// shrinking it unmaps the break's own pages only, not a mapping above
+// them.
+func TestBrkLimits(t *testing.T) {
+	f := newFixture(t)
+	const start = 0x100000
+	f.p.BrkStart, f.p.Brk = start, start+1<<30-100
+	f.step("brk", start+1<<30, start+1<<30)
+	f.p.Brk = start
+	f.step("brk", start+3*pageSize, start+3*pageSize)
+	m := f.p.Proc.(*tasktest.Proc)
+	m.Map(start+3*pageSize, pageSize)
+	f.step("brk", start+pageSize, start+pageSize)
+	if err := m.WriteAt([]byte{1}, start+2*pageSize); err == nil {
+		t.Error("shrinking kept the break's last page")
+	}
+	if err := m.WriteAt([]byte{1}, start+3*pageSize); err != nil {
+		t.Errorf("shrinking the break unmapped the page above it: %v", err)
 	}
 }
 

@@ -455,3 +455,33 @@ func TestEpollWaitThreads(t *testing.T) {
 		t.Errorf("epoll_wait(30 ms) with nothing ready = %d after %v", n, time.Since(start))
 	}
 }
+
+// TestPollTimeout: poll with nothing ready returns 0 once its timeout in
+// milliseconds has passed, not before.
+func TestPollTimeout(t *testing.T) {
+	f := newFixture(t)
+	r, _ := f.pipeFDs()
+	f.pollfds(scratch, [2]int32{int32(r), pollIn})
+	start := time.Now()
+	if got := f.result(1, nr("poll"), scratch, 1, 30); got != 0 || time.Since(start) < 30*time.Millisecond {
+		t.Errorf("poll(30 ms) with nothing ready = %d after %v", got, time.Since(start))
+	}
+}
+
+// TestEpollMaxEvents: a wait reports at most maxevents of the ready
+// interests.
+func TestEpollMaxEvents(t *testing.T) {
+	f := newFixture(t)
+	const ev, out, buf = scratch, scratch + 0x100, scratch + 0x800
+	ep := uint64(f.result(1, nr("epoll_create1"), 0))
+	f.p.Proc.WriteAt([]byte("x"), buf)
+	for i := uint64(1); i <= 3; i++ {
+		r, w := f.pipeFDs()
+		f.step("write", 1, w, buf, 1)
+		f.epollEvent(ev, pollIn, i)
+		f.step("epoll_ctl", 0, ep, epollCtlAdd, r, ev)
+	}
+	if n := f.result(1, nr("epoll_wait"), ep, out, 2, 0); n != 2 {
+		t.Errorf("epoll_wait(maxevents 2) with 3 ready = %d", n)
+	}
+}

@@ -443,3 +443,28 @@ func TestExecve(t *testing.T) {
 		t.Errorf("execve of a relative path replied %+v", rep)
 	}
 }
+
+// TestMmapLargeFile maps the first 64 KiB of a 128 KiB file, more than
+// linuxd copies at a time: the mapping holds those bytes, in order.
+func TestMmapLargeFile(t *testing.T) {
+	f := newFixture(t)
+	f.withVFS()
+	const chunk, buf = 16 << 10, scratch + 0x8000
+	fd := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/big"), syscall.O_CREAT|syscall.O_RDWR, 0o644))
+	want := make([]byte, 128<<10)
+	for i := range want {
+		want[i] = byte(i*7 + i>>12)
+	}
+	for off := 0; off < len(want); off += chunk {
+		f.p.Proc.WriteAt(want[off:off+chunk], buf)
+		f.step("write", chunk, fd, buf, chunk)
+	}
+	at := f.result(1, nr("mmap"), 0, 64<<10, 3, 2, fd, 0)
+	if at <= 0 {
+		t.Fatalf("mmap = %d", at)
+	}
+	got := make([]byte, 64<<10)
+	if err := f.p.Proc.ReadAt(got, uint64(at)); err != nil || !bytes.Equal(got, want[:64<<10]) {
+		t.Errorf("the mapping does not hold the file's first 64 KiB (%v)", err)
+	}
+}

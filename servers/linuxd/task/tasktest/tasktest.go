@@ -112,10 +112,18 @@ func (p *Proc) ReadAt(b []byte, addr uint64) error { return p.access(b, addr, fa
 // WriteAt implements usermem.Memory.
 func (p *Proc) WriteAt(b []byte, addr uint64) error { return p.access(b, addr, true) }
 
-// VM implements task.Proc.
+// VM implements task.Proc, refusing what the kernel refuses: an empty
+// mapping or a fixed one at an address off a page boundary, and an
+// unmapping that is empty or starts off a page boundary.
 func (p *Proc) VM(op int, addr, length uint64, _ int) (uint64, error) {
 	switch op {
 	case abi.VMMap:
+		if length == 0 {
+			return 0, syscall.EINVAL
+		}
+		if addr%pageSize != 0 {
+			return 0, syscall.ENOMEM
+		}
 		if addr == 0 {
 			p.next += 1 << 30
 			addr = 0x100000000000 + p.next
@@ -123,6 +131,9 @@ func (p *Proc) VM(op int, addr, length uint64, _ int) (uint64, error) {
 		p.Map(addr, length)
 		return addr, nil
 	case abi.VMUnmap:
+		if addr%pageSize != 0 || length == 0 {
+			return 0, syscall.EINVAL
+		}
 		for a := addr; a < addr+length; a += pageSize {
 			delete(p.pages, a)
 		}
