@@ -485,3 +485,30 @@ func TestEpollMaxEvents(t *testing.T) {
 		t.Errorf("epoll_wait(maxevents 2) with 3 ready = %d", n)
 	}
 }
+
+// TestSelectTimeout: select with no fds sleeps for its timeout, as
+// programs use it; one that waits for a pipe ends when data comes,
+// before its timeout. It reads only the words of the sets that nfds
+// covers, so a set may end where the caller's memory ends.
+func TestSelectTimeout(t *testing.T) {
+	f := newFixture(t)
+	const tv, rd = scratch, scratch + 64<<10 - 8
+	usermem.Write(f.p.Proc, tv, [2]int64{0, 30000})
+	start := time.Now()
+	if got := f.result(1, nr("select"), 0, 0, 0, 0, tv); got != 0 || time.Since(start) < 30*time.Millisecond {
+		t.Errorf("select(0, 30 ms) = %d after %v", got, time.Since(start))
+	}
+	r, w := f.pipeFDs()
+	usermem.Write(f.p.Proc, rd, uint64(1)<<r)
+	usermem.Write(f.p.Proc, tv, [2]int64{1, 0})
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		f.k.Mu.Lock()
+		defer f.k.Mu.Unlock()
+		d, _ := f.p.FDs.Get(int(w))
+		d.File.Write([]byte("z"))
+	}()
+	if got := f.result(1, nr("select"), r+1, rd, 0, 0, tv); got != 1 {
+		t.Errorf("select(1 s) on a pipe written after 30 ms = %d, want 1", got)
+	}
+}

@@ -283,7 +283,8 @@ func TestPayloadRead(t *testing.T) {
 }
 
 // sliceAt is an io.WriterAt over a slice: a write that fits succeeds,
-// one past the end stores what fits and says io.ErrShortWrite.
+// an empty one at the end too; one past the end stores what fits and
+// says io.ErrShortWrite.
 func TestSliceAtWriteAt(t *testing.T) {
 	b := make(sliceAt, 8)
 	for _, c := range []struct {
@@ -291,7 +292,7 @@ func TestSliceAtWriteAt(t *testing.T) {
 		off  int64
 		n    int
 		err  error
-	}{{"abc", 5, 3, nil}, {"xyz", 0, 3, nil}, {"defg", 6, 2, io.ErrShortWrite}, {"h", 9, 0, io.ErrShortWrite}} {
+	}{{"abc", 5, 3, nil}, {"xyz", 0, 3, nil}, {"", 8, 0, nil}, {"defg", 6, 2, io.ErrShortWrite}, {"h", 9, 0, io.ErrShortWrite}} {
 		if n, err := b.WriteAt([]byte(c.data), c.off); n != c.n || err != c.err {
 			t.Errorf("WriteAt(%q, %d) = %d, %v; want %d, %v", c.data, c.off, n, err, c.n, c.err)
 		}
