@@ -11,6 +11,7 @@ import (
 	"aramid/proto/vfspb"
 	"aramid/servers/linuxd/file"
 	"aramid/servers/linuxd/task"
+	"aramid/servers/linuxd/task/tasktest"
 	"aramid/servers/linuxd/usermem"
 	"aramid/servers/vfsd/devfs"
 	"aramid/servers/vfsd/service"
@@ -445,7 +446,8 @@ func TestExecve(t *testing.T) {
 }
 
 // TestMmapLargeFile maps the first 64 KiB of a 128 KiB file, more than
-// linuxd copies at a time: the mapping holds those bytes, in order.
+// linuxd copies at a time: the mapping holds those bytes, in order, with
+// the protection asked for.
 func TestMmapLargeFile(t *testing.T) {
 	f := newFixture(t)
 	f.withVFS()
@@ -466,5 +468,10 @@ func TestMmapLargeFile(t *testing.T) {
 	got := make([]byte, 64<<10)
 	if err := f.p.Proc.ReadAt(got, uint64(at)); err != nil || !bytes.Equal(got, want[:64<<10]) {
 		t.Errorf("the mapping does not hold the file's first 64 KiB (%v)", err)
+	}
+	m := f.p.Proc.(*tasktest.Proc)
+	ro := f.result(1, nr("mmap"), 0, 4096, 1, 2, fd, 0)
+	if m.Prot(uint64(at)) != 3 || m.Prot(uint64(ro)) != 1 {
+		t.Errorf("PROT_READ|PROT_WRITE mapped as %d, PROT_READ as %d", m.Prot(uint64(at)), m.Prot(uint64(ro)))
 	}
 }
