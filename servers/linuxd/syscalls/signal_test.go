@@ -33,13 +33,14 @@ func TestRtSigaction(t *testing.T) {
 		{"bad act", task.SIGINT, 0x1000, 0, 8, errno(syscall.EFAULT)},
 		{"bad oldact", task.SIGINT, 0, 0x1000, 8, errno(syscall.EFAULT)},
 		{"set signal 64", 64, scratch, 0, 8, 0},
+		{"set SIGHUP, signal 1", task.SIGHUP, scratch, 0, 8, 0},
 		{"set SIGINT", task.SIGINT, scratch, 0, 8, 0},
 	} {
 		if got := f.result(1, nr("rt_sigaction"), c.sig, c.act, c.old, c.size); got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, got, c.want)
 		}
 	}
-	if f.p.Actions[64] != act || f.p.Actions[task.SIGINT] != act {
+	if f.p.Actions[64] != act || f.p.Actions[task.SIGINT] != act || f.p.Actions[task.SIGHUP] != act {
 		t.Error("the actions were not set")
 	}
 	usermem.Write(m, scratch+32, task.SigAction{Handler: 1})
