@@ -248,6 +248,18 @@ func TestTgkill(t *testing.T) {
 	if th.Pending != task.Bit(task.SIGINT) || f.p.Pending != 0 || th.Info[task.SIGINT].Code != task.SITkill || th.Info[task.SIGINT].PID != 1 {
 		t.Errorf("thread pending %#x process %#x info %+v", th.Pending, f.p.Pending, th.Info[task.SIGINT])
 	}
+	// Signal 64 is the last there is; an ignored signal is discarded,
+	// not left pending on the thread.
+	f.result(1, nr("rt_sigaction"), task.NSig, scratch, 0, 8)
+	usermem.Write(f.p.Proc, scratch+32, task.SigAction{Handler: 1})
+	f.result(1, nr("rt_sigaction"), sigUSR1, scratch+32, 0, 8)
+	th.Mask |= task.Bit(task.NSig)
+	f.step("tkill", 0, 1, sigUSR1)
+	f.step("tgkill", 0, 1, 1, task.NSig)
+	f.step("kill", 0, 1, task.NSig)
+	if th.Pending != task.Bit(task.SIGINT)|task.Bit(task.NSig) || f.p.Pending != task.Bit(task.NSig) {
+		t.Errorf("after signal 64 to the thread and the process, and an ignored SIGUSR1: thread pending %#x, process %#x", th.Pending, f.p.Pending)
+	}
 	// Without a handler: the default action, on the whole process, which
 	// ends and gets no reply.
 	f.k.Mu.Lock()
