@@ -141,6 +141,17 @@ func TestSleepErrors(t *testing.T) {
 	}
 }
 
+// TestSleepLasts: nanosleep of 30 ms in tv_nsec returns 0 once that
+// much time has passed, not before.
+func TestSleepLasts(t *testing.T) {
+	f := newFixture(t)
+	putTS(f, scratch, 0, 30e6)
+	start := time.Now()
+	if got := f.result(1, nr("nanosleep"), scratch, 0); got != 0 || time.Since(start) < 30*time.Millisecond {
+		t.Errorf("nanosleep(30 ms) = %d after %v", got, time.Since(start))
+	}
+}
+
 // TestSleepInterrupted: a sleep with a signal waiting ends at once with
 // EINTR and writes the time left to rem (not for TIMER_ABSTIME); tv_sec
 // beyond what a Duration holds is capped at 2^62 ns.
