@@ -142,13 +142,35 @@ func TestSleepErrors(t *testing.T) {
 }
 
 // TestSleepLasts: nanosleep of 30 ms in tv_nsec returns 0 once that
-// much time has passed, not before.
+// much time has passed, not before; clock_nanosleep with TIMER_ABSTIME
+// on CLOCK_MONOTONIC, once that clock reads the time given.
 func TestSleepLasts(t *testing.T) {
 	f := newFixture(t)
 	putTS(f, scratch, 0, 30e6)
 	start := time.Now()
 	if got := f.result(1, nr("nanosleep"), scratch, 0); got != 0 || time.Since(start) < 30*time.Millisecond {
 		t.Errorf("nanosleep(30 ms) = %d after %v", got, time.Since(start))
+	}
+	until := monotonic() + 30*time.Millisecond
+	putTS(f, scratch, int64(until/time.Second), int64(until%time.Second))
+	if got := f.result(1, nr("clock_nanosleep"), 1, 1, scratch, 0); got != 0 || monotonic() < until {
+		t.Errorf("clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, in 30 ms) = %d, %v early", got, until-monotonic())
+	}
+}
+
+// TestAlarmLeft: alarm returns the seconds the previous alarm had left,
+// rounded to the nearest second, and never 0 for one still pending.
+func TestAlarmLeft(t *testing.T) {
+	f := newFixture(t)
+	f.step("alarm", 0, 100)
+	f.step("alarm", 100, 0) // 99.99 s left
+	for _, c := range []struct {
+		usec int64
+		want int64
+	}{{5200000, 5}, {100000, 1}} {
+		usermem.Write(f.p.Proc, scratch, [4]int64{0, 0, c.usec / 1e6, c.usec % 1e6})
+		f.step("setitimer", 0, 0, scratch, 0)
+		f.step("alarm", c.want, 0)
 	}
 }
 
