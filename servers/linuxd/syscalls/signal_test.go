@@ -3,6 +3,7 @@ package syscalls
 import (
 	"syscall"
 	"testing"
+	"time"
 
 	"aramid/lib/abi"
 	"aramid/servers/linuxd/task"
@@ -314,3 +315,45 @@ func TestPauseAndSigsuspend(t *testing.T) {
 
 // neg is -v as a register holds it.
 func neg(v int64) uint64 { return uint64(-v) }
+
+// TestRestartThroughDispatcher: a read that waits on a pipe, interrupted
+// by a signal whose handler has SA_RESTART, is set to run again when the
+// handler returns: the frame's saved registers hold the call number and
+// the address of the syscall instruction. While it waits, the read is one
+// of the dispatcher's calls on goroutines of their own.
+func TestRestartThroughDispatcher(t *testing.T) {
+	const saRestart, saSiginfo, rip = 0x10000000, 4, 0x401000
+	f := newFixture(t)
+	f.k.AddThread(f.p, 2)
+	usermem.Write(f.p.Proc, scratch, task.SigAction{Handler: 0x400100, Flags: saRestart | saSiginfo, Restorer: 0x400200})
+	f.step("rt_sigaction", 0, sigUSR1, scratch, 0, 8)
+	r, _ := f.pipeFDs()
+	m := abi.LinuxMsg{TID: 1, Regs: abi.Regs{RAX: nr("read"), RDI: r, RSI: scratch + 0x800, RDX: 1, RSP: scratch + 60<<10, RIP: rip}}
+	f.k.Mu.Lock()
+	rep, waiting := f.d.Handle(&m), f.d.Waiting()
+	f.k.Mu.Unlock()
+	if rep != nil || waiting != 1 {
+		t.Fatalf("read of an empty pipe: reply %+v, %d calls waiting; want none and 1", rep, waiting)
+	}
+	if got := f.result(2, nr("tgkill"), 1, 1, sigUSR1); got != 0 {
+		t.Fatalf("tgkill = %d", got)
+	}
+	var w abi.LinuxReply
+	select {
+	case w = <-f.h.Woken:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the signal did not interrupt the read")
+	}
+	f.k.Mu.Lock()
+	waiting = f.d.Waiting()
+	f.k.Mu.Unlock()
+	if w.TID != 1 || w.Action != abi.ReplyRegs || w.Regs.RIP != 0x400100 || waiting != 0 {
+		t.Fatalf("reply to thread %d action %d rip %#x, %d calls waiting; want the handler's registers for thread 1, none waiting", w.TID, w.Action, w.Regs.RIP, waiting)
+	}
+	const mcontext = 8 + 40 // return address, then uc_flags, uc_link, uc_stack
+	rax, _ := usermem.U64(f.p.Proc, w.Regs.RSP+mcontext+8*13)
+	savedRIP, _ := usermem.U64(f.p.Proc, w.Regs.RSP+mcontext+8*16)
+	if rax != nr("read") || savedRIP != rip-2 {
+		t.Errorf("saved rax %#x rip %#x, want read's number %d and %#x", rax, savedRIP, nr("read"), rip-2)
+	}
+}
