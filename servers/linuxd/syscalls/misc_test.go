@@ -367,6 +367,7 @@ func TestMiscCalls(t *testing.T) {
 		{"own pid", []uint64{1, 7, 0, scratch}, 0},
 		{"pid 0", []uint64{0, 7, scratch, 0}, 0},
 		{"no such pid", []uint64{42, 7, 0, scratch}, errno(syscall.ESRCH)},
+		{"resource 15, RLIMIT_RTTIME, the last", []uint64{0, 15, scratch, 0}, 0},
 		{"resource 16", []uint64{0, 16, scratch, 0}, errno(syscall.EINVAL)},
 		{"resource 16, old", []uint64{0, 16, 0, scratch}, errno(syscall.EINVAL)},
 	} {
