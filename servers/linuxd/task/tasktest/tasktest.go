@@ -80,6 +80,8 @@ type Proc struct {
 	prot   map[uint64]int // each page's protection as VM last set it
 	Killed bool
 	Status int
+	// FutexWoken lists the addresses of FutexWake's calls.
+	FutexWoken []uint64
 	next   uint64
 }
 
@@ -194,8 +196,11 @@ func (p *Proc) Kill(status int) error {
 	return nil
 }
 
-// FutexWake implements task.Proc.
-func (p *Proc) FutexWake(uint64, int) error { return nil }
+// FutexWake implements task.Proc, noting the address in FutexWoken.
+func (p *Proc) FutexWake(addr uint64, _ int) error {
+	p.FutexWoken = append(p.FutexWoken, addr)
+	return nil
+}
 
 // Close implements task.Proc.
 func (p *Proc) Close() error { return nil }
