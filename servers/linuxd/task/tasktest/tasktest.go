@@ -82,7 +82,7 @@ type Proc struct {
 	Status int
 	// FutexWoken lists the addresses of FutexWake's calls.
 	FutexWoken []uint64
-	next   uint64
+	next       uint64
 }
 
 // Map makes addr..addr+n zeroed, writable memory.
