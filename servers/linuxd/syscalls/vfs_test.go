@@ -475,3 +475,35 @@ func TestMmapLargeFile(t *testing.T) {
 		t.Errorf("PROT_READ|PROT_WRITE mapped as %d, PROT_READ as %d", m.Prot(uint64(at)), m.Prot(uint64(ro)))
 	}
 }
+
+// TestOpenPaths: a directory opened relative to another's descriptor
+// knows its path, so getcwd after fchdir to it names it; /dev/tty and
+// /dev/console open linuxd's terminal, other paths vfsd's files.
+func TestOpenPaths(t *testing.T) {
+	f := newFixture(t)
+	f.withVFS()
+	f.k.TTY = file.NewTTY(f.k.Cond, &bytes.Buffer{})
+	const buf = scratch + 0x1000
+	f.step("mkdir", 0, f.str(scratch, "/dir"), 0o755)
+	f.step("mkdir", 0, f.str(scratch, "/dir/sub"), 0o755)
+	dfd := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/dir"), oDirectory, 0))
+	sub := uint64(f.result(1, nr("openat"), dfd, f.str(scratch, "sub"), oDirectory, 0))
+	f.step("fchdir", 0, sub)
+	f.step("getcwd", 9, buf, 100)
+	if got, _ := usermem.CString(f.p.Proc, buf, 100); got != "/dir/sub" {
+		t.Errorf("getcwd after fchdir to dir/sub opened at /dir = %q", got)
+	}
+	for _, c := range []struct {
+		path string
+		tty  bool
+	}{{"/dev/tty", true}, {"/dev/console", true}, {"/dir", false}, {".", false}} {
+		n := f.result(1, nr("openat"), cwd, f.str(scratch, c.path), syscall.O_RDONLY, 0)
+		if n < 0 {
+			t.Fatalf("open %s = %d", c.path, n)
+		}
+		d, _ := f.p.FDs.Get(int(n))
+		if _, tty := d.File.(*file.TTYFile); tty != c.tty {
+			t.Errorf("open %s: a %T", c.path, d.File)
+		}
+	}
+}
