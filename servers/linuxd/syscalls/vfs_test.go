@@ -239,6 +239,8 @@ func TestFileCalls(t *testing.T) {
 	step("pread64", errno(syscall.EINVAL), ffd, buf, 4, ^uint64(0))
 	step("pwrite64", errno(syscall.EINVAL), ffd, buf, 4, ^uint64(0))
 	step("pwrite64", 2, ffd, buf, 2, 20)
+	step("pread64", 4, ffd, buf+64, 4, 0)
+	step("pwrite64", 4, ffd, buf+64, 4, 0) // the same bytes back, at offset 0
 	if _, _, _, _, size, _ := f.stat("fstat", ffd); size != 22 {
 		t.Errorf("size after pwrite64 at 20: %d", size)
 	}
@@ -504,6 +506,34 @@ func TestOpenPaths(t *testing.T) {
 		d, _ := f.p.FDs.Get(int(n))
 		if _, tty := d.File.(*file.TTYFile); tty != c.tty {
 			t.Errorf("open %s: a %T", c.path, d.File)
+		}
+	}
+}
+
+// TestGetdentsSizes: struct linux_dirent64's d_reclen is 19 bytes of
+// header, the name and its NUL, rounded up to 8: 24 for "." and "..", 32
+// for "abcde"; a buffer of exactly the records' size takes them all.
+func TestGetdentsSizes(t *testing.T) {
+	f := newFixture(t)
+	f.withVFS()
+	const buf = scratch + 0x1000
+	f.step("mkdir", 0, f.str(scratch, "/d"), 0o755)
+	f.step("mkdir", 0, f.str(scratch, "/d/abcde"), 0o755)
+	for _, size := range []uint64{4096, 80} {
+		dfd := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/d"), oDirectory, 0))
+		n := f.result(1, nr("getdents64"), dfd, buf, size)
+		if n != 80 {
+			t.Fatalf("getdents64(%d bytes) = %d, want 80", size, n)
+		}
+		ents := make([]byte, n)
+		f.p.Proc.ReadAt(ents, buf)
+		for off := 0; off < len(ents); {
+			reclen := int(binary.LittleEndian.Uint16(ents[off+16:]))
+			name, _, _ := bytes.Cut(ents[off+19:off+reclen], []byte{0})
+			if want := (19 + len(name) + 1 + 7) &^ 7; reclen != want {
+				t.Errorf("d_reclen of %q = %d, want %d", name, reclen, want)
+			}
+			off += reclen
 		}
 	}
 }
