@@ -537,3 +537,15 @@ func TestGetdentsSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessIds: access checks with the real ids, as a set-user-ID
+// program asks whether its user may; AT_EACCESS with the effective ones.
+func TestAccessIds(t *testing.T) {
+	f := newFixture(t)
+	f.withVFS()
+	p := f.str(scratch, "/secret")
+	f.result(1, nr("openat"), cwd, p, syscall.O_CREAT|syscall.O_RDWR, 0o600)
+	f.p.Cred.RUID = 1000 // root's file, a set-user-ID root program run by user 1000
+	f.step("access", errno(syscall.EACCES), p, 4)
+	f.step("faccessat2", 0, cwd, p, 4, atEaccess)
+}
