@@ -224,7 +224,9 @@ func TestNames(t *testing.T) {
 		t.Errorf("getpeername of a dual-stack socket = %v, %v; want [::ffff:127.0.0.1]:9015", got, err)
 	}
 	local, _ := n.SockName(c6)
-	s, peer, err := n.Accept(ctx, ln, true)
+	// netstack queues the connection for accept on its own goroutine,
+	// after Connect has returned: wait for it.
+	s, peer, err := n.Accept(ctx, ln, false)
 	if err != nil || peer != netip.AddrPortFrom(local.Addr().Unmap(), local.Port()) {
 		t.Errorf("accept = %v, %v; want the peer %v as IPv4", peer, err, local)
 	}
