@@ -2,7 +2,9 @@ package syscalls
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"slices"
 	"syscall"
 	"testing"
 
@@ -19,14 +21,28 @@ import (
 	"aramid/servers/vfsd/vfs"
 )
 
-// withVFS gives f's kernel a vfsd over a tmpfs root, in process.
-func (f *fixture) withVFS() {
+// withVFS gives f's kernel a vfsd over a tmpfs root, in process, and
+// returns its session.
+func (f *fixture) withVFS() *vfsd {
 	v := vfs.New(tmpfs.New(tmpfs.Options{Mode: 0o755}), 0, devfs.Standard(&bytes.Buffer{}, nil))
 	srv := inproc.NewTable()
-	svc := service.New(v, srv)
+	svc := &vfsd{Session: service.New(v, srv)}
 	ch := inproc.NewChannel(srv, vfspb.NewVfsDispatcher(svc))
 	f.t.Cleanup(func() { ch.Close(); svc.Release() })
 	f.k.VFS = &file.VFS{C: vfspb.NewVfsClient(ch.Transport(inproc.NewTable()))}
+	return svc
+}
+
+// vfsd is a vfsd session that notes what no answer shows: each Fsync's
+// Datasync.
+type vfsd struct {
+	*service.Session
+	datasync []bool
+}
+
+func (s *vfsd) Fsync(ctx context.Context, req *vfspb.FsyncRequest) (*vfspb.FsyncReply, error) {
+	s.datasync = append(s.datasync, req.GetDatasync())
+	return s.Session.Fsync(ctx, req)
 }
 
 // str puts a NUL-terminated string at addr and returns addr.
@@ -220,7 +236,7 @@ func TestPathCalls(t *testing.T) {
 // of a file.
 func TestFileCalls(t *testing.T) {
 	f := newFixture(t)
-	f.withVFS()
+	svc := f.withVFS()
 	m := f.p.Proc
 	step := f.step
 	const buf = scratch + 0x1000
@@ -247,6 +263,9 @@ func TestFileCalls(t *testing.T) {
 	step("lseek", 10, ffd, 0, 1) // SEEK_CUR: pwrite64 leaves the offset where write left it
 	step("fsync", 0, ffd)
 	step("fdatasync", 0, ffd)
+	if !slices.Equal(svc.datasync, []bool{false, true}) {
+		t.Errorf("vfsd's Fsync got Datasync %v for fsync and fdatasync", svc.datasync)
+	}
 	r, w := f.pipeFDs()
 	step("fsync", errno(syscall.EINVAL), r)
 	step("fsync", errno(syscall.EBADF), 77)
