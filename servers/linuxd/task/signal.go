@@ -137,7 +137,7 @@ func (k *Kernel) Signal(p *Process, sig int) { k.SignalInfo(p, sig, SigInfo{Code
 // SignalInfo sends sig with info to process p. A signal with the default
 // action of ending the process ends it at once; one with a handler
 // becomes pending and is delivered when a thread next returns from a
-// system call.
+// system call; an ignored one is dropped, unless every thread blocks it.
 func (k *Kernel) SignalInfo(p *Process, sig int, info SigInfo) {
 	if p.Exited || sig <= 0 || sig > NSig {
 		return
@@ -148,9 +148,11 @@ func (k *Kernel) SignalInfo(p *Process, sig int, info SigInfo) {
 	}
 	switch act := p.Actions[sig]; act.Handler {
 	case sigIgn:
+		p.postIfBlocked(sig, info)
 		return
 	case sigDfl:
 		if defaultIgnored(sig) {
+			p.postIfBlocked(sig, info)
 			return
 		}
 		if p.blockedEverywhere(sig) {
@@ -162,6 +164,16 @@ func (k *Kernel) SignalInfo(p *Process, sig int, info SigInfo) {
 	}
 	p.post(sig, info)
 	k.Cond.Broadcast()
+}
+
+// postIfBlocked makes an ignored signal pending if every thread blocks
+// it, else drops it: as Linux's sig_ignored, a blocked signal is never
+// ignored, since its handler may change before it is unblocked. If it
+// has not, delivery discards it then.
+func (p *Process) postIfBlocked(sig int, info SigInfo) {
+	if p.blockedEverywhere(sig) {
+		p.post(sig, info)
+	}
 }
 
 // SignalGroup sends sig to every process of process group pgrp.

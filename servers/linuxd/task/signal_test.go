@@ -380,6 +380,8 @@ func TestBlockedDefaultSignal(t *testing.T) {
 	}
 }
 
+// TestIgnoredSignal: an ignored signal is dropped when sent, unless every
+// thread blocks it; a signal to an ended process is dropped.
 func TestIgnoredSignal(t *testing.T) {
 	w := newWorld(t)
 	p := w.spawn(1, nil)
@@ -387,6 +389,20 @@ func TestIgnoredSignal(t *testing.T) {
 	w.k.Signal(p, task.SIGTERM)
 	if p.Exited || p.Pending != 0 {
 		t.Errorf("ignored SIGTERM: exited %v pending %#x", p.Exited, p.Pending)
+	}
+	// Blocked, an ignored signal stays pending, as in Linux: its action
+	// may change before it is unblocked. Delivered ignored, it is dropped.
+	th := w.k.Thread(1)
+	th.Mask = task.Bit(task.SIGTERM) | task.Bit(task.SIGCHLD)
+	w.k.Signal(p, task.SIGTERM)
+	w.k.Signal(p, task.SIGCHLD) // ignored by default
+	if want := task.Bit(task.SIGTERM) | task.Bit(task.SIGCHLD); p.Exited || p.Pending != want {
+		t.Errorf("blocked ignored SIGTERM and SIGCHLD: exited %v pending %#x, want %#x", p.Exited, p.Pending, want)
+	}
+	th.Mask = 0
+	r := abi.Regs{RSP: stackTop}
+	if w.k.Deliver(th, &r, 0, false) || w.k.Deliver(th, &r, 0, false) || p.Exited || p.Pending != 0 {
+		t.Errorf("delivery of ignored signals ran a handler or left %#x pending", p.Pending)
 	}
 	w.k.Exit(p, 0)
 	handle(p, task.SIGINT, 0, 0)
