@@ -11,7 +11,7 @@ import (
 
 // TestPipeIO: read and write check the descriptor's access mode (EBADF
 // on the wrong end), readv fills buffers in order and stops at a short
-// read, writev gathers; an iovec count above 1024 is EINVAL; seeking or
+// read, writev gathers; an iovec count above 1024 (IOV_MAX) is EINVAL; seeking or
 // positioned I/O on a pipe is ESPIPE; a write with no reader is EPIPE and
 // raises SIGPIPE.
 func TestPipeIO(t *testing.T) {
@@ -63,6 +63,7 @@ func TestPipeIO(t *testing.T) {
 	if string(b) != "efghabcd" {
 		t.Errorf("writev wrote %q, want the buffers in order", b)
 	}
+	m.WriteAt(make([]byte, 1024*16), scratch+0x8000)
 	for _, c := range []struct {
 		name string
 		nr   uint64
@@ -73,6 +74,7 @@ func TestPipeIO(t *testing.T) {
 		{"writev of 1025", nr("writev"), []uint64{w, iov, 1025}, errno(syscall.EINVAL)},
 		{"readv, bad array", nr("readv"), []uint64{r, 0x1000, 1}, errno(syscall.EFAULT)},
 		{"writev of an empty buffer", nr("writev"), []uint64{w, iov + 0x800, 1}, 0},
+		{"writev of 1024 empty buffers", nr("writev"), []uint64{w, scratch + 0x8000, 1024}, 0},
 		{"readv of a free fd", nr("readv"), []uint64{55, iov, 1}, errno(syscall.EBADF)},
 	} {
 		if got := f.result(1, c.nr, c.args...); got != c.want {

@@ -7,6 +7,7 @@ import (
 
 	"aramid/lib/abi"
 	"aramid/servers/linuxd/task"
+	"aramid/servers/linuxd/task/tasktest"
 	"aramid/servers/linuxd/usermem"
 )
 
@@ -58,6 +59,27 @@ func TestBrk(t *testing.T) {
 	}
 	if err := m.WriteAt([]byte{1}, start); err == nil {
 		t.Error("brk back to the start kept the first page")
+	}
+}
+
+// TestBrkLimits: the break may go to exactly 1 GiB above its start; and
+// shrinking it unmaps the break's own pages only, not a mapping above
+// them.
+func TestBrkLimits(t *testing.T) {
+	f := newFixture(t)
+	const start = 0x100000
+	f.p.BrkStart, f.p.Brk = start, start+1<<30-100
+	f.step("brk", start+1<<30, start+1<<30)
+	f.p.Brk = start
+	f.step("brk", start+3*pageSize, start+3*pageSize)
+	m := f.p.Proc.(*tasktest.Proc)
+	m.Map(start+3*pageSize, pageSize)
+	f.step("brk", start+pageSize, start+pageSize)
+	if err := m.WriteAt([]byte{1}, start+2*pageSize); err == nil {
+		t.Error("shrinking kept the break's last page")
+	}
+	if err := m.WriteAt([]byte{1}, start+3*pageSize); err != nil {
+		t.Errorf("shrinking the break unmapped the page above it: %v", err)
 	}
 }
 
@@ -116,6 +138,39 @@ func TestSleepErrors(t *testing.T) {
 		if got := f.result(1, nr("clock_nanosleep"), clock, 1, scratch, 0); got != 0 {
 			t.Errorf("clock_nanosleep(%d, TIMER_ABSTIME, past) = %d", clock, got)
 		}
+	}
+}
+
+// TestSleepLasts: nanosleep of 30 ms in tv_nsec returns 0 once that
+// much time has passed, not before; clock_nanosleep with TIMER_ABSTIME
+// on CLOCK_MONOTONIC, once that clock reads the time given.
+func TestSleepLasts(t *testing.T) {
+	f := newFixture(t)
+	putTS(f, scratch, 0, 30e6)
+	start := time.Now()
+	if got := f.result(1, nr("nanosleep"), scratch, 0); got != 0 || time.Since(start) < 30*time.Millisecond {
+		t.Errorf("nanosleep(30 ms) = %d after %v", got, time.Since(start))
+	}
+	until := monotonic() + 30*time.Millisecond
+	putTS(f, scratch, int64(until/time.Second), int64(until%time.Second))
+	if got := f.result(1, nr("clock_nanosleep"), 1, 1, scratch, 0); got != 0 || monotonic() < until {
+		t.Errorf("clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, in 30 ms) = %d, %v early", got, until-monotonic())
+	}
+}
+
+// TestAlarmLeft: alarm returns the seconds the previous alarm had left,
+// rounded to the nearest second, and never 0 for one still pending.
+func TestAlarmLeft(t *testing.T) {
+	f := newFixture(t)
+	f.step("alarm", 0, 100)
+	f.step("alarm", 100, 0) // 99.99 s left
+	for _, c := range []struct {
+		usec int64
+		want int64
+	}{{5200000, 5}, {100000, 1}} {
+		usermem.Write(f.p.Proc, scratch, [4]int64{0, 0, c.usec / 1e6, c.usec % 1e6})
+		f.step("setitimer", 0, 0, scratch, 0)
+		f.step("alarm", c.want, 0)
 	}
 }
 
@@ -312,6 +367,7 @@ func TestMiscCalls(t *testing.T) {
 		{"own pid", []uint64{1, 7, 0, scratch}, 0},
 		{"pid 0", []uint64{0, 7, scratch, 0}, 0},
 		{"no such pid", []uint64{42, 7, 0, scratch}, errno(syscall.ESRCH)},
+		{"resource 15, RLIMIT_RTTIME, the last", []uint64{0, 15, scratch, 0}, 0},
 		{"resource 16", []uint64{0, 16, scratch, 0}, errno(syscall.EINVAL)},
 		{"resource 16, old", []uint64{0, 16, 0, scratch}, errno(syscall.EINVAL)},
 	} {

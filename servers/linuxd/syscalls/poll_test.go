@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"syscall"
 	"testing"
+	"time"
 
+	"aramid/lib/abi"
 	"aramid/servers/linuxd/task"
 	"aramid/servers/linuxd/usermem"
 )
@@ -297,7 +299,8 @@ func TestEpoll(t *testing.T) {
 		{"not an epoll fd", []uint64{r, epollCtlAdd, w, ev}, errno(syscall.EINVAL)},
 		{"closed epoll fd", []uint64{77, epollCtlAdd, w, ev}, errno(syscall.EBADF)},
 		{"closed target", []uint64{ep, epollCtlAdd, 77, ev}, errno(syscall.EBADF)},
-		{"itself", []uint64{ep, epollCtlAdd, ep, ev}, errno(syscall.EPERM)},
+		{"itself", []uint64{ep, epollCtlAdd, ep, ev}, errno(syscall.EINVAL)},
+		{"delete itself", []uint64{ep, epollCtlDel, ep, 0}, errno(syscall.EINVAL)},
 		{"another epoll", []uint64{ep, epollCtlAdd, old, ev}, errno(syscall.EPERM)},
 		{"bad event", []uint64{ep, epollCtlAdd, w, 0x1000}, errno(syscall.EFAULT)},
 	} {
@@ -379,5 +382,133 @@ func TestEpoll(t *testing.T) {
 	}()
 	if n := f.result(1, nr("epoll_pwait"), ep, out, 8, ^uint64(0), 0, 8); n != 1 || f.events(out, 1)[0x5555] != pollIn {
 		t.Errorf("epoll_pwait woken by a write = %d, %v", n, f.events(out, n))
+	}
+}
+
+// TestEpollRegularFile: a regular file cannot wait, so epoll_ctl refuses
+// it with EPERM whatever the op, as Linux does.
+func TestEpollRegularFile(t *testing.T) {
+	f := newFixture(t)
+	f.withVFS()
+	const ev = scratch + 0x100
+	ep := uint64(f.result(1, nr("epoll_create1"), 0))
+	reg := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/file"), syscall.O_CREAT|syscall.O_RDWR, 0o666))
+	f.epollEvent(ev, pollIn, 1)
+	for _, op := range []uint64{epollCtlAdd, epollCtlMod, epollCtlDel} {
+		f.step("epoll_ctl", errno(syscall.EPERM), ep, op, reg, ev)
+	}
+}
+
+// TestEpollWaitThreads: an epoll_wait that has to sleep goes on to a
+// goroutine of its own, so that linuxd goes on serving other threads,
+// and ends when an event comes; one that need not sleep (timeout 0, or
+// an event ready) is answered at once. A timeout bounds the sleep.
+func TestEpollWaitThreads(t *testing.T) {
+	f := newFixture(t)
+	f.k.AddThread(f.p, 2)
+	const ev, out, buf = scratch, scratch + 0x100, scratch + 0x800
+	ep := uint64(f.result(1, nr("epoll_create1"), 0))
+	r, w := f.pipeFDs()
+	f.epollEvent(ev, pollIn, 7)
+	f.step("epoll_ctl", 0, ep, epollCtlAdd, r, ev)
+	handle := func(timeout uint64) *abi.LinuxReply {
+		m := abi.LinuxMsg{TID: 1, Regs: abi.Regs{RAX: nr("epoll_wait"), RDI: ep, RSI: out, RDX: 8, R10: timeout, RSP: scratch + 60<<10}}
+		f.k.Mu.Lock()
+		defer f.k.Mu.Unlock()
+		if r := f.d.Handle(&m); r != nil {
+			c := *r
+			return &c
+		}
+		return nil
+	}
+	if rep := handle(0); rep == nil || rep.Value != 0 {
+		t.Fatalf("epoll_wait(timeout 0) with nothing ready = %+v, want 0 at once", rep)
+	}
+	replied := make(chan *abi.LinuxReply, 1)
+	go func() { replied <- handle(^uint64(0)) }()
+	select {
+	case rep := <-replied:
+		if rep != nil {
+			t.Fatalf("epoll_wait(-1) with nothing ready = %+v, want no reply yet", rep)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("epoll_wait(-1) with nothing ready held the dispatcher")
+	}
+	f.p.Proc.WriteAt([]byte("x"), buf)
+	if n := f.result(2, nr("write"), w, buf, 1); n != 1 {
+		t.Fatalf("write from thread 2 = %d", n)
+	}
+	select {
+	case rep := <-f.h.Woken:
+		if rep.TID != 1 || rep.Value != 1 || f.events(out, 1)[7] != pollIn {
+			t.Errorf("epoll_wait woken by a write: thread %d value %d %v", rep.TID, int64(rep.Value), f.events(out, 1))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the write did not end epoll_wait")
+	}
+	if rep := handle(^uint64(0)); rep == nil || rep.Value != 1 {
+		t.Errorf("epoll_wait(-1) with an event ready = %+v, want 1 at once", rep)
+	}
+	f.result(1, nr("read"), r, buf, 1)
+	start := time.Now()
+	if n := f.result(1, nr("epoll_wait"), ep, out, 8, 30); n != 0 || time.Since(start) < 30*time.Millisecond {
+		t.Errorf("epoll_wait(30 ms) with nothing ready = %d after %v", n, time.Since(start))
+	}
+}
+
+// TestPollTimeout: poll with nothing ready returns 0 once its timeout in
+// milliseconds has passed, not before.
+func TestPollTimeout(t *testing.T) {
+	f := newFixture(t)
+	r, _ := f.pipeFDs()
+	f.pollfds(scratch, [2]int32{int32(r), pollIn})
+	start := time.Now()
+	if got := f.result(1, nr("poll"), scratch, 1, 30); got != 0 || time.Since(start) < 30*time.Millisecond {
+		t.Errorf("poll(30 ms) with nothing ready = %d after %v", got, time.Since(start))
+	}
+}
+
+// TestEpollMaxEvents: a wait reports at most maxevents of the ready
+// interests.
+func TestEpollMaxEvents(t *testing.T) {
+	f := newFixture(t)
+	const ev, out, buf = scratch, scratch + 0x100, scratch + 0x800
+	ep := uint64(f.result(1, nr("epoll_create1"), 0))
+	f.p.Proc.WriteAt([]byte("x"), buf)
+	for i := uint64(1); i <= 3; i++ {
+		r, w := f.pipeFDs()
+		f.step("write", 1, w, buf, 1)
+		f.epollEvent(ev, pollIn, i)
+		f.step("epoll_ctl", 0, ep, epollCtlAdd, r, ev)
+	}
+	if n := f.result(1, nr("epoll_wait"), ep, out, 2, 0); n != 2 {
+		t.Errorf("epoll_wait(maxevents 2) with 3 ready = %d", n)
+	}
+}
+
+// TestSelectTimeout: select with no fds sleeps for its timeout, as
+// programs use it; one that waits for a pipe ends when data comes,
+// before its timeout. It reads only the words of the sets that nfds
+// covers, so a set may end where the caller's memory ends.
+func TestSelectTimeout(t *testing.T) {
+	f := newFixture(t)
+	const tv, rd = scratch, scratch + 64<<10 - 8
+	usermem.Write(f.p.Proc, tv, [2]int64{0, 30000})
+	start := time.Now()
+	if got := f.result(1, nr("select"), 0, 0, 0, 0, tv); got != 0 || time.Since(start) < 30*time.Millisecond {
+		t.Errorf("select(0, 30 ms) = %d after %v", got, time.Since(start))
+	}
+	r, w := f.pipeFDs()
+	usermem.Write(f.p.Proc, rd, uint64(1)<<r)
+	usermem.Write(f.p.Proc, tv, [2]int64{1, 0})
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		f.k.Mu.Lock()
+		defer f.k.Mu.Unlock()
+		d, _ := f.p.FDs.Get(int(w))
+		d.File.Write([]byte("z"))
+	}()
+	if got := f.result(1, nr("select"), r+1, rd, 0, 0, tv); got != 1 {
+		t.Errorf("select(1 s) on a pipe written after 30 ms = %d, want 1", got)
 	}
 }

@@ -1,11 +1,13 @@
 package syscalls
 
 import (
+	"slices"
 	"syscall"
 	"testing"
 
 	"aramid/lib/abi"
 	"aramid/servers/linuxd/task"
+	"aramid/servers/linuxd/task/tasktest"
 	"aramid/servers/linuxd/usermem"
 )
 
@@ -20,7 +22,8 @@ func (f *fixture) exitCall(tid int, name string, code uint64) *abi.LinuxReply {
 // TestCloneThread: CLONE_THREAD needs CLONE_VM and CLONE_SIGHAND; the new
 // thread shares the process, inherits the mask, starts on its stack with
 // its TLS and RAX 0, and its id is stored for CLONE_PARENT_SETTID and
-// CLONE_CHILD_SETTID; at its exit CLONE_CHILD_CLEARTID's word is zeroed.
+// CLONE_CHILD_SETTID; at its exit CLONE_CHILD_CLEARTID's word is zeroed
+// and a futex waiter there woken.
 func TestCloneThread(t *testing.T) {
 	f := newFixture(t)
 	m := f.p.Proc
@@ -56,6 +59,9 @@ func TestCloneThread(t *testing.T) {
 	}
 	if v, _ := usermem.U32(m, ctid); v != 0 || f.k.Thread(int(tid)) != nil {
 		t.Errorf("after the thread's exit: clear_child_tid word %d, thread still there", v)
+	}
+	if woken := m.(*tasktest.Proc).FutexWoken; !slices.Equal(woken, []uint64{ctid}) {
+		t.Errorf("futex wakes %#x, want one at the clear_child_tid word (pthread_join waits there)", woken)
 	}
 	// set_tid_address returns the caller's tid and arms the clearing.
 	if got := f.result(1, nr("set_tid_address"), scratch+24); got != 1 || f.p.Threads[1].ClearTID != scratch+24 {

@@ -35,13 +35,14 @@ func TestRtSigaction(t *testing.T) {
 		{"bad act", task.SIGINT, 0x1000, 0, 8, errno(syscall.EFAULT)},
 		{"bad oldact", task.SIGINT, 0, 0x1000, 8, errno(syscall.EFAULT)},
 		{"set signal 64", 64, scratch, 0, 8, 0},
+		{"set SIGHUP, signal 1", task.SIGHUP, scratch, 0, 8, 0},
 		{"set SIGINT", task.SIGINT, scratch, 0, 8, 0},
 	} {
 		if got := f.result(1, nr("rt_sigaction"), c.sig, c.act, c.old, c.size); got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, got, c.want)
 		}
 	}
-	if f.p.Actions[64] != act || f.p.Actions[task.SIGINT] != act {
+	if f.p.Actions[64] != act || f.p.Actions[task.SIGINT] != act || f.p.Actions[task.SIGHUP] != act {
 		t.Error("the actions were not set")
 	}
 	usermem.Write(m, scratch+32, task.SigAction{Handler: 1})
@@ -249,6 +250,18 @@ func TestTgkill(t *testing.T) {
 	if th.Pending != task.Bit(task.SIGINT) || f.p.Pending != 0 || th.Info[task.SIGINT].Code != task.SITkill || th.Info[task.SIGINT].PID != 1 {
 		t.Errorf("thread pending %#x process %#x info %+v", th.Pending, f.p.Pending, th.Info[task.SIGINT])
 	}
+	// Signal 64 is the last there is; an ignored signal is discarded,
+	// not left pending on the thread.
+	f.result(1, nr("rt_sigaction"), task.NSig, scratch, 0, 8)
+	usermem.Write(f.p.Proc, scratch+32, task.SigAction{Handler: 1})
+	f.result(1, nr("rt_sigaction"), sigUSR1, scratch+32, 0, 8)
+	th.Mask |= task.Bit(task.NSig)
+	f.step("tkill", 0, 1, sigUSR1)
+	f.step("tgkill", 0, 1, 1, task.NSig)
+	f.step("kill", 0, 1, task.NSig)
+	if th.Pending != task.Bit(task.SIGINT)|task.Bit(task.NSig) || f.p.Pending != task.Bit(task.NSig) {
+		t.Errorf("after signal 64 to the thread and the process, and an ignored SIGUSR1: thread pending %#x, process %#x", th.Pending, f.p.Pending)
+	}
 	// Without a handler: the default action, on the whole process, which
 	// ends and gets no reply.
 	f.k.Mu.Lock()
@@ -424,5 +437,47 @@ func TestStopContinue(t *testing.T) {
 	signal(task.SIGTSTP)
 	if f.p.Stopped() || f.p.Pending&task.Bit(task.SIGTSTP) == 0 {
 		t.Errorf("handled SIGTSTP: stopped %v, pending %#x", f.p.Stopped(), f.p.Pending)
+	}
+}
+
+// TestRestartThroughDispatcher: a read that waits on a pipe, interrupted
+// by a signal whose handler has SA_RESTART, is set to run again when the
+// handler returns: the frame's saved registers hold the call number and
+// the address of the syscall instruction. While it waits, the read is one
+// of the dispatcher's calls on goroutines of their own.
+func TestRestartThroughDispatcher(t *testing.T) {
+	const saRestart, saSiginfo, rip = 0x10000000, 4, 0x401000
+	f := newFixture(t)
+	f.k.AddThread(f.p, 2)
+	usermem.Write(f.p.Proc, scratch, task.SigAction{Handler: 0x400100, Flags: saRestart | saSiginfo, Restorer: 0x400200})
+	f.step("rt_sigaction", 0, sigUSR1, scratch, 0, 8)
+	r, _ := f.pipeFDs()
+	m := abi.LinuxMsg{TID: 1, Regs: abi.Regs{RAX: nr("read"), RDI: r, RSI: scratch + 0x800, RDX: 1, RSP: scratch + 60<<10, RIP: rip}}
+	f.k.Mu.Lock()
+	rep, waiting := f.d.Handle(&m), f.d.Waiting()
+	f.k.Mu.Unlock()
+	if rep != nil || waiting != 1 {
+		t.Fatalf("read of an empty pipe: reply %+v, %d calls waiting; want none and 1", rep, waiting)
+	}
+	if got := f.result(2, nr("tgkill"), 1, 1, sigUSR1); got != 0 {
+		t.Fatalf("tgkill = %d", got)
+	}
+	var w abi.LinuxReply
+	select {
+	case w = <-f.h.Woken:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the signal did not interrupt the read")
+	}
+	f.k.Mu.Lock()
+	waiting = f.d.Waiting()
+	f.k.Mu.Unlock()
+	if w.TID != 1 || w.Action != abi.ReplyRegs || w.Regs.RIP != 0x400100 || waiting != 0 {
+		t.Fatalf("reply to thread %d action %d rip %#x, %d calls waiting; want the handler's registers for thread 1, none waiting", w.TID, w.Action, w.Regs.RIP, waiting)
+	}
+	const mcontext = 8 + 40 // return address, then uc_flags, uc_link, uc_stack
+	rax, _ := usermem.U64(f.p.Proc, w.Regs.RSP+mcontext+8*13)
+	savedRIP, _ := usermem.U64(f.p.Proc, w.Regs.RSP+mcontext+8*16)
+	if rax != nr("read") || savedRIP != rip-2 {
+		t.Errorf("saved rax %#x rip %#x, want read's number %d and %#x", rax, savedRIP, nr("read"), rip-2)
 	}
 }

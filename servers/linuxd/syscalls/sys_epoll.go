@@ -85,10 +85,13 @@ func epollCtl(c *Ctx) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if d.File == fd.File(ep) {
+		return 0, syscall.EINVAL
+	}
 	if _, ok := d.File.(file.Pollable); !ok {
-		if _, self := d.File.(*epoll); self || op == epollCtlAdd {
-			return 0, syscall.EPERM // Linux refuses files that cannot wait, like regular files
-		}
+		// Linux refuses files that cannot wait, like regular files, to
+		// every op; linuxd's epoll cannot be nested either.
+		return 0, syscall.EPERM
 	}
 	key := epKey{tfd, d}
 	it := ep.items[key]

@@ -2,7 +2,9 @@ package syscalls
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"slices"
 	"syscall"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 	"aramid/proto/vfspb"
 	"aramid/servers/linuxd/file"
 	"aramid/servers/linuxd/task"
+	"aramid/servers/linuxd/task/tasktest"
 	"aramid/servers/linuxd/usermem"
 	"aramid/servers/vfsd/devfs"
 	"aramid/servers/vfsd/service"
@@ -18,14 +21,28 @@ import (
 	"aramid/servers/vfsd/vfs"
 )
 
-// withVFS gives f's kernel a vfsd over a tmpfs root, in process.
-func (f *fixture) withVFS() {
+// withVFS gives f's kernel a vfsd over a tmpfs root, in process, and
+// returns its session.
+func (f *fixture) withVFS() *vfsd {
 	v := vfs.New(tmpfs.New(tmpfs.Options{Mode: 0o755}), 0, devfs.Standard(&bytes.Buffer{}, nil))
 	srv := inproc.NewTable()
-	svc := service.New(v, srv)
+	svc := &vfsd{Session: service.New(v, srv)}
 	ch := inproc.NewChannel(srv, vfspb.NewVfsDispatcher(svc))
 	f.t.Cleanup(func() { ch.Close(); svc.Release() })
 	f.k.VFS = &file.VFS{C: vfspb.NewVfsClient(ch.Transport(inproc.NewTable()))}
+	return svc
+}
+
+// vfsd is a vfsd session that notes what no answer shows: each Fsync's
+// Datasync.
+type vfsd struct {
+	*service.Session
+	datasync []bool
+}
+
+func (s *vfsd) Fsync(ctx context.Context, req *vfspb.FsyncRequest) (*vfspb.FsyncReply, error) {
+	s.datasync = append(s.datasync, req.GetDatasync())
+	return s.Session.Fsync(ctx, req)
 }
 
 // str puts a NUL-terminated string at addr and returns addr.
@@ -219,7 +236,7 @@ func TestPathCalls(t *testing.T) {
 // of a file.
 func TestFileCalls(t *testing.T) {
 	f := newFixture(t)
-	f.withVFS()
+	svc := f.withVFS()
 	m := f.p.Proc
 	step := f.step
 	const buf = scratch + 0x1000
@@ -238,12 +255,17 @@ func TestFileCalls(t *testing.T) {
 	step("pread64", errno(syscall.EINVAL), ffd, buf, 4, ^uint64(0))
 	step("pwrite64", errno(syscall.EINVAL), ffd, buf, 4, ^uint64(0))
 	step("pwrite64", 2, ffd, buf, 2, 20)
+	step("pread64", 4, ffd, buf+64, 4, 0)
+	step("pwrite64", 4, ffd, buf+64, 4, 0) // the same bytes back, at offset 0
 	if _, _, _, _, size, _ := f.stat("fstat", ffd); size != 22 {
 		t.Errorf("size after pwrite64 at 20: %d", size)
 	}
 	step("lseek", 10, ffd, 0, 1) // SEEK_CUR: pwrite64 leaves the offset where write left it
 	step("fsync", 0, ffd)
 	step("fdatasync", 0, ffd)
+	if !slices.Equal(svc.datasync, []bool{false, true}) {
+		t.Errorf("vfsd's Fsync got Datasync %v for fsync and fdatasync", svc.datasync)
+	}
 	r, w := f.pipeFDs()
 	step("fsync", errno(syscall.EINVAL), r)
 	step("fsync", errno(syscall.EBADF), 77)
@@ -442,4 +464,107 @@ func TestExecve(t *testing.T) {
 	if rep := f.call(1, nr("execve"), f.str(scratch, "prog"), argv, 0); rep.Action != abi.ReplyExec || rep.Regs.RIP != 0x400078 {
 		t.Errorf("execve of a relative path replied %+v", rep)
 	}
+}
+
+// TestMmapLargeFile maps the first 64 KiB of a 128 KiB file, more than
+// linuxd copies at a time: the mapping holds those bytes, in order, with
+// the protection asked for.
+func TestMmapLargeFile(t *testing.T) {
+	f := newFixture(t)
+	f.withVFS()
+	const chunk, buf = 16 << 10, scratch + 0x8000
+	fd := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/big"), syscall.O_CREAT|syscall.O_RDWR, 0o644))
+	want := make([]byte, 128<<10)
+	for i := range want {
+		want[i] = byte(i*7 + i>>12)
+	}
+	for off := 0; off < len(want); off += chunk {
+		f.p.Proc.WriteAt(want[off:off+chunk], buf)
+		f.step("write", chunk, fd, buf, chunk)
+	}
+	at := f.result(1, nr("mmap"), 0, 64<<10, 3, 2, fd, 0)
+	if at <= 0 {
+		t.Fatalf("mmap = %d", at)
+	}
+	got := make([]byte, 64<<10)
+	if err := f.p.Proc.ReadAt(got, uint64(at)); err != nil || !bytes.Equal(got, want[:64<<10]) {
+		t.Errorf("the mapping does not hold the file's first 64 KiB (%v)", err)
+	}
+	m := f.p.Proc.(*tasktest.Proc)
+	ro := f.result(1, nr("mmap"), 0, 4096, 1, 2, fd, 0)
+	if m.Prot(uint64(at)) != 3 || m.Prot(uint64(ro)) != 1 {
+		t.Errorf("PROT_READ|PROT_WRITE mapped as %d, PROT_READ as %d", m.Prot(uint64(at)), m.Prot(uint64(ro)))
+	}
+}
+
+// TestOpenPaths: a directory opened relative to another's descriptor
+// knows its path, so getcwd after fchdir to it names it; /dev/tty and
+// /dev/console open linuxd's terminal, other paths vfsd's files.
+func TestOpenPaths(t *testing.T) {
+	f := newFixture(t)
+	f.withVFS()
+	f.k.TTY = file.NewTTY(f.k.Cond, &bytes.Buffer{})
+	const buf = scratch + 0x1000
+	f.step("mkdir", 0, f.str(scratch, "/dir"), 0o755)
+	f.step("mkdir", 0, f.str(scratch, "/dir/sub"), 0o755)
+	dfd := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/dir"), oDirectory, 0))
+	sub := uint64(f.result(1, nr("openat"), dfd, f.str(scratch, "sub"), oDirectory, 0))
+	f.step("fchdir", 0, sub)
+	f.step("getcwd", 9, buf, 100)
+	if got, _ := usermem.CString(f.p.Proc, buf, 100); got != "/dir/sub" {
+		t.Errorf("getcwd after fchdir to dir/sub opened at /dir = %q", got)
+	}
+	for _, c := range []struct {
+		path string
+		tty  bool
+	}{{"/dev/tty", true}, {"/dev/console", true}, {"/dir", false}, {".", false}} {
+		n := f.result(1, nr("openat"), cwd, f.str(scratch, c.path), syscall.O_RDONLY, 0)
+		if n < 0 {
+			t.Fatalf("open %s = %d", c.path, n)
+		}
+		d, _ := f.p.FDs.Get(int(n))
+		if _, tty := d.File.(*file.TTYFile); tty != c.tty {
+			t.Errorf("open %s: a %T", c.path, d.File)
+		}
+	}
+}
+
+// TestGetdentsSizes: struct linux_dirent64's d_reclen is 19 bytes of
+// header, the name and its NUL, rounded up to 8: 24 for "." and "..", 32
+// for "abcde"; a buffer of exactly the records' size takes them all.
+func TestGetdentsSizes(t *testing.T) {
+	f := newFixture(t)
+	f.withVFS()
+	const buf = scratch + 0x1000
+	f.step("mkdir", 0, f.str(scratch, "/d"), 0o755)
+	f.step("mkdir", 0, f.str(scratch, "/d/abcde"), 0o755)
+	for _, size := range []uint64{4096, 80} {
+		dfd := uint64(f.result(1, nr("openat"), cwd, f.str(scratch, "/d"), oDirectory, 0))
+		n := f.result(1, nr("getdents64"), dfd, buf, size)
+		if n != 80 {
+			t.Fatalf("getdents64(%d bytes) = %d, want 80", size, n)
+		}
+		ents := make([]byte, n)
+		f.p.Proc.ReadAt(ents, buf)
+		for off := 0; off < len(ents); {
+			reclen := int(binary.LittleEndian.Uint16(ents[off+16:]))
+			name, _, _ := bytes.Cut(ents[off+19:off+reclen], []byte{0})
+			if want := (19 + len(name) + 1 + 7) &^ 7; reclen != want {
+				t.Errorf("d_reclen of %q = %d, want %d", name, reclen, want)
+			}
+			off += reclen
+		}
+	}
+}
+
+// TestAccessIds: access checks with the real ids, as a set-user-ID
+// program asks whether its user may; AT_EACCESS with the effective ones.
+func TestAccessIds(t *testing.T) {
+	f := newFixture(t)
+	f.withVFS()
+	p := f.str(scratch, "/secret")
+	f.result(1, nr("openat"), cwd, p, syscall.O_CREAT|syscall.O_RDWR, 0o600)
+	f.p.Cred.RUID = 1000 // root's file, a set-user-ID root program run by user 1000
+	f.step("access", errno(syscall.EACCES), p, 4)
+	f.step("faccessat2", 0, cwd, p, 4, atEaccess)
 }

@@ -138,7 +138,7 @@ func (k *Kernel) Signal(p *Process, sig int) { k.SignalInfo(p, sig, SigInfo{Code
 // SignalInfo sends sig with info to process p. A signal with the default
 // action of ending the process ends it at once; one with a handler
 // becomes pending and is delivered when a thread next returns from a
-// system call.
+// system call; an ignored one is dropped, unless every thread blocks it.
 func (k *Kernel) SignalInfo(p *Process, sig int, info SigInfo) {
 	if p.Exited || sig <= 0 || sig > NSig {
 		return
@@ -155,9 +155,11 @@ func (k *Kernel) SignalInfo(p *Process, sig int, info SigInfo) {
 	}
 	switch act := p.Actions[sig]; act.Handler {
 	case sigIgn:
+		p.postIfBlocked(sig, info)
 		return
 	case sigDfl:
 		if defaultIgnored(sig) {
+			p.postIfBlocked(sig, info)
 			return
 		}
 		if p.blockedEverywhere(sig) {
@@ -212,6 +214,16 @@ func (k *Kernel) PostThread(t *Thread, sig int, info SigInfo) {
 func (k *Kernel) interrupt(t *Thread) {
 	if err := t.P.Proc.Interrupt(t.TID); err != nil && err != syscall.ESRCH {
 		fmt.Printf("linuxd: interrupting thread %d for a signal: %v\n", t.TID, err)
+	}
+}
+
+// postIfBlocked makes an ignored signal pending if every thread blocks
+// it, else drops it: as Linux's sig_ignored, a blocked signal is never
+// ignored, since its handler may change before it is unblocked. If it
+// has not, delivery discards it then.
+func (p *Process) postIfBlocked(sig int, info SigInfo) {
+	if p.blockedEverywhere(sig) {
+		p.post(sig, info)
 	}
 }
 

@@ -251,6 +251,36 @@ func TestDeliverOrder(t *testing.T) {
 	}
 }
 
+// TestHighestSignal delivers SIGRTMAX (64), the last of Linux's _NSIG
+// signals, sent to the process and to the thread, each with its sender;
+// and tkill's si_code is SI_TKILL, -6 in Linux's siginfo.h.
+func TestHighestSignal(t *testing.T) {
+	const siTkill = -6
+	w := newWorld(t)
+	p := w.spawn(1, nil)
+	th := w.k.Thread(1)
+	handle(p, task.NSig, 0, 0)
+	for _, post := range []func(task.SigInfo){
+		func(info task.SigInfo) { w.k.SignalInfo(p, task.NSig, info) },
+		func(info task.SigInfo) { th.Post(task.NSig, info) },
+	} {
+		post(task.SigInfo{Code: task.SITkill, PID: 77})
+		th.Mask = 0
+		r := abi.Regs{RSP: stackTop}
+		if !w.k.Deliver(th, &r, 0, false) || r.RDI != task.NSig {
+			t.Fatalf("signal %d delivered, want %d", r.RDI, task.NSig)
+		}
+		si := make([]byte, siginfoSize)
+		if err := th.Mem().ReadAt(si, r.RSI); err != nil {
+			t.Fatal(err)
+		}
+		le := binary.LittleEndian
+		if le.Uint32(si) != task.NSig || int32(le.Uint32(si[8:])) != siTkill || le.Uint32(si[16:]) != 77 {
+			t.Errorf("siginfo signo %d code %d pid %d, want %d, %d, 77", le.Uint32(si), int32(le.Uint32(si[8:])), le.Uint32(si[16:]), task.NSig, siTkill)
+		}
+	}
+}
+
 func TestDeliverBadStack(t *testing.T) {
 	w := newWorld(t)
 	p := w.spawn(1, nil)
@@ -350,6 +380,8 @@ func TestBlockedDefaultSignal(t *testing.T) {
 	}
 }
 
+// TestIgnoredSignal: an ignored signal is dropped when sent, unless every
+// thread blocks it; a signal to an ended process is dropped.
 func TestIgnoredSignal(t *testing.T) {
 	w := newWorld(t)
 	p := w.spawn(1, nil)
@@ -357,6 +389,20 @@ func TestIgnoredSignal(t *testing.T) {
 	w.k.Signal(p, task.SIGTERM)
 	if p.Exited || p.Pending != 0 {
 		t.Errorf("ignored SIGTERM: exited %v pending %#x", p.Exited, p.Pending)
+	}
+	// Blocked, an ignored signal stays pending, as in Linux: its action
+	// may change before it is unblocked. Delivered ignored, it is dropped.
+	th := w.k.Thread(1)
+	th.Mask = task.Bit(task.SIGTERM) | task.Bit(task.SIGCHLD)
+	w.k.Signal(p, task.SIGTERM)
+	w.k.Signal(p, task.SIGCHLD) // ignored by default
+	if want := task.Bit(task.SIGTERM) | task.Bit(task.SIGCHLD); p.Exited || p.Pending != want {
+		t.Errorf("blocked ignored SIGTERM and SIGCHLD: exited %v pending %#x, want %#x", p.Exited, p.Pending, want)
+	}
+	th.Mask = 0
+	r := abi.Regs{RSP: stackTop}
+	if w.k.Deliver(th, &r, 0, false) || w.k.Deliver(th, &r, 0, false) || p.Exited || p.Pending != 0 {
+		t.Errorf("delivery of ignored signals ran a handler or left %#x pending", p.Pending)
 	}
 	w.k.Exit(p, 0)
 	handle(p, task.SIGINT, 0, 0)

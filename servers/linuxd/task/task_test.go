@@ -298,3 +298,46 @@ func TestAlarmInterval(t *testing.T) {
 	}
 	w.k.SetAlarm(p, 0, 0)
 }
+
+// TestThreadLookup: Thread finds each live thread by its id, also when
+// ids share a slot of its cache of recent lookups, and no thread once it
+// is removed.
+func TestThreadLookup(t *testing.T) {
+	w := newWorld(t)
+	p := w.spawn(1, nil)
+	a := w.k.AddThread(p, 2)
+	b := w.k.AddThread(p, 2+16)
+	c := w.k.AddThread(p, 2+32)
+	for i := 0; i < 2; i++ {
+		for _, th := range []*task.Thread{a, b, c, a} {
+			if got := w.k.Thread(th.TID); got != th {
+				t.Fatalf("Thread(%d) = %+v", th.TID, got)
+			}
+		}
+	}
+	w.k.Thread(b.TID)
+	w.k.RemoveThread(b)
+	if got := w.k.Thread(b.TID); got != nil {
+		t.Errorf("Thread(%d) after RemoveThread = %+v", b.TID, got)
+	}
+	if got := w.k.Thread(c.TID); got != c {
+		t.Errorf("Thread(%d) after removing %d = %+v", c.TID, b.TID, got)
+	}
+}
+
+// TestAlarmOnce: a timer without an interval expires once; then
+// getitimer shows it disarmed, as Linux does.
+func TestAlarmOnce(t *testing.T) {
+	w := newWorld(t)
+	p := w.spawn(1, nil)
+	handle(p, task.SIGALRM, 0, 0)
+	w.k.Mu.Lock()
+	defer w.k.Mu.Unlock()
+	w.k.SetAlarm(p, time.Millisecond, 0)
+	for p.Pending == 0 {
+		w.k.Cond.Wait()
+	}
+	if left, iv := w.k.Alarm(p); left != 0 || iv != 0 {
+		t.Errorf("expired one-shot alarm: %v left, interval %v", left, iv)
+	}
+}

@@ -224,7 +224,9 @@ func TestNames(t *testing.T) {
 		t.Errorf("getpeername of a dual-stack socket = %v, %v; want [::ffff:127.0.0.1]:9015", got, err)
 	}
 	local, _ := n.SockName(c6)
-	s, peer, err := n.Accept(ctx, ln, true)
+	// netstack queues the connection for accept on its own goroutine,
+	// after Connect has returned: wait for it.
+	s, peer, err := n.Accept(ctx, ln, false)
 	if err != nil || peer != netip.AddrPortFrom(local.Addr().Unmap(), local.Port()) {
 		t.Errorf("accept = %v, %v; want the peer %v as IPv4", peer, err, local)
 	}
@@ -261,5 +263,43 @@ func TestShutdown(t *testing.T) {
 	}
 	if err := n.Close(ctx, c); !errors.Is(err, syscall.EBADF) {
 		t.Errorf("second close = %v, want EBADF", err)
+	}
+}
+
+// payload is an io.Reader over bytes [off, end) of its source: it stops
+// at end though the source goes on, then says io.EOF; a source shorter
+// than end ends in io.EOF too, not in reads of nothing.
+func TestPayloadRead(t *testing.T) {
+	b := make([]byte, 16)
+	p := &payload{r: strings.NewReader("hello world"), off: 2, end: 7}
+	if n, err := p.Read(b); n != 5 || err != nil || string(b[:n]) != "llo w" {
+		t.Errorf("Read = %d %q, %v; want 5 \"llo w\"", n, b[:n], err)
+	}
+	if n, err := p.Read(b); n != 0 || err != io.EOF {
+		t.Errorf("Read at the end = %d, %v; want 0, EOF", n, err)
+	}
+	short := &payload{r: strings.NewReader("abc"), end: 5}
+	if n, err := short.Read(b); n != 3 || err != io.EOF || string(b[:n]) != "abc" {
+		t.Errorf("Read of a short source = %d %q, %v; want 3 \"abc\", EOF", n, b[:n], err)
+	}
+}
+
+// sliceAt is an io.WriterAt over a slice: a write that fits succeeds,
+// an empty one at the end too; one past the end stores what fits and
+// says io.ErrShortWrite.
+func TestSliceAtWriteAt(t *testing.T) {
+	b := make(sliceAt, 8)
+	for _, c := range []struct {
+		data string
+		off  int64
+		n    int
+		err  error
+	}{{"abc", 5, 3, nil}, {"xyz", 0, 3, nil}, {"", 8, 0, nil}, {"defg", 6, 2, io.ErrShortWrite}, {"h", 9, 0, io.ErrShortWrite}} {
+		if n, err := b.WriteAt([]byte(c.data), c.off); n != c.n || err != c.err {
+			t.Errorf("WriteAt(%q, %d) = %d, %v; want %d, %v", c.data, c.off, n, err, c.n, c.err)
+		}
+	}
+	if string(b) != "xyz\x00\x00ade" {
+		t.Errorf("slice holds %q", b)
 	}
 }

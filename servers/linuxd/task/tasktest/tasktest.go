@@ -4,6 +4,7 @@
 package tasktest
 
 import (
+	"maps"
 	"sync"
 	"syscall"
 
@@ -43,14 +44,14 @@ func (h *Host) tid() int {
 
 // Create implements task.Host.
 func (h *Host) Create(string, uint64) (task.Proc, error) {
-	return &Proc{h: h, pages: map[uint64][]byte{}}, nil
+	return &Proc{h: h, pages: map[uint64][]byte{}, prot: map[uint64]int{}}, nil
 }
 
 // Fork implements task.Host: the child's memory is a copy, and its thread
 // has the CPU mask of thread tid.
 func (h *Host) Fork(parent task.Proc, tid int, _ uint64) (task.Proc, int, error) {
 	p := parent.(*Proc)
-	c := &Proc{h: h, pages: map[uint64][]byte{}}
+	c := &Proc{h: h, pages: map[uint64][]byte{}, prot: maps.Clone(p.prot)}
 	for a, b := range p.pages {
 		c.pages[a] = append([]byte(nil), b...)
 	}
@@ -76,11 +77,14 @@ func (h *Host) Reply(r *abi.LinuxReply) error {
 type Proc struct {
 	h      *Host
 	pages  map[uint64][]byte
+	prot   map[uint64]int // each page's protection as VM last set it
 	Killed bool
 	Status int
 	// Interrupted lists the threads Interrupt was asked for, in order.
 	Interrupted []int
-	next        uint64
+	// FutexWoken lists the addresses of FutexWake's calls.
+	FutexWoken []uint64
+	next       uint64
 }
 
 // Map makes addr..addr+n zeroed, writable memory.
@@ -114,25 +118,51 @@ func (p *Proc) ReadAt(b []byte, addr uint64) error { return p.access(b, addr, fa
 // WriteAt implements usermem.Memory.
 func (p *Proc) WriteAt(b []byte, addr uint64) error { return p.access(b, addr, true) }
 
-// VM implements task.Proc.
-func (p *Proc) VM(op int, addr, length uint64, _ int) (uint64, error) {
+// VM implements task.Proc, refusing what the kernel refuses: an empty
+// mapping or a fixed one at an address off a page boundary, and an
+// unmapping that is empty or starts off a page boundary.
+func (p *Proc) VM(op int, addr, length uint64, prot int) (uint64, error) {
 	switch op {
 	case abi.VMMap:
+		if length == 0 {
+			return 0, syscall.EINVAL
+		}
+		if addr%pageSize != 0 {
+			return 0, syscall.ENOMEM
+		}
 		if addr == 0 {
 			p.next += 1 << 30
 			addr = 0x100000000000 + p.next
 		}
 		p.Map(addr, length)
+		p.protect(addr, length, prot)
 		return addr, nil
 	case abi.VMUnmap:
+		if addr%pageSize != 0 || length == 0 {
+			return 0, syscall.EINVAL
+		}
 		for a := addr; a < addr+length; a += pageSize {
 			delete(p.pages, a)
+			delete(p.prot, a)
 		}
+	case abi.VMProtect:
+		p.protect(addr, length, prot)
 	case abi.VMReset:
 		p.pages = map[uint64][]byte{}
+		p.prot = map[uint64]int{}
 	}
 	return 0, nil
 }
+
+func (p *Proc) protect(addr, length uint64, prot int) {
+	for a := addr; a < addr+length; a += pageSize {
+		p.prot[a] = prot
+	}
+}
+
+// Prot returns the protection VM last gave the page at addr (PROT_READ,
+// PROT_WRITE, PROT_EXEC bits), 0 if none.
+func (p *Proc) Prot(addr uint64) int { return p.prot[addr&^(pageSize-1)] }
 
 // StartThread implements task.Proc.
 func (p *Proc) StartThread(_ *abi.Regs, like int) (int, error) {
@@ -168,8 +198,11 @@ func (p *Proc) Kill(status int) error {
 	return nil
 }
 
-// FutexWake implements task.Proc.
-func (p *Proc) FutexWake(uint64, int) error { return nil }
+// FutexWake implements task.Proc, noting the address in FutexWoken.
+func (p *Proc) FutexWake(addr uint64, _ int) error {
+	p.FutexWoken = append(p.FutexWoken, addr)
+	return nil
+}
 
 // Interrupt implements task.Proc.
 func (p *Proc) Interrupt(tid int) error {

@@ -1,13 +1,20 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"aramid/servers/netd/config"
+	"aramid/servers/netd/link"
+	"aramid/servers/netd/sockets"
 )
 
 // With NETD_TEST_MAIN set the test binary is netd itself: a test runs
@@ -22,9 +29,13 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// runNetd runs netd with args and returns its output and exit status; a
+// netd still running after 30 s is killed, which fails the test.
 func runNetd(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$"}, args...)...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"-test.run=^$"}, args...)...)
 	cmd.Env = append(os.Environ(), "NETD_TEST_MAIN=1")
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
@@ -38,21 +49,19 @@ func runNetd(t *testing.T, args ...string) (string, int) {
 }
 
 // The selftest echoes its 4 MiB (less the remainder of 12-byte lines) and
-// reports them. It runs in this process, so that its coverage counts.
+// reports them, the time taken and the rate that makes. It runs in this
+// process, so that its coverage counts.
 func TestSelftest(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
+	var err error
+	out := stdout(t, func() { err = selftest() })
+	ok := regexp.MustCompile(`^netd: selftest ok: 4194300 bytes over loopback TCP in (\S+) \(([0-9.]+) MB/s\)\n$`)
+	m := ok.FindStringSubmatch(out)
+	if err != nil || m == nil {
+		t.Fatalf("selftest = %v with %q", err, out)
 	}
-	stdout := os.Stdout
-	os.Stdout = w
-	err = selftest()
-	os.Stdout = stdout
-	w.Close()
-	out, _ := io.ReadAll(r)
-	ok := regexp.MustCompile(`^netd: selftest ok: 4194300 bytes over loopback TCP in \S+ \([0-9.]+ MB/s\)\n$`)
-	if err != nil || !ok.MatchString(string(out)) {
-		t.Errorf("selftest = %v with %q", err, out)
+	d, err := time.ParseDuration(m[1])
+	if rate := fmt.Sprintf("%.1f", 4194300/d.Seconds()/1e6); err != nil || m[2] != rate {
+		t.Errorf("selftest took %s (%v) and reports %s MB/s, want %s", m[1], err, m[2], rate)
 	}
 }
 
@@ -78,5 +87,56 @@ func TestBadArguments(t *testing.T) {
 		if code != 2 || !regexp.MustCompile(c.want).MatchString(out) {
 			t.Errorf("netd %q exited %d with %q; want 2 and %s", c.args, code, out, c.want)
 		}
+	}
+}
+
+// stdout returns what fn prints.
+func stdout(t *testing.T, fn func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stdout
+	os.Stdout = w
+	fn()
+	os.Stdout = saved
+	w.Close()
+	out, _ := io.ReadAll(r)
+	return string(out)
+}
+
+// Outside Aramid init's name service is not there (its calls are ENOSYS
+// on a Linux host): netd cannot register "net", says why and exits 1,
+// the status that has init restart a server.
+func TestNoNameService(t *testing.T) {
+	out, code := runNetd(t)
+	if code != 1 || out != "netd: function not implemented\n" {
+		t.Errorf("netd exited %d with %q; want 1 and the failed registration", code, out)
+	}
+}
+
+// Without a device from init netd has the loopback interface only, and
+// says nothing of a card.
+func TestNoCard(t *testing.T) {
+	var dev link.Device
+	var what string
+	out := stdout(t, func() { dev, what = card() })
+	if dev != nil || what != "loopback only" || out != "" {
+		t.Errorf("card() = %v, %q, printing %q; want no device, loopback only, silence", dev, what, out)
+	}
+}
+
+// Without procd netd says so and serves on without offering its socket
+// table.
+func TestNoProcd(t *testing.T) {
+	n, err := sockets.New(config.Config{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop()
+	out := stdout(t, func() { offerSockets(nil, n) }) // no server is needed before procd answers
+	if !regexp.MustCompile(`^netd: no procd: lookup proc: .*\n$`).MatchString(out) {
+		t.Errorf("offerSockets without procd printed %q", out)
 	}
 }
