@@ -55,8 +55,3 @@ func TakeInterrupt() (marked, call bool) {
 	t.interrupt = interruptNone
 	return m != interruptNone, m == interruptCall
 }
-
-// Interrupted reports whether the running thread is marked.
-//
-//go:nosplit
-func Interrupted() bool { return threads[current()].interrupt != interruptNone }

@@ -107,7 +107,7 @@ func busyCPUs() uint64 {
 // SetMask gives t the CPU mask m, which the caller has limited to CPUs
 // that run threads and found not empty. A thread that waits for a CPU m
 // excludes is placed again; one running on another CPU that m excludes
-// gets the wake-up IPI and switches away in that trap (Misplaced), as the
+// gets the wake-up IPI and switches away in that trap (Leaving), as the
 // calling thread does when its call returns.
 //
 //go:nosplit
@@ -138,16 +138,39 @@ func SetProcMask(proc int32, m uint64) {
 	}
 }
 
-// Misplaced reports whether the calling CPU should switch threads as its
-// trap ends: its thread may no longer run here, or it is idle and a
-// thread became runnable during the trap (a device interrupt on an idle
-// CPU, whose timer is stopped).
+// What a trap must do before it returns to the current thread (Leaving).
+const (
+	LeaveNone        = iota
+	LeaveDead        // the thread was killed: switch away (Reschedule)
+	LeaveInterrupted // it must go to its personality server (interrupt.go)
+	LeaveMisplaced   // it may no longer run here, or the CPU idles with work waiting (Yield)
+)
+
+// Leaving says what the trap that ends on the calling CPU must do before
+// it returns to the current thread; user is whether the trap came from
+// ring 3, where only a thread can be dead or interrupted. Misplaced: its
+// thread may no longer run on this CPU, or the CPU is idle and a thread
+// became runnable during the trap (a device interrupt on an idle CPU,
+// whose timer is stopped). One function with one look at the thread,
+// since every trap asks.
 //
 //go:nosplit
-func Misplaced() bool {
+func Leaving(user bool) int {
 	c := current()
 	if isIdle(c) {
-		return woke
+		if woke {
+			return LeaveMisplaced
+		}
+		return LeaveNone
 	}
-	return !threads[c].allows(me())
+	t := &threads[c]
+	switch {
+	case user && t.state == dead:
+		return LeaveDead
+	case user && t.interrupt != interruptNone:
+		return LeaveInterrupted
+	case !t.allows(me()):
+		return LeaveMisplaced
+	}
+	return LeaveNone
 }

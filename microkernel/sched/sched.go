@@ -56,7 +56,11 @@ type Thread struct {
 	CR3    uint64
 	state  state
 	reason uint8
-	key    uint64
+	// interrupt is set (Interrupt) when the thread must go to its
+	// personality server before it next runs user code (interrupt.go);
+	// beside state, which every trap's end reads with it (Leaving).
+	interrupt uint8
+	key       uint64
 	// deadline is the monotonic time at which a blocked thread is woken
 	// with timeoutResult; 0 means never.
 	deadline      int64
@@ -80,9 +84,6 @@ type Thread struct {
 	// woke is the thread this one last woke with a message (a server's
 	// reply wakes its caller), to which its next block hands the CPU.
 	woke int32
-	// interrupt is set (Interrupt) when the thread must go to its
-	// personality server before it next runs user code (interrupt.go).
-	interrupt uint8
 }
 
 var (

@@ -103,7 +103,7 @@ func hold(f *amd64.Frame, fx *amd64.FXArea) {
 // while the CPU ran others, and every other CPU would wait for it
 // forever. A switch here is a kernel bug, reported as one. So it calls
 // handle, not serve: a nested trap comes from ring 0, where no thread is
-// dead, and whether the thread may stay on this CPU (sched.Misplaced: a
+// dead, and whether the thread may stay on this CPU (sched.Leaving: a
 // thread made runnable on an idle CPU, a mask changed) is the outer
 // trap's to decide as it ends; a switch here would resume another thread
 // in place of the interrupted handler.
@@ -129,11 +129,12 @@ func serve(f *amd64.Frame, fx *amd64.FXArea) {
 	if own := f.Vector == amd64.SyscallVector || f.Vector < 32; !own || !dead {
 		handle(f, fx)
 	}
-	if f.CS&3 != 0 && sched.CurrentDead() {
+	switch sched.Leaving(f.CS&3 != 0) {
+	case sched.LeaveDead:
 		sched.Reschedule(f, fx)
-	} else if f.CS&3 != 0 && sched.Interrupted() {
+	case sched.LeaveInterrupted:
 		interrupted(f, fx)
-	} else if sched.Misplaced() {
+	case sched.LeaveMisplaced:
 		sched.Yield(f, fx)
 	}
 }
