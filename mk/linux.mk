@@ -61,7 +61,7 @@ $(ROOT_IMG): $(ROOT_BINS)
 ## root-image: build the ext4 root image of busybox and the test programs (build/root.ext4)
 root-image: $(ROOT_IMG)
 
-## run: boot Aramid and run CMD (a shell command line) as root; make's status is CMD's (ROOTFS=IMG for another root)
+## run: boot Aramid and run CMD (a shell command line) as root; make fails with Error N when CMD exits N (ROOTFS=IMG for another root)
 run: export RUN_CMD = $(value CMD)
 run: kernel bundle $(ROOT_IMG)
 	@$(NEED) qemu-system-x86 e2fsprogs
