@@ -29,13 +29,9 @@ func (e *EventFD) ReadWait(b []byte, w Wait) (int, error) {
 		return 0, syscall.EINVAL
 	}
 	for e.count == 0 {
-		if w.NonBlock {
-			return 0, syscall.EAGAIN
+		if err := w.block(e.cond); err != nil {
+			return 0, err
 		}
-		if w.interrupted() {
-			return 0, syscall.EINTR
-		}
-		e.cond.Wait()
 	}
 	v := e.count
 	if e.semaphore {
@@ -57,13 +53,9 @@ func (e *EventFD) WriteWait(b []byte, w Wait) (int, error) {
 		return 0, syscall.EINVAL
 	}
 	for eventMax-e.count < v {
-		if w.NonBlock {
-			return 0, syscall.EAGAIN
+		if err := w.block(e.cond); err != nil {
+			return 0, err
 		}
-		if w.interrupted() {
-			return 0, syscall.EINTR
-		}
-		e.cond.Wait()
 	}
 	e.count += v
 	e.changed()

@@ -18,6 +18,20 @@ type Wait struct {
 
 func (w Wait) interrupted() bool { return w.Interrupted != nil && w.Interrupted() }
 
+// block waits once on cond for a read or write that cannot go on yet:
+// EAGAIN instead for a non-blocking one, EINTR when it is interrupted.
+// The caller loops until it can go on.
+func (w Wait) block(cond *sync.Cond) error {
+	if w.NonBlock {
+		return syscall.EAGAIN
+	}
+	if w.interrupted() {
+		return syscall.EINTR
+	}
+	cond.Wait()
+	return nil
+}
+
 // Pollable is a file whose readiness changes: its poll mask (EPOLLIN,
 // EPOLLOUT, ...) and a count of its changes, so edge-triggered epoll can
 // tell a new edge from an old state.
@@ -77,13 +91,9 @@ func (e *PipeEnd) ReadWait(b []byte, w Wait) (int, error) {
 		if p.writers == 0 || len(b) == 0 {
 			return 0, nil
 		}
-		if w.NonBlock {
-			return 0, syscall.EAGAIN
+		if err := w.block(p.cond); err != nil {
+			return 0, err
 		}
-		if w.interrupted() {
-			return 0, syscall.EINTR
-		}
-		p.cond.Wait()
 	}
 	n := copy(b, p.buf)
 	p.buf = p.buf[n:]

@@ -102,13 +102,9 @@ func (f *TimerFD) ReadWait(b []byte, w Wait) (int, error) {
 		return 0, syscall.EINVAL
 	}
 	for f.expired == 0 {
-		if w.NonBlock {
-			return 0, syscall.EAGAIN
+		if err := w.block(f.cond); err != nil {
+			return 0, err
 		}
-		if w.interrupted() {
-			return 0, syscall.EINTR
-		}
-		f.cond.Wait()
 	}
 	binary.LittleEndian.PutUint64(b, f.expired)
 	f.expired = 0
