@@ -13,7 +13,7 @@
 //	aramid.calls      count every process's calls and switches for the
 //	                  monitor's "calls" command (docs/performance.md)
 //	aramid.tty        give the console to user space raw; Ctrl-] then a
-//	                  key runs a monitor command (m: mem and ps)
+//	                  line runs a monitor command (mem, ps, kill netd, ...)
 //	aramid.bench=ipc  measure IPC round trips (echo and pinger) and print a BENCH line
 //	aramid.bench=ipc-xcpu  the same with echo on CPU 1 and pinger on CPU 0 (with aramid.smp)
 //	aramid.smp        start the other CPUs (docs/smp.md): the kernel checks

@@ -21,6 +21,11 @@ BOOT_BUNDLE ?= $(SYSTEM_BUNDLE)
 # (mk/linux.mk). Either is attached with snapshot=on, so nothing is
 # written to it.
 DISK = $(or $(ROOTFS),$(ROOT_IMG))
+# CPUs of make qemu: SMP=2 (or more) starts the others (aramid.smp,
+# docs/smp.md).
+SMP ?= 1
+SMP_FLAGS = $(if $(filter-out 1,$(SMP)),-smp $(SMP))
+SMP_APPEND = $(if $(filter-out 1,$(SMP)),aramid.smp )
 
 ## kernel: build the bootable kernel image (build/kernel.elf)
 kernel:
@@ -28,16 +33,16 @@ kernel:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(KERNEL_LDFLAGS)' -o $(KERNEL) ./microkernel
 	$(GO) run ./tools/imagetool $(KERNEL)
 
-## qemu: boot Aramid on this terminal with an ext4 disk (ROOTFS=path or a default image) and a NIC (quit: Ctrl-A X)
+## qemu: boot Aramid on this terminal with an ext4 disk (ROOTFS=path or a default image), a NIC and SMP CPUs (quit: Ctrl-A X)
 qemu: kernel bundle $(DISK)
 	@$(NEED) qemu-system-x86
 	@http=$$($(GO) run ./tools/freeport) && ssh=$$($(GO) run ./tools/freeport) && \
 	echo "make qemu: $(DISK) is the root (snapshot=on); host 127.0.0.1:$$http forwards to port 80 in Aramid, 127.0.0.1:$$ssh to port 22" && \
-	qemu-system-x86_64 $(QEMU_FLAGS) -kernel $(KERNEL) -initrd $(BOOT_BUNDLE) -append "$(APPEND)" \
+	qemu-system-x86_64 $(QEMU_FLAGS) $(SMP_FLAGS) -kernel $(KERNEL) -initrd $(BOOT_BUNDLE) -append "$(SMP_APPEND)$(APPEND)" \
 		-drive file=$(DISK),if=none,id=root,format=raw,snapshot=on -device virtio-blk-pci,drive=root,disable-legacy=on \
 		-netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$$http-:80,hostfwd=tcp:127.0.0.1:$$ssh-:22 \
 		-device virtio-net-pci,netdev=n0,disable-legacy=on; \
-	rc=$$?; [ $$((rc % 2)) -eq 1 ] && exit $$(( rc / 2 )); exit $$rc
+	rc=$$?; printf '\033[?7h'; [ $$((rc % 2)) -eq 1 ] && exit $$(( rc / 2 )); exit $$rc
 
 ## test-boot: boot QEMU: in-kernel self-test of the hosted Go runtime, crash report
 test-boot: kernel
