@@ -27,6 +27,19 @@ var initClient = sync.OnceValue(func() *namepb.NamesClient {
 	return namepb.NewNamesClient(kchan.NewClient(ipc.Bootstrap))
 })
 
+// ErrInitGone is what the name service's calls fail with once init has
+// ended, which is how the machine shuts down: every server's registration
+// and lookups end with it, and a server that says so is not failing.
+var ErrInitGone = fmt.Errorf("init has ended (%w)", syscall.EPIPE)
+
+// initErr turns a broken channel to init into ErrInitGone.
+func initErr(err error) error {
+	if errors.Is(err, syscall.EPIPE) {
+		return ErrInitGone
+	}
+	return err
+}
+
 // Register publishes a new channel under name and returns the server's end
 // of it. Call Accept on it at once: init waits for the server to accept
 // each connection.
@@ -38,7 +51,7 @@ func Register(name string) (ipc.Handle, error) {
 	req := &namepb.RegisterRequest{Name: name, Channel: &rpc.Handle{Value: uint32(theirs)}}
 	if _, err := initClient().Register(context.Background(), req); err != nil {
 		ipc.Close(mine)
-		return 0, fmt.Errorf("register %s: %w", name, err)
+		return 0, fmt.Errorf("register %s: %w", name, initErr(err))
 	}
 	return mine, nil
 }
@@ -49,7 +62,7 @@ func Register(name string) (ipc.Handle, error) {
 func Lookup(name string) (ipc.Handle, error) {
 	rep, err := initClient().Lookup(context.Background(), &namepb.LookupRequest{Name: name})
 	if err != nil {
-		return 0, fmt.Errorf("lookup %s: %w", name, err)
+		return 0, fmt.Errorf("lookup %s: %w", name, initErr(err))
 	}
 	return ipc.Handle(rep.GetChannel().GetValue()), nil
 }
@@ -86,13 +99,13 @@ func Device() (ipc.Handle, error) {
 
 // Accept serves the connections init makes on svc, a channel from
 // Register: it runs serve for each in its own goroutine. It returns when
-// init closes svc (EPIPE) or the channel fails.
+// init closes svc (ErrInitGone) or the channel fails.
 func Accept(svc ipc.Handle, serve func(conn ipc.Handle)) error {
 	err := kchan.Serve(context.Background(), svc, namepb.NewAcceptorDispatcher(acceptor(serve)))
 	if err == nil {
 		err = syscall.EPIPE
 	}
-	return err
+	return initErr(err)
 }
 
 // acceptor serves Acceptor by handing each new channel to a goroutine.

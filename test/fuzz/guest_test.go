@@ -184,7 +184,7 @@ func TestFailures(t *testing.T) {
 		"goroutine 7 [running]:",
 		"init: linuxd /test/sysfuzz -n 10 -s 1: exit status 0",
 		"init: all tasks finished, 0 of 1 failed",
-		"vfsd: vfs: broken pipe",
+		"vfsd: vfs: init has ended (broken pipe)",
 		"panic: after the end",
 	}, "\n")
 	got := failures(console)
