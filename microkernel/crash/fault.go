@@ -68,12 +68,13 @@ func Fault(f *amd64.Frame, fx *amd64.FXArea) {
 		stop()
 	}
 	// The faulting thread never runs again; the others go on, so that the
-	// runtime can still schedule the reporter.
+	// runtime can still schedule the reporter. A reporter that has not
+	// reached its wait yet sees the word set before it waits.
 	crashWord = 1
-	if sched.Wake(sched.WaitFutex, uint64(addrOfWord()), 1) == 0 {
+	if sched.Wake(sched.WaitFutex, uint64(addrOfWord()), 1) == 0 && sched.Find(reporterTID) == nil {
 		console.Print("crash: the reporter (thread ")
 		console.Dec(uint64(reporterTID))
-		console.Print(") is not waiting\n")
+		console.Print(") is gone\n")
 		sched.Dump()
 		stop()
 	}

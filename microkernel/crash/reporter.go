@@ -18,7 +18,9 @@ import (
 //go:nosplit
 func addrOfWord() uintptr { return uintptr(unsafe.Pointer(&crashWord)) }
 
-// StartReporter starts the reporter thread and returns once it is waiting.
+// StartReporter starts the reporter thread and returns once it runs. A
+// fault before it first waits is not lost: it checks the word before each
+// wait, and Fault sets the word before it wakes it.
 func StartReporter() {
 	ready := make(chan struct{})
 	go func() {
