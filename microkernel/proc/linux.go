@@ -611,7 +611,7 @@ func threadInterrupt(p int32, h, tid uint64) uint64 {
 //
 //go:nosplit
 func Interrupted(f *amd64.Frame, fx *amd64.FXArea) {
-	_, call := sched.TakeInterrupt()
+	call := sched.TakeInterrupt()
 	if !IsLinux() {
 		return
 	}

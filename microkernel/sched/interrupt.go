@@ -8,7 +8,7 @@ import "aramid/microkernel/smp"
 // interrupt it (proc.threadInterrupt): the thread is marked, a futex wait
 // it is in ends, a CPU that runs it enters the kernel, and the trap that
 // would next return to its user code sends it to linuxd instead
-// (trap.serve, proc.Interrupted).
+// (sched.Leaving, proc.Interrupted).
 
 // Values of Thread.interrupt.
 const (
@@ -45,13 +45,13 @@ func (t *Thread) Interrupt(result uint64) {
 	}
 }
 
-// TakeInterrupt clears the running thread's mark and reports whether it
-// had one, and whether the mark ended a futex wait.
+// TakeInterrupt clears the running thread's mark (Leaving found it) and
+// reports whether the mark ended a futex wait.
 //
 //go:nosplit
-func TakeInterrupt() (marked, call bool) {
+func TakeInterrupt() (call bool) {
 	t := &threads[current()]
-	m := t.interrupt
+	call = t.interrupt == interruptCall
 	t.interrupt = interruptNone
-	return m != interruptNone, m == interruptCall
+	return call
 }
