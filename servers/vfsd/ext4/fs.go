@@ -257,14 +257,20 @@ func (fs *FS) readBlock(n uint64) ([]byte, error) {
 			return b, nil
 		}
 	}
-	if b := fs.cache.get(n); b != nil {
+	return fs.cachedRead(fs.cache, n)
+}
+
+// cachedRead returns block n from cache c, or reads it from the device
+// and caches it there. Callers must not modify it.
+func (fs *FS) cachedRead(c *blockCache, n uint64) ([]byte, error) {
+	if b := c.get(n); b != nil {
 		return b, nil
 	}
 	b := make([]byte, fs.sb.blockSize)
 	if err := readFull(fs.dev, b, int64(n)*fs.sb.blockSize); err != nil {
 		return nil, syscall.EIO
 	}
-	fs.cache.put(n, b)
+	c.put(n, b)
 	return b, nil
 }
 
@@ -273,17 +279,7 @@ const dataCacheBlocks = 1024
 
 // dataBlock returns file data block n, from the data cache or read from
 // the device and cached. Callers must not modify it.
-func (fs *FS) dataBlock(n uint64) ([]byte, error) {
-	if b := fs.data.get(n); b != nil {
-		return b, nil
-	}
-	b := make([]byte, fs.sb.blockSize)
-	if err := readFull(fs.dev, b, int64(n)*fs.sb.blockSize); err != nil {
-		return nil, syscall.EIO
-	}
-	fs.data.put(n, b)
-	return b, nil
-}
+func (fs *FS) dataBlock(n uint64) ([]byte, error) { return fs.cachedRead(fs.data, n) }
 
 // dropData forgets the cached data of blocks [start, start+n), which are
 // written or freed.
