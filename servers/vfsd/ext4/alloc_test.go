@@ -181,13 +181,7 @@ func TestAppendContiguous(t *testing.T) {
 			defer dev.Close()
 			// A file written and removed before f's appends leaves free
 			// blocks before f, which its appends must not go back to.
-			x, err := fs.Create(fs.Root(), "x", 0o644, 0, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := fs.WriteAt(x, make([]byte, 5<<12), 0); err != nil {
-				t.Fatal(err)
-			}
+			newFile(t, fs, "x", make([]byte, 5<<12), 0)
 			ino, err := fs.Create(fs.Root(), "f", 0o644, 0, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -402,13 +396,7 @@ func TestSuperblockThroughJournal(t *testing.T) {
 	before := sbField(t, img, 0x0c, 4)
 	fs, dev := openImage(t, img, false)
 	defer dev.Close()
-	ino, err := fs.Create(fs.Root(), "f", 0o644, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fs.WriteAt(ino, make([]byte, 50<<10), 0); err != nil {
-		t.Fatal(err)
-	}
+	newFile(t, fs, "f", make([]byte, 50<<10), 0)
 	if got := sbField(t, img, 0x0c, 4); got != before {
 		t.Errorf("the superblock's free block count changed on disk before the commit: %d, was %d", got, before)
 	}

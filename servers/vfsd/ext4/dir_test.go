@@ -156,13 +156,7 @@ func TestFillDisk(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			ino, err := fs.Create(fs.Root(), "after", 0o644, 0, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := fs.WriteAt(ino, chunk, 0); err != nil {
-				t.Fatal(err)
-			}
+			newFile(t, fs, "after", chunk, 0)
 			st, err = fs.Statfs()
 			if err != nil || st.FreeBlocks == 0 || st.FreeBlocks > st.Blocks {
 				t.Fatalf("statfs %+v %v", st, err)

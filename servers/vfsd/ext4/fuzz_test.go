@@ -125,13 +125,7 @@ func TestSmallImageClean(t *testing.T) {
 }
 
 func exerciseCheck(t *testing.T, fs *ext4.FS) {
-	ino, err := fs.Create(fs.Root(), "new", 0o644, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fs.WriteAt(ino, []byte("data"), 10000); err != nil {
-		t.Fatal(err)
-	}
+	newFile(t, fs, "new", []byte("data"), 10000)
 	d, _ := fs.Lookup(fs.Root(), "d")
 	m, _ := fs.Lookup(d, "many")
 	if _, err := fs.Create(m, "another", 0o644, 0, 0); err != nil {

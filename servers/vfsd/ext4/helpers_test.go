@@ -306,3 +306,17 @@ func mustTime(s string) time.Time {
 }
 
 func openDev(img string) (*blockdev.File, error) { return blockdev.OpenFile(img, false) }
+
+// newFile creates name in fs's root directory and writes data into it at
+// off, failing the test if either fails; it returns the file's inode.
+func newFile(t *testing.T, fs *ext4.FS, name string, data []byte, off int64) uint32 {
+	t.Helper()
+	ino, err := fs.Create(fs.Root(), name, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.WriteAt(ino, data, off); err != nil {
+		t.Fatal(err)
+	}
+	return ino
+}

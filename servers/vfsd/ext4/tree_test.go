@@ -94,14 +94,8 @@ func TestTruncateExposesZeros(t *testing.T) {
 			{name: "into a hole", write: int64(bs), hole: 6 * int64(bs), cut: 3*uint64(bs) + 7},
 		}
 		for _, f := range files {
-			ino, err := fs.Create(fs.Root(), f.name, 0o644, 0, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ino := newFile(t, fs, f.name, bytes.Repeat([]byte("x"), int(f.write)), 0)
 			f.ino = ino
-			if _, err := fs.WriteAt(ino, bytes.Repeat([]byte("x"), int(f.write)), 0); err != nil {
-				t.Fatal(err)
-			}
 			if f.hole != 0 {
 				if _, err := fs.WriteAt(ino, bytes.Repeat([]byte("h"), bs), f.hole); err != nil {
 					t.Fatal(err)
