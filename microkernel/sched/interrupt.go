@@ -37,10 +37,8 @@ func (t *Thread) Interrupt(result uint64) {
 			ready(t)
 		}
 	case running:
-		for c := 0; c < smp.Running(); c++ {
-			if &threads[cur[c]] == t && c != me() {
-				smp.Stop(1 << c)
-			}
+		if c := t.elsewhere(); c >= 0 {
+			smp.Stop(1 << c)
 		}
 	}
 }

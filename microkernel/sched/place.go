@@ -119,12 +119,22 @@ func (t *Thread) SetMask(m uint64) {
 			ready(t)
 		}
 	case running:
-		for c := 0; c < smp.Running(); c++ {
-			if &threads[cur[c]] == t && c != me() && !t.allows(c) {
-				smp.Wake(c)
-			}
+		if c := t.elsewhere(); c >= 0 && !t.allows(c) {
+			smp.Wake(c)
 		}
 	}
+}
+
+// elsewhere returns the CPU other than the calling one that runs t, or -1.
+//
+//go:nosplit
+func (t *Thread) elsewhere() int {
+	for c := 0; c < smp.Running(); c++ {
+		if &threads[cur[c]] == t && c != me() {
+			return c
+		}
+	}
+	return -1
 }
 
 // SetProcMask gives every thread of process proc the CPU mask m (SetMask).
