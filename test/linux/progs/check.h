@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* BAD is an address that no test program maps: passing it to the kernel
@@ -102,4 +103,13 @@ static inline int expect(const char *what, int cond)
 {
 	say("%s: %s\n", what, cond ? "yes" : "no");
 	return cond;
+}
+
+/* nap sleeps ms milliseconds, through signal handlers' interruptions
+ * (nanosleep returns EINTR even with SA_RESTART). */
+static inline void nap(long ms)
+{
+	struct timespec ts = {ms / 1000, ms % 1000 * 1000000};
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
 }

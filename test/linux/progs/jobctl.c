@@ -22,15 +22,6 @@ static void on_chld(int sig, siginfo_t *si, void *uc)
 		codes[ncodes++] = si->si_code;
 }
 
-/* nap sleeps ms milliseconds, through the SIGCHLD handler's interruptions
- * (nanosleep returns EINTR even with SA_RESTART). */
-static void nap(long ms)
-{
-	struct timespec ts = {ms / 1000, ms % 1000 * 1000000};
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* child forks a child that leads a process group of its own, whose
  * parent (this process) is in another group of the same session: not
  * orphaned. */

@@ -11,13 +11,6 @@
 #include <sys/timerfd.h>
 #include <time.h>
 
-static void nap(long ms)
-{
-	struct timespec ts = {ms / 1000, ms % 1000 * 1000000};
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 static long ms(struct timespec t) { return t.tv_sec * 1000 + t.tv_nsec / 1000000; }
 
 static uint64_t readCount(int fd)
