@@ -94,11 +94,7 @@ func clockNanosleep(c *Ctx) (uint64, error) {
 	}
 	deadline := time.Now().Add(d)
 	if flags&timerAbstime != 0 {
-		if clock == 0 {
-			deadline = time.Unix(0, int64(d))
-		} else {
-			deadline = time.Now().Add(d - monotonic())
-		}
+		deadline = absTime(clock == clockRealtime, d)
 	}
 	if left := sleepUntil(c, deadline); left > 0 {
 		if rem := c.Arg(3); rem != 0 && flags&timerAbstime == 0 {
@@ -107,6 +103,16 @@ func clockNanosleep(c *Ctx) (uint64, error) {
 		return 0, syscall.EINTR
 	}
 	return 0, nil
+}
+
+// absTime is the time an absolute time t of a clock names: t since the
+// Unix epoch on CLOCK_REALTIME (realtime), else since the kernel's boot,
+// CLOCK_MONOTONIC's origin, which Go's clock does not expose.
+func absTime(realtime bool, t time.Duration) time.Time {
+	if realtime {
+		return time.Unix(0, int64(t))
+	}
+	return time.Now().Add(t - monotonic())
 }
 
 // monotonic is CLOCK_MONOTONIC now, as the kernel's clock_gettime gives it.

@@ -91,10 +91,8 @@ func timerfdSettime(c *Ctx) (uint64, error) {
 	case value == 0: // disarmed
 	case c.Arg(1)&tfdTimerAbstime == 0:
 		at = time.Now().Add(value)
-	case f.Clock == clockRealtime || f.Clock == clockRealtimeAlarm:
-		at = time.Unix(0, int64(value))
 	default:
-		at = time.Now().Add(value - monotonic())
+		at = absTime(f.Clock == clockRealtime || f.Clock == clockRealtimeAlarm, value)
 	}
 	left, oldInterval := f.Set(at, interval)
 	if old := c.Arg(3); old != 0 {
